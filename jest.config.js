@@ -1,0 +1,29 @@
+// Jest runs TypeScript through SWC (decorator metadata on, for Nest DI). NestJS 12 ships ES modules only, so its
+// packages are transformed to CommonJS like our own sources.
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+const aliases = {
+  '^@junction/(core|config|routing|transform|connectors|store|admin|testing)$': '<rootDir>/libs/$1/src',
+};
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j|mj)s$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|load-esm|file-type|uid|token-types|strtok3|@tokenizer)/)'],
+  moduleNameMapper: aliases,
+};
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 120000 },
+  ],
+};

@@ -1,0 +1,74 @@
+import type { Body } from './body';
+import type { Headers, Message } from './message';
+
+/** A target's reply to a delivery. */
+export interface Reply {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Body;
+}
+
+/**
+ * What the bus answers an ingress that handed it a message. Only after this does the ingress answer its caller (HTTP,
+ * SOAP) or commit its offset (Kafka).
+ * - `accepted`: the message is durably stored; delivery happens after (async routes).
+ * - `reply`: the message was delivered and this is the reply to give the caller (sync routes).
+ * - `filtered`: a filter dropped the message; it is journaled and nothing was delivered.
+ */
+export type Ack =
+  | { readonly kind: 'accepted'; readonly messageId: string }
+  | { readonly kind: 'reply'; readonly messageId: string; readonly reply: Reply }
+  | { readonly kind: 'filtered'; readonly messageId: string };
+
+/**
+ * The bus as an ingress sees it. `dispatch` rejects with a BusError when the bus did not take the message (bad input,
+ * store down, sync delivery failed); in every case but a store outage the message has been journaled first.
+ */
+export interface MessageSink {
+  dispatch(routeId: string, message: Message): Promise<Ack>;
+}
+
+/** A route's source as handed to the ingress connector of its kind. */
+export interface IngressBinding<C = unknown> {
+  readonly routeId: string;
+  readonly mode: 'sync' | 'async';
+  readonly config: C;
+}
+
+/**
+ * Ingress side of a connector (a Camel consumer). Lifecycle: the bus calls `start` once with its sink, then `bind` with
+ * the bindings of this kind at start and after every successful route reload (the new set replaces the old one
+ * atomically: in-flight messages finish on the bindings they started with), and `close` at shutdown, which stops
+ * taking new messages and waits for in-flight ones. No I/O happens in constructors.
+ */
+export interface IngressConnector<C = unknown> {
+  readonly kind: string;
+  /** Checks a binding set before it replaces the current one (e.g. duplicate addresses); throws ConfigError. */
+  verify(bindings: readonly IngressBinding<C>[]): void;
+  start(sink: MessageSink): Promise<void>;
+  bind(bindings: readonly IngressBinding<C>[]): void;
+  close(): Promise<void>;
+}
+
+/**
+ * One configured target, prepared once at route load (URL parsed, pool chosen, header templates compiled) so that
+ * sending does no per-message set-up work. `send` resolves with the reply or rejects with a DeliveryError whose
+ * `retriable` flag decides whether the bus tries again.
+ */
+export interface EgressEndpoint {
+  /** A short human description (method and URL with secrets removed) for logs and the admin API. */
+  readonly description: string;
+  send(message: Message, signal?: AbortSignal): Promise<Reply>;
+}
+
+/**
+ * Egress side of a connector (a Camel producer). `endpoint` is called at route load for each target of this kind and
+ * must not do I/O; `close` releases pools and connections at shutdown.
+ */
+export interface EgressConnector<C = unknown> {
+  readonly kind: string;
+  endpoint(config: C): EgressEndpoint;
+  close(): Promise<void>;
+}
+
+export type { Headers };

@@ -1,0 +1,80 @@
+/**
+ * The one error tree of the bus. Every error says whether trying again may help (`retriable`); retry loops decide on
+ * that flag alone. Libraries throw these, never HTTP exceptions: each app maps them to a problem body or a Fault in
+ * one place.
+ */
+export class BusError extends Error {
+  readonly code: string;
+  readonly retriable: boolean;
+  override readonly cause?: unknown;
+
+  constructor(code: string, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+    this.cause = options.cause;
+  }
+}
+
+/** Input the caller sent is wrong (unparseable, invalid, wrong type): never retriable. */
+export class InputError extends BusError {
+  constructor(code: string, message: string, readonly status = 400, cause?: unknown) {
+    super(code, message, { retriable: false, cause });
+  }
+}
+
+/** A route file or setting is invalid. */
+export class ConfigError extends BusError {
+  constructor(message: string, readonly problems: readonly string[] = [message], cause?: unknown) {
+    super('CONFIG_INVALID', message, { retriable: false, cause });
+  }
+}
+
+/** A route step failed on a message (mapping, validation, expression error). Not retriable: the same input fails again. */
+export class StepError extends BusError {
+  constructor(readonly step: string, message: string, cause?: unknown) {
+    super('STEP_FAILED', `${step}: ${message}`, { retriable: false, cause });
+  }
+}
+
+/** Schema validation of a message failed; `errors` lists each violation. */
+export class ValidationError extends BusError {
+  constructor(message: string, readonly errors: readonly string[]) {
+    super('VALIDATION_FAILED', message, { retriable: false });
+  }
+}
+
+/** Delivery to a target failed. `retryAfterMs` carries a target's own hint (HTTP Retry-After). */
+export class DeliveryError extends BusError {
+  constructor(
+    code: string,
+    message: string,
+    options: { retriable: boolean; status?: number; retryAfterMs?: number; cause?: unknown; reply?: string } = {
+      retriable: true,
+    },
+  ) {
+    super(code, message, options);
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+    this.reply = options.reply;
+  }
+  readonly status?: number;
+  readonly retryAfterMs?: number;
+  /** The start of the target's reply body, for the journal. */
+  readonly reply?: string;
+}
+
+/** The store could not be reached or a write failed: retriable. */
+export class StoreError extends BusError {
+  constructor(message: string, cause?: unknown) {
+    super('STORE_UNAVAILABLE', message, { retriable: true, cause });
+  }
+}
+
+/** Normalises anything thrown into a BusError, keeping the original as `cause`. */
+export function toBusError(err: unknown): BusError {
+  if (err instanceof BusError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new BusError('INTERNAL', message, { retriable: false, cause: err });
+}

@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './ids';
+export * from './body';
+export * from './message';
+export * from './connector';

@@ -1,0 +1,55 @@
+import type { Body } from './body';
+
+/** Where a message came in: the ingress kind (http, soap, kafka...) and its address (path, topic...). */
+export interface MessageSource {
+  readonly kind: string;
+  readonly address: string;
+}
+
+/** One step of a message's way through the bus, kept for the journal and the dashboard. */
+export interface Hop {
+  readonly at: number;
+  readonly step: string;
+  readonly note?: string;
+}
+
+/** Message headers: lower-cased names, string values. */
+export type Headers = Record<string, string>;
+
+/**
+ * A message on the bus. Identity (id, correlation id, source, receipt time) is fixed; headers and body are replaced
+ * by steps through `with*`, which return a new message that shares identity and hop trace.
+ */
+export class Message {
+  constructor(
+    readonly id: string,
+    readonly correlationId: string,
+    readonly source: MessageSource,
+    readonly headers: Readonly<Headers>,
+    readonly body: Body,
+    readonly receivedAt: number,
+    readonly hops: Hop[] = [],
+    /** Set on the parts of a split message: index of this part and the parent's id. */
+    readonly part?: { readonly index: number; readonly of: number },
+  ) {}
+
+  withBody(body: Body): Message {
+    return new Message(this.id, this.correlationId, this.source, this.headers, body, this.receivedAt, this.hops, this.part);
+  }
+
+  withHeaders(headers: Headers): Message {
+    return new Message(this.id, this.correlationId, this.source, headers, this.body, this.receivedAt, this.hops, this.part);
+  }
+
+  /** A part of this message produced by a splitter; hops are copied so that parts trace independently. */
+  asPart(body: Body, index: number, of: number): Message {
+    return new Message(this.id, this.correlationId, this.source, this.headers, body, this.receivedAt, [...this.hops], {
+      index,
+      of,
+    });
+  }
+
+  hop(step: string, note?: string): void {
+    this.hops.push(note === undefined ? { at: Date.now(), step } : { at: Date.now(), step, note });
+  }
+}

@@ -12,13 +12,17 @@ const id = (what: string) => z.string().regex(ID, { error: `expected a ${what} i
 const expression = z.string().min(1, { error: 'expected a JSONata expression' });
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'expected an HTTP header name' });
 
-/** Exactly one of the given keys must be present (a step kind, a target kind, a source kind). */
+/**
+ * Exactly one of the given keys must be present (a step kind, a target kind, a source kind). The issue carries
+ * `params.kinds` so that error reporting can tell a missing kind caused by a misspelt key from a real omission.
+ */
 function exactlyOne(what: string, keys: readonly string[]) {
   return (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
     const present = keys.filter((k) => value[k] !== undefined);
     if (present.length !== 1) {
       ctx.addIssue({
         code: 'custom',
+        params: { kinds: keys, present },
         message:
           present.length === 0
             ? `expected one ${what} kind: ${keys.join(', ')}`
@@ -28,51 +32,76 @@ function exactlyOne(what: string, keys: readonly string[]) {
   };
 }
 
-export const RetrySchema = z.strictObject({
-  /** Attempts in all, the first included. */
-  attempts: z.int().min(1).max(100).default(5),
-  /** Delay before the second attempt; doubles each time, with full jitter. */
-  backoffMs: z.int().min(0).max(3_600_000).default(200),
-  maxBackoffMs: z.int().min(0).max(86_400_000).default(60_000),
-});
+/** The same rule for editors: JSON Schema cannot run the refinement, so the exported schema states it as `oneOf`. */
+function oneKindMeta(keys: readonly string[]) {
+  return { oneOf: keys.map((k) => ({ required: [k] })) };
+}
+
+export const RetrySchema = z
+  .strictObject({
+    attempts: z.int().min(1).max(100).default(5).describe('Attempts in all, the first included.'),
+    backoffMs: z
+      .int()
+      .min(0)
+      .max(3_600_000)
+      .default(200)
+      .describe('Delay before the second attempt; doubles each time, with full jitter.'),
+    maxBackoffMs: z.int().min(0).max(86_400_000).default(60_000).describe('Upper bound of the delay between attempts.'),
+  })
+  .meta({ id: 'Retry', description: 'Redelivery policy of a target.' });
 
 const method = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
-export const HttpTargetSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'expected a URL' }),
-  method: method.default('POST'),
-  headers: z.record(headerName, z.string()).default({}),
-  /** Body format sent: `json` or `xml` convert the message as needed, `asis` sends the bytes as they are. */
-  format: z.enum(['json', 'xml', 'asis']).default('asis'),
-  /** Root element name when JSON without a single top-level key is converted to XML. */
-  xmlRoot: z.string().optional(),
-  timeoutMs: z.int().min(1).max(600_000).default(10_000),
-});
+export const HttpTargetSchema = z
+  .strictObject({
+    url: z.url({ protocol: /^https?$/, error: 'expected a URL' }).describe('http:// or https:// URL of the target.'),
+    method: method.default('POST'),
+    headers: z.record(headerName, z.string()).default({}).describe('Headers added to every request.'),
+    format: z
+      .enum(['json', 'xml', 'asis'])
+      .default('asis')
+      .describe('Body format sent: `json` or `xml` convert the message as needed, `asis` sends the bytes as they are.'),
+    xmlRoot: z
+      .string()
+      .optional()
+      .describe('Root element name when JSON without a single top-level key is converted to XML.'),
+    timeoutMs: z.int().min(1).max(600_000).default(10_000).describe('Time allowed for the whole request and reply.'),
+  })
+  .describe('Sends the message over HTTP.');
 
 export const TARGET_KINDS = ['http'] as const;
 
 export const TargetSchema = z
   .strictObject({
-    /** Name in the journal, the admin API and route tests; defaults to `<kind>:<host><path>`. */
-    id: id('target').optional(),
+    id: id('target')
+      .optional()
+      .describe('Name in the journal, the admin API and route tests; defaults to `<kind>:<host><path>`.'),
     http: HttpTargetSchema.optional(),
     retry: RetrySchema.optional(),
-    /** In a sync route, the target whose reply goes back to the caller (default: the first target). */
-    reply: z.boolean().optional(),
+    reply: z
+      .boolean()
+      .optional()
+      .describe('In a sync route, the target whose reply goes back to the caller (default: the first target).'),
   })
-  .superRefine(exactlyOne('target', TARGET_KINDS));
+  .superRefine(exactlyOne('target', TARGET_KINDS))
+  .meta({ id: 'Target', description: 'Where a message goes: exactly one target kind.', ...oneKindMeta(TARGET_KINDS) });
 
 const httpPath = z.string().regex(/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/, { error: 'expected an absolute URL path' });
 const ingressMethod = z.enum(['POST', 'PUT']);
 
-export const HttpSourceSchema = z.strictObject({
-  path: httpPath,
-  method: z.union([ingressMethod, z.array(ingressMethod).min(1)]).default('POST'),
-});
+export const HttpSourceSchema = z
+  .strictObject({
+    path: httpPath.describe('URL path the bus listens on, e.g. `/orders`.'),
+    method: z.union([ingressMethod, z.array(ingressMethod).min(1)]).default('POST'),
+  })
+  .describe('Receives messages over HTTP.');
 
 export const SOURCE_KINDS = ['http'] as const;
 
-export const SourceSchema = z.strictObject({ http: HttpSourceSchema.optional() }).superRefine(exactlyOne('source', SOURCE_KINDS));
+export const SourceSchema = z
+  .strictObject({ http: HttpSourceSchema.optional() })
+  .superRefine(exactlyOne('source', SOURCE_KINDS))
+  .meta({ id: 'Source', description: 'Where messages come from: exactly one source kind.', ...oneKindMeta(SOURCE_KINDS) });
 
 const targets = z.array(TargetSchema).min(1);
 
@@ -91,29 +120,30 @@ export const STEP_KINDS = [
 
 export const StepSchema = z
   .strictObject({
-    /** JSON Schema validation (ajv): a path relative to the route file, or the schema inline. */
     validate: z
       .strictObject({ schema: z.union([z.string().min(1), z.record(z.string(), z.unknown())]) })
-      .optional(),
-    /** JSONata expression whose result becomes the body. */
-    map: expression.optional(),
-    /** Headers to set: a literal string, or `{ expr }` evaluated on the message. */
-    setHeaders: z.record(headerName, z.union([z.string(), z.strictObject({ expr: expression })])).optional(),
-    removeHeaders: z.array(headerName).min(1).optional(),
-    /** Converts the body between JSON and XML (the documented convention). */
-    convert: z.strictObject({ to: z.enum(['json', 'xml']), root: z.string().optional() }).optional(),
-    /** Message filter: the message goes on only when the expression is true. */
-    filter: expression.optional(),
-    /** Content-based router: the first branch whose `if` is true is taken, else `otherwise`. */
+      .optional()
+      .describe('JSON Schema validation (ajv): a path relative to the route file, or the schema inline.'),
+    map: expression.optional().describe('JSONata expression whose result becomes the body.'),
+    setHeaders: z
+      .record(headerName, z.union([z.string(), z.strictObject({ expr: expression })]))
+      .optional()
+      .describe('Headers to set: a literal string, or `{ expr }` evaluated on the message.'),
+    removeHeaders: z.array(headerName).min(1).optional().describe('Headers to remove.'),
+    convert: z
+      .strictObject({ to: z.enum(['json', 'xml']), root: z.string().optional() })
+      .optional()
+      .describe('Converts the body between JSON and XML (the documented convention).'),
+    filter: expression.optional().describe('Message filter: the message goes on only when the expression is true.'),
     get choice() {
       return z
         .strictObject({
           when: z.array(z.strictObject({ if: expression, steps: z.array(StepSchema).optional(), to: targets.optional() })).min(1),
           otherwise: z.strictObject({ steps: z.array(StepSchema).optional(), to: targets.optional() }).optional(),
         })
-        .optional();
+        .optional()
+        .describe('Content-based router: the first branch whose `if` is true is taken, else `otherwise`.');
     },
-    /** Splitter: one message per item of an array (`expr`, JSONata) or per repeated element (`path`, dotted). */
     get split() {
       return z
         .strictObject({
@@ -123,40 +153,54 @@ export const StepSchema = z
           to: targets.optional(),
         })
         .superRefine(exactlyOne('split', ['path', 'expr']))
-        .optional();
+        .meta(oneKindMeta(['path', 'expr']))
+        .optional()
+        .describe('Splitter: one message per item of an array (`expr`, JSONata) or per repeated element (`path`, dotted).');
     },
-    /** Wire tap: a copy goes to the target; its failure never affects the flow. */
-    wireTap: TargetSchema.optional(),
-    /** Content enricher: calls the target and merges its reply into the body. */
+    wireTap: TargetSchema.optional().describe('Wire tap: a copy goes to the target; its failure never affects the flow.'),
     enrich: z
       .strictObject({
         target: TargetSchema,
-        /** JSONata over `{ body, reply }`; default merges the reply's fields into the body. */
-        merge: expression.optional(),
-        /** Puts the reply under this key of the body instead of merging. */
-        into: z.string().min(1).optional(),
+        merge: expression
+          .optional()
+          .describe('JSONata over `{ body, reply }`; default merges the reply\'s fields into the body.'),
+        into: z.string().min(1).optional().describe('Puts the reply under this key of the body instead of merging.'),
       })
-      .optional(),
+      .optional()
+      .describe('Content enricher: calls the target and merges its reply into the body.'),
   })
   .superRefine(exactlyOne('step', STEP_KINDS));
+// Registered rather than chained with `.meta()`: a chained call would make the recursive type refer to itself.
+z.globalRegistry.add(StepSchema, { id: 'Step', description: 'One processing step: exactly one step kind.', ...oneKindMeta(STEP_KINDS) });
 
-export const RouteSchema = z.strictObject({
-  id: id('route'),
-  description: z.string().default(''),
-  from: SourceSchema,
-  /** `sync`: the caller gets the target's reply. `async`: stored first, 202, delivered after. */
-  mode: z.enum(['sync', 'async']).default('async'),
-  /** XML convention options: element paths (dotted, e.g. `Orders.Order`) that are always lists. */
-  xml: z.strictObject({ arrays: z.array(z.string().min(1)).default([]) }).optional(),
-  /** JSONata for a business key (an order number...) stored with the message for search. */
-  businessKey: expression.optional(),
-  steps: z.array(StepSchema).default([]),
-  to: z.array(TargetSchema).default([]),
-  /** Steps applied to the reply before it goes back to a sync caller. */
-  reply: z.array(StepSchema).default([]),
-});
+export const RouteSchema = z
+  .strictObject({
+    id: id('route').describe('Unique name of the route, used in the journal, the admin API and route tests.'),
+    description: z.string().default(''),
+    from: SourceSchema,
+    mode: z
+      .enum(['sync', 'async'])
+      .default('async')
+      .describe('`sync`: the caller gets the target\'s reply. `async`: stored first, 202, delivered after.'),
+    xml: z
+      .strictObject({ arrays: z.array(z.string().min(1)).default([]) })
+      .optional()
+      .describe('XML convention options: element paths (dotted, e.g. `Orders.Order`) that are always lists.'),
+    businessKey: expression
+      .optional()
+      .describe('JSONata for a business key (an order number...) stored with the message for search.'),
+    steps: z.array(StepSchema).default([]).describe('Steps applied in order to each message.'),
+    to: z.array(TargetSchema).default([]).describe('Targets that receive the message after the steps.'),
+    reply: z.array(StepSchema).default([]).describe('Steps applied to the reply before it goes back to a sync caller.'),
+  })
+  .meta({ id: 'Route' });
 
-export const RouteFileSchema = z.strictObject({ routes: z.array(RouteSchema).min(1) });
+export const RouteFileSchema = z.strictObject({ routes: z.array(RouteSchema).min(1).describe('The routes of this file.') });
+
+/** Shared with the route test file schema, so that both accept the same ids and header names. */
+export const RouteIdSchema = id('route');
+export const TargetIdSchema = id('target');
+export const HeaderNameSchema = headerName;
 
 export type RetryDef = z.output<typeof RetrySchema>;
 export type HttpTargetDef = z.output<typeof HttpTargetSchema>;

@@ -1,5 +1,5 @@
 import type { Body } from './body';
-import type { Headers, Message } from './message';
+import type { Headers, Message, MessageSource } from './message';
 
 /** A target's reply to a delivery. */
 export interface Reply {
@@ -20,12 +20,22 @@ export type Ack =
   | { readonly kind: 'reply'; readonly messageId: string; readonly reply: Reply }
   | { readonly kind: 'filtered'; readonly messageId: string };
 
+/** A message as an ingress received it, before the bus gives it an id and parses it. */
+export interface Incoming {
+  readonly source: MessageSource;
+  /** Lower-cased names; transport-level headers (host, content-length, authorization...) already removed. */
+  readonly headers: Headers;
+  readonly body: Buffer;
+  readonly contentType: string;
+}
+
 /**
- * The bus as an ingress sees it. `dispatch` rejects with a BusError when the bus did not take the message (bad input,
- * store down, sync delivery failed); in every case but a store outage the message has been journaled first.
+ * The bus as an ingress sees it. `dispatch` resolves with an Ack, or rejects with a BusError (carrying `messageId`
+ * once one was given) when the bus did not take the message: bad input, store down, sync delivery failed. Whatever
+ * failed after the message got its id has been journaled and dead-lettered, except a store outage.
  */
 export interface MessageSink {
-  dispatch(routeId: string, message: Message): Promise<Ack>;
+  dispatch(routeId: string, incoming: Incoming): Promise<Ack>;
 }
 
 /** A route's source as handed to the ingress connector of its kind. */

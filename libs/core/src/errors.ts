@@ -7,6 +7,8 @@ export class BusError extends Error {
   readonly code: string;
   readonly retriable: boolean;
   override readonly cause?: unknown;
+  /** The id of the message this error happened to, once it had one: callers quote it to support. */
+  messageId?: string;
 
   constructor(code: string, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
     super(message);

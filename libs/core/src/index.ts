@@ -3,3 +3,4 @@ export * from './ids';
 export * from './body';
 export * from './message';
 export * from './connector';
+export * from './logger';

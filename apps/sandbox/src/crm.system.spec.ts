@@ -1,0 +1,94 @@
+import { startSandbox, type Sandbox } from './sandbox.server';
+
+describe('CRM (REST/JSON)', () => {
+  let sandbox: Sandbox;
+  const post = (path: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+    fetch(`${sandbox.url}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0, now: () => new Date('2025-03-01T10:00:00.000Z') });
+  });
+  afterAll(() => sandbox.close());
+
+  describe('POST /crm/orders', () => {
+    it('answers 201 with a crmId, the orderId and receivedAt', async () => {
+      const res = await post('/crm/orders', { orderId: 'W-1', customerId: 'C-1001', total: 10 });
+      expect(res.status).toBe(201);
+      expect(res.headers.get('content-type')).toContain('application/json');
+      const body = (await res.json()) as { crmId: string; orderId: string; receivedAt: string };
+      expect(body).toEqual({ crmId: expect.stringMatching(/^CRM-\d{6}$/), orderId: 'W-1', receivedAt: '2025-03-01T10:00:00.000Z' });
+      expect(res.headers.get('location')).toBe(`/crm/orders/${body.crmId}`);
+    });
+
+    it('answers the same orderId again with 200 and the first crmId (idempotent)', async () => {
+      const first = (await (await post('/crm/orders', { orderId: 'W-dup', customerId: 'C-1002' })).json()) as { crmId: string };
+      const again = await post('/crm/orders', { orderId: 'W-dup', customerId: 'C-1002' });
+      expect(again.status).toBe(200);
+      expect(await again.json()).toMatchObject({ crmId: first.crmId, duplicate: true });
+    });
+
+    it('gives each new order its own crmId', async () => {
+      const a = (await (await post('/crm/orders', { orderId: 'W-a', customerId: 'C-1' })).json()) as { crmId: string };
+      const b = (await (await post('/crm/orders', { orderId: 'W-b', customerId: 'C-1' })).json()) as { crmId: string };
+      expect(a.crmId).not.toBe(b.crmId);
+    });
+
+    it.each([
+      ['unparseable JSON', '{"orderId":', { 'content-type': 'application/json' }, 400, /not JSON/],
+      ['a JSON array', '[1,2]', { 'content-type': 'application/json' }, 422, /JSON object/],
+      ['no customerId', { orderId: 'W-2' }, { 'content-type': 'application/json' }, 422, /customerId/],
+      ['an empty orderId', { orderId: ' ', customerId: 'C-1' }, { 'content-type': 'application/json' }, 422, /orderId/],
+      ['an XML content type', '<Order/>', { 'content-type': 'application/xml' }, 415, /application\/json/],
+    ])('rejects %s', async (_name, body, headers, status, message) => {
+      const res = await post('/crm/orders', body, headers);
+      expect(res.status).toBe(status);
+      const problem = (await res.json()) as { error: string; status: number };
+      expect(problem.status).toBe(status);
+      expect(problem.error).toMatch(message);
+    });
+  });
+
+  describe('customers', () => {
+    it('GET /crm/customers/:id answers the customer', async () => {
+      const res = await fetch(`${sandbox.url}/crm/customers/C-1001`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ id: 'C-1001', name: 'Ada Lovelace', tier: 'gold', email: 'ada.lovelace@example.com' });
+    });
+
+    it('GET /crm/customers/:id answers 404 for an unknown id', async () => {
+      const res = await fetch(`${sandbox.url}/crm/customers/C-0000`);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: 'no customer C-0000' });
+    });
+
+    it('POST /crm/customers/lookup finds the customer named in the body', async () => {
+      const res = await post('/crm/customers/lookup', { customerId: 'C-1002', items: [] });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ id: 'C-1002', tier: 'silver' });
+      expect((await post('/crm/customers/lookup', { id: 'C-1003' })).status).toBe(200);
+      expect((await post('/crm/customers/lookup', { customerId: 'C-9' })).status).toBe(404);
+      expect((await post('/crm/customers/lookup', { name: 'x' })).status).toBe(422);
+    });
+  });
+
+  describe('POST /crm/leads', () => {
+    it('answers 201 with a leadId', async () => {
+      const res = await post('/crm/leads', { name: 'Hedy Lamarr', email: 'hedy@example.com', source: 'web' });
+      expect(res.status).toBe(201);
+      expect(await res.json()).toEqual({ leadId: expect.stringMatching(/^LEAD-\d{6}$/), receivedAt: '2025-03-01T10:00:00.000Z' });
+    });
+
+    it('rejects a lead without a valid email with 422', async () => {
+      expect((await post('/crm/leads', { name: 'No Mail' })).status).toBe(422);
+      expect((await post('/crm/leads', { name: 'Bad Mail', email: 'nope' })).status).toBe(422);
+    });
+  });
+
+  it('answers 404 for an unknown CRM path and 405 with Allow for a wrong method', async () => {
+    const missing = await fetch(`${sandbox.url}/crm/invoices`);
+    expect(missing.status).toBe(404);
+    const wrong = await fetch(`${sandbox.url}/crm/orders`);
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('POST');
+  });
+});

@@ -1,0 +1,45 @@
+import { resolve } from 'node:path';
+import { readDemoEnv } from './sandbox.env';
+import { DEMO_DEFAULTS, runDemo } from './demo/demo-runner';
+
+/**
+ * `npm run demo`: the sandbox, the bus as a child process, and a trickle of sample orders through it. Env: PORT (bus,
+ * 8080), SANDBOX_PORT (4010), SANDBOX_FAILURE_RATE (0.05), DEMO_DURATION_MS (run until Ctrl-C), DEMO_SEED; the bus
+ * also gets everything else (ROUTES_DIR, DATABASE_URL...). The first Ctrl-C stops in order; a second one exits at once.
+ */
+async function main(): Promise<number> {
+  const env = readDemoEnv(process.env, DEMO_DEFAULTS);
+  // This file runs as dist/apps/sandbox/src/demo.js; the bus is built beside it.
+  const busEntry = resolve(__dirname, '../../bus/src/main.js');
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      console.log(`demo: ${signal} again, exiting now`);
+      process.exit(130);
+    }
+    console.log(`\ndemo: ${signal}, stopping (again to exit at once)`);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  console.log(`Junction demo (seed ${env.seed})`);
+  return runDemo({
+    ...DEMO_DEFAULTS,
+    ...env,
+    busCommand: process.execPath,
+    busArgs: [busEntry],
+    busEntry,
+    busEnv: process.env,
+    cwd: process.cwd(),
+    log: (line) => console.log(line),
+    signal: stop.signal,
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`demo: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,41 @@
+import { emptyTally, orderLine, summaryLine, tallyOutcome } from './demo-console';
+import type { SampleRequest } from './sample-orders';
+
+const web: SampleRequest = { kind: 'web', path: '/orders', headers: {}, body: '{}', summary: 'W-100001 C-1001' };
+const invalid: SampleRequest = { ...web, summary: 'W-100015 (none)', invalidOnPurpose: 'no customerId' };
+
+describe('demo console', () => {
+  it.each([
+    [web, { status: 202, messageId: 'm-1' }, 'web    W-100001 C-1001  -> 202 Accepted  msg m-1'],
+    [web, { status: 503, detail: 'store down' }, 'web    W-100001 C-1001  -> 503 Service Unavailable  store down'],
+    [web, { error: 'ECONNREFUSED' }, 'web    W-100001 C-1001  -> no answer: ECONNREFUSED'],
+    [invalid, { status: 400, detail: 'invalid' }, 'web    W-100015 (none)  -> 400 Bad Request  (invalid on purpose: no customerId)'],
+    [
+      invalid,
+      { status: 202, messageId: 'm-2' },
+      'web    W-100015 (none)  -> 202 Accepted  msg m-2  (invalid on purpose: no customerId; look for it in the dead letters)',
+    ],
+  ])('prints %j answered %j as one line', (request, outcome, line) => {
+    expect(orderLine(request, outcome)).toBe(line);
+  });
+
+  it('tallies answers: 2xx accepted, 4xx to invalid-on-purpose expected, anything else failed', () => {
+    const tally = emptyTally();
+    tallyOutcome(tally, web, { status: 202 });
+    tallyOutcome(tally, invalid, { status: 400 });
+    tallyOutcome(tally, invalid, { status: 202 });
+    tallyOutcome(tally, web, { status: 400 });
+    tallyOutcome(tally, web, { status: 500 });
+    tallyOutcome(tally, web, { error: 'timeout' });
+    expect(tally).toEqual({ sent: 6, accepted: 2, rejectedOnPurpose: 1, failed: 3 });
+  });
+
+  it('summarises what was sent and what each system received', () => {
+    const tallies = { web: { sent: 10, accepted: 9, rejectedOnPurpose: 1, failed: 0 }, legacy: { sent: 3, accepted: 2, rejectedOnPurpose: 0, failed: 1 } };
+    const counts = { crm: { received: 20, failed: 2 }, erp: { received: 4, failed: 0 }, legacy: { received: 9, failed: 0 } };
+    expect(summaryLine(10_200, tallies, counts)).toBe(
+      '== 10 s | sent to the bus: web 10 (9 accepted, 1 rejected on purpose), legacy 3 (2 accepted, 1 failed)' +
+        ' | sandbox received: crm 20 (2 answered with an error), erp 4, legacy 9',
+    );
+  });
+});

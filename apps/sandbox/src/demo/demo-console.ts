@@ -1,0 +1,99 @@
+import type { SystemCounts } from '../sandbox.recorder';
+import type { SystemName } from '../sandbox.http';
+import type { SampleRequest } from './sample-orders';
+
+/** Tally of what the demo sent of one kind and what the bus answered. */
+export interface SentTally {
+  sent: number;
+  /** 2xx answers. */
+  accepted: number;
+  /** 4xx answers to requests that were wrong on purpose. */
+  rejectedOnPurpose: number;
+  /** Any other answer: an unexpected 4xx, a 5xx, no answer at all. */
+  failed: number;
+}
+
+export const emptyTally = (): SentTally => ({ sent: 0, accepted: 0, rejectedOnPurpose: 0, failed: 0 });
+
+/** What the bus answered one request, as the demo saw it. */
+export type Outcome = { readonly status: number; readonly messageId?: string; readonly detail?: string } | { readonly error: string };
+
+/** One console line per request: what was sent and what the bus answered. */
+export function orderLine(request: SampleRequest, outcome: Outcome): string {
+  const what = `${request.kind.padEnd(6)} ${request.summary}`;
+  if ('error' in outcome) return `${what}  -> no answer: ${outcome.error}`;
+  const status = `${outcome.status} ${STATUS_TEXT[outcome.status] ?? ''}`.trim();
+  const id = outcome.messageId ? `  msg ${outcome.messageId}` : '';
+  // An async route answers 202 before validating: the invalid order then shows up as a dead letter.
+  const note = !request.invalidOnPurpose
+    ? ''
+    : outcome.status >= 400
+      ? `  (invalid on purpose: ${request.invalidOnPurpose})`
+      : `  (invalid on purpose: ${request.invalidOnPurpose}; look for it in the dead letters)`;
+  const detail = outcome.detail && !note ? `  ${outcome.detail}` : '';
+  return `${what}  -> ${status}${id}${note}${detail}`;
+}
+
+/** Counts an outcome into the tally of its kind. */
+export function tallyOutcome(tally: SentTally, request: SampleRequest, outcome: Outcome): void {
+  tally.sent++;
+  if ('error' in outcome) tally.failed++;
+  else if (outcome.status < 300) tally.accepted++;
+  else if (request.invalidOnPurpose && outcome.status < 500) tally.rejectedOnPurpose++;
+  else tally.failed++;
+}
+
+/** The periodic summary: what the demo sent, and what each simulated system received. */
+export function summaryLine(
+  elapsedMs: number,
+  tallies: Readonly<Record<'web' | 'legacy', SentTally>>,
+  counts: Readonly<Record<SystemName, SystemCounts>>,
+): string {
+  const sent = (['web', 'legacy'] as const)
+    .map((k) => {
+      const t = tallies[k];
+      const parts = [`${t.accepted} accepted`];
+      if (t.rejectedOnPurpose) parts.push(`${t.rejectedOnPurpose} rejected on purpose`);
+      if (t.failed) parts.push(`${t.failed} failed`);
+      return `${k} ${t.sent} (${parts.join(', ')})`;
+    })
+    .join(', ');
+  const received = (Object.keys(counts) as SystemName[])
+    .map((s) => `${s} ${counts[s].received}${counts[s].failed ? ` (${counts[s].failed} answered with an error)` : ''}`)
+    .join(', ');
+  return `== ${Math.round(elapsedMs / 1000)} s | sent to the bus: ${sent} | sandbox received: ${received}`;
+}
+
+/** Where to look while the demo runs. */
+export function whereToLook(busUrl: string, sandboxUrl: string): string[] {
+  return [
+    '',
+    'Where to look:',
+    `  bus              ${busUrl}`,
+    `  messages         curl ${busUrl}/admin/messages`,
+    `  dead letters     curl ${busUrl}/admin/dead-letters`,
+    `  sandbox CRM      curl '${sandboxUrl}/_sandbox/received?system=crm'`,
+    `  sandbox ERP      curl '${sandboxUrl}/_sandbox/received?system=erp'`,
+    `  sandbox legacy   curl '${sandboxUrl}/_sandbox/received?system=legacy'`,
+    `  sandbox totals   curl ${sandboxUrl}/_sandbox/stats`,
+    '',
+  ];
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};

@@ -1,0 +1,146 @@
+import { createServer, type Server } from 'node:net';
+import { runDemo, type DemoOptions } from './demo-runner';
+
+/**
+ * A stand-in for the bus: serves /health, passes web orders to the sandbox CRM and legacy batches to the sandbox
+ * legacy system (so that SANDBOX_URL is exercised), answers 202 with x-message-id, and exits 0 on SIGTERM.
+ */
+const FAKE_BUS = `
+const http = require('node:http');
+let n = 0;
+const server = http.createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/health') return res.end('{"status":"ok"}');
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', async () => {
+    const target = req.url === '/orders' ? '/crm/orders' : '/legacy/orders';
+    if (process.env.FAKE_BUS_MODE === 'reject') { res.writeHead(404); return res.end('{"title":"no route"}'); }
+    await fetch(process.env.SANDBOX_URL + target, { method: 'POST', headers: { 'content-type': req.headers['content-type'] }, body: Buffer.concat(chunks) });
+    res.writeHead(req.url === '/orders' && !JSON.parse(Buffer.concat(chunks)).customerId ? 400 : 202, { 'x-message-id': 'm-' + ++n });
+    res.end();
+  });
+});
+server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('fake bus on ' + process.env.PORT));
+if (process.env.FAKE_BUS_MODE === 'die') setTimeout(() => process.exit(7), 400);
+process.on('SIGTERM', () => { console.log('fake bus stopping'); server.close(() => process.exit(0)); server.closeAllConnections(); });
+`;
+
+describe('runDemo', () => {
+  let lines: string[];
+  const options = (overrides: Partial<DemoOptions> = {}): DemoOptions => ({
+    sandboxPort: 0,
+    busPort: 0,
+    busCommand: process.execPath,
+    busArgs: ['-e', FAKE_BUS],
+    busEnv: { PATH: process.env.PATH },
+    cwd: process.cwd(),
+    failureRate: 0,
+    durationMs: 1_200,
+    seed: 1,
+    webEveryMs: 100,
+    legacyEveryMs: 300,
+    summaryEveryMs: 500,
+    busReadyTimeoutMs: 10_000,
+    log: (line) => lines.push(line),
+    ...overrides,
+  });
+  const logged = () => lines.join('\n');
+  const urlOf = (label: RegExp) => {
+    const match = lines.map((l) => label.exec(l)).find((m) => m !== null);
+    if (!match) throw new Error(`no line matches ${label}\n${logged()}`);
+    return match[1];
+  };
+  const listening = (url: string) =>
+    fetch(`${url}/health`).then(
+      () => true,
+      () => false,
+    );
+
+  beforeEach(() => {
+    lines = [];
+  });
+
+  it('starts the sandbox and the bus, sends orders, summarises, stops both and exits 0', async () => {
+    const code = await runDemo(options());
+    expect(code).toBe(0);
+    const text = logged();
+    expect(text).toMatch(/\[bus\] fake bus on \d+/);
+    expect(text).toContain('Where to look:');
+    expect(text).toMatch(/dead letters\s+curl http:\/\/127\.0\.0\.1:\d+\/admin\/dead-letters/);
+    expect(text).toMatch(/^web {4}W-100001 C-\d{4} .* -> 202 Accepted {2}msg m-\d+$/m);
+    expect(text).toMatch(/^legacy B-000001 \d orders? \(L-\d+.*\) {2}-> 202 Accepted/m);
+    expect(text).toMatch(/== \d+ s \| sent to the bus: web \d+ \(\d+ accepted\), legacy \d+ \(\d+ accepted\) \| sandbox received: crm [1-9]\d*, erp 0, legacy [1-9]/);
+    expect(text).toContain('[bus] fake bus stopping');
+    expect(text).toMatch(/bus stopped \(exit code 0\)/);
+    expect(lines[lines.length - 1]).toBe('sandbox stopped');
+    expect(await listening(urlOf(/^sandbox {2}(http:\S+)/))).toBe(false);
+    expect(await listening(urlOf(/ready at (http:\S+)/))).toBe(false);
+  });
+
+  it('marks orders that are invalid on purpose as such when the bus rejects them', async () => {
+    // 15 web orders at 40 ms apart: the 15th has no customerId and the fake bus answers 400.
+    const code = await runDemo(options({ webEveryMs: 40, durationMs: 800 }));
+    expect(code).toBe(0);
+    expect(logged()).toMatch(/W-100015 \(none\) .* -> 400 Bad Request {2}msg m-\d+ {2}\(invalid on purpose: no customerId\)/);
+    expect(logged()).toMatch(/web \d+ \(\d+ accepted, 1 rejected on purpose\)/);
+  });
+
+  it('stops when the signal aborts', async () => {
+    const stop = new AbortController();
+    const running = runDemo(options({ durationMs: undefined, signal: stop.signal, log: (l) => {
+      lines.push(l);
+      if (l.includes('-> 202')) stop.abort();
+    } }));
+    expect(await running).toBe(0);
+    expect(logged()).toContain('stopping: no more orders');
+  });
+
+  it('exits 1 when the bus exits while starting, with its exit code', async () => {
+    const code = await runDemo(options({ busArgs: ['-e', 'console.log("cannot start"); process.exit(3)'] }));
+    expect(code).toBe(1);
+    expect(logged()).toContain('[bus] cannot start');
+    expect(logged()).toMatch(/bus did not start: the bus exited while starting \(exit code 3\)/);
+    expect(lines[lines.length - 1]).toBe('sandbox stopped');
+  });
+
+  it('exits 1 when the bus dies while running', async () => {
+    const code = await runDemo(options({ busEnv: { PATH: process.env.PATH, FAKE_BUS_MODE: 'die' }, durationMs: 5_000 }));
+    expect(code).toBe(1);
+    expect(logged()).toContain('the bus stopped on its own (exit code 7)');
+  });
+
+  it('exits 1 when the bus accepts no order', async () => {
+    const code = await runDemo(options({ busEnv: { PATH: process.env.PATH, FAKE_BUS_MODE: 'reject' }, durationMs: 400 }));
+    expect(code).toBe(1);
+    expect(logged()).toMatch(/-> 404 Not Found {2}no route/);
+    expect(logged()).toContain('the bus accepted no order');
+  });
+
+  it('exits 1 without starting anything when the bus is not built', async () => {
+    const code = await runDemo(options({ busEntry: '/nonexistent/dist/apps/bus/src/main.js' }));
+    expect(code).toBe(1);
+    expect(logged()).toContain('the bus is not built: /nonexistent/dist/apps/bus/src/main.js is missing (run npm run build)');
+  });
+
+  describe('with the preferred ports taken', () => {
+    const blockers: Server[] = [];
+    const block = () =>
+      new Promise<number>((resolve) => {
+        const server = createServer();
+        blockers.push(server);
+        server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+      });
+    afterEach(async () => {
+      await Promise.all(blockers.splice(0).map((s) => new Promise((r) => s.close(r))));
+    });
+
+    it('moves the sandbox and the bus to free ports', async () => {
+      const sandboxPort = await block();
+      const busPort = await block();
+      const code = await runDemo(options({ sandboxPort, busPort, durationMs: 300 }));
+      expect(code).toBe(0);
+      expect(logged()).toContain(`port ${sandboxPort} is taken; the sandbox uses`);
+      expect(logged()).toContain(`port ${busPort} is taken; the bus uses`);
+    });
+  });
+});

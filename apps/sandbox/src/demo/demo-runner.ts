@@ -1,0 +1,194 @@
+import { existsSync } from 'node:fs';
+import { startSandbox, type Sandbox } from '../sandbox.server';
+import { describeExit, portOrFree, spawnBus, waitForHealth, type BusProcess, type ExitStatus } from './bus-process';
+import { emptyTally, orderLine, summaryLine, tallyOutcome, whereToLook, type Outcome } from './demo-console';
+import { legacyBatch, seededRandom, webOrder, type SampleRequest } from './sample-orders';
+
+export interface DemoOptions {
+  /** Sandbox port; a free one is taken when it is in use. */
+  readonly sandboxPort: number;
+  /** Bus port (passed to the bus as PORT); a free one is taken when it is in use. */
+  readonly busPort: number;
+  /** How to start the bus, e.g. `node` with `[dist/apps/bus/src/main.js]`. */
+  readonly busCommand: string;
+  readonly busArgs: readonly string[];
+  /** A file that must exist before the bus is started (its entry point), for a clear message when it is not built. */
+  readonly busEntry?: string;
+  /** Base environment of the bus; the demo adds PORT and SANDBOX_URL. */
+  readonly busEnv: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly failureRate: number;
+  /** Stop by itself after this long (from the moment the bus is ready). */
+  readonly durationMs?: number;
+  readonly seed: number;
+  readonly webEveryMs: number;
+  readonly legacyEveryMs: number;
+  readonly summaryEveryMs: number;
+  readonly busReadyTimeoutMs: number;
+  readonly log: (line: string) => void;
+  /** Aborting stops the demo (Ctrl-C). */
+  readonly signal?: AbortSignal;
+}
+
+export const DEMO_DEFAULTS = {
+  sandboxPort: 4010,
+  busPort: 8080,
+  failureRate: 0.05,
+  webEveryMs: 700,
+  legacyEveryMs: 2_000,
+  summaryEveryMs: 10_000,
+  busReadyTimeoutMs: 60_000,
+} as const;
+
+/** Time the bus gets to finish in-flight deliveries after SIGTERM before it is killed. */
+const BUS_STOP_GRACE_MS = 15_000;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * Runs the demo: sandbox, bus child process, a trickle of orders, periodic summaries, and an orderly stop on abort,
+ * after `durationMs`, or when the bus dies. Resolves with the exit code: 0 when the bus started, stayed up until it
+ * was asked to stop, stopped cleanly, and accepted at least one order; 1 otherwise. Never leaves the sandbox or the bus
+ * running.
+ */
+export async function runDemo(o: DemoOptions): Promise<number> {
+  const { log } = o;
+  let sandbox: Sandbox;
+  try {
+    sandbox = await startSandbox({ port: o.sandboxPort, failureRate: o.failureRate });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    sandbox = await startSandbox({ port: 0, failureRate: o.failureRate });
+    log(`port ${o.sandboxPort} is taken; the sandbox uses ${sandbox.port} instead`);
+  }
+  try {
+    const failure = `${Math.round(o.failureRate * 100)}% of requests fail with 503 at random`;
+    log(`sandbox  ${sandbox.url}  (CRM /crm, ERP /erp, legacy /legacy; ${failure})`);
+    return await withBus(o, sandbox);
+  } finally {
+    await sandbox.close();
+    log('sandbox stopped');
+  }
+}
+
+async function withBus(o: DemoOptions, sandbox: Sandbox): Promise<number> {
+  const { log } = o;
+  if (o.busEntry !== undefined && !existsSync(o.busEntry)) {
+    log(`the bus is not built: ${o.busEntry} is missing (run npm run build)`);
+    return 1;
+  }
+  const busPort = await portOrFree(o.busPort);
+  if (busPort !== o.busPort) log(`port ${o.busPort} is taken; the bus uses ${busPort} instead`);
+  const busUrl = `http://127.0.0.1:${busPort}`;
+  log(`bus      starting ${[o.busCommand, ...o.busArgs].join(' ')} with PORT=${busPort} SANDBOX_URL=${sandbox.url}`);
+  const bus = spawnBus(o.busCommand, o.busArgs, {
+    env: { ...o.busEnv, PORT: String(busPort), SANDBOX_URL: sandbox.url },
+    cwd: o.cwd,
+    log,
+  });
+  const started = Date.now();
+  try {
+    await waitForHealth(`${busUrl}/health`, o.busReadyTimeoutMs, bus.exited, o.signal);
+  } catch (err) {
+    log(`bus did not start: ${(err as Error).message}`);
+    log(`bus stopped (${describeExit(await bus.stop(BUS_STOP_GRACE_MS))})`);
+    return 1;
+  }
+  log(`bus      ready at ${busUrl} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  whereToLook(busUrl, sandbox.url).forEach((line) => log(line));
+  const every = (ms: number) => (ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`);
+  log(`Sending a web order every ${every(o.webEveryMs)} and a legacy batch every ${every(o.legacyEveryMs)}.`);
+  log(o.durationMs === undefined ? 'Ctrl-C stops the demo.' : `The demo stops by itself after ${every(o.durationMs)}.`);
+  log('');
+  return trickle(o, sandbox, bus, busUrl);
+}
+
+async function trickle(o: DemoOptions, sandbox: Sandbox, bus: BusProcess, busUrl: string): Promise<number> {
+  const { log } = o;
+  const random = seededRandom(o.seed);
+  const tallies = { web: emptyTally(), legacy: emptyTally() };
+  const inFlight = new Set<Promise<void>>();
+  const requests = new AbortController();
+  let webN = 0;
+  let legacyN = 0;
+  const begun = Date.now();
+
+  const send = (request: SampleRequest) => {
+    const p = post(busUrl, request, requests.signal).then((outcome) => {
+      tallyOutcome(tallies[request.kind], request, outcome);
+      log(orderLine(request, outcome));
+    });
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  };
+  const summary = () => log(summaryLine(Date.now() - begun, tallies, sandbox.recorder.counts()));
+
+  const timers = [
+    setInterval(() => send(webOrder(++webN, random)), o.webEveryMs),
+    setInterval(() => send(legacyBatch(++legacyN, random)), o.legacyEveryMs),
+    setInterval(summary, o.summaryEveryMs),
+  ];
+  send(webOrder(++webN, random));
+
+  // Runs until aborted, the duration is up, or the bus dies on its own.
+  let busDied: ExitStatus | undefined;
+  let stopping = false;
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    if (o.signal?.aborted) return done();
+    o.signal?.addEventListener('abort', done, { once: true });
+    if (o.durationMs !== undefined) timers.push(setTimeout(done, o.durationMs));
+    void bus.exited.then((status) => {
+      if (stopping) return;
+      busDied = status;
+      done();
+    });
+  });
+  stopping = true;
+  timers.forEach((t) => clearTimeout(t));
+
+  log('');
+  log(busDied ? `the bus stopped on its own (${describeExit(busDied)}); stopping the demo` : 'stopping: no more orders');
+  // Answers still on their way are worth waiting for briefly; after that they are aborted.
+  const grace = setTimeout(() => requests.abort(), 3_000);
+  await Promise.allSettled([...inFlight]);
+  clearTimeout(grace);
+  const exit = busDied ?? (await bus.stop(BUS_STOP_GRACE_MS));
+  log(`bus stopped (${describeExit(exit)})`);
+  summary();
+
+  const clean = !busDied && (exit.code === 0 || exit.signal === 'SIGTERM');
+  const accepted = tallies.web.accepted + tallies.legacy.accepted;
+  if (!clean) log('the bus did not stop cleanly');
+  if (accepted === 0) log('the bus accepted no order: are the sample routes loaded (ROUTES_DIR)?');
+  return clean && accepted > 0 ? 0 : 1;
+}
+
+/** Posts one sample request to the bus; never rejects. */
+async function post(busUrl: string, request: SampleRequest, signal: AbortSignal): Promise<Outcome> {
+  try {
+    const res = await fetch(`${busUrl}${request.path}`, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+      signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+    });
+    const text = await res.text();
+    const messageId = res.headers.get('x-message-id') ?? undefined;
+    return { status: res.status, ...(messageId ? { messageId } : {}), ...(res.ok ? {} : { detail: detailOf(text) }) };
+  } catch (err) {
+    const cause = (err as { cause?: { message?: string } }).cause?.message;
+    return { error: cause ?? (err as Error).message };
+  }
+}
+
+/** The interesting part of an error answer: a problem body's detail or title, else the start of the body. */
+function detailOf(text: string): string {
+  try {
+    const problem = JSON.parse(text) as { detail?: unknown; title?: unknown };
+    const detail = problem.detail ?? problem.title;
+    if (typeof detail === 'string') return detail;
+  } catch {
+    // not JSON: show the text itself
+  }
+  return text.replace(/\s+/g, ' ').slice(0, 160);
+}

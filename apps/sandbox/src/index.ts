@@ -1,0 +1,7 @@
+/** The sandbox as a library, for the demo and for end-to-end tests (`test/` imports it from here). */
+export { startSandbox, type Sandbox, type SandboxOptions } from './sandbox.server';
+export type { ReceivedRequest, SystemCounts } from './sandbox.recorder';
+export { SandboxRecorder } from './sandbox.recorder';
+export { DELAY_HEADER, FAIL_HEADER, FaultInjector, type InjectedFault } from './sandbox.faults';
+export { SYSTEM_NAMES, type SystemName } from './sandbox.http';
+export { CRM_CUSTOMERS, type CrmCustomer } from './crm.system';

@@ -1,0 +1,26 @@
+import { readSandboxEnv } from './sandbox.env';
+import { startSandbox } from './sandbox.server';
+
+/** Runs the sandbox on its own: `node dist/apps/sandbox/src/main.js` (SANDBOX_PORT, SANDBOX_HOST, SANDBOX_FAILURE_RATE). */
+async function main(): Promise<void> {
+  const env = readSandboxEnv(process.env);
+  const sandbox = await startSandbox(env);
+  const u = sandbox.url;
+  console.log(`sandbox listening on ${u}`);
+  console.log(`  CRM     POST ${u}/crm/orders, GET ${u}/crm/customers/:id, POST ${u}/crm/customers/lookup, POST ${u}/crm/leads`);
+  console.log(`  ERP     POST ${u}/erp/orders, POST ${u}/erp/quotes (XML)`);
+  console.log(`  legacy  POST ${u}/legacy/orders (XML)`);
+  console.log(`  record  GET ${u}/_sandbox/received?system=crm|erp|legacy, DELETE ${u}/_sandbox/received`);
+  console.log(`  random failure rate ${env.failureRate}; header x-sandbox-fail: 503|500|429|400 fails one request`);
+  const stop = (signal: NodeJS.Signals) => {
+    console.log(`sandbox: ${signal}, stopping`);
+    void sandbox.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`sandbox: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

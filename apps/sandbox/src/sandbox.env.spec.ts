@@ -1,0 +1,45 @@
+import { readDemoEnv, readSandboxEnv } from './sandbox.env';
+
+const defaults = { sandboxPort: 4010, busPort: 8080, failureRate: 0.05 };
+
+describe('sandbox env', () => {
+  it('defaults to port 4010 on 127.0.0.1 without failures', () => {
+    expect(readSandboxEnv({})).toEqual({ port: 4010, host: '127.0.0.1', failureRate: 0 });
+  });
+
+  it('reads SANDBOX_PORT, SANDBOX_HOST and SANDBOX_FAILURE_RATE', () => {
+    expect(readSandboxEnv({ SANDBOX_PORT: '0', SANDBOX_HOST: '0.0.0.0', SANDBOX_FAILURE_RATE: '0.25' })).toEqual({
+      port: 0,
+      host: '0.0.0.0',
+      failureRate: 0.25,
+    });
+  });
+
+  it.each([
+    [{ SANDBOX_PORT: 'http' }, /SANDBOX_PORT must be an integer within 0..65535, got "http"/],
+    [{ SANDBOX_PORT: '70000' }, /SANDBOX_PORT/],
+    [{ SANDBOX_FAILURE_RATE: '5%' }, /SANDBOX_FAILURE_RATE must be a number within 0..1/],
+    [{ SANDBOX_FAILURE_RATE: '1.5' }, /SANDBOX_FAILURE_RATE/],
+  ])('rejects %j naming the variable', (env, message) => {
+    expect(() => readSandboxEnv(env)).toThrow(message);
+  });
+});
+
+describe('demo env', () => {
+  it('defaults: sandbox 4010, bus 8080, 5% failures, no duration', () => {
+    const env = readDemoEnv({}, defaults);
+    expect(env).toMatchObject({ sandboxPort: 4010, busPort: 8080, failureRate: 0.05 });
+    expect(env.durationMs).toBeUndefined();
+    expect(Number.isInteger(env.seed)).toBe(true);
+  });
+
+  it('reads PORT, SANDBOX_PORT, SANDBOX_FAILURE_RATE, DEMO_DURATION_MS and DEMO_SEED', () => {
+    const env = { PORT: '9000', SANDBOX_PORT: '4999', SANDBOX_FAILURE_RATE: '0', DEMO_DURATION_MS: '5000', DEMO_SEED: '42' };
+    expect(readDemoEnv(env, defaults)).toEqual({ sandboxPort: 4999, busPort: 9000, failureRate: 0, durationMs: 5000, seed: 42 });
+  });
+
+  it('rejects a DEMO_DURATION_MS that is not a positive integer', () => {
+    expect(() => readDemoEnv({ DEMO_DURATION_MS: '0' }, defaults)).toThrow(/DEMO_DURATION_MS/);
+    expect(() => readDemoEnv({ DEMO_DURATION_MS: '10s' }, defaults)).toThrow(/DEMO_DURATION_MS/);
+  });
+});

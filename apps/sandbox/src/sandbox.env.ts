@@ -1,0 +1,63 @@
+/**
+ * The sandbox's and the demo's environment, read once by their entry points (main.ts, demo.ts); nothing else in the
+ * sandbox reads `process.env`. A malformed value is an error naming the variable, never a silent default.
+ */
+
+export interface SandboxEnv {
+  /** SANDBOX_PORT (default 4010; 0 picks a free port). */
+  readonly port: number;
+  /** SANDBOX_HOST (default 127.0.0.1). */
+  readonly host: string;
+  /** SANDBOX_FAILURE_RATE, 0..1 (default 0 for the sandbox alone). */
+  readonly failureRate: number;
+}
+
+export interface DemoEnv {
+  /** SANDBOX_PORT (default 4010). */
+  readonly sandboxPort: number;
+  /** PORT, the bus's port (default 8080). */
+  readonly busPort: number;
+  /** SANDBOX_FAILURE_RATE, 0..1 (default 0.05, so that retries and dead letters show). */
+  readonly failureRate: number;
+  /** DEMO_DURATION_MS: stop by itself after this long (default: run until Ctrl-C). */
+  readonly durationMs?: number;
+  /** DEMO_SEED: seed of the sample orders (default: the time of day). */
+  readonly seed: number;
+}
+
+export function readSandboxEnv(env: NodeJS.ProcessEnv): SandboxEnv {
+  return {
+    port: intVar(env, 'SANDBOX_PORT', 4010, 0, 65535),
+    host: env.SANDBOX_HOST?.trim() || '127.0.0.1',
+    failureRate: rateVar(env, 'SANDBOX_FAILURE_RATE', 0),
+  };
+}
+
+export function readDemoEnv(env: NodeJS.ProcessEnv, defaults: { sandboxPort: number; busPort: number; failureRate: number }): DemoEnv {
+  const duration = env.DEMO_DURATION_MS?.trim() ? intVar(env, 'DEMO_DURATION_MS', 0, 1, 7 * 86_400_000) : undefined;
+  return {
+    sandboxPort: intVar(env, 'SANDBOX_PORT', defaults.sandboxPort, 0, 65535),
+    busPort: intVar(env, 'PORT', defaults.busPort, 0, 65535),
+    failureRate: rateVar(env, 'SANDBOX_FAILURE_RATE', defaults.failureRate),
+    ...(duration === undefined ? {} : { durationMs: duration }),
+    seed: intVar(env, 'DEMO_SEED', Date.now() % 1_000_000, 0, 2 ** 32 - 1),
+  };
+}
+
+function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer within ${min}..${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function rateVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!(value >= 0 && value <= 1)) throw new Error(`${name} must be a number within 0..1, got "${raw}"`);
+  return value;
+}

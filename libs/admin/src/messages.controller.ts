@@ -1,0 +1,60 @@
+import { Controller, Get, Inject, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
+import { InputError } from '@junction/core';
+import type { BusRuntime } from '@junction/engine';
+import type { MessageStatus } from '@junction/store';
+import { AdminAuthGuard } from './admin-auth.guard';
+import { BUS_RUNTIME } from './admin.tokens';
+import { bodyView } from './body-view';
+
+const STATUSES: readonly MessageStatus[] = ['received', 'pending', 'delivered', 'filtered', 'dead'];
+
+/** Message search and the journal record of one message, with every delivery and attempt. */
+@Controller('admin/messages')
+@UseGuards(AdminAuthGuard)
+export class MessagesController {
+  constructor(@Inject(BUS_RUNTIME) private readonly bus: BusRuntime) {}
+
+  @Get()
+  list(@Query() q: Record<string, string | undefined>) {
+    if (q.status && !STATUSES.includes(q.status as MessageStatus)) {
+      throw new InputError('BAD_FILTER', `status must be one of ${STATUSES.join(', ')}`);
+    }
+    return this.bus.store.listMessages({
+      routeId: q.route,
+      status: q.status as MessageStatus | undefined,
+      correlationId: q.correlationId,
+      businessKey: q.businessKey,
+      since: time(q.since, 'since'),
+      until: time(q.until, 'until'),
+      limit: limit(q.limit),
+      before: q.before,
+    });
+  }
+
+  @Get(':id')
+  async get(@Param('id') id: string) {
+    const detail = await this.bus.store.getMessage(id);
+    if (!detail) throw new NotFoundException(`no message ${id}`);
+    const { body, ...rest } = detail;
+    return {
+      ...rest,
+      ...bodyView(body, detail.contentType),
+      deliveries: detail.deliveries.map(({ body: b, ...d }) => ({ ...d, ...bodyView(b, d.contentType) })),
+    };
+  }
+}
+
+/** A time filter: epoch milliseconds or an ISO 8601 date. */
+export function time(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (Number.isNaN(n)) throw new InputError('BAD_FILTER', `${name} must be epoch milliseconds or an ISO date`);
+  return n;
+}
+
+export function limit(value: string | undefined): number {
+  if (value === undefined) return 50;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InputError('BAD_FILTER', 'limit must be 1 to 1000');
+  return n;
+}

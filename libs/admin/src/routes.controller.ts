@@ -1,0 +1,46 @@
+import { Controller, Get, HttpCode, Inject, Post, Res, UseGuards } from '@nestjs/common';
+import type { BusRuntime } from '@junction/engine';
+import type { CompiledRoute } from '@junction/routing';
+import type { FastifyReply } from 'fastify';
+import { AdminAuthGuard } from './admin-auth.guard';
+import { BUS_RUNTIME } from './admin.tokens';
+
+/** The loaded routes as the admin API shows them: definitions as written, so secrets stay placeholders. */
+export function routeView(route: CompiledRoute) {
+  const kind = Object.keys(route.source).find((k) => (route.source as Record<string, unknown>)[k] !== undefined)!;
+  return {
+    id: route.id,
+    description: route.description,
+    file: route.file,
+    mode: route.mode,
+    state: 'running',
+    source: { kind, ...((route.display as { from?: Record<string, object> })?.from?.[kind] ?? {}) },
+    targets: [...route.targets.values()].map((t) => ({ id: t.id, kind: t.kind, description: t.description })),
+    definition: route.display,
+  };
+}
+
+@Controller('admin/routes')
+@UseGuards(AdminAuthGuard)
+export class RoutesController {
+  constructor(@Inject(BUS_RUNTIME) private readonly bus: BusRuntime) {}
+
+  @Get()
+  list() {
+    return this.bus.routes.list().map(routeView);
+  }
+
+  /** The result of the last reload, with the errors of a refused one. */
+  @Get('reload')
+  lastReload() {
+    return this.bus.routes.lastReload;
+  }
+
+  @Post('reload')
+  @HttpCode(200)
+  reload(@Res({ passthrough: true }) reply: FastifyReply) {
+    const report = this.bus.reload('admin');
+    if (!report.ok) reply.code(422);
+    return report;
+  }
+}

@@ -1,0 +1,10 @@
+export * from './route.schema';
+export * from './route-problem';
+export * from './env-interpolation';
+export * from './route-loader';
+export * from './route-test.schema';
+export * from './route-test-loader';
+export * from './settings.schema';
+export * from './settings-doc';
+export * from './route-json-schema';
+export { listConfigFiles, type ConfigFileKind } from './config-files';

@@ -1,0 +1,106 @@
+import { ConfigError } from '@junction/core';
+import { z } from 'zod';
+
+/**
+ * Every setting of the bus, read from environment variables, in one schema that drives validation, defaults and the
+ * README table (`SETTINGS_DOC`). `loadSettings` is the only reader of `process.env`: everything else receives the
+ * parsed `Settings`. Messages never quote a value (DATABASE_URL and the tokens are secrets).
+ */
+
+function integer(min: number, max: number) {
+  const message = `expected an integer from ${min} to ${max}`;
+  return z.string().transform((s, ctx) => {
+    const n = /^[0-9]+$/.test(s) ? Number(s) : NaN;
+    if (!(n >= min && n <= max)) {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+const flag = z.string().transform((s, ctx) => {
+  const v = s.toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  ctx.addIssue({ code: 'custom', message: 'expected true, false, 1 or 0' });
+  return z.NEVER;
+});
+
+const databaseUrl = z.string().refine(
+  (v) => v === 'sqlite::memory:' || /^sqlite:.+/.test(v) || (/^postgres(ql)?:\/\/./.test(v) && URL.canParse(v)),
+  { error: 'expected sqlite:<file>, sqlite::memory: or postgres://user:password@host:5432/database' },
+);
+
+/** RFC 6750 `b64token`: what can follow `Bearer ` in an Authorization header. */
+const bearerToken = z
+  .string()
+  .regex(/^[A-Za-z0-9\-._~+/]+=*$/, { error: 'expected a token of letters, digits and - . _ ~ + / (= at the end)' });
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const SettingsSchema = z.strictObject({
+  PORT: integer(0, 65535).default(8080).describe('TCP port of the HTTP server (ingress, admin API, dashboard); 0 picks a free one.'),
+  HOST: z
+    .string()
+    .regex(/^\S+$/, { error: 'expected a host name or IP address' })
+    .default('0.0.0.0')
+    .describe('Address the HTTP server binds to.'),
+  ROUTES_DIR: z.string().default('./routes').describe('Folder of the route files, read with its subfolders.'),
+  DATABASE_URL: databaseUrl
+    .default('sqlite:./data/junction.db')
+    .describe('Message store: `sqlite:<file>`, `sqlite::memory:`, or `postgres://` / `postgresql://` URL.'),
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS, { error: `expected one of: ${LOG_LEVELS.join(', ')}` })
+    .default('info')
+    .describe(`Log level: ${LOG_LEVELS.join(', ')}.`),
+  BODY_LIMIT_BYTES: integer(1, 1_073_741_824).default(10_485_760).describe('Largest message body accepted, in bytes.'),
+  WATCH_ROUTES: flag.default(true).describe('Reload the routes when a route file changes (`true`/`false`/`1`/`0`).'),
+  ADMIN_TOKEN: bearerToken
+    .optional()
+    .describe('When set, the admin API requires `Authorization: Bearer <token>`; unset: the admin API is open.'),
+  INGRESS_TOKEN: bearerToken
+    .optional()
+    .describe('When set, ingress endpoints require `Authorization: Bearer <token>`; unset: ingress is open.'),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional()
+    .describe('URL at which callers reach the bus (links, WSDL addresses); without a trailing slash.'),
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { error: 'expected letters, digits, . _ - (at most 100)' })
+    .optional()
+    .describe('Name of this instance in leases and logs; default: chosen at start.'),
+  WORKER_CONCURRENCY: integer(1, 10_000).default(32).describe('Deliveries in flight per instance.'),
+  OUTBOX_BATCH: integer(1, 10_000).default(100).describe('Deliveries claimed from the store per poll.'),
+  OUTBOX_POLL_MS: integer(1, 60_000).default(50).describe('Pause between polls of the store when it had nothing to do, in ms.'),
+  LEASE_MS: integer(1_000, 86_400_000)
+    .default(30_000)
+    .describe('How long a claimed delivery stays with an instance before another may take it over, in ms.'),
+  SYNC_TIMEOUT_MS: integer(1, 600_000).default(30_000).describe('Time allowed for a whole sync exchange, in ms.'),
+  SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000).describe('Time allowed for in-flight work on shutdown, in ms.'),
+  XML_MAX_DEPTH: integer(1, 10_000).default(100).describe('Deepest element nesting accepted in an XML body.'),
+  XML_MAX_ATTRIBUTES: integer(1, 100_000).default(256).describe('Most attributes accepted on one XML element.'),
+});
+
+export type Settings = z.output<typeof SettingsSchema>;
+export type SettingName = keyof typeof SettingsSchema.shape;
+export const SETTING_NAMES = Object.keys(SettingsSchema.shape) as SettingName[];
+
+/**
+ * Parses the settings from `env` (the process environment by default). Only the variables of the schema are read;
+ * an empty or blank variable counts as unset, and values are trimmed. Throws `ConfigError` naming each bad variable
+ * and what it expects, e.g. `PORT: expected an integer from 1 to 65535`.
+ */
+export function loadSettings(env: Readonly<Record<string, string | undefined>> = process.env): Settings {
+  const input: Record<string, string | undefined> = {};
+  for (const name of SETTING_NAMES) {
+    const v = env[name]?.trim();
+    if (v) input[name] = v;
+  }
+  const parsed = SettingsSchema.safeParse(input, { error: () => 'invalid value' });
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+  throw new ConfigError(problems.join('; '), problems);
+}

@@ -1,0 +1,162 @@
+import { ConfigError } from '@junction/core';
+import { SETTINGS_DOC, settingsMarkdownTable } from './settings-doc';
+import { loadSettings, SETTING_NAMES } from './settings.schema';
+
+/** The ConfigError thrown for `env`, or a failure if none is. */
+function rejection(env: Record<string, string>): ConfigError {
+  try {
+    loadSettings(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error(`accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadSettings', () => {
+  it('gives every default for an empty environment', () => {
+    expect(loadSettings({})).toStrictEqual({
+      PORT: 8080,
+      HOST: '0.0.0.0',
+      ROUTES_DIR: './routes',
+      DATABASE_URL: 'sqlite:./data/junction.db',
+      LOG_LEVEL: 'info',
+      BODY_LIMIT_BYTES: 10485760,
+      WATCH_ROUTES: true,
+      WORKER_CONCURRENCY: 32,
+      OUTBOX_BATCH: 100,
+      OUTBOX_POLL_MS: 50,
+      LEASE_MS: 30000,
+      SYNC_TIMEOUT_MS: 30000,
+      SHUTDOWN_TIMEOUT_MS: 10000,
+      XML_MAX_DEPTH: 100,
+      XML_MAX_ATTRIBUTES: 256,
+    });
+  });
+
+  it('parses every setting given', () => {
+    const s = loadSettings({
+      PORT: '9000',
+      HOST: '127.0.0.1',
+      ROUTES_DIR: '/etc/junction/routes',
+      DATABASE_URL: 'postgres://bus:pw@db:5432/junction',
+      LOG_LEVEL: 'debug',
+      BODY_LIMIT_BYTES: '1024',
+      WATCH_ROUTES: 'false',
+      ADMIN_TOKEN: 'admin-token_1',
+      INGRESS_TOKEN: 'aW5ncmVzcw==',
+      PUBLIC_URL: 'https://bus.example.com/',
+      INSTANCE_ID: 'bus-1',
+      WORKER_CONCURRENCY: '4',
+      OUTBOX_BATCH: '10',
+      OUTBOX_POLL_MS: '5',
+      LEASE_MS: '60000',
+      SYNC_TIMEOUT_MS: '1000',
+      SHUTDOWN_TIMEOUT_MS: '0',
+      XML_MAX_DEPTH: '20',
+      XML_MAX_ATTRIBUTES: '16',
+    });
+    expect(s).toMatchObject({ PORT: 9000, DATABASE_URL: 'postgres://bus:pw@db:5432/junction', WATCH_ROUTES: false, SHUTDOWN_TIMEOUT_MS: 0 });
+    expect(s.ADMIN_TOKEN).toBe('admin-token_1');
+    expect(s.INGRESS_TOKEN).toBe('aW5ncmVzcw==');
+    expect(s.PUBLIC_URL).toBe('https://bus.example.com');
+    expect(s.INSTANCE_ID).toBe('bus-1');
+  });
+
+  it.each(['sqlite:./data/junction.db', 'sqlite::memory:', 'sqlite:/var/lib/junction.db', 'postgres://h/db', 'postgresql://u:p@h:5432/db'])(
+    'accepts DATABASE_URL %s',
+    (url) => {
+      expect(loadSettings({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    },
+  );
+
+  it.each([
+    ['true', true],
+    ['TRUE', true],
+    ['1', true],
+    ['false', false],
+    ['0', false],
+  ])('reads WATCH_ROUTES=%s as %s', (value, expected) => {
+    expect(loadSettings({ WATCH_ROUTES: value }).WATCH_ROUTES).toBe(expected);
+  });
+
+  it('takes an empty or blank variable as unset, and trims values', () => {
+    const s = loadSettings({ PORT: '', ADMIN_TOKEN: '  ', LOG_LEVEL: ' warn\n' });
+    expect(s.PORT).toBe(8080);
+    expect(s.ADMIN_TOKEN).toBeUndefined();
+    expect(s.LOG_LEVEL).toBe('warn');
+  });
+
+  it('reads only its own variables', () => {
+    expect(loadSettings({ PATH: '/usr/bin', HOME: '/root', NODE_ENV: 'production', port: '1' })).toStrictEqual(loadSettings({}));
+  });
+
+  it.each([
+    ['PORT', '0', 'PORT: expected an integer from 1 to 65535'],
+    ['PORT', '65536', 'PORT: expected an integer from 1 to 65535'],
+    ['PORT', 'http', 'PORT: expected an integer from 1 to 65535'],
+    ['PORT', '80.5', 'PORT: expected an integer from 1 to 65535'],
+    ['HOST', 'my host', 'HOST: expected a host name or IP address'],
+    ['DATABASE_URL', 'mysql://u:secretpw@h/db', 'DATABASE_URL: expected sqlite:<file>, sqlite::memory: or postgres://user:password@host:5432/database'],
+    ['DATABASE_URL', 'sqlite:', 'DATABASE_URL: expected sqlite:<file>, sqlite::memory: or postgres://user:password@host:5432/database'],
+    ['LOG_LEVEL', 'verbose', 'LOG_LEVEL: expected one of: fatal, error, warn, info, debug, trace, silent'],
+    ['BODY_LIMIT_BYTES', '-1', 'BODY_LIMIT_BYTES: expected an integer from 1 to 1073741824'],
+    ['WATCH_ROUTES', 'yes', 'WATCH_ROUTES: expected true, false, 1 or 0'],
+    ['ADMIN_TOKEN', 'has space', 'ADMIN_TOKEN: expected a token of letters, digits and - . _ ~ + / (= at the end)'],
+    ['INGRESS_TOKEN', 'tok"en', 'INGRESS_TOKEN: expected a token of letters, digits and - . _ ~ + / (= at the end)'],
+    ['PUBLIC_URL', 'bus.example.com', 'PUBLIC_URL: expected an http:// or https:// URL'],
+    ['PUBLIC_URL', 'ftp://bus.example.com', 'PUBLIC_URL: expected an http:// or https:// URL'],
+    ['INSTANCE_ID', '-bus', 'INSTANCE_ID: expected letters, digits, . _ - (at most 100)'],
+    ['WORKER_CONCURRENCY', '0', 'WORKER_CONCURRENCY: expected an integer from 1 to 10000'],
+    ['OUTBOX_BATCH', '100000', 'OUTBOX_BATCH: expected an integer from 1 to 10000'],
+    ['OUTBOX_POLL_MS', '0', 'OUTBOX_POLL_MS: expected an integer from 1 to 60000'],
+    ['LEASE_MS', '999', 'LEASE_MS: expected an integer from 1000 to 86400000'],
+    ['SYNC_TIMEOUT_MS', '600001', 'SYNC_TIMEOUT_MS: expected an integer from 1 to 600000'],
+    ['SHUTDOWN_TIMEOUT_MS', 'soon', 'SHUTDOWN_TIMEOUT_MS: expected an integer from 0 to 600000'],
+    ['XML_MAX_DEPTH', '0', 'XML_MAX_DEPTH: expected an integer from 1 to 10000'],
+    ['XML_MAX_ATTRIBUTES', '1e3', 'XML_MAX_ATTRIBUTES: expected an integer from 1 to 100000'],
+  ])('rejects %s=%j naming the variable and what it expects', (name, value, message) => {
+    const err = rejection({ [name]: value });
+    expect(err.message).toBe(message);
+    expect(err.problems).toEqual([message]);
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.retriable).toBe(false);
+  });
+
+  it('reports every bad setting at once and never echoes a value', () => {
+    const err = rejection({ PORT: 'x', DATABASE_URL: 'mysql://admin:Sup3rSecret@db/x', ADMIN_TOKEN: 'bad token Sup3rSecret' });
+    expect(err.problems.map((p) => p.split(':')[0])).toEqual(['PORT', 'DATABASE_URL', 'ADMIN_TOKEN']);
+    expect(err.message).toBe(err.problems.join('; '));
+    expect(err.message).not.toContain('Sup3rSecret');
+  });
+});
+
+describe('SETTINGS_DOC', () => {
+  it('lists every setting in schema order with its default and a description', () => {
+    expect(SETTINGS_DOC.map((s) => s.name)).toEqual(SETTING_NAMES);
+    expect(SETTINGS_DOC.find((s) => s.name === 'PORT')).toEqual({
+      name: 'PORT',
+      default: '8080',
+      description: 'TCP port of the HTTP server (ingress, admin API, dashboard).',
+    });
+    expect(SETTINGS_DOC.find((s) => s.name === 'WATCH_ROUTES')?.default).toBe('true');
+    expect(SETTINGS_DOC.find((s) => s.name === 'ADMIN_TOKEN')?.default).toBeUndefined();
+    for (const s of SETTINGS_DOC) expect(s.description.length).toBeGreaterThan(10);
+  });
+
+  it('agrees with the defaults loadSettings applies', () => {
+    const defaults = loadSettings({});
+    for (const s of SETTINGS_DOC) {
+      const value = defaults[s.name];
+      expect(s.default).toBe(value === undefined ? undefined : String(value));
+    }
+  });
+
+  it('renders a Markdown table with one row per setting', () => {
+    const table = settingsMarkdownTable().trimEnd().split('\n');
+    expect(table.slice(0, 2)).toEqual(['| Variable | Default | Meaning |', '|---|---|---|']);
+    expect(table).toHaveLength(2 + SETTING_NAMES.length);
+    expect(table).toContain('| `PORT` | `8080` | TCP port of the HTTP server (ingress, admin API, dashboard). |');
+    expect(table.find((row) => row.startsWith('| `ADMIN_TOKEN` | (unset) |'))).toBeDefined();
+  });
+});

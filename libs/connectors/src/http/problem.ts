@@ -1,0 +1,50 @@
+import { BusError, DeliveryError, InputError, StoreError, ValidationError, type BusError as BusErrorType } from '@junction/core';
+
+/** An RFC 9457 problem body, as every HTTP error of the bus is answered. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  messageId?: string;
+  errors?: readonly string[];
+}
+
+/**
+ * The one place that maps the error tree to HTTP: input errors keep their status, validation and step failures are
+ * 422, a failed delivery is 502 (504 on time-out), a store outage 503, anything else 500 without internals.
+ */
+export function problemFor(err: BusErrorType): Problem {
+  let status = 500;
+  if (err instanceof InputError) status = err.status;
+  else if (err instanceof ValidationError || err.code === 'STEP_FAILED') status = 422;
+  else if (err instanceof DeliveryError) status = /TIMEOUT|ABORT/i.test(err.code) ? 504 : 502;
+  else if (err instanceof StoreError) status = 503;
+  const internal = status === 500 && !(err instanceof BusError && err.code !== 'INTERNAL');
+  return {
+    type: `https://junction.dev/problems/${err.code.toLowerCase().replace(/_/g, '-')}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail: internal ? 'internal error; quote the message id to support' : err.message,
+    code: err.code,
+    ...(err.messageId ? { messageId: err.messageId } : {}),
+    ...(err instanceof ValidationError ? { errors: err.errors } : {}),
+  };
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

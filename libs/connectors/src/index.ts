@@ -1,0 +1,2 @@
+export * from './http/http.connector';
+export * from './registry';

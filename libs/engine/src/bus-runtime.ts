@@ -1,0 +1,84 @@
+import type { Settings } from '@junction/config';
+import { HttpEgress, HttpIngress, connectorRegistry } from '@junction/connectors';
+import { ConfigError, type EgressConnector, type IngressConnector, type Logger } from '@junction/core';
+import { createStore, type Store } from '@junction/store';
+import type { FastifyInstance } from 'fastify';
+import { Exchange } from './exchange';
+import { OutboxWorker } from './outbox-worker';
+import { RouteTable, type ReloadReport } from './route-table';
+import { watchRoutes } from './route-watcher';
+
+/**
+ * The running bus without its web framework: store, connectors, routes, the exchange and the outbox worker, started
+ * and stopped in a fixed order. The Nest app only wires this to HTTP and exposes it to the admin API.
+ */
+export class BusRuntime {
+  readonly store: Store;
+  readonly routes: RouteTable;
+  readonly exchange: Exchange;
+  readonly worker: OutboxWorker;
+  private readonly ingress: Map<string, IngressConnector>;
+  private readonly egress: Map<string, EgressConnector>;
+  private watcher?: { close(): void };
+
+  constructor(
+    private readonly settings: Settings,
+    fastify: FastifyInstance,
+    private readonly log: Logger,
+    env: Record<string, string | undefined>,
+  ) {
+    this.store = createStore({ url: settings.DATABASE_URL, instanceId: settings.INSTANCE_ID, logger: log });
+    this.ingress = connectorRegistry<IngressConnector>([new HttpIngress(fastify, { token: settings.INGRESS_TOKEN })]);
+    this.egress = connectorRegistry<EgressConnector>([new HttpEgress()]);
+    this.routes = new RouteTable({
+      dir: settings.ROUTES_DIR,
+      env,
+      egress: this.egress,
+      ingress: this.ingress,
+      xmlLimits: { maxDepth: settings.XML_MAX_DEPTH, maxAttributes: settings.XML_MAX_ATTRIBUTES, maxBytes: settings.BODY_LIMIT_BYTES },
+    });
+    this.worker = new OutboxWorker(
+      this.store,
+      this.routes,
+      {
+        concurrency: settings.WORKER_CONCURRENCY,
+        batch: settings.OUTBOX_BATCH,
+        pollMs: settings.OUTBOX_POLL_MS,
+        leaseMs: settings.LEASE_MS,
+        callTimeoutMs: settings.SYNC_TIMEOUT_MS,
+      },
+      log,
+    );
+    this.exchange = new Exchange(this.routes, this.store, {
+      syncTimeoutMs: settings.SYNC_TIMEOUT_MS,
+      wake: () => this.worker.wake(),
+    });
+  }
+
+  /** Opens the store, loads the routes (a problem stops start-up), hooks up the ingresses, starts the worker. */
+  async start(): Promise<void> {
+    await this.store.init();
+    const report = this.routes.reload();
+    if (!report.ok) throw new ConfigError(`routes in ${this.settings.ROUTES_DIR} have problems`, report.problems);
+    for (const connector of this.ingress.values()) await connector.start(this.exchange);
+    this.worker.start();
+    if (this.settings.WATCH_ROUTES) this.watcher = watchRoutes(this.settings.ROUTES_DIR, () => this.reload('watch'));
+    this.log.info({ routes: report.routes, store: this.store.driver }, 'bus started');
+  }
+
+  reload(trigger: 'watch' | 'admin'): ReloadReport {
+    const report = this.routes.reload();
+    if (report.ok) this.log.info({ trigger, routes: report.routes }, 'routes reloaded');
+    else this.log.warn({ trigger, problems: report.problems }, 'route reload refused; previous routes keep running');
+    return report;
+  }
+
+  /** Stops taking messages, lets in-flight work finish (bounded), then closes connectors and the store. */
+  async stop(): Promise<void> {
+    this.watcher?.close();
+    for (const connector of this.ingress.values()) await connector.close();
+    await this.worker.stop(this.settings.SHUTDOWN_TIMEOUT_MS);
+    for (const connector of this.egress.values()) await connector.close();
+    await this.store.close();
+  }
+}

@@ -1,0 +1,64 @@
+import { DeliveryError, toBusError, type BusError, type Message, type Reply } from '@junction/core';
+import { decideRetry, type CompiledTarget } from '@junction/routing';
+import type { AttemptRecord } from '@junction/store';
+
+/** The result of one attempt at a target: the reply, or the error, and the attempt as the journal records it. */
+export interface AttemptResult {
+  readonly reply?: Reply;
+  readonly error?: BusError & { retryAfterMs?: number };
+  readonly record: AttemptRecord;
+}
+
+/** One attempt: sends and times it. Never throws: failures come back as `error`. */
+export async function attempt(target: CompiledTarget, message: Message, number: number, signal?: AbortSignal): Promise<AttemptResult> {
+  const startedAt = Date.now();
+  try {
+    const reply = await target.endpoint.send(message, signal);
+    return { reply, record: { number, startedAt, durationMs: Date.now() - startedAt, ok: true, statusCode: reply.status } };
+  } catch (err) {
+    const error = toBusError(err) as BusError & { retryAfterMs?: number; status?: number };
+    return {
+      error,
+      record: {
+        number,
+        startedAt,
+        durationMs: Date.now() - startedAt,
+        ok: false,
+        statusCode: error.status ?? null,
+        errorCode: error.code,
+        error: error.message,
+      },
+    };
+  }
+}
+
+/** The outcome of delivering inline (sync routes, enrichers): every attempt made and the final reply or error. */
+export interface InlineDelivery {
+  readonly reply?: Reply;
+  readonly error?: BusError;
+  readonly attempts: AttemptRecord[];
+}
+
+/**
+ * Delivers while the caller waits: retries by the target's policy as long as the next try still fits before
+ * `deadline`; past it, the last error stands (the message is then dead-lettered by the caller).
+ */
+export async function deliverInline(target: CompiledTarget, message: Message, deadline: number): Promise<InlineDelivery> {
+  const attempts: AttemptRecord[] = [];
+  for (let n = 1; ; n++) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      return { attempts, error: new DeliveryError('SYNC_TIMEOUT', `no reply from ${target.id} in time`, { retriable: true }) };
+    }
+    const result = await attempt(target, message, n, AbortSignal.timeout(left));
+    attempts.push(result.record);
+    if (result.reply) return { reply: result.reply, attempts };
+    const decision = decideRetry(target.retry, n, result.error!);
+    if (decision.kind === 'dead' || Date.now() + decision.delayMs >= deadline) return { attempts, error: result.error };
+    await sleep(decision.delayMs);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,5 @@
+export * from './bus-runtime';
+export * from './exchange';
+export * from './outbox-worker';
+export * from './route-table';
+export * from './deliverer';

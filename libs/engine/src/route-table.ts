@@ -1,0 +1,69 @@
+import { formatProblem } from '@junction/config';
+import { toBusError, type IngressBinding, type IngressConnector } from '@junction/core';
+import { compileRouteDir, type CompileOptions, type CompiledRoute } from '@junction/routing';
+
+/** The result of the last (re)load, shown by the admin API and the dashboard. */
+export interface ReloadReport {
+  readonly ok: boolean;
+  readonly at: number;
+  readonly routes: number;
+  readonly problems: readonly string[];
+}
+
+export interface RouteTableOptions extends CompileOptions {
+  readonly dir: string;
+  readonly env: Record<string, string | undefined>;
+  readonly ingress: ReadonlyMap<string, IngressConnector>;
+}
+
+/**
+ * The routes in force. `reload` loads and compiles the whole folder; only a set without any problem replaces the
+ * current one (swapped in one assignment, ingress rebound after), so a broken file never takes running routes down.
+ * Messages already on their way keep the compiled route they started with.
+ */
+export class RouteTable {
+  private byId = new Map<string, CompiledRoute>();
+  private report: ReloadReport = { ok: false, at: 0, routes: 0, problems: ['not loaded yet'] };
+
+  constructor(private readonly options: RouteTableOptions) {}
+
+  get(id: string): CompiledRoute | undefined {
+    return this.byId.get(id);
+  }
+
+  list(): CompiledRoute[] {
+    return [...this.byId.values()];
+  }
+
+  get lastReload(): ReloadReport {
+    return this.report;
+  }
+
+  reload(): ReloadReport {
+    const at = Date.now();
+    const set = compileRouteDir(this.options.dir, this.options.env, this.options);
+    const problems = set.problems.map(formatProblem);
+    const bindings = new Map<string, IngressBinding[]>();
+    for (const route of set.routes) {
+      const kind = Object.keys(route.source).find((k) => (route.source as Record<string, unknown>)[k] !== undefined)!;
+      const config = (route.source as Record<string, unknown>)[kind];
+      if (!this.options.ingress.has(kind)) problems.push(`${route.file} routes ${route.id}: no ingress for "${kind}"`);
+      else bindings.set(kind, [...(bindings.get(kind) ?? []), { routeId: route.id, mode: route.mode, config }]);
+    }
+    for (const [kind, list] of bindings) {
+      try {
+        this.options.ingress.get(kind)!.verify(list);
+      } catch (err) {
+        problems.push(toBusError(err).message);
+      }
+    }
+    if (problems.length > 0) {
+      this.report = { ok: false, at, routes: this.byId.size, problems };
+      return this.report;
+    }
+    this.byId = new Map(set.routes.map((r) => [r.id, r]));
+    for (const [kind, connector] of this.options.ingress) connector.bind(bindings.get(kind) ?? []);
+    this.report = { ok: true, at, routes: this.byId.size, problems: [] };
+    return this.report;
+  }
+}

@@ -1,0 +1,62 @@
+import type { EgressEndpoint, Message, Reply } from '@junction/core';
+import type { RetryDef, RouteDef, SourceDef } from '@junction/config';
+import type { XmlCodec } from '@junction/transform';
+
+/** A target prepared at load: its endpoint, retry policy and the body format it expects. */
+export interface CompiledTarget {
+  /** Unique within the route; names the target in the journal, the admin API and route tests. */
+  readonly id: string;
+  readonly kind: string;
+  readonly description: string;
+  readonly endpoint: EgressEndpoint;
+  readonly retry: RetryDef;
+  readonly format: 'json' | 'xml' | 'asis';
+  readonly xmlRoot?: string;
+  /** In a sync route, this target's reply goes back to the caller. */
+  readonly reply: boolean;
+}
+
+/** A message bound for a target, produced by running a route's flow. */
+export interface Dispatch {
+  readonly target: CompiledTarget;
+  readonly message: Message;
+  /** Wire-tap copies are always delivered through the outbox and never affect the message's outcome. */
+  readonly wireTap: boolean;
+}
+
+/**
+ * What a flow needs from the bus while it runs: the place to put its dispatches, and a way to call a target inline
+ * (the content enricher). The route compiler knows nothing of stores or transports beyond this.
+ */
+export interface FlowContext {
+  dispatch(d: Dispatch): void;
+  /** Records that a filter dropped the message (or a part of it). */
+  filtered(message: Message): void;
+  /** Calls a target and waits for its reply, with the target's retry policy; rejects with a DeliveryError. */
+  call(target: CompiledTarget, message: Message): Promise<Reply>;
+}
+
+/** A compiled chain of steps: runs the message through and ends in dispatches, a filter, or the next runner. */
+export type Runner = (message: Message, ctx: FlowContext) => Promise<void>;
+
+/** A compiled chain of steps applied to one message that yields the transformed message (reply steps). */
+export type Transformer = (message: Message) => Promise<Message>;
+
+/** A route ready to run: everything parsed, compiled and cached at load, nothing left to do per message. */
+export interface CompiledRoute {
+  readonly id: string;
+  readonly description: string;
+  readonly mode: 'sync' | 'async';
+  readonly source: SourceDef;
+  readonly def: RouteDef;
+  /** The route as written (placeholders kept), for the admin API. */
+  readonly display: unknown;
+  readonly file: string;
+  readonly codec: XmlCodec;
+  /** Every target of the route, by id, wherever it appears in the flow. */
+  readonly targets: ReadonlyMap<string, CompiledTarget>;
+  readonly run: Runner;
+  readonly transformReply: Transformer;
+  /** Evaluates the route's business key on a message, or resolves undefined when none is declared. */
+  businessKey(message: Message): Promise<string | undefined>;
+}

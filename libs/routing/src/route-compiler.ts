@@ -1,0 +1,131 @@
+import { TARGET_KINDS, type LoadedRoute, type TargetDef } from '@junction/config';
+import type { Message } from '@junction/core';
+import { createXmlCodec, type XmlLimits } from '@junction/transform';
+import type { CompiledRoute, CompiledTarget } from './compiled-route';
+import type { CompileContext, CompileProblem, DefPath, EgressRegistry } from './compile-context';
+import { DEFAULT_RETRY } from './retry-policy';
+import { evaluateOn, expressionAt } from './steps/expressions';
+import { compileReplySteps, compileSequence, dispatchTo } from './steps/flow-compiler';
+
+export interface CompileOptions {
+  readonly egress: EgressRegistry;
+  readonly xmlLimits?: Partial<XmlLimits>;
+}
+
+export type CompileResult =
+  | { readonly ok: true; readonly route: CompiledRoute }
+  | { readonly ok: false; readonly problems: readonly CompileProblem[] };
+
+/**
+ * Compiles a loaded route into its runner: every expression parsed, schema compiled, target endpoint prepared and XML
+ * codec built here, once, so that running a message does no set-up work. Every problem is collected (not just the
+ * first) with its path in the definition.
+ */
+export function compileRoute(loaded: LoadedRoute, options: CompileOptions): CompileResult {
+  const def = loaded.def;
+  const problems: CompileProblem[] = [];
+  const targets = new Map<string, CompiledTarget>();
+  const byDefinition = new Map<string, CompiledTarget>();
+  const codec = createXmlCodec({ arrays: def.xml?.arrays ?? [], limits: options.xmlLimits });
+
+  const ctx: CompileContext = {
+    routeId: def.id,
+    baseDir: loaded.baseDir,
+    codec,
+    problems,
+    target: (t, path) => {
+      const key = JSON.stringify(t);
+      const same = byDefinition.get(key);
+      if (same) return same;
+      const compiled = compileTarget(t, path, options.egress, problems, targets);
+      byDefinition.set(key, compiled);
+      targets.set(compiled.id, compiled);
+      return compiled;
+    },
+  };
+
+  const run = compileSequence(ctx, def.steps, ['steps'], dispatchTo(ctx, def.to, ['to']));
+  const transformReply = compileReplySteps(ctx, def.reply, ['reply']);
+  const keyExpr = def.businessKey !== undefined ? expressionAt(ctx, def.businessKey, ['businessKey']) : undefined;
+  if (targets.size === 0) {
+    problems.push({ path: ['to'], message: 'a route needs a target: in to, in a choice branch, a split or a wire tap' });
+  }
+  if (def.mode === 'sync' && [...targets.values()].filter((t) => t.reply).length > 1) {
+    problems.push({ path: ['to'], message: 'only one target may set reply: true' });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  const businessKey = async (m: Message): Promise<string | undefined> => {
+    if (!keyExpr) return undefined;
+    const v = await evaluateOn(keyExpr, m, def.id);
+    return v === undefined || v === null ? undefined : String(v).slice(0, 200);
+  };
+
+  return {
+    ok: true,
+    route: {
+      id: def.id,
+      description: def.description,
+      mode: def.mode,
+      source: def.from,
+      def,
+      display: loaded.display,
+      file: loaded.file,
+      codec,
+      targets,
+      run,
+      transformReply,
+      businessKey,
+    },
+  };
+}
+
+function compileTarget(
+  def: TargetDef,
+  path: DefPath,
+  egress: EgressRegistry,
+  problems: CompileProblem[],
+  taken: ReadonlyMap<string, CompiledTarget>,
+): CompiledTarget {
+  const kind = TARGET_KINDS.find((k) => def[k] !== undefined) ?? 'unknown';
+  const config = (def as Record<string, unknown>)[kind] as { format?: 'json' | 'xml' | 'asis'; xmlRoot?: string };
+  const connector = egress.get(kind);
+  let id = def.id ?? defaultTargetId(kind, config);
+  if (def.id && taken.has(id)) problems.push({ path: [...path, 'id'], message: `duplicate target id "${id}"` });
+  for (let n = 2; !def.id && taken.has(id); n++) id = `${defaultTargetId(kind, config)}#${n}`;
+  let endpoint: CompiledTarget['endpoint'] = {
+    description: `${kind} (unavailable)`,
+    send: () => Promise.reject(new Error(`no ${kind} connector`)),
+  };
+  if (!connector) problems.push({ path, message: `no connector for target kind "${kind}"` });
+  else {
+    try {
+      endpoint = connector.endpoint(config);
+    } catch (err) {
+      problems.push({ path: [...path, kind], message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return {
+    id,
+    kind,
+    description: endpoint.description,
+    endpoint,
+    retry: def.retry ?? DEFAULT_RETRY,
+    format: config?.format ?? 'asis',
+    xmlRoot: config?.xmlRoot,
+    reply: def.reply ?? false,
+  };
+}
+
+function defaultTargetId(kind: string, config: unknown): string {
+  const url = (config as { url?: string } | undefined)?.url;
+  if (url) {
+    try {
+      const u = new URL(url);
+      return `${kind}:${u.host}${u.pathname}`;
+    } catch {
+      /* the schema already reported it */
+    }
+  }
+  return kind;
+}

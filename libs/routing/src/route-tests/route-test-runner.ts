@@ -1,0 +1,159 @@
+import { formatProblem, loadRouteTests, TARGET_KINDS, type RouteTestDef } from '@junction/config';
+import { contentTypeOf, Message, toBusError, type Reply } from '@junction/core';
+import { bodyFromBytes } from '@junction/transform';
+import type { CompiledRoute, Dispatch, FlowContext } from '../compiled-route';
+import { outgoingBody } from '../outgoing-body';
+import { compileRouteDir } from '../route-set';
+import { CaptureEgress } from './capture.egress';
+import { bodyMismatch, partialMismatch } from './expectations';
+
+export interface RouteTestResult {
+  readonly file: string;
+  readonly name: string;
+  readonly route: string;
+  readonly failures: readonly string[];
+}
+
+export interface RouteTestRun {
+  /** Route or test file problems: when any, no test ran. */
+  readonly problems: readonly string[];
+  readonly results: readonly RouteTestResult[];
+}
+
+/**
+ * Runs the route tests beside the routes (`*.test.yaml`): each case feeds its input through the compiled route with
+ * every target replaced by a capture that records what it is sent and answers the case's canned reply. Nothing
+ * leaves the process.
+ */
+export async function runRouteTests(dir: string, env: Record<string, string | undefined>): Promise<RouteTestRun> {
+  const captures = new Map<string, CaptureEgress>(TARGET_KINDS.map((k) => [k, new CaptureEgress(k)]));
+  const set = compileRouteDir(dir, env, { egress: captures });
+  const tests = loadRouteTests(dir, env);
+  const problems = [...set.problems, ...tests.problems].map(formatProblem);
+  if (problems.length > 0) return { problems, results: [] };
+  const routes = new Map(set.routes.map((r) => [r.id, r]));
+  for (const route of set.routes) {
+    for (const t of route.targets.values()) captures.get(t.kind)?.name(t.endpoint, t.id);
+  }
+  const results: RouteTestResult[] = [];
+  for (const suite of tests.suites) {
+    for (const c of suite.tests) {
+      const route = routes.get(c.route);
+      const failures = route ? await runCase(route, c, captures) : [`no route "${c.route}"`];
+      results.push({ file: suite.file, name: c.name, route: c.route, failures });
+    }
+  }
+  return { problems: [], results };
+}
+
+async function runCase(route: CompiledRoute, c: RouteTestDef, captures: Map<string, CaptureEgress>): Promise<string[]> {
+  for (const capture of captures.values()) {
+    capture.replies = c.replies ?? {};
+    capture.calls = [];
+  }
+  const { bytes, contentType } = inputBytes(c.input.body, c.input.contentType);
+  const headers = Object.fromEntries(Object.entries(c.input.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  const id = `test-${Date.now()}`;
+  const message = new Message(id, id, { kind: 'test', address: c.name }, headers, bodyFromBytes(bytes, contentType, route.codec), Date.now());
+
+  const dispatches: Dispatch[] = [];
+  let filtered = false;
+  const flow: FlowContext = {
+    dispatch: (d) => dispatches.push(d),
+    filtered: () => {
+      filtered = true;
+    },
+    call: (target, m) => target.endpoint.send(m.withBody(outgoingBody(m.body, target, route.codec))),
+  };
+  let outcome: 'delivered' | 'filtered' | 'dead' = 'delivered';
+  let error: string | undefined;
+  let reply: Reply | undefined;
+  try {
+    message.body.value();
+    await route.run(message, flow);
+    const direct = dispatches.filter((d) => !d.wireTap);
+    const replies = [];
+    for (const d of dispatches) {
+      const r = await d.target.endpoint.send(d.message.withBody(outgoingBody(d.message.body, d.target, route.codec)));
+      if (!d.wireTap) replies.push({ d, r });
+    }
+    if (direct.length === 0) outcome = filtered ? 'filtered' : 'delivered';
+    const chosen = replies.find((x) => x.d.target.reply) ?? replies[0];
+    if (route.mode === 'sync' && chosen) {
+      const body = bodyFromBytes(chosen.r.body.bytes(), chosen.r.body.contentType, route.codec);
+      const out = await route.transformReply(new Message(id, id, message.source, chosen.r.headers, body, Date.now()));
+      reply = { status: chosen.r.status, headers: out.headers, body: out.body };
+    }
+  } catch (err) {
+    outcome = 'dead';
+    error = toBusError(err).message;
+  }
+  return check(c, route, outcome, error, reply, [...captures.values()].flatMap((x) => x.calls));
+}
+
+function check(
+  c: RouteTestDef,
+  route: CompiledRoute,
+  outcome: string,
+  error: string | undefined,
+  reply: Reply | undefined,
+  calls: Array<{ targetId: string; message: Message }>,
+): string[] {
+  const failures: string[] = [];
+  const expect = c.expect;
+  if (expect.outcome && expect.outcome !== outcome) {
+    failures.push(`outcome: expected ${expect.outcome}, got ${outcome}${error ? ` (${error})` : ''}`);
+  } else if (!expect.outcome && outcome === 'dead') {
+    failures.push(`the message failed: ${error}`);
+  }
+  for (const want of expect.deliveries ?? []) {
+    const got = calls.filter((call) => call.targetId === want.target);
+    if (want.count !== undefined ? got.length !== want.count : got.length === 0) {
+      failures.push(`${want.target}: expected ${want.count ?? 'at least 1'} deliveries, got ${got.length}`);
+      continue;
+    }
+    const misses = got.map((call) => deliveryMismatch(want, call.message, route));
+    if (misses.every((m) => m !== undefined)) failures.push(`${want.target}: ${misses[0]}`);
+  }
+  for (const target of expect.notDelivered ?? []) {
+    const n = calls.filter((call) => call.targetId === target).length;
+    if (n > 0) failures.push(`${target}: expected no delivery, got ${n}`);
+  }
+  if (expect.reply) {
+    if (!reply) failures.push('reply: expected a reply, got none');
+    else {
+      if (expect.reply.status !== undefined && expect.reply.status !== reply.status) {
+        failures.push(`reply: expected status ${expect.reply.status}, got ${reply.status}`);
+      }
+      if (expect.reply.body !== undefined) {
+        const b = reply.body;
+        const miss = bodyMismatch(expect.reply.body, { text: b.bytes().toString('utf8'), value: () => b.value() }, route.codec);
+        if (miss) failures.push(`reply ${miss}`);
+      }
+    }
+  }
+  return failures;
+}
+
+function deliveryMismatch(
+  want: { body?: unknown; headers?: Record<string, string> },
+  message: Message,
+  route: CompiledRoute,
+): string | undefined {
+  if (want.headers) {
+    const lower = Object.fromEntries(Object.entries(want.headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    const miss = partialMismatch(lower, message.headers, 'headers');
+    if (miss) return miss;
+  }
+  if (want.body === undefined) return undefined;
+  const b = message.body;
+  return bodyMismatch(want.body, { text: b.bytes().toString('utf8'), value: () => b.value() }, route.codec);
+}
+
+function inputBytes(body: unknown, contentType?: string): { bytes: Buffer; contentType: string } {
+  if (typeof body === 'string') {
+    const ct = contentType ?? (body.trimStart().startsWith('<') ? contentTypeOf('xml') : contentTypeOf('text'));
+    return { bytes: Buffer.from(body), contentType: ct };
+  }
+  return { bytes: Buffer.from(JSON.stringify(body ?? null)), contentType: contentType ?? contentTypeOf('json') };
+}

@@ -1,0 +1,32 @@
+import type { Message } from '@junction/core';
+import { compileExpression, type CompiledExpression } from '@junction/transform';
+import { fail, truthy, type CompileContext, type DefPath } from '../compile-context';
+
+/** Variables every expression sees besides the body: `$headers`, `$messageId`, `$correlationId`, `$routeId`. */
+export function bindingsOf(message: Message, routeId: string): Record<string, unknown> {
+  return { headers: message.headers, messageId: message.id, correlationId: message.correlationId, routeId };
+}
+
+/** Compiles a JSONata expression once, at load; a syntax error becomes a problem at `path`. */
+export function expressionAt(ctx: CompileContext, source: string, path: DefPath): CompiledExpression | undefined {
+  try {
+    return compileExpression(source);
+  } catch (err) {
+    return fail(ctx, path, err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Evaluates an expression over the message's JSON form with the standard bindings. */
+export function evaluateOn(expr: CompiledExpression, message: Message, routeId: string): Promise<unknown> {
+  return expr.evaluate(message.body.value(), bindingsOf(message, routeId));
+}
+
+/** A compiled predicate: true when the expression's result is truthy in JSONata's sense. */
+export type Predicate = (message: Message) => Promise<boolean>;
+
+export function predicateAt(ctx: CompileContext, source: string, path: DefPath): Predicate | undefined {
+  const expr = expressionAt(ctx, source, path);
+  if (!expr) return undefined;
+  const routeId = ctx.routeId;
+  return async (message) => truthy(await evaluateOn(expr, message, routeId));
+}

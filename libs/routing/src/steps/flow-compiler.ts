@@ -1,0 +1,74 @@
+import type { StepDef, TargetDef } from '@junction/config';
+import type { CompiledTarget, Runner, Transformer } from '../compiled-route';
+import { fail, type CompileContext, type DefPath } from '../compile-context';
+import { compileChoice } from './choice.step';
+import { compileEnrich } from './enrich.step';
+import { predicateAt } from './expressions';
+import { compileSplit } from './split.step';
+import { compileTransform, isTransformStep } from './transform-steps';
+
+/**
+ * Compiles steps into one runner, back to front: each step is a function that does its work and calls the next. The
+ * chain is built once at load; running a message is just calling it.
+ */
+export function compileSequence(ctx: CompileContext, steps: readonly StepDef[], path: DefPath, terminal: Runner): Runner {
+  let next = terminal;
+  for (let i = steps.length - 1; i >= 0; i--) next = compileStep(ctx, steps[i], [...path, i], next) ?? next;
+  return next;
+}
+
+/** A runner that sends the message to each target (a recipient list). */
+export function dispatchTo(ctx: CompileContext, defs: readonly TargetDef[], path: DefPath): Runner {
+  const targets: CompiledTarget[] = defs.map((d, i) => ctx.target(d, [...path, i]));
+  return async (message, flow) => {
+    for (const target of targets) flow.dispatch({ target, message, wireTap: false });
+  };
+}
+
+function compileStep(ctx: CompileContext, step: StepDef, path: DefPath, next: Runner): Runner | undefined {
+  if (isTransformStep(step)) {
+    const transform = compileTransform(ctx, step, path);
+    if (!transform) return undefined;
+    return async (m, flow) => next(await transform(m), flow);
+  }
+  if (step.filter !== undefined) {
+    const keep = predicateAt(ctx, step.filter, [...path, 'filter']);
+    if (!keep) return undefined;
+    return async (m, flow) => {
+      if (await keep(m)) return next(m, flow);
+      m.hop('filter', 'dropped');
+      flow.filtered(m);
+    };
+  }
+  if (step.wireTap) {
+    const target = ctx.target(step.wireTap, [...path, 'wireTap']);
+    return async (m, flow) => {
+      flow.dispatch({ target, message: m, wireTap: true });
+      m.hop('wireTap', target.id);
+      return next(m, flow);
+    };
+  }
+  if (step.choice) return compileChoice(ctx, step.choice, [...path, 'choice'], next);
+  if (step.split) return compileSplit(ctx, step.split as Parameters<typeof compileSplit>[1], [...path, 'split'], next);
+  if (step.enrich) return compileEnrich(ctx, step.enrich, [...path, 'enrich'], next);
+  return fail(ctx, path, 'unknown step');
+}
+
+/** Reply steps: transforms only, since a reply goes back to one caller and nowhere else. */
+export function compileReplySteps(ctx: CompileContext, steps: readonly StepDef[], path: DefPath): Transformer {
+  const chain: Transformer[] = [];
+  steps.forEach((step, i) => {
+    if (!isTransformStep(step)) {
+      fail(ctx, [...path, i], 'reply steps may only validate, map, setHeaders, removeHeaders or convert');
+      return;
+    }
+    const t = compileTransform(ctx, step, [...path, i]);
+    if (t) chain.push(t);
+  });
+  if (chain.length === 0) return async (m) => m;
+  return async (m) => {
+    let out = m;
+    for (const t of chain) out = await t(out);
+    return out;
+  };
+}

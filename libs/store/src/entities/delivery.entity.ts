@@ -1,0 +1,72 @@
+import { EntitySchema } from 'typeorm';
+import { col, type Driver } from './columns';
+
+/** A row of `deliveries`: the outbox. Route and correlation ids are copied from the message so that a claim needs no
+ *  join. */
+export interface DeliveryEntity {
+  id: string;
+  messageId: string;
+  routeId: string;
+  correlationId: string;
+  targetId: string;
+  targetDescription: string;
+  partIndex: number | null;
+  wireTap: boolean;
+  status: string;
+  headers: Record<string, string>;
+  contentType: string;
+  body: Buffer;
+  attempts: number;
+  maxAttempts: number;
+  nextAttemptAt: number;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  reply: string | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export function deliveryEntity(driver: Driver): EntitySchema<DeliveryEntity> {
+  return new EntitySchema<DeliveryEntity>({
+    name: 'Delivery',
+    tableName: 'deliveries',
+    columns: {
+      id: col.id('deliveries'),
+      messageId: col.text('message_id'),
+      routeId: col.text('route_id'),
+      correlationId: col.text('correlation_id'),
+      targetId: col.text('target_id'),
+      targetDescription: col.text('target_description'),
+      partIndex: col.int('part_index', true),
+      wireTap: col.bool('wire_tap'),
+      status: col.text('status'),
+      headers: col.json('headers'),
+      contentType: col.text('content_type'),
+      body: col.bytes('body', driver),
+      attempts: col.int('attempts'),
+      maxAttempts: col.int('max_attempts'),
+      nextAttemptAt: col.ms('next_attempt_at'),
+      leaseOwner: col.text('lease_owner', true),
+      leaseUntil: col.ms('lease_until', true),
+      reply: col.text('reply', true),
+      lastError: col.text('last_error', true),
+      createdAt: col.ms('created_at'),
+      updatedAt: col.ms('updated_at'),
+    },
+    indices: [
+      // claims: status = 'pending' and due
+      { name: 'ix_deliveries_claim', columns: ['status', 'nextAttemptAt'] },
+      { name: 'ix_deliveries_message', columns: ['messageId'] },
+    ],
+    foreignKeys: [
+      {
+        name: 'fk_deliveries_message',
+        target: 'Message',
+        columnNames: ['messageId'],
+        referencedColumnNames: ['id'],
+        onDelete: 'CASCADE',
+      },
+    ],
+  });
+}

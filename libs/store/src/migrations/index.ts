@@ -1,0 +1,9 @@
+import type { Driver } from '../entities';
+import { InitialSchema1767225600000 as PostgresInitialSchema } from './postgres/1767225600000-initial-schema';
+import { InitialSchema1767225600000 as SqliteInitialSchema } from './sqlite/1767225600000-initial-schema';
+
+/** The migrations of each driver, oldest first. Both lists carry the same names so that the migrations table reads
+ *  the same whatever the database. New migrations go at the end of both lists. */
+export function migrationsFor(driver: Driver): Function[] {
+  return driver === 'sqlite' ? [SqliteInitialSchema] : [PostgresInitialSchema];
+}

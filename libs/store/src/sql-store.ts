@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { StoreError } from '@junction/core';
+import type { DataSource } from 'typeorm';
+import { AdminQueries } from './admin-queries';
+import { buildDataSource, migrate } from './data-source';
+import { toStoreError } from './db-errors';
+import { applyAttemptOutcome } from './delivery-outcome';
+import { replayDeadLetter } from './dead-letter-replay';
+import { storeEntities, type StoreEntities } from './entities';
+import { GroupCommit } from './group-commit';
+import { addExchangeRows, emptyRows, insertJournalRows, messageRow } from './row-builders';
+import { storedDelivery, storedMessage } from './row-mappers';
+import { applyRoutingResult } from './routing-result';
+import { SqlExecutor } from './sql-executor';
+import { SqlStatements } from './sql-statements';
+import type { StoreContext } from './store-context';
+import { redact, type StoreTarget } from './store-url';
+import type {
+  AttemptOutcome,
+  AttemptRecord,
+  DeadLetterDetail,
+  DeadLetterFilter,
+  DeadLetterSummary,
+  Exchange,
+  MessageDetail,
+  MessageFilter,
+  MessageSummary,
+  NewMessage,
+  ReplayEdit,
+  RoutingResult,
+  Store,
+  StoreHealth,
+  StoreLogger,
+  StoreStats,
+  StoredDelivery,
+  StoredMessage,
+} from './store.types';
+
+const HEALTH_TIMEOUT_MS = 2000;
+/** Items per group-commit transaction. */
+const MAX_BATCH = 1000;
+
+type JournalItem = { kind: 'accept'; message: NewMessage } | { kind: 'exchange'; exchange: Exchange };
+
+/** The Store on TypeORM, for SQLite and PostgreSQL. See Store for the contract. */
+export class SqlStore implements Store {
+  readonly driver: 'sqlite' | 'postgres';
+  private readonly entities: StoreEntities;
+  private readonly context: StoreContext;
+  private readonly admin: AdminQueries;
+  private readonly journal: GroupCommit<JournalItem>;
+  private dataSource: DataSource | null = null;
+  private executor: SqlExecutor | null = null;
+  private initError: string | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly target: StoreTarget,
+    options: { instanceId?: string; logger?: StoreLogger } = {},
+  ) {
+    this.driver = target.driver;
+    this.entities = storeEntities(target.driver);
+    const statements = new SqlStatements(target.driver);
+    this.context = {
+      statements,
+      instanceId: options.instanceId ?? randomUUID(),
+      logger: options.logger ?? { warn: () => undefined },
+    };
+    this.admin = new AdminQueries(this.entities, statements);
+    this.journal = new GroupCommit((items) => this.writeJournal(items), MAX_BATCH);
+  }
+
+  get instanceId(): string {
+    return this.context.instanceId;
+  }
+
+  async init(): Promise<void> {
+    if (this.executor) return;
+    if (this.closed) throw new StoreError('store is closed');
+    const dataSource = buildDataSource(this.target, this.entities, this.context.logger);
+    try {
+      await dataSource.initialize();
+      await migrate(dataSource, this.target);
+    } catch (err) {
+      if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+      const error = toStoreError(err, `opening the ${this.driver} store`);
+      this.initError = error.message;
+      throw error;
+    }
+    this.initError = undefined;
+    this.dataSource = dataSource;
+    this.executor = new SqlExecutor(dataSource, this.driver);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.journal.close();
+    const dataSource = this.dataSource;
+    this.dataSource = null;
+    this.executor = null;
+    if (dataSource?.isInitialized) await dataSource.destroy();
+  }
+
+  async health(): Promise<StoreHealth> {
+    const started = performance.now();
+    const result = (ok: boolean, error?: string): StoreHealth => ({
+      ok,
+      driver: this.driver,
+      latencyMs: Math.round((performance.now() - started) * 100) / 100,
+      ...(error === undefined ? {} : { error }),
+    });
+    if (!this.executor) return result(false, this.initError ?? (this.closed ? 'store is closed' : 'store not initialised'));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.executor.run('health check', (sql) => sql.rows('SELECT 1 AS ok')),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new StoreError(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS);
+        }),
+      ]);
+      return result(true);
+    } catch (err) {
+      return result(false, err instanceof Error ? err.message : String(err));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async acceptMessage(message: NewMessage): Promise<void> {
+    return this.journal.submit({ kind: 'accept', message });
+  }
+
+  async journalExchange(exchange: Exchange): Promise<void> {
+    return this.journal.submit({ kind: 'exchange', exchange });
+  }
+
+  async claimMessages(limit: number, leaseMs: number): Promise<StoredMessage[]> {
+    const now = Date.now();
+    const { statements, instanceId } = this.context;
+    const rows = await this.exec().run('claiming messages', (sql) =>
+      sql.rows(statements.claimMessages, [instanceId, now + Math.round(leaseMs), now, Math.trunc(limit)]),
+    );
+    return rows.map(storedMessage).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async claimDeliveries(limit: number, leaseMs: number): Promise<StoredDelivery[]> {
+    const now = Date.now();
+    const { statements, instanceId } = this.context;
+    const params = statements.claimParams(instanceId, now + Math.round(leaseMs), now, Math.trunc(limit));
+    const rows = await this.exec().run('claiming deliveries', (sql) => sql.rows(statements.claimDeliveries, params));
+    return rows.map(storedDelivery).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || (a.id < b.id ? -1 : 1));
+  }
+
+  async completeRouting(messageId: string, result: RoutingResult): Promise<void> {
+    return this.exec().tx('completing routing', (sql) =>
+      applyRoutingResult(sql, this.context, messageId, result, Date.now()),
+    );
+  }
+
+  async recordAttempt(deliveryId: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<void> {
+    const fixed = outcome.kind === 'retry' ? { ...outcome, nextAttemptAt: Math.round(outcome.nextAttemptAt) } : outcome;
+    return this.exec().tx('recording an attempt', (sql) =>
+      applyAttemptOutcome(sql, this.context, deliveryId, attempt, fixed, Date.now()),
+    );
+  }
+
+  async listMessages(filter: MessageFilter): Promise<MessageSummary[]> {
+    return this.exec().run('listing messages', (sql) => this.admin.listMessages(sql, filter));
+  }
+
+  async getMessage(id: string): Promise<MessageDetail | null> {
+    return this.exec().run('reading a message', (sql) => this.admin.getMessage(sql, id));
+  }
+
+  async listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetterSummary[]> {
+    return this.exec().run('listing dead letters', (sql) => this.admin.listDeadLetters(sql, filter));
+  }
+
+  async getDeadLetter(id: string): Promise<DeadLetterDetail | null> {
+    return this.exec().run('reading a dead letter', (sql) => this.admin.getDeadLetter(sql, id));
+  }
+
+  async replayDeadLetter(id: string, edit: ReplayEdit = {}): Promise<{ kind: 'delivery' | 'message'; id: string }> {
+    return this.exec().tx('replaying a dead letter', (sql) => replayDeadLetter(sql, this.context, id, edit, Date.now()));
+  }
+
+  async stats(): Promise<StoreStats> {
+    return this.exec().run('counting', (sql) => this.admin.stats(sql));
+  }
+
+  /** One group-commit batch: every accepted message and journaled exchange in one transaction. */
+  private async writeJournal(items: JournalItem[]): Promise<void> {
+    const now = Date.now();
+    const rows = emptyRows();
+    for (const item of items) {
+      if (item.kind === 'accept') rows.messages.push(messageRow(item.message, 'received', [], null, now));
+      else addExchangeRows(rows, item.exchange, now);
+    }
+    const what = items.length === 1 ? 'journaling a message' : `journaling ${items.length} messages`;
+    return this.exec().tx(what, (sql) => insertJournalRows(sql, this.context.statements, rows));
+  }
+
+  private exec(): SqlExecutor {
+    if (this.executor) return this.executor;
+    throw new StoreError(this.closed ? 'store is closed' : `store ${redactTarget(this.target)} is not initialised`);
+  }
+}
+
+function redactTarget(target: StoreTarget): string {
+  return target.driver === 'sqlite' ? `sqlite:${target.path}` : redact(target.url);
+}

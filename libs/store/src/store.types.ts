@@ -1,0 +1,296 @@
+import type { Hop } from '@junction/core';
+
+export type { Hop };
+
+/**
+ * Where a message stands.
+ * - `received`: stored, waiting to be routed (async routes);
+ * - `pending`: routed, deliveries outstanding;
+ * - `delivered`: every (non-wire-tap) delivery done;
+ * - `filtered`: a filter dropped it;
+ * - `dead`: a step failed or a delivery was dead-lettered.
+ */
+export type MessageStatus = 'received' | 'pending' | 'delivered' | 'filtered' | 'dead';
+export const MESSAGE_STATUSES: readonly MessageStatus[] = ['received', 'pending', 'delivered', 'filtered', 'dead'];
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+/** Why a message or a delivery failed: an error code (BusError code) and a human message. */
+export interface Failure {
+  code: string;
+  message: string;
+}
+
+/** A message as it came in. Times are epoch milliseconds. */
+export interface NewMessage {
+  id: string;
+  routeId: string;
+  correlationId: string;
+  businessKey?: string | null;
+  sourceKind: string;
+  sourceAddress: string;
+  mode: 'sync' | 'async';
+  headers: Record<string, string>;
+  contentType: string;
+  body: Buffer;
+  receivedAt: number;
+}
+
+/** One delivery a routed message produced: what to send to which target, and how often to try. */
+export interface NewDelivery {
+  id: string;
+  messageId: string;
+  targetId: string;
+  targetDescription: string;
+  /** Index of the split part this delivery carries; null when the message was not split. */
+  partIndex: number | null;
+  /** Wire-tap deliveries never change the status of their message. */
+  wireTap: boolean;
+  headers: Record<string, string>;
+  contentType: string;
+  body: Buffer;
+  maxAttempts: number;
+}
+
+/** One try at a delivery. */
+export interface AttemptRecord {
+  number: number;
+  startedAt: number;
+  durationMs: number;
+  ok: boolean;
+  statusCode?: number | null;
+  errorCode?: string | null;
+  error?: string | null;
+}
+
+/** A message claimed for routing. The lease is held by this store's instance until `leaseUntil`. */
+export interface StoredMessage extends Required<Omit<NewMessage, 'businessKey'>> {
+  businessKey: string | null;
+  status: MessageStatus;
+  /** Hops recorded so far (e.g. a replay); the router continues from them. */
+  hops: Hop[];
+  /** How many times this message has been claimed, this claim included: a message that keeps crashing its router
+   *  shows up here. */
+  claims: number;
+  leaseUntil: number;
+}
+
+/** A delivery claimed for an attempt. The lease is held by this store's instance until `leaseUntil`. */
+export interface StoredDelivery {
+  id: string;
+  messageId: string;
+  routeId: string;
+  correlationId: string;
+  targetId: string;
+  targetDescription: string;
+  partIndex: number | null;
+  wireTap: boolean;
+  headers: Record<string, string>;
+  contentType: string;
+  body: Buffer;
+  /** Attempts made so far (reset by a replay). */
+  attempts: number;
+  maxAttempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+  leaseUntil: number;
+}
+
+/** What a message list shows: everything but body, headers and hops. */
+export interface MessageSummary {
+  id: string;
+  routeId: string;
+  correlationId: string;
+  businessKey: string | null;
+  sourceKind: string;
+  sourceAddress: string;
+  mode: 'sync' | 'async';
+  status: MessageStatus;
+  contentType: string;
+  failure: Failure | null;
+  receivedAt: number;
+  updatedAt: number;
+}
+
+export interface DeliveryDetail {
+  id: string;
+  messageId: string;
+  targetId: string;
+  targetDescription: string;
+  partIndex: number | null;
+  wireTap: boolean;
+  status: DeliveryStatus;
+  headers: Record<string, string>;
+  contentType: string;
+  body: Buffer;
+  attempts: AttemptRecord[];
+  maxAttempts: number;
+  nextAttemptAt: number;
+  /** The start of the target's reply, when delivered and the worker kept it. */
+  reply: string | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface MessageDetail extends MessageSummary {
+  headers: Record<string, string>;
+  body: Buffer;
+  hops: Hop[];
+  /** Ordered by part index, then target. */
+  deliveries: DeliveryDetail[];
+  deadLetters: DeadLetterSummary[];
+}
+
+export interface DeadLetterSummary {
+  id: string;
+  messageId: string;
+  /** Null when a step failed (the whole message is dead-lettered). */
+  deliveryId: string | null;
+  routeId: string;
+  targetId: string | null;
+  reason: Failure;
+  contentType: string;
+  createdAt: number;
+  replayedAt: number | null;
+  replayCount: number;
+}
+
+export interface DeadLetterDetail extends DeadLetterSummary {
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export type RoutingResult = {
+  status: 'pending' | 'filtered' | 'dead' | 'delivered';
+  hops: Hop[];
+  deliveries: NewDelivery[];
+  failure?: Failure;
+};
+
+export type AttemptOutcome =
+  | { kind: 'delivered'; reply?: string }
+  | { kind: 'retry'; nextAttemptAt: number }
+  | { kind: 'dead'; failure: Failure };
+
+export type JournaledDelivery = NewDelivery & {
+  status: DeliveryStatus;
+  attempts: AttemptRecord[];
+  failure?: Failure;
+};
+
+export interface Exchange {
+  message: NewMessage;
+  status: MessageStatus;
+  hops: Hop[];
+  failure?: Failure;
+  deliveries: JournaledDelivery[];
+}
+
+export interface MessageFilter {
+  routeId?: string;
+  status?: MessageStatus;
+  correlationId?: string;
+  businessKey?: string;
+  /** receivedAt >= since */
+  since?: number;
+  /** receivedAt < until */
+  until?: number;
+  /** Default 50, at most 1000. */
+  limit?: number;
+  /** Only ids strictly before this one (ids are time-sortable UUIDv7): the cursor of the next page. */
+  before?: string;
+}
+
+export interface DeadLetterFilter {
+  routeId?: string;
+  replayed?: boolean;
+  limit?: number;
+  before?: string;
+}
+
+export interface ReplayEdit {
+  body?: Buffer;
+  contentType?: string;
+  /** Replaces the headers as a whole. */
+  headers?: Record<string, string>;
+}
+
+export interface StoreStats {
+  messages: Record<MessageStatus, number>;
+  pendingDeliveries: number;
+  deadLetters: number;
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  driver: string;
+  latencyMs: number;
+  error?: string;
+}
+
+export interface StoreLogger {
+  warn(o: object, m: string): void;
+}
+
+/**
+ * The durable journal, outbox and dead-letter store of the bus.
+ *
+ * Lifecycle: `createStore` does no I/O; `init` connects and runs the migrations (rejects with StoreError when the
+ * database cannot be reached; may be called again after a failure); every other method needs a successful `init`;
+ * `close` stops taking writes, waits for group commits in flight and disconnects.
+ *
+ * Errors: a database that cannot be reached or a failed write rejects with StoreError (retriable); a write that breaks
+ * a constraint (a duplicate id) rejects with a non-retriable BusError `STORE_CONSTRAINT`; a missing record with
+ * `NOT_FOUND`; a replay of something that is not dead with `CONFLICT`.
+ *
+ * Leases: claims mark rows with this instance's id and a lease end; a lease that ran out may be claimed again by any
+ * instance. Completions guard on the lease: a routing result or a retry/dead outcome from an instance that lost its
+ * lease to another is ignored (and logged), so that work is never applied twice. Times come from this process's clock.
+ */
+export interface Store {
+  readonly driver: 'sqlite' | 'postgres';
+  init(): Promise<void>;
+  close(): Promise<void>;
+  health(): Promise<StoreHealth>;
+
+  /** Async ingress: commits the message (status 'received', claimable now) before resolving, so the caller can answer
+   *  202. Concurrent calls are group-committed: calls arriving while a write is in flight go into the next
+   *  transaction. */
+  acceptMessage(message: NewMessage): Promise<void>;
+  /** Claims up to `limit` messages in status 'received' whose lease is free or expired, oldest first, for `leaseMs`.
+   *  On PostgreSQL with FOR UPDATE SKIP LOCKED: instances sharing a database never claim the same row. */
+  claimMessages(limit: number, leaseMs: number): Promise<StoredMessage[]>;
+  /** Applies the result of routing a claimed message in one transaction: status, hops (replacing the stored ones), the
+   *  deliveries it produced (pending, claimable at once), and a dead letter when the status is 'dead' (reason = failure).
+   *  Releases the lease. 'pending' without a non-wire-tap delivery is stored as 'delivered'. Throws NOT_FOUND for an
+   *  unknown id; ignored (and logged) when the message is no longer 'received' or leased by another instance. */
+  completeRouting(messageId: string, result: RoutingResult): Promise<void>;
+  /** Claims up to `limit` pending deliveries due now with a free or expired lease, for `leaseMs`. SKIP LOCKED on
+   *  PostgreSQL. */
+  claimDeliveries(limit: number, leaseMs: number): Promise<StoredDelivery[]>;
+  /** Records one attempt and its outcome in one transaction: 'delivered' marks the delivery done, 'retry' sets when to
+   *  try next and frees the lease, 'dead' marks it dead and writes a dead letter. When every non-wire-tap delivery of
+   *  the message is then done or dead, the message becomes 'delivered' (or 'dead' if any is dead); wire taps never
+   *  change the message. A 'retry' or 'dead' from an instance that lost the lease only records the attempt. */
+  recordAttempt(deliveryId: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<void>;
+  /** Sync routes: journals a whole exchange after the caller had its reply, group-committed like acceptMessage: the
+   *  message with its final status and hops, its deliveries with their attempts and final status (pending ones, e.g.
+   *  wire taps, are due now for the workers), dead letters for dead deliveries and, when the exchange failed without
+   *  a dead delivery, for the message. */
+  journalExchange(exchange: Exchange): Promise<void>;
+
+  /** Newest first. */
+  listMessages(filter: MessageFilter): Promise<MessageSummary[]>;
+  getMessage(id: string): Promise<MessageDetail | null>;
+  /** Newest first. */
+  listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetterSummary[]>;
+  getDeadLetter(id: string): Promise<DeadLetterDetail | null>;
+  /** Replays a dead letter. A delivery's dead letter puts that delivery back to pending (attempts reset, due now, the
+   *  edit replacing body/contentType/headers) and its message back to 'pending'; a step failure's dead letter puts the
+   *  message back to 'received' (edit applied to the message) so it is routed again. Marks the dead letter replayed
+   *  (time, count). Throws BusError NOT_FOUND when absent, CONFLICT when the delivery or message is not dead now. */
+  replayDeadLetter(id: string, edit?: ReplayEdit): Promise<{ kind: 'delivery' | 'message'; id: string }>;
+  /** Counts for the admin API: messages by status, pending deliveries, dead letters not replayed. */
+  stats(): Promise<StoreStats>;
+}

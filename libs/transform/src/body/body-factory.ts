@@ -1,0 +1,28 @@
+import type { Body, BodyFormat } from '@junction/core';
+import type { XmlCodec } from '../xml/xml-codec';
+import { BytesBody } from './bytes.body';
+import { ValueBody, type ValueBodyOptions } from './value.body';
+
+/** A body over received bytes; the format follows the content type (see BytesBody). */
+export function bodyFromBytes(bytes: Buffer, contentType: string, codec: XmlCodec): Body {
+  return new BytesBody(bytes, contentType, codec);
+}
+
+/** A body over a value a step produced, written in `format` when bytes are asked for (see ValueBody). */
+export function bodyFromValue(value: unknown, format: BodyFormat, codec: XmlCodec, options?: ValueBodyOptions): Body {
+  return new ValueBody(value, format, codec, options);
+}
+
+/**
+ * The body in format `to`. A body already in that format is returned as it is (a passthrough keeps its original
+ * bytes). Otherwise the body's JSON form is written in the new format right away, so that a value the format cannot
+ * carry fails here, at the conversion, rather than at delivery; the bytes are kept and not written again. `root`
+ * names the XML root element when the value is not an object with exactly one element key.
+ * Throws InputError: the source's parse errors, `UNSUPPORTED_BODY` (415) for binary, `XML_*` (422) when unwritable.
+ */
+export function convertBody(body: Body, to: 'json' | 'xml', codec: XmlCodec, root?: string): Body {
+  if (body.format === to) return body;
+  const converted = new ValueBody(body.value(), to, codec, { root });
+  converted.bytes();
+  return converted;
+}

@@ -1,0 +1,19 @@
+/**
+ * @junction/transform: XML <-> JSON under one convention (see ../XML-CONVENTION.md), message bodies, JSONata
+ * expressions and JSON Schema validation. A pure library: no Nest, no I/O.
+ */
+export * from './xml/xml-convention';
+export { DEFAULT_XML_LIMITS, type ResolvedXmlLimits } from './xml/xml-guard';
+export { type XmlCodec, createXmlCodec, defaultXmlCodec, jsonToXml, xmlToJson } from './xml/xml-codec';
+export { BytesBody } from './body/bytes.body';
+export { ValueBody, type ValueBodyOptions } from './body/value.body';
+export { bodyFromBytes, bodyFromValue, convertBody } from './body/body-factory';
+export { parseJsonText } from './body/json-text';
+export {
+  type CompiledExpression,
+  type ExpressionOptions,
+  compileExpression,
+  evaluatePredicate,
+  jsonataBoolean,
+} from './jsonata/jsonata-expression';
+export { type SchemaValidator, compileSchema } from './schema/schema-validator';

@@ -1,0 +1,110 @@
+import { InputError } from '@junction/core';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { XmlBuildOptions, XmlLimits, XmlOptions } from './xml-convention';
+import { XmlReferenceError, xmlEntityDecoder } from './xml-entities';
+import { decodeXmlInput, malformed, prescanXml, resolveXmlLimits } from './xml-guard';
+import { type ArrayPaths, ESCAPED_NAME_PREFIX, type OrderedNode, compileArrayPaths, readDocument } from './xml-reader';
+import { writeXml } from './xml-writer';
+
+/**
+ * XML <-> JSON under the Junction convention (xml-convention.ts), with its options prepared once. Create one codec
+ * per configuration (a route, a connector) and reuse it: it holds a single configured parser and the compiled
+ * `arrays` paths, so the per-message path builds nothing but the result. A codec is stateless between calls and
+ * safe to share.
+ */
+export interface XmlCodec {
+  /** The limits every parse enforces (defaults filled in). */
+  readonly limits: Readonly<Required<XmlLimits>>;
+  /**
+   * Parses an untrusted document into the convention's JSON form. Throws InputError (400): `XML_DOCTYPE_FORBIDDEN`,
+   * `XML_LIMIT` (message names the limit), `XML_MALFORMED` (message gives line and column where known).
+   */
+  parse(input: string | Buffer): Record<string, unknown>;
+  /** Writes a JSON value as XML; throws InputError `XML_ROOT_REQUIRED`, `XML_UNREPRESENTABLE` (422) or `XML_LIMIT`. */
+  build(value: unknown, options?: XmlBuildOptions): string;
+}
+
+// Names the parser refuses as object keys; renamed on the way in and back by the reader.
+const UNSAFE_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Creates a codec. Throws ConfigError for an invalid `arrays` path or limit. */
+export function createXmlCodec(options: XmlOptions = {}): XmlCodec {
+  const limits = resolveXmlLimits(options.limits);
+  const paths = compileArrayPaths(options.arrays);
+  const parser = new XMLParser({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: '@',
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: false,
+    cdataPropName: '#cdata',
+    commentPropName: false,
+    ignoreDeclaration: false,
+    ignorePiTags: false,
+    processEntities: true,
+    entityDecoder: xmlEntityDecoder,
+    maxNestedTags: limits.maxDepth,
+    transformTagName: (name) => (UNSAFE_NAMES.has(name) ? ESCAPED_NAME_PREFIX + name : name),
+    // Keys are never merged onto prototypes here (the reader writes own properties), so names stay as written.
+    onDangerousProperty: (name) => name,
+  });
+  return new DefaultXmlCodec(limits, paths, parser);
+}
+
+class DefaultXmlCodec implements XmlCodec {
+  constructor(
+    readonly limits: Readonly<Required<XmlLimits>>,
+    private readonly paths: ArrayPaths | undefined,
+    private readonly parser: XMLParser,
+  ) {}
+
+  parse(input: string | Buffer): Record<string, unknown> {
+    const text = decodeXmlInput(input, this.limits.maxBytes);
+    // Cheap refusals first (DTD, depth, attribute count), then well-formedness, then the tree.
+    prescanXml(text, this.limits);
+    const verdict = XMLValidator.validate(text);
+    if (verdict !== true) {
+      const { msg, line, col } = verdict.err;
+      throw new InputError('XML_MALFORMED', `Malformed XML: ${msg.replace(/\.$/, '')} (line ${line}, column ${col})`, 400);
+    }
+    let nodes: OrderedNode[];
+    try {
+      nodes = this.parser.parse(text) as OrderedNode[];
+    } catch (err) {
+      if (err instanceof XmlReferenceError) throw malformed(err.message, text, text.indexOf(err.reference));
+      if (err instanceof InputError) throw err;
+      throw new InputError('XML_MALFORMED', `Malformed XML: ${(err as Error).message}`, 400, err);
+    }
+    return readDocument(nodes, this.paths);
+  }
+
+  build(value: unknown, options: XmlBuildOptions = {}): string {
+    return writeXml(value, options, this.limits.maxDepth);
+  }
+}
+
+/** The codec with default limits and no `arrays` paths, for bodies built without a route's codec. */
+export const defaultXmlCodec: XmlCodec = createXmlCodec();
+const defaultCodec = defaultXmlCodec;
+const codecsByOptions = new WeakMap<XmlOptions, XmlCodec>();
+
+function codecFor(options: XmlOptions | undefined): XmlCodec {
+  if (!options) return defaultCodec;
+  let codec = codecsByOptions.get(options);
+  if (!codec) codecsByOptions.set(options, (codec = createXmlCodec(options)));
+  return codec;
+}
+
+/**
+ * Parses XML with a codec for `options` (see XmlCodec.parse). Convenience for one-off use: a codec is cached per
+ * options object, so pass the same object each time, or better hold a codec from createXmlCodec.
+ */
+export function xmlToJson(input: string | Buffer, options?: XmlOptions): unknown {
+  return codecFor(options).parse(input);
+}
+
+/** Writes XML with the default limits (see XmlCodec.build). */
+export function jsonToXml(value: unknown, options?: XmlBuildOptions): string {
+  return defaultCodec.build(value, options);
+}

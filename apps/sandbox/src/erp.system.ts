@@ -89,7 +89,8 @@ export function createErpSystem(now: () => Date = () => new Date()): SandboxSyst
       const amount = round(unitPrice * qty);
       total += amount;
       priced.push(
-        `<Line><Sku>${product.sku}</Sku><Qty>${qty}</Qty><UnitPrice>${money(unitPrice)}</UnitPrice><Amount>${money(amount)}</Amount></Line>`,
+        `<Line><Sku>${product.sku}</Sku><Qty>${qty}</Qty>` +
+          `<UnitPrice>${money(unitPrice)}</UnitPrice><Amount>${money(amount)}</Amount></Line>`,
       );
     }
     const validUntil = new Date(now().getTime() + 14 * 86_400_000).toISOString().slice(0, 10);

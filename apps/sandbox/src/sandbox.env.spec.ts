@@ -38,6 +38,11 @@ describe('demo env', () => {
     expect(readDemoEnv(env, defaults)).toEqual({ sandboxPort: 4999, busPort: 9000, failureRate: 0, durationMs: 5000, seed: 42 });
   });
 
+  it('takes the bus INGRESS_TOKEN so that its orders are let in', () => {
+    expect(readDemoEnv({ INGRESS_TOKEN: 's3cret' }, defaults).ingressToken).toBe('s3cret');
+    expect(readDemoEnv({}, defaults)).not.toHaveProperty('ingressToken');
+  });
+
   it('rejects a DEMO_DURATION_MS that is not a positive integer', () => {
     expect(() => readDemoEnv({ DEMO_DURATION_MS: '0' }, defaults)).toThrow(/DEMO_DURATION_MS/);
     expect(() => readDemoEnv({ DEMO_DURATION_MS: '10s' }, defaults)).toThrow(/DEMO_DURATION_MS/);

@@ -23,6 +23,8 @@ export interface DemoEnv {
   readonly durationMs?: number;
   /** DEMO_SEED: seed of the sample orders (default: the time of day). */
   readonly seed: number;
+  /** INGRESS_TOKEN, the bus's own setting: when set, the demo sends it as a bearer token with every order. */
+  readonly ingressToken?: string;
 }
 
 export function readSandboxEnv(env: NodeJS.ProcessEnv): SandboxEnv {
@@ -33,7 +35,10 @@ export function readSandboxEnv(env: NodeJS.ProcessEnv): SandboxEnv {
   };
 }
 
-export function readDemoEnv(env: NodeJS.ProcessEnv, defaults: { sandboxPort: number; busPort: number; failureRate: number }): DemoEnv {
+export function readDemoEnv(
+  env: NodeJS.ProcessEnv,
+  defaults: { sandboxPort: number; busPort: number; failureRate: number },
+): DemoEnv {
   const duration = env.DEMO_DURATION_MS?.trim() ? intVar(env, 'DEMO_DURATION_MS', 0, 1, 7 * 86_400_000) : undefined;
   return {
     sandboxPort: intVar(env, 'SANDBOX_PORT', defaults.sandboxPort, 0, 65535),
@@ -41,6 +46,7 @@ export function readDemoEnv(env: NodeJS.ProcessEnv, defaults: { sandboxPort: num
     failureRate: rateVar(env, 'SANDBOX_FAILURE_RATE', defaults.failureRate),
     ...(duration === undefined ? {} : { durationMs: duration }),
     seed: intVar(env, 'DEMO_SEED', Date.now() % 1_000_000, 0, 2 ** 32 - 1),
+    ...(env.INGRESS_TOKEN ? { ingressToken: env.INGRESS_TOKEN } : {}),
   };
 }
 

@@ -55,7 +55,9 @@ export class FaultInjector {
     const header = headers[FAIL_HEADER];
     if (header !== undefined) {
       const status = Number(header.trim());
-      if (!isFaultStatus(status)) return { kind: 'invalid', message: `${FAIL_HEADER} must be a status within 400..599, got "${header}"` };
+      if (!isFaultStatus(status)) {
+        return { kind: 'invalid', message: `${FAIL_HEADER} must be a status within 400..599, got "${header}"` };
+      }
       return { kind: 'fault', fault: { status, source: 'header' } };
     }
     const next = this.scheduled.get(system)?.shift();

@@ -62,6 +62,13 @@ describe('route file problems', () => {
     ]);
   });
 
+  it('still reports the other problems of a route with a missing variable', () => {
+    expect(problems('missing-env-and-id')).toEqual([
+      'libs/config/test-fixtures/missing-env-and-id/orders.yaml:2 routes[0]: missing required key "id"',
+      'libs/config/test-fixtures/missing-env-and-id/orders.yaml:5 routes[0].to[0].http.url: environment variable CRM_URL is not set (write ${CRM_URL:-default} to give a default)',
+    ]);
+  });
+
   it('takes a variable set to the empty string as set', () => {
     const load = loadRoutes(path.join(FIXTURES, 'missing-env'), { CRM_URL: 'http://crm.local', CRM_TOKEN: '' });
     expect(load.problems).toEqual([]);
@@ -74,6 +81,12 @@ describe('route file problems', () => {
       'libs/config/test-fixtures/yaml-syntax/bad.yaml:5 YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }',
     ]);
     expect(load.routes.map((r) => r.def.id)).toEqual(['good']);
+  });
+
+  it('reports a second YAML document in a file', () => {
+    expect(problems('two-documents')).toEqual([
+      'libs/config/test-fixtures/two-documents/orders.yaml:5 YAML syntax error: one document per file (no second ---)',
+    ]);
   });
 
   it('reports a file that is not a mapping with a routes list', () => {

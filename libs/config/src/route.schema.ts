@@ -4,7 +4,7 @@ import { z } from 'zod';
  * The route file schema, written once: it validates route files, gives the typed definitions the compiler reads, and
  * is exported as JSON Schema for editors (`schemas/routes.schema.json`). Objects are strict: an unknown key is an
  * error, so that a typo never silently drops a branch. Values have had `${ENV}` interpolation applied before this
- * schema sees them.
+ * schema sees them. `.describe()` texts are the hover help editors show; `meta` ids name the JSON Schema definitions.
  */
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;

@@ -91,7 +91,7 @@ export const SETTING_NAMES = Object.keys(SettingsSchema.shape) as SettingName[];
 /**
  * Parses the settings from `env` (the process environment by default). Only the variables of the schema are read;
  * an empty or blank variable counts as unset, and values are trimmed. Throws `ConfigError` naming each bad variable
- * and what it expects, e.g. `PORT: expected an integer from 1 to 65535`.
+ * and what it expects, e.g. `PORT: expected an integer from 0 to 65535`.
  */
 export function loadSettings(env: Readonly<Record<string, string | undefined>> = process.env): Settings {
   const input: Record<string, string | undefined> = {};

@@ -63,6 +63,10 @@ describe('loadSettings', () => {
     expect(s.INSTANCE_ID).toBe('bus-1');
   });
 
+  it('accepts PORT=0: the system picks a free port (tests, several buses on one host)', () => {
+    expect(loadSettings({ PORT: '0' }).PORT).toBe(0);
+  });
+
   it.each(['sqlite:./data/junction.db', 'sqlite::memory:', 'sqlite:/var/lib/junction.db', 'postgres://h/db', 'postgresql://u:p@h:5432/db'])(
     'accepts DATABASE_URL %s',
     (url) => {
@@ -92,10 +96,10 @@ describe('loadSettings', () => {
   });
 
   it.each([
-    ['PORT', '0', 'PORT: expected an integer from 1 to 65535'],
-    ['PORT', '65536', 'PORT: expected an integer from 1 to 65535'],
-    ['PORT', 'http', 'PORT: expected an integer from 1 to 65535'],
-    ['PORT', '80.5', 'PORT: expected an integer from 1 to 65535'],
+    ['PORT', '65536', 'PORT: expected an integer from 0 to 65535'],
+    ['PORT', 'http', 'PORT: expected an integer from 0 to 65535'],
+    ['PORT', '80.5', 'PORT: expected an integer from 0 to 65535'],
+    ['PORT', '-1', 'PORT: expected an integer from 0 to 65535'],
     ['HOST', 'my host', 'HOST: expected a host name or IP address'],
     ['DATABASE_URL', 'mysql://u:secretpw@h/db', 'DATABASE_URL: expected sqlite:<file>, sqlite::memory: or postgres://user:password@host:5432/database'],
     ['DATABASE_URL', 'sqlite:', 'DATABASE_URL: expected sqlite:<file>, sqlite::memory: or postgres://user:password@host:5432/database'],
@@ -137,7 +141,7 @@ describe('SETTINGS_DOC', () => {
     expect(SETTINGS_DOC.find((s) => s.name === 'PORT')).toEqual({
       name: 'PORT',
       default: '8080',
-      description: 'TCP port of the HTTP server (ingress, admin API, dashboard).',
+      description: 'TCP port of the HTTP server (ingress, admin API, dashboard); 0 picks a free one.',
     });
     expect(SETTINGS_DOC.find((s) => s.name === 'WATCH_ROUTES')?.default).toBe('true');
     expect(SETTINGS_DOC.find((s) => s.name === 'ADMIN_TOKEN')?.default).toBeUndefined();
@@ -156,7 +160,7 @@ describe('SETTINGS_DOC', () => {
     const table = settingsMarkdownTable().trimEnd().split('\n');
     expect(table.slice(0, 2)).toEqual(['| Variable | Default | Meaning |', '|---|---|---|']);
     expect(table).toHaveLength(2 + SETTING_NAMES.length);
-    expect(table).toContain('| `PORT` | `8080` | TCP port of the HTTP server (ingress, admin API, dashboard). |');
+    expect(table).toContain('| `PORT` | `8080` | TCP port of the HTTP server (ingress, admin API, dashboard); 0 picks a free one. |');
     expect(table.find((row) => row.startsWith('| `ADMIN_TOKEN` | (unset) |'))).toBeDefined();
   });
 });

@@ -49,8 +49,10 @@ export function readConfigFile<S extends z.ZodType>(
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     // the first error only: the ones after it are nearly always its echoes
-    const line = lineCounter.linePos(doc.errors[0].pos[0]).line;
-    const message = `YAML syntax error: ${doc.errors[0].message.split('\n')[0]}${flowHint(text.split(/\r?\n/)[line - 1] ?? '')}`;
+    const [error] = doc.errors;
+    const line = lineCounter.linePos(error.pos[0]).line;
+    const what = error.code === 'MULTIPLE_DOCS' ? 'one document per file (no second ---)' : error.message.split('\n')[0];
+    const message = `YAML syntax error: ${what}${flowHint(text.split(/\r?\n/)[line - 1] ?? '')}`;
     return { ok: false, problems: [problem(line, [], message)] };
   }
   const lineOf = (path: DefPath): number => lineInDocument(doc, lineCounter, path);
@@ -81,7 +83,7 @@ export function readConfigFile<S extends z.ZodType>(
   if (!parsed.success) {
     for (const f of findingsOf(parsed.error.issues, value, spec.schema)) {
       // an issue at (or under) a placeholder that could not be resolved is a consequence, not news
-      if (failed.some((p) => isPrefix(p, f.path) || isPrefix(f.path, p))) continue;
+      if (failed.some((p) => isPrefix(p, f.path))) continue;
       problems.push(problem(lineOf(f.linePath ?? f.path), f.path, f.message));
     }
   }

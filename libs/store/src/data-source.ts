@@ -13,8 +13,9 @@ const MIGRATIONS_TABLE = 'store_migrations';
 
 /**
  * The TypeORM data source of a store. No I/O here: `initialize` connects. Migrations only, never synchronize.
- * SQLite: WAL (file databases), synchronous=NORMAL (durable at each checkpoint, safe against corruption; a power cut
- * may lose the last transactions, not the file), busy timeout; TypeORM creates the file's folder.
+ * SQLite: WAL (file databases), synchronous=NORMAL (no fsync per commit, only at checkpoints: a power cut may lose
+ * the last transactions, never the file; a crash of the process loses nothing), temp_store=MEMORY, busy timeout;
+ * TypeORM creates the file's folder.
  * PostgreSQL: the schema, when given, is first on every pooled connection's search_path, so the raw SQL of the store
  * needs no qualification.
  */
@@ -40,6 +41,8 @@ export function buildDataSource(target: StoreTarget, entities: StoreEntities, lo
       statementCacheSize: 200,
       prepareDatabase: (db: { pragma(sql: string): unknown }) => {
         db.pragma('synchronous = NORMAL');
+        // The IN (SELECT ...) of a claim builds an ephemeral table: on disk by default, a temp file per claim.
+        db.pragma('temp_store = MEMORY');
       },
     });
   }
@@ -72,7 +75,11 @@ export async function migrate(dataSource: DataSource, target: StoreTarget): Prom
   try {
     await lock.query(`SELECT pg_advisory_lock(hashtext($1))`, [key]);
     try {
-      if (target.schema) await lock.query(`CREATE SCHEMA IF NOT EXISTS "${target.schema}"`);
+      // Looked up first: CREATE SCHEMA IF NOT EXISTS still needs the CREATE privilege on the database.
+      const exists = target.schema
+        ? ((await lock.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [target.schema])) as unknown[]).length > 0
+        : true;
+      if (!exists) await lock.query(`CREATE SCHEMA "${target.schema}"`);
       await dataSource.runMigrations({ transaction: 'all' });
     } finally {
       await lock.query(`SELECT pg_advisory_unlock(hashtext($1))`, [key]);

@@ -21,10 +21,13 @@ export async function replayDeadLetter(
   let requeued: { kind: 'delivery' | 'message'; id: string };
 
   if (ref.delivery_id !== null) {
-    if (s.lockMessage) await sql.rows(s.lockMessage, [ref.message_id]);
     const [delivery] = await sql.rows(s.replayDelivery, [now, body, contentType, headers, now, ref.delivery_id]);
     if (!delivery) throw new BusError('CONFLICT', `delivery ${ref.delivery_id} is not dead: nothing to replay`);
-    if (!isWireTap(delivery)) await sql.run(s.reopenMessage, [now, ref.message_id]);
+    if (!isWireTap(delivery)) {
+      // Delivery, then message: the lock order of recordAttempt, which settles the message under this lock.
+      if (s.lockMessage) await sql.rows(s.lockMessage, [ref.message_id]);
+      await sql.run(s.reopenMessage, [now, ref.message_id]);
+    }
     requeued = { kind: 'delivery', id: ref.delivery_id };
   } else {
     const [message] = await sql.rows<{ status: string; hops: string }>(s.messageHops, [ref.message_id]);

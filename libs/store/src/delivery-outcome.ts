@@ -44,6 +44,8 @@ export async function applyAttemptOutcome(
     await sql.run(s.deadLetterFromDelivery, [newMessageId(), f.code, f.message, now, deliveryId]);
   }
   if (isWireTap(updated)) return;
+  // PostgreSQL: two deliveries of one message finishing at once must not both see the other one still pending (and
+  // leave the message pending for ever): settling under the message lock orders them. Lock order: delivery, message.
   if (s.lockMessage) await sql.rows(s.lockMessage, [messageId]);
   if (outcome.kind === 'dead') {
     await sql.run(s.messageFailure, [outcome.failure.code, outcome.failure.message, now, messageId]);

@@ -2,35 +2,44 @@ import { BusError, StoreError } from '@junction/core';
 import { GroupCommit } from './group-commit';
 
 describe('GroupCommit', () => {
-  it('batches the calls that arrive while a write is in flight', async () => {
+  it('batches the calls that arrive while a write is in flight, and gives each its own result', async () => {
     const batches: number[][] = [];
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const commit = new GroupCommit<number>(async (items) => {
+    const commit = new GroupCommit<number, number>(async (items) => {
       batches.push(items);
       if (batches.length === 1) await gate;
+      return items.map((n) => n * 10);
     });
     const first = [1, 2, 3].map((n) => commit.submit(n));
     await new Promise((resolve) => setImmediate(resolve));
     const second = [4, 5].map((n) => commit.submit(n));
     release();
-    await Promise.all([...first, ...second]);
+    expect(await Promise.all([...first, ...second])).toEqual([10, 20, 30, 40, 50]);
     expect(batches).toEqual([[1, 2, 3], [4, 5]]);
   });
 
   it('splits at the maximum batch size', async () => {
     const sizes: number[] = [];
-    const commit = new GroupCommit<number>(async (items) => void sizes.push(items.length), 4);
+    const commit = new GroupCommit<number>(async (items) => {
+      sizes.push(items.length);
+      return items.map(() => undefined);
+    }, 4);
     await Promise.all(Array.from({ length: 10 }, (_, i) => commit.submit(i)));
     expect(sizes).toEqual([4, 4, 2]);
   });
 
   it('writes a rejected batch again item by item so that only the culprit fails', async () => {
-    const commit = new GroupCommit<number>(async (items) => {
+    const batches: number[][] = [];
+    const commit = new GroupCommit<number, number>(async (items) => {
+      batches.push(items);
       if (items.includes(13)) throw new BusError('STORE_REJECTED', 'duplicate', { retriable: false });
+      return items;
     });
     const results = await Promise.allSettled([12, 13, 14].map((n) => commit.submit(n)));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE_REJECTED' });
+    expect(batches).toEqual([[12, 13, 14], [12], [13], [14]]);
   });
 
   it('fails the whole batch on a retriable error, and refuses items once closed', async () => {

@@ -1,33 +1,34 @@
 import { BusError, StoreError } from '@junction/core';
 
-interface Pending<T> {
+interface Pending<T, R> {
   item: T;
-  resolve: () => void;
+  resolve: (result: R) => void;
   reject: (err: unknown) => void;
 }
 
 /**
  * Group commit: items submitted while a batch is being written go into the next batch, so that many concurrent
- * callers share one transaction (one fsync) instead of queueing for one each. A batch starts on the next turn of the
+ * callers share one transaction (one commit) instead of queueing for one each. A batch starts on the next turn of the
  * event loop (`setImmediate`), so that callers woken by the same I/O phase share the first batch too.
  *
- * A batch that the database rejects as a whole with a non-retriable error (one item's duplicate id) is written again
- * item by item, so that only the culprit fails; a retriable failure (database unreachable) fails the whole batch.
+ * `write` writes a batch in one transaction and returns one result per item, in order. A batch that fails with a
+ * non-retriable error (one item's duplicate id, one item's NOT_FOUND) has been rolled back as a whole: it is written
+ * again item by item, so that only the culprit fails. A retriable failure (database unreachable) fails the batch.
  */
-export class GroupCommit<T> {
-  private queue: Pending<T>[] = [];
+export class GroupCommit<T, R = void> {
+  private queue: Pending<T, R>[] = [];
   private running: Promise<void> | null = null;
   private closed = false;
 
   constructor(
-    private readonly write: (items: T[]) => Promise<void>,
+    private readonly write: (items: T[]) => Promise<R[]>,
     private readonly maxBatch = 1000,
   ) {}
 
-  /** Resolves once the item is committed; rejects with the write's error. */
-  submit(item: T): Promise<void> {
+  /** Resolves with the item's result once its batch is committed; rejects with the write's error. */
+  submit(item: T): Promise<R> {
     if (this.closed) return Promise.reject(new StoreError('store is closed'));
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.running ??= new Promise<void>((started) => setImmediate(started)).then(() => this.drain());
     });
@@ -47,16 +48,18 @@ export class GroupCommit<T> {
     this.running = null;
   }
 
-  private async writeBatch(batch: Pending<T>[]): Promise<void> {
+  private async writeBatch(batch: Pending<T, R>[]): Promise<void> {
+    let results: R[];
     try {
-      await this.write(batch.map((p) => p.item));
-      for (const p of batch) p.resolve();
+      results = await this.write(batch.map((p) => p.item));
     } catch (err) {
       if (batch.length === 1 || !(err instanceof BusError) || err.retriable) {
         for (const p of batch) p.reject(err);
         return;
       }
       for (const p of batch) await this.writeBatch([p]);
+      return;
     }
+    batch.forEach((p, i) => p.resolve(results[i]));
   }
 }

@@ -11,7 +11,7 @@ import { GroupCommit } from './group-commit';
 import { addExchangeRows, emptyRows, insertJournalRows, messageRow } from './row-builders';
 import { storedDelivery, storedMessage } from './row-mappers';
 import { applyRoutingResult } from './routing-result';
-import { SqlExecutor } from './sql-executor';
+import { SqlExecutor, type Sql } from './sql-executor';
 import { SqlStatements } from './sql-statements';
 import type { StoreContext } from './store-context';
 import { redact, type StoreTarget } from './store-url';
@@ -41,6 +41,7 @@ const HEALTH_TIMEOUT_MS = 2000;
 const MAX_BATCH = 1000;
 
 type JournalItem = { kind: 'accept'; message: NewMessage } | { kind: 'exchange'; exchange: Exchange };
+type WriteOp = (sql: Sql) => Promise<unknown>;
 
 /** The Store on TypeORM, for SQLite and PostgreSQL. See Store for the contract. */
 export class SqlStore implements Store {
@@ -49,9 +50,13 @@ export class SqlStore implements Store {
   private readonly context: StoreContext;
   private readonly admin: AdminQueries;
   private readonly journal: GroupCommit<JournalItem>;
+  /** SQLite only: the other writes, group-committed too (one writer, and a commit costs more than the statements).
+   *  PostgreSQL runs them in parallel transactions on its pool instead. */
+  private readonly writes: GroupCommit<WriteOp, unknown> | null;
   private dataSource: DataSource | null = null;
   private executor: SqlExecutor | null = null;
   private initError: string | undefined;
+  private opening: Promise<void> | null = null;
   private closed = false;
 
   constructor(
@@ -68,15 +73,18 @@ export class SqlStore implements Store {
     };
     this.admin = new AdminQueries(this.entities, statements);
     this.journal = new GroupCommit((items) => this.writeJournal(items), MAX_BATCH);
-  }
-
-  get instanceId(): string {
-    return this.context.instanceId;
+    this.writes =
+      target.driver === 'sqlite' ? new GroupCommit((ops) => this.writeOps(ops), MAX_BATCH) : null;
   }
 
   async init(): Promise<void> {
     if (this.executor) return;
     if (this.closed) throw new StoreError('store is closed');
+    this.opening ??= this.open().finally(() => (this.opening = null));
+    return this.opening;
+  }
+
+  private async open(): Promise<void> {
     const dataSource = buildDataSource(this.target, this.entities, this.context.logger);
     try {
       await dataSource.initialize();
@@ -94,7 +102,7 @@ export class SqlStore implements Store {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.journal.close();
+    await Promise.all([this.journal.close(), this.writes?.close()]);
     const dataSource = this.dataSource;
     this.dataSource = null;
     this.executor = null;
@@ -135,6 +143,7 @@ export class SqlStore implements Store {
   }
 
   async claimMessages(limit: number, leaseMs: number): Promise<StoredMessage[]> {
+    if (limit < 1) return [];
     const now = Date.now();
     const { statements, instanceId } = this.context;
     const rows = await this.exec().run('claiming messages', (sql) =>
@@ -144,6 +153,7 @@ export class SqlStore implements Store {
   }
 
   async claimDeliveries(limit: number, leaseMs: number): Promise<StoredDelivery[]> {
+    if (limit < 1) return [];
     const now = Date.now();
     const { statements, instanceId } = this.context;
     const params = statements.claimParams(instanceId, now + Math.round(leaseMs), now, Math.trunc(limit));
@@ -152,15 +162,15 @@ export class SqlStore implements Store {
   }
 
   async completeRouting(messageId: string, result: RoutingResult): Promise<void> {
-    return this.exec().tx('completing routing', (sql) =>
-      applyRoutingResult(sql, this.context, messageId, result, Date.now()),
-    );
+    const now = Date.now();
+    return this.write('completing routing', (sql) => applyRoutingResult(sql, this.context, messageId, result, now));
   }
 
   async recordAttempt(deliveryId: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<void> {
     const fixed = outcome.kind === 'retry' ? { ...outcome, nextAttemptAt: Math.round(outcome.nextAttemptAt) } : outcome;
-    return this.exec().tx('recording an attempt', (sql) =>
-      applyAttemptOutcome(sql, this.context, deliveryId, attempt, fixed, Date.now()),
+    const now = Date.now();
+    return this.write('recording an attempt', (sql) =>
+      applyAttemptOutcome(sql, this.context, deliveryId, attempt, fixed, now),
     );
   }
 
@@ -181,7 +191,8 @@ export class SqlStore implements Store {
   }
 
   async replayDeadLetter(id: string, edit: ReplayEdit = {}): Promise<{ kind: 'delivery' | 'message'; id: string }> {
-    return this.exec().tx('replaying a dead letter', (sql) => replayDeadLetter(sql, this.context, id, edit, Date.now()));
+    const now = Date.now();
+    return this.write('replaying a dead letter', (sql) => replayDeadLetter(sql, this.context, id, edit, now));
   }
 
   async stats(): Promise<StoreStats> {
@@ -189,7 +200,7 @@ export class SqlStore implements Store {
   }
 
   /** One group-commit batch: every accepted message and journaled exchange in one transaction. */
-  private async writeJournal(items: JournalItem[]): Promise<void> {
+  private async writeJournal(items: JournalItem[]): Promise<void[]> {
     const now = Date.now();
     const rows = emptyRows();
     for (const item of items) {
@@ -197,7 +208,26 @@ export class SqlStore implements Store {
       else addExchangeRows(rows, item.exchange, now);
     }
     const what = items.length === 1 ? 'journaling a message' : `journaling ${items.length} messages`;
-    return this.exec().tx(what, (sql) => insertJournalRows(sql, this.context.statements, rows));
+    await this.exec().tx(what, (sql) => insertJournalRows(sql, this.context.statements, rows));
+    return items.map(() => undefined);
+  }
+
+  /** A write in its own transaction (PostgreSQL) or group-committed with others (SQLite). An operation throws its
+   *  BusErrors (NOT_FOUND, CONFLICT) before writing anything; in a batch, any error rolls the batch back and
+   *  GroupCommit runs each operation again alone. */
+  private async write<R>(what: string, op: (sql: Sql) => Promise<R>): Promise<R> {
+    if (!this.writes) return this.exec().tx(what, op);
+    this.exec();
+    return (await this.writes.submit(op)) as R;
+  }
+
+  private async writeOps(ops: WriteOp[]): Promise<unknown[]> {
+    const what = ops.length === 1 ? 'writing' : `writing ${ops.length} changes`;
+    return this.exec().tx(what, async (sql) => {
+      const results: unknown[] = [];
+      for (const op of ops) results.push(await op(sql));
+      return results;
+    });
   }
 
   private exec(): SqlExecutor {

@@ -67,7 +67,8 @@ describe('startChildProcess', () => {
   });
 
   it('sends SIGKILL after graceMs when the child ignores the signal', async () => {
-    const stubborn = await start(process.execPath, ['-e', 'process.on("SIGTERM", () => console.log("ignored")); setInterval(() => {}, 1000); console.log("up")']);
+    const script = 'process.on("SIGTERM", () => console.log("ignored")); setInterval(() => {}, 1000); console.log("up")';
+    const stubborn = await start(process.execPath, ['-e', script]);
     await waitUntil(() => stubborn.output().includes('up'), 5_000, 'the child to install its SIGTERM handler');
     const begun = Date.now();
     expect(await stubborn.kill('SIGTERM', 200)).toBeNull();

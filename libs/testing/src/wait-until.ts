@@ -20,6 +20,8 @@ export async function waitUntil(
     if (Date.now() >= deadline) break;
     await new Promise((r) => setTimeout(r, Math.min(intervalMs, Math.max(0, deadline - Date.now()))));
   }
-  const tail = lastError === undefined ? '' : ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})`;
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${tail}`, lastError === undefined ? undefined : { cause: lastError });
+  const message = `timed out after ${timeoutMs} ms waiting for ${what}`;
+  if (lastError === undefined) throw new Error(message);
+  const reason = lastError instanceof Error ? lastError.message : String(lastError);
+  throw new Error(`${message} (last error: ${reason})`, { cause: lastError });
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
+import { busLogLine } from './demo-console';
 
 /** How a child process ended: its exit code, or the signal that ended it. */
 export interface ExitStatus {
@@ -18,9 +19,10 @@ export interface BusProcess {
 }
 
 /**
- * Starts the bus and forwards each line it prints to `log`, prefixed with `[bus]`. The child gets its own process
- * group, so that a Ctrl-C in the terminal reaches the demo only and the demo stops things in order (orders first, then
- * the bus, then the sandbox the bus is still delivering to). A safety net kills the child if the demo exits first.
+ * Starts the bus and forwards each line it prints to `log`, made readable by busLogLine. The child gets its own
+ * process group, so that a Ctrl-C in the terminal reaches the demo only and the demo stops things in order (orders
+ * first, then the bus, then the sandbox the bus is still delivering to). A safety net kills the child if the demo
+ * exits first.
  */
 export function spawnBus(
   command: string,
@@ -29,7 +31,7 @@ export function spawnBus(
 ): BusProcess {
   const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream! }).on('line', (line) => options.log(`[bus] ${line}`));
+    createInterface({ input: stream! }).on('line', (line) => options.log(busLogLine(line)));
   }
   const exited = new Promise<ExitStatus>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));

@@ -1,4 +1,4 @@
-import { emptyTally, orderLine, summaryLine, tallyOutcome } from './demo-console';
+import { busLogLine, emptyTally, orderLine, summaryLine, tallyOutcome } from './demo-console';
 import type { SampleRequest } from './sample-orders';
 
 const web: SampleRequest = { kind: 'web', path: '/orders', headers: {}, body: '{}', summary: 'W-100001 C-1001' };
@@ -37,5 +37,14 @@ describe('demo console', () => {
       '== 10 s | sent to the bus: web 10 (9 accepted, 1 rejected on purpose), legacy 3 (2 accepted, 1 failed)' +
         ' | sandbox received: crm 20 (2 answered with an error), erp 4, legacy 9',
     );
+  });
+
+  it.each([
+    ['{"level":30,"time":1,"service":"junction","routes":4,"store":"sqlite","msg":"bus started"}', '[bus] info  bus started routes=4 store=sqlite'],
+    ['{"level":50,"msg":"delivery failed","err":{"code":"HTTP_503"}}', '[bus] error delivery failed err={"code":"HTTP_503"}'],
+    ['plain text from the bus', '[bus] plain text from the bus'],
+    ['{"no":"msg"}', '[bus] {"no":"msg"}'],
+  ])('shows the bus log line %s as %s', (line, shown) => {
+    expect(busLogLine(line)).toBe(shown);
   });
 });

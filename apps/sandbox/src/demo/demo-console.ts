@@ -80,6 +80,29 @@ export function whereToLook(busUrl: string, sandboxUrl: string): string[] {
   ];
 }
 
+const LEVELS: Readonly<Record<number, string>> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const QUIET_FIELDS = new Set(['level', 'time', 'msg', 'service', 'pid', 'hostname']);
+
+/**
+ * One line the bus printed, made readable: a pino JSON line becomes `[bus] info  listening url=...`; anything else is
+ * shown as it is.
+ */
+export function busLogLine(line: string): string {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return `[bus] ${line}`;
+  }
+  if (typeof entry !== 'object' || entry === null || typeof (entry as { msg?: unknown }).msg !== 'string') return `[bus] ${line}`;
+  const { level, msg } = entry as { level?: unknown; msg: string };
+  const fields = Object.entries(entry)
+    .filter(([k]) => !QUIET_FIELDS.has(k))
+    .map(([k, v]) => `${k}=${(typeof v === 'string' ? v : JSON.stringify(v)).slice(0, 300)}`);
+  const name = (typeof level === 'number' ? LEVELS[level] : undefined) ?? String(level ?? 'log');
+  return `[bus] ${name.padEnd(5)} ${[msg, ...fields].join(' ')}`;
+}
+
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: 'OK',
   201: 'Created',

@@ -16,6 +16,8 @@ export interface DemoOptions {
   readonly busEntry?: string;
   /** Base environment of the bus; the demo adds PORT and SANDBOX_URL. */
   readonly busEnv: NodeJS.ProcessEnv;
+  /** Sent as `Authorization: Bearer <token>` with every order, for a bus started with INGRESS_TOKEN. */
+  readonly ingressToken?: string;
   readonly cwd: string;
   readonly failureRate: number;
   /** Stop by itself after this long (from the moment the bus is ready). */
@@ -77,7 +79,7 @@ async function withBus(o: DemoOptions, sandbox: Sandbox): Promise<number> {
     return 1;
   }
   const busPort = await portOrFree(o.busPort);
-  if (busPort !== o.busPort) log(`port ${o.busPort} is taken; the bus uses ${busPort} instead`);
+  if (o.busPort !== 0 && busPort !== o.busPort) log(`port ${o.busPort} is taken; the bus uses ${busPort} instead`);
   const busUrl = `http://127.0.0.1:${busPort}`;
   log(`bus      starting ${[o.busCommand, ...o.busArgs].join(' ')} with PORT=${busPort} SANDBOX_URL=${sandbox.url}`);
   const bus = spawnBus(o.busCommand, o.busArgs, {
@@ -113,7 +115,7 @@ async function trickle(o: DemoOptions, sandbox: Sandbox, bus: BusProcess, busUrl
   const begun = Date.now();
 
   const send = (request: SampleRequest) => {
-    const p = post(busUrl, request, requests.signal).then((outcome) => {
+    const p = post(busUrl, request, o.ingressToken, requests.signal).then((outcome) => {
       tallyOutcome(tallies[request.kind], request, outcome);
       log(orderLine(request, outcome));
     });
@@ -164,11 +166,11 @@ async function trickle(o: DemoOptions, sandbox: Sandbox, bus: BusProcess, busUrl
 }
 
 /** Posts one sample request to the bus; never rejects. */
-async function post(busUrl: string, request: SampleRequest, signal: AbortSignal): Promise<Outcome> {
+async function post(busUrl: string, request: SampleRequest, token: string | undefined, signal: AbortSignal): Promise<Outcome> {
   try {
     const res = await fetch(`${busUrl}${request.path}`, {
       method: 'POST',
-      headers: request.headers,
+      headers: token === undefined ? request.headers : { ...request.headers, authorization: `Bearer ${token}` },
       body: request.body,
       signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
     });

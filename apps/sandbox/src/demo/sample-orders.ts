@@ -65,7 +65,7 @@ function items(random: () => number, max: number): WebOrderItem[] {
   for (let i = 0; i < count; i++) {
     // Big-ticket items are rare, so that most orders stay under the ERP threshold of 1000.
     const product: Product = random() < 0.08 ? CATALOG.find((p) => p.sku === 'SKU-SRV-R1')! : pick(random, CATALOG.slice(0, -1));
-    const qty = 1 + Math.floor(random() * 3);
+    const qty = 1 + Math.floor(random() * 2);
     chosen.set(product.sku, { sku: product.sku, name: product.name, qty, unitPrice: product.unitPrice });
   }
   return [...chosen.values()];
@@ -94,7 +94,13 @@ export function webOrder(n: number, random: () => number, now: Date = new Date()
     path: '/orders',
     headers: { 'content-type': 'application/json', 'x-priority': priority },
     body: JSON.stringify(order),
-    summary: `${order.orderId} ${invalid ? '(none)' : customer.id} ${String(count).padStart(2)} items ${money(total).padStart(10)} EUR ${priority.padEnd(6)}`,
+    summary: [
+      order.orderId,
+      invalid ? '(none)' : customer.id,
+      `${String(count).padStart(2)} items`,
+      `${money(total).padStart(10)} EUR`,
+      priority.padEnd(6),
+    ].join(' '),
     ...(invalid ? { invalidOnPurpose: 'no customerId' } : {}),
   };
 }

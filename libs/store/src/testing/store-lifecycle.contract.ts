@@ -206,6 +206,35 @@ export function describeLifecycle(h: StoreHarness): void {
       expect((await h.store.listDeadLetters({ routeId, replayed: true })).map((x) => x.id)).toEqual([dl.id]);
     });
 
+    it('settles a message once when its deliveries finish at the same time; a bad id in the burst fails alone', async () => {
+      const ok = newMessage();
+      const bad = newMessage();
+      for (const m of [ok, bad]) await h.store.acceptMessage(m);
+      await h.store.claimMessages(100, 60_000);
+      const parts = (m: string) => Array.from({ length: 8 }, (_, i) => newDelivery(m, { partIndex: i }));
+      const okParts = parts(ok.id);
+      const badParts = parts(bad.id);
+      await Promise.all([
+        h.store.completeRouting(ok.id, { status: 'pending', hops: [], deliveries: okParts }),
+        h.store.completeRouting(bad.id, { status: 'pending', hops: [], deliveries: badParts }),
+      ]);
+      expect((await h.store.claimDeliveries(100, 60_000)).length).toBe(16);
+
+      const results = await Promise.allSettled([
+        ...okParts.map((d) => h.store.recordAttempt(d.id, attempt(1, true), { kind: 'delivered' })),
+        h.store.recordAttempt('no-such-delivery', attempt(1, true), { kind: 'delivered' }),
+        ...badParts.map((d, i) =>
+          h.store.recordAttempt(d.id, attempt(1, i !== 3), i === 3 ? { kind: 'dead', failure: { code: 'X', message: 'x' } } : { kind: 'delivered' }),
+        ),
+      ]);
+      expect(results.map((r) => r.status)).toEqual([...Array(8).fill('fulfilled'), 'rejected', ...Array(8).fill('fulfilled')]);
+      expect((results[8] as PromiseRejectedResult).reason).toMatchObject({ code: 'NOT_FOUND' });
+      expect((await h.store.getMessage(ok.id))?.status).toBe('delivered');
+      const dead = await h.store.getMessage(bad.id);
+      expect(dead?.status).toBe('dead');
+      expect(dead?.deliveries.map((d) => d.status)).toEqual(badParts.map((_, i) => (i === 3 ? 'dead' : 'delivered')));
+    });
+
     it('journals a filtered message without deliveries', async () => {
       const m = newMessage();
       await h.store.acceptMessage(m);

@@ -12,7 +12,8 @@ export function parseJsonText(text: string): unknown {
   } catch (err) {
     // V8 names a position only for some errors ("Unexpected token ..." has none), so locate it ourselves.
     const at = jsonErrorOffset(text);
-    const reason = (err as Error).message.replace(/, ".*" is not valid JSON$/s, '');
+    // V8 quotes (part of) the input in some messages; the position says where, without echoing the payload.
+    const reason = (err as Error).message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
     throw new InputError('JSON_MALFORMED', `Malformed JSON: ${reason} (${describePosition(text, at)})`, 400, err);
   }
 }
@@ -108,7 +109,8 @@ function scanScalar(text: string, i: number): number {
   }
   NUMBER.lastIndex = i;
   const m = NUMBER.exec(text);
-  if (!m || m[0].length === 0 || m[0] === '-') return -(i + (m?.[0].length ?? 0)) - 1;
+  // No number here: the fault is the character after a lone minus, or this one.
+  if (!m) return -(c === 0x2d ? i + 1 : i) - 1;
   return i + m[0].length;
 }
 

@@ -69,6 +69,31 @@ export const HttpTargetSchema = z
   })
   .describe('Sends the message over HTTP.');
 
+/** The steps that turn one message into one message: usable anywhere, also per target and on replies. */
+const transformFields = {
+    validate: z
+      .strictObject({ schema: z.union([z.string().min(1), z.record(z.string(), z.unknown())]) })
+      .optional()
+      .describe('JSON Schema validation (ajv): a path relative to the route file, or the schema inline.'),
+    map: expression.optional().describe('JSONata expression whose result becomes the body.'),
+    setHeaders: z
+      .record(headerName, z.union([z.string(), z.strictObject({ expr: expression })]))
+      .optional()
+      .describe('Headers to set: a literal string, or `{ expr }` evaluated on the message.'),
+    removeHeaders: z.array(headerName).min(1).optional().describe('Headers to remove.'),
+    convert: z
+      .strictObject({ to: z.enum(['json', 'xml']), root: z.string().optional() })
+      .optional()
+      .describe('Converts the body between JSON and XML (the documented convention).'),
+};
+
+export const TRANSFORM_STEP_KINDS = ['validate', 'map', 'setHeaders', 'removeHeaders', 'convert'] as const;
+
+export const TransformStepSchema = z
+  .strictObject(transformFields)
+  .superRefine(exactlyOne('transform step', TRANSFORM_STEP_KINDS))
+  .meta({ id: 'TransformStep', description: 'A transform step: exactly one of validate, map, setHeaders, removeHeaders, convert.', ...oneKindMeta(TRANSFORM_STEP_KINDS) });
+
 export const TARGET_KINDS = ['http'] as const;
 
 export const TargetSchema = z
@@ -82,6 +107,10 @@ export const TargetSchema = z
       .boolean()
       .optional()
       .describe('In a sync route, the target whose reply goes back to the caller (default: the first target).'),
+    steps: z
+      .array(TransformStepSchema)
+      .optional()
+      .describe("Transform steps (validate, map, setHeaders, removeHeaders, convert) applied to this target's copy only."),
   })
   .superRefine(exactlyOne('target', TARGET_KINDS))
   .meta({ id: 'Target', description: 'Where a message goes: exactly one target kind.', ...oneKindMeta(TARGET_KINDS) });
@@ -120,20 +149,11 @@ export const STEP_KINDS = [
 
 export const StepSchema = z
   .strictObject({
-    validate: z
-      .strictObject({ schema: z.union([z.string().min(1), z.record(z.string(), z.unknown())]) })
-      .optional()
-      .describe('JSON Schema validation (ajv): a path relative to the route file, or the schema inline.'),
-    map: expression.optional().describe('JSONata expression whose result becomes the body.'),
-    setHeaders: z
-      .record(headerName, z.union([z.string(), z.strictObject({ expr: expression })]))
-      .optional()
-      .describe('Headers to set: a literal string, or `{ expr }` evaluated on the message.'),
-    removeHeaders: z.array(headerName).min(1).optional().describe('Headers to remove.'),
-    convert: z
-      .strictObject({ to: z.enum(['json', 'xml']), root: z.string().optional() })
-      .optional()
-      .describe('Converts the body between JSON and XML (the documented convention).'),
+    validate: transformFields.validate,
+    map: transformFields.map,
+    setHeaders: transformFields.setHeaders,
+    removeHeaders: transformFields.removeHeaders,
+    convert: transformFields.convert,
     filter: expression.optional().describe('Message filter: the message goes on only when the expression is true.'),
     get choice() {
       return z
@@ -207,6 +227,7 @@ export type HttpTargetDef = z.output<typeof HttpTargetSchema>;
 export type TargetDef = z.output<typeof TargetSchema>;
 export type HttpSourceDef = z.output<typeof HttpSourceSchema>;
 export type SourceDef = z.output<typeof SourceSchema>;
+export type TransformStepDef = z.output<typeof TransformStepSchema>;
 export type StepDef = z.output<typeof StepSchema>;
 export type RouteDef = z.output<typeof RouteSchema>;
 export type RouteFileDef = z.output<typeof RouteFileSchema>;

@@ -14,6 +14,8 @@ export interface CompiledTarget {
   readonly xmlRoot?: string;
   /** In a sync route, this target's reply goes back to the caller. */
   readonly reply: boolean;
+  /** The target's own transform steps, applied to its copy before it is dispatched (identity when none). */
+  readonly prepare: Transformer;
 }
 
 /** A message bound for a target, produced by running a route's flow. */

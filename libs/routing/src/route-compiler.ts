@@ -5,7 +5,7 @@ import type { CompiledRoute, CompiledTarget } from './compiled-route';
 import type { CompileContext, CompileProblem, DefPath, EgressRegistry } from './compile-context';
 import { DEFAULT_RETRY } from './retry-policy';
 import { evaluateOn, expressionAt } from './steps/expressions';
-import { compileReplySteps, compileSequence, dispatchTo } from './steps/flow-compiler';
+import { compileSequence, compileTransforms, dispatchTo } from './steps/flow-compiler';
 
 export interface CompileOptions {
   readonly egress: EgressRegistry;
@@ -37,7 +37,8 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       const key = JSON.stringify(t);
       const same = byDefinition.get(key);
       if (same) return same;
-      const compiled = compileTarget(t, path, options.egress, problems, targets);
+      const prepare = t.steps?.length ? compileTransforms(ctx, t.steps, [...path, 'steps'], 'target steps') : identity;
+      const compiled = { ...compileTarget(t, path, options.egress, problems, targets), prepare };
       byDefinition.set(key, compiled);
       targets.set(compiled.id, compiled);
       return compiled;
@@ -45,7 +46,7 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
   };
 
   const run = compileSequence(ctx, def.steps, ['steps'], dispatchTo(ctx, def.to, ['to']));
-  const transformReply = compileReplySteps(ctx, def.reply, ['reply']);
+  const transformReply = compileTransforms(ctx, def.reply, ['reply']);
   const keyExpr = def.businessKey !== undefined ? expressionAt(ctx, def.businessKey, ['businessKey']) : undefined;
   if (targets.size === 0) {
     problems.push({ path: ['to'], message: 'a route needs a target: in to, in a choice branch, a split or a wire tap' });
@@ -80,13 +81,15 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
   };
 }
 
+const identity = async (m: Message): Promise<Message> => m;
+
 function compileTarget(
   def: TargetDef,
   path: DefPath,
   egress: EgressRegistry,
   problems: CompileProblem[],
   taken: ReadonlyMap<string, CompiledTarget>,
-): CompiledTarget {
+): Omit<CompiledTarget, 'prepare'> {
   const kind = TARGET_KINDS.find((k) => def[k] !== undefined) ?? 'unknown';
   const config = (def as Record<string, unknown>)[kind] as { format?: 'json' | 'xml' | 'asis'; xmlRoot?: string };
   const connector = egress.get(kind);

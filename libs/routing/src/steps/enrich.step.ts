@@ -21,7 +21,7 @@ export function compileEnrich(
   const { into } = def;
   const { codec, routeId } = ctx;
   return async (m, flow) => {
-    const reply = await flow.call(target, m);
+    const reply = await flow.call(target, await target.prepare(m));
     const body = m.body.value();
     const got = reply.body.bytes().length === 0 ? null : reply.body.value();
     let merged: unknown;

@@ -21,7 +21,7 @@ export function compileSequence(ctx: CompileContext, steps: readonly StepDef[], 
 export function dispatchTo(ctx: CompileContext, defs: readonly TargetDef[], path: DefPath): Runner {
   const targets: CompiledTarget[] = defs.map((d, i) => ctx.target(d, [...path, i]));
   return async (message, flow) => {
-    for (const target of targets) flow.dispatch({ target, message, wireTap: false });
+    for (const target of targets) flow.dispatch({ target, message: await target.prepare(message), wireTap: false });
   };
 }
 
@@ -43,7 +43,7 @@ function compileStep(ctx: CompileContext, step: StepDef, path: DefPath, next: Ru
   if (step.wireTap) {
     const target = ctx.target(step.wireTap, [...path, 'wireTap']);
     return async (m, flow) => {
-      flow.dispatch({ target, message: m, wireTap: true });
+      flow.dispatch({ target, message: await target.prepare(m), wireTap: true });
       m.hop('wireTap', target.id);
       return next(m, flow);
     };
@@ -54,12 +54,15 @@ function compileStep(ctx: CompileContext, step: StepDef, path: DefPath, next: Ru
   return fail(ctx, path, 'unknown step');
 }
 
-/** Reply steps: transforms only, since a reply goes back to one caller and nowhere else. */
-export function compileReplySteps(ctx: CompileContext, steps: readonly StepDef[], path: DefPath): Transformer {
+/**
+ * A chain of transform steps (reply steps, a target's own steps): one message in, one out. Other step kinds are
+ * refused, since a reply goes back to one caller and a target's copy to one target.
+ */
+export function compileTransforms(ctx: CompileContext, steps: readonly StepDef[], path: DefPath, what = 'reply steps'): Transformer {
   const chain: Transformer[] = [];
   steps.forEach((step, i) => {
     if (!isTransformStep(step)) {
-      fail(ctx, [...path, i], 'reply steps may only validate, map, setHeaders, removeHeaders or convert');
+      fail(ctx, [...path, i], `${what} may only validate, map, setHeaders, removeHeaders or convert`);
       return;
     }
     const t = compileTransform(ctx, step, [...path, i]);

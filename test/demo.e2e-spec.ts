@@ -1,0 +1,32 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from '@junction/testing';
+
+/** `npm run demo`, as a new user runs it (built code, sample routes, sandbox), for a few seconds. */
+describe('the demo', () => {
+  test('starts the bus and the sandbox, orders flow, and it stops cleanly by itself', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'junction-demo-'));
+    const env = {
+      ...process.env,
+      PORT: String(await freePort()),
+      SANDBOX_PORT: String(await freePort()),
+      DATABASE_URL: `sqlite:${join(dir, 'demo.db')}`,
+      DEMO_DURATION_MS: '5000',
+      DEMO_SEED: '42',
+    };
+    const root = resolve(__dirname, '..');
+    const child = spawn(process.execPath, [join(root, 'dist/apps/sandbox/src/demo.js')], { cwd: root, env });
+    let output = '';
+    child.stdout.on('data', (c) => (output += c));
+    child.stderr.on('data', (c) => (output += c));
+    const code = await new Promise<number | null>((done) => child.on('exit', done));
+    rmSync(dir, { recursive: true, force: true });
+    expect({ code, tail: output.slice(-1500) }).toEqual({ code: 0, tail: expect.any(String) });
+    expect(output).toMatch(/bus\s+ready at/);
+    expect(output).toMatch(/-> 202 Accepted/);
+    const summary = /sandbox received: crm (\d+)/.exec(output);
+    expect(Number(summary?.[1])).toBeGreaterThan(0);
+  });
+});

@@ -8,8 +8,8 @@ import { RouteTestFileSchema } from './route-test.schema';
  * interpolation) are left to the loader, which stays the authority. Draft 7: what yaml-language-server supports.
  */
 
-export const ROUTES_SCHEMA_ID = 'https://junction.dev/schemas/routes.schema.json';
-export const ROUTE_TESTS_SCHEMA_ID = 'https://junction.dev/schemas/route-tests.schema.json';
+export const ROUTES_SCHEMA_ID = 'urn:junction:schemas:routes';
+export const ROUTE_TESTS_SCHEMA_ID = 'urn:junction:schemas:route-tests';
 
 function exported(schema: z.ZodType, id: string, title: string, description: string): Record<string, unknown> {
   // `input`: what a person writes (defaults optional), not what the loader produces

@@ -1,4 +1,4 @@
-import { loadRoutes, type RouteProblem } from '@junction/config';
+import { formatPath, loadRoutes, type RouteProblem } from '@junction/config';
 import type { CompiledRoute } from './compiled-route';
 import { compileRoute, type CompileOptions } from './route-compiler';
 
@@ -34,9 +34,8 @@ export function compileRouteDir(dir: string, env: Record<string, string | undefi
   return { routes, problems };
 }
 
-/** `['routes', 0, 'to', 1, 'http', 'url']` as `routes[0].to[1].http.url`. */
-export function formatPath(path: readonly (string | number)[]): string {
-  let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out ? `.${part}` : part;
-  return out;
-}
+/**
+ * `['routes', 0, 'to', 1, 'http', 'url']` as `routes[0].to[1].http.url`: the loader's spelling (odd keys quoted, as in
+ * `setHeaders["x.trace"]`), so that a path reads the same whichever stage found the problem.
+ */
+export { formatPath };

@@ -23,7 +23,7 @@ export function problemFor(err: BusErrorType): Problem {
   else if (err instanceof StoreError) status = 503;
   const internal = status === 500 && !(err instanceof BusError && err.code !== 'INTERNAL');
   return {
-    type: `https://junction.dev/problems/${err.code.toLowerCase().replace(/_/g, '-')}`,
+    type: `urn:junction:problem:${err.code.toLowerCase().replace(/_/g, '-')}`,
     title: TITLES[status] ?? 'Error',
     status,
     detail: internal ? 'internal error; quote the message id to support' : err.message,

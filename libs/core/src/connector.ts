@@ -57,7 +57,8 @@ export interface IngressConnector<C = unknown> {
   verify(bindings: readonly IngressBinding<C>[]): void;
   start(sink: MessageSink): Promise<void>;
   bind(bindings: readonly IngressBinding<C>[]): void;
-  close(): Promise<void>;
+  /** Stops taking messages and waits (at most `timeoutMs`) for those already handed to the bus. */
+  close(timeoutMs?: number): Promise<void>;
 }
 
 /**

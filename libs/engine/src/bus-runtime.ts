@@ -76,7 +76,7 @@ export class BusRuntime {
   /** Stops taking messages, lets in-flight work finish (bounded), then closes connectors and the store. */
   async stop(): Promise<void> {
     this.watcher?.close();
-    for (const connector of this.ingress.values()) await connector.close();
+    for (const connector of this.ingress.values()) await connector.close(this.settings.SHUTDOWN_TIMEOUT_MS);
     await this.worker.stop(this.settings.SHUTDOWN_TIMEOUT_MS);
     for (const connector of this.egress.values()) await connector.close();
     await this.store.close();

@@ -64,8 +64,10 @@ export class OutboxWorker {
       try {
         const free = this.options.concurrency - this.inFlight;
         if (free > 0) {
+          // Routing may take at most half the free slots, so that a flood of new messages never starves the
+          // deliveries already waiting (and deliveries take whatever routing leaves).
           const limit = Math.min(free, this.options.batch);
-          const messages = await this.store.claimMessages(limit, this.options.leaseMs);
+          const messages = await this.store.claimMessages(Math.max(1, Math.floor(limit / 2)), this.options.leaseMs);
           for (const m of messages) this.track(this.routeMessage(m));
           const deliveries = await this.store.claimDeliveries(Math.max(0, limit - messages.length), this.options.leaseMs);
           for (const d of deliveries) this.track(this.deliver(d));

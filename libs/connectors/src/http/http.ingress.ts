@@ -34,6 +34,7 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
   private paths = new Set<string>();
   private sink?: MessageSink;
   private closing = false;
+  private inFlight = 0;
   private readonly token?: Buffer;
 
   constructor(
@@ -66,8 +67,11 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
     this.paths = paths;
   }
 
-  async close(): Promise<void> {
+  /** Refuses new messages (503), then waits for those in flight to be answered, for at most `timeoutMs`. */
+  async close(timeoutMs = 10_000): Promise<void> {
     this.closing = true;
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 
   private async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -90,6 +94,7 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (body.length === 0) return problem(reply, 400, 'EMPTY_BODY', 'the request has no body');
     let ack: Ack;
+    this.inFlight++;
     try {
       ack = await this.sink!.dispatch(bound.routeId, {
         source: { kind: 'http', address: path },
@@ -101,6 +106,8 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
       const p = problemFor(toBusError(err));
       if (p.messageId) reply.header('x-message-id', p.messageId);
       return void reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(p);
+    } finally {
+      this.inFlight--;
     }
     reply.header('x-message-id', ack.messageId);
     switch (ack.kind) {

@@ -12,6 +12,8 @@ export interface CapturedCall {
 export interface CannedReply {
   readonly status?: number;
   readonly headers?: Headers;
+  /** Used when `headers` has no content-type; inferred from the body when neither says. */
+  readonly contentType?: string;
   readonly body?: unknown;
 }
 
@@ -53,11 +55,15 @@ function cannedReply(targetId: string, canned: CannedReply | undefined): Reply {
   const status = canned?.status ?? 200;
   const raw = canned?.body ?? {};
   const isText = typeof raw === 'string';
+  // header names as the test wrote them (Content-Type...): a message's headers are lower-case
+  const headers = Object.fromEntries(Object.entries(canned?.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const contentType =
-    canned?.headers?.['content-type'] ?? (isText ? (raw.trimStart().startsWith('<') ? 'application/xml' : 'text/plain') : 'application/json');
+    headers['content-type'] ??
+    canned?.contentType ??
+    (isText ? (raw.trimStart().startsWith('<') ? 'application/xml' : 'text/plain') : 'application/json');
   const bytes = Buffer.from(isText ? raw : JSON.stringify(raw));
   if (status >= 400) {
     throw new DeliveryError(`HTTP_${status}`, `${targetId}: HTTP ${status} (canned)`, { retriable: false, status });
   }
-  return { status, headers: { ...(canned?.headers ?? {}), 'content-type': contentType }, body: new BytesBody(bytes, contentType) };
+  return { status, headers: { ...headers, 'content-type': contentType }, body: new BytesBody(bytes, contentType) };
 }

@@ -72,18 +72,25 @@ async function runCase(route: CompiledRoute, c: RouteTestDef, captures: Map<stri
     message.body.value();
     await route.run(message, flow);
     const direct = dispatches.filter((d) => !d.wireTap);
-    const replies = [];
+    const replies = new Map<Dispatch, Reply>();
+    let failure: unknown;
+    // As on the bus: every target is called, and a wire tap's failure never decides the outcome.
     for (const d of dispatches) {
-      const r = await d.target.endpoint.send(d.message.withBody(outgoingBody(d.message.body, d.target, route.codec)));
-      if (!d.wireTap) replies.push({ d, r });
+      try {
+        const r = await d.target.endpoint.send(d.message.withBody(outgoingBody(d.message.body, d.target, route.codec)));
+        if (!d.wireTap) replies.set(d, r);
+      } catch (err) {
+        if (!d.wireTap) failure ??= err;
+      }
     }
     if (direct.length === 0) outcome = filtered ? 'filtered' : 'delivered';
-    const chosen = replies.find((x) => x.d.target.reply) ?? replies[0];
+    const chosen = replies.get(direct.find((d) => d.target.reply) ?? direct[0]);
     if (route.mode === 'sync' && chosen) {
-      const body = bodyFromBytes(chosen.r.body.bytes(), chosen.r.body.contentType, route.codec);
-      const out = await route.transformReply(new Message(id, id, message.source, chosen.r.headers, body, Date.now()));
-      reply = { status: chosen.r.status, headers: out.headers, body: out.body };
+      const body = bodyFromBytes(chosen.body.bytes(), chosen.body.contentType, route.codec);
+      const out = await route.transformReply(new Message(id, id, message.source, chosen.headers, body, Date.now()));
+      reply = { status: chosen.status, headers: out.headers, body: out.body };
     }
+    if (failure !== undefined) throw failure;
   } catch (err) {
     outcome = 'dead';
     error = toBusError(err).message;
@@ -124,6 +131,11 @@ function check(
     else {
       if (expect.reply.status !== undefined && expect.reply.status !== reply.status) {
         failures.push(`reply: expected status ${expect.reply.status}, got ${reply.status}`);
+      }
+      if (expect.reply.headers !== undefined) {
+        const lower = Object.fromEntries(Object.entries(expect.reply.headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
+        const miss = partialMismatch(lower, reply.headers, 'headers');
+        if (miss) failures.push(`reply ${miss}`);
       }
       if (expect.reply.body !== undefined) {
         const b = reply.body;

@@ -39,7 +39,9 @@ export function compileSplit(
     m.hop('split', `${parts.length} parts`);
     for (let i = 0; i < parts.length; i++) {
       const { value, format } = parts[i];
-      await perPart(m.asPart(bodyFromValue(value, format, codec), i, parts.length), flow);
+      const part = m.asPart(bodyFromValue(value, format, codec), i, parts.length);
+      // Parts share the message id; index and size let a target tell them apart (and drop a duplicate part).
+      await perPart(part.withHeaders({ ...part.headers, 'x-split-index': String(i), 'x-split-size': String(parts.length) }), flow);
     }
   };
 }

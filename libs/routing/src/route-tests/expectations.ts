@@ -41,7 +41,14 @@ export function bodyMismatch(expected: unknown, received: { text: string; value:
     return partialMismatch(expected, value);
   }
   if (expected.trimStart().startsWith('<') && received.text.trimStart().startsWith('<')) {
-    return isDeepStrictEqual(codec.parse(expected), codec.parse(received.text)) ? undefined : `body: expected ${expected}, got ${received.text}`;
+    let same: boolean;
+    try {
+      same = isDeepStrictEqual(codec.parse(expected), codec.parse(received.text));
+    } catch (err) {
+      // a malformed expectation fails its own test, not the whole run
+      return `body: cannot compare as XML: ${(err as Error).message}`;
+    }
+    return same ? undefined : `body: expected ${expected}, got ${received.text}`;
   }
   return expected === received.text ? undefined : `body: expected ${show(expected)}, got ${show(received.text)}`;
 }

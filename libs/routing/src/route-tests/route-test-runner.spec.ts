@@ -189,6 +189,15 @@ const TESTS = `tests:
         - target: line
           count: 3
 
+  - name: malformed XML expectation
+    route: orders
+    input:
+      body: { id: 1, total: 5 }
+    expect:
+      deliveries:
+        - target: crm
+          body: "<Order><id>1</Order>"
+
   - name: no such route
     route: nope
     input:
@@ -307,9 +316,9 @@ describe('runRouteTests', () => {
 
   it('runs every case of every test file, in file order, without problems', () => {
     expect(run.problems).toEqual([]);
-    expect(run.results).toHaveLength(23);
+    expect(run.results).toHaveLength(24);
     expect(run.results[0]).toMatchObject({ file: join(dir, 'orders.test.yaml'), route: 'orders' });
-    expect(run.results[15]).toMatchObject({ file: join(dir, 'quote.test.yml'), route: 'quote' });
+    expect(run.results[16]).toMatchObject({ file: join(dir, 'quote.test.yml'), route: 'quote' });
   });
 
   it('touches no network: every target is captured', () => {
@@ -351,6 +360,10 @@ describe('runRouteTests', () => {
   it('answers with the content type a canned reply declares', () => {
     expect(failuresOf('a canned reply keeps its content type')).toEqual([]);
     expect(failuresOf('a canned Content-Type header counts whatever its case')).toEqual([]);
+  });
+
+  it('reports an expectation that is not well-formed XML as a failure of its own test', () => {
+    expect(failuresOf('malformed XML expectation')).toEqual([expect.stringMatching(/^crm: body: cannot compare as XML: Malformed XML/)]);
   });
 
   it('delivers wire taps without letting their failure decide the outcome, as the bus does', () => {

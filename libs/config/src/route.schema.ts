@@ -45,7 +45,7 @@ export const RetrySchema = z
       .min(0)
       .max(3_600_000)
       .default(200)
-      .describe('Delay before the second attempt; doubles each time, with full jitter.'),
+      .describe('Delay before the second attempt; doubles each time, with equal jitter (half fixed, half random).'),
     maxBackoffMs: z.int().min(0).max(86_400_000).default(60_000).describe('Upper bound of the delay between attempts.'),
   })
   .meta({ id: 'Retry', description: 'Redelivery policy of a target.' });

@@ -565,8 +565,8 @@ describe('compileRoute: problems', () => {
     };
     const result = compileRoute(loadedRoute({ steps: [{ wireTap: target('tap') }], to: [target('a')] }), { egress: new Map([['http', refusing]]) });
     expect(result.ok ? [] : result.problems).toEqual([
-      { path: ['to', 0, 'http'], message: 'header template is broken' },
       { path: ['steps', 0, 'wireTap', 'http'], message: 'header template is broken' },
+      { path: ['to', 0, 'http'], message: 'header template is broken' },
     ]);
   });
 
@@ -669,5 +669,41 @@ describe('compileRoute: the compiled route', () => {
   ])('businessKey: %s', async (_name, businessKey, body, key) => {
     const fixture = compileFixture({ ...(businessKey ? { businessKey } : {}), to: [target('a')] });
     await expect(fixture.route.businessKey(inputMessage(body, fixture.route.codec, { 'x-tenant': 'acme' }))).resolves.toBe(key);
+  });
+});
+
+describe('compileRoute: default target ids follow the file', () => {
+  it('numbers same-URL targets in document order, a wire tap in steps first', async () => {
+    const fixture = compileFixture({
+      steps: [{ wireTap: { http: { url: 'http://host.test/same', headers: { 'x-tap': '1' } } } }],
+      to: [{ http: { url: 'http://host.test/same' } }],
+    });
+    const flow = await runFlow(fixture, { a: 1 });
+    expect(flow.seen().map((d) => [d.target, d.wireTap])).toEqual([
+      ['http:host.test/same', true],
+      ['http:host.test/same#2', false],
+    ]);
+  });
+});
+
+describe('compileRoute: a wire tap whose own steps fail', () => {
+  it('leaves the copy out, notes why in the hops, and the flow goes on', async () => {
+    const fixture = compileFixture({
+      steps: [
+        {
+          wireTap: {
+            id: 'tap',
+            http: { url: 'http://host.test/tap' },
+            steps: [{ validate: { schema: { type: 'object', required: ['missing'] } } }],
+          },
+        },
+      ],
+      to: [{ id: 'main', http: { url: 'http://host.test/main' } }],
+    });
+    const message = inputMessage({ a: 1 }, fixture.route.codec);
+    const flow = new FlowRecorder(fixture.route.codec);
+    await fixture.route.run(message, flow);
+    expect(flow.seen().map((d) => d.target)).toEqual(['main']);
+    expect(message.hops.map((h) => h.note)).toContainEqual(expect.stringMatching(/^tap skipped: .*missing/));
   });
 });

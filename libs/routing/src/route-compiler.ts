@@ -1,4 +1,4 @@
-import { TARGET_KINDS, type LoadedRoute, type TargetDef } from '@junction/config';
+import { TARGET_KINDS, type LoadedRoute, type RouteDef, type StepDef, type TargetDef } from '@junction/config';
 import type { Message } from '@junction/core';
 import { createXmlCodec, type XmlLimits } from '@junction/transform';
 import type { CompiledRoute, CompiledTarget } from './compiled-route';
@@ -45,6 +45,9 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
     },
   };
 
+  // Targets are registered in document order first, so that default ids (`http:host/path`, `#2`...) follow the file
+  // and not the back-to-front order in which the flow is chained.
+  forEachTarget(def, (t, path) => ctx.target(t, path));
   const run = compileSequence(ctx, def.steps, ['steps'], dispatchTo(ctx, def.to, ['to']));
   const transformReply = compileTransforms(ctx, def.reply, ['reply']);
   const keyExpr = def.businessKey !== undefined ? expressionAt(ctx, def.businessKey, ['businessKey']) : undefined;
@@ -79,6 +82,24 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       businessKey,
     },
   };
+}
+
+/** Calls `visit` on every target of a route, in the order they stand in the file. */
+function forEachTarget(def: RouteDef, visit: (t: TargetDef, path: DefPath) => void): void {
+  const steps = (list: readonly StepDef[] | undefined, path: DefPath) =>
+    (list ?? []).forEach((step, i) => {
+      const p = [...path, i];
+      if (step.wireTap) visit(step.wireTap, [...p, 'wireTap']);
+      if (step.enrich) visit(step.enrich.target, [...p, 'enrich', 'target']);
+      step.choice?.when.forEach((w, j) => branch(w, [...p, 'choice', 'when', j]));
+      if (step.choice?.otherwise) branch(step.choice.otherwise, [...p, 'choice', 'otherwise']);
+      if (step.split) branch(step.split as { steps?: StepDef[]; to?: TargetDef[] }, [...p, 'split']);
+    });
+  const branch = (b: { steps?: StepDef[]; to?: TargetDef[] }, path: DefPath) => {
+    steps(b.steps, [...path, 'steps']);
+    (b.to ?? []).forEach((t, i) => visit(t, [...path, 'to', i]));
+  };
+  branch({ steps: def.steps, to: def.to }, []);
 }
 
 const identity = async (m: Message): Promise<Message> => m;

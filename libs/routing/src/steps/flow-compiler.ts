@@ -1,4 +1,5 @@
 import type { StepDef, TargetDef } from '@junction/config';
+import { toBusError, type Message } from '@junction/core';
 import type { CompiledTarget, Runner, Transformer } from '../compiled-route';
 import { fail, type CompileContext, type DefPath } from '../compile-context';
 import { compileChoice } from './choice.step';
@@ -43,8 +44,17 @@ function compileStep(ctx: CompileContext, step: StepDef, path: DefPath, next: Ru
   if (step.wireTap) {
     const target = ctx.target(step.wireTap, [...path, 'wireTap']);
     return async (m, flow) => {
-      flow.dispatch({ target, message: await target.prepare(m), wireTap: true });
-      m.hop('wireTap', target.id);
+      // The tap's own translation failing must not affect the flow either: the copy is left out and the hop says why.
+      let copy: Message | undefined;
+      try {
+        copy = await target.prepare(m);
+      } catch (err) {
+        m.hop('wireTap', `${target.id} skipped: ${toBusError(err).message}`);
+      }
+      if (copy) {
+        flow.dispatch({ target, message: copy, wireTap: true });
+        m.hop('wireTap', target.id);
+      }
       return next(m, flow);
     };
   }

@@ -39,7 +39,8 @@ function compileValidate(ctx: CompileContext, schema: string | Record<string, un
     try {
       document = JSON.parse(readFileSync(file, 'utf8')) as object;
     } catch (err) {
-      return fail(ctx, path, `cannot read JSON Schema ${schema}: ${err instanceof Error ? err.message : String(err)}`);
+      const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+      return fail(ctx, path, `cannot read JSON Schema ${schema}: ${reason}`);
     }
     name = schema;
   } else {

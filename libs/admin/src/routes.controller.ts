@@ -38,8 +38,8 @@ export class RoutesController {
 
   @Post('reload')
   @HttpCode(200)
-  reload(@Res({ passthrough: true }) reply: FastifyReply) {
-    const report = this.bus.reload('admin');
+  async reload(@Res({ passthrough: true }) reply: FastifyReply) {
+    const report = await this.bus.reload('admin');
     if (!report.ok) reply.code(422);
     return report;
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SoapSourceSchema, SoapTargetSchema } from './soap.schema';
 
 /**
  * The route file schema, written once: it validates route files, gives the typed definitions the compiler reads, and
@@ -94,7 +95,7 @@ export const TransformStepSchema = z
   .superRefine(exactlyOne('transform step', TRANSFORM_STEP_KINDS))
   .meta({ id: 'TransformStep', description: 'A transform step: exactly one of validate, map, setHeaders, removeHeaders, convert.', ...oneKindMeta(TRANSFORM_STEP_KINDS) });
 
-export const TARGET_KINDS = ['http'] as const;
+export const TARGET_KINDS = ['http', 'soap'] as const;
 
 export const TargetSchema = z
   .strictObject({
@@ -102,6 +103,7 @@ export const TargetSchema = z
       .optional()
       .describe('Name in the journal, the admin API and route tests; defaults to `<kind>:<host><path>`.'),
     http: HttpTargetSchema.optional(),
+    soap: SoapTargetSchema.optional(),
     retry: RetrySchema.optional(),
     reply: z
       .boolean()
@@ -125,10 +127,10 @@ export const HttpSourceSchema = z
   })
   .describe('Receives messages over HTTP.');
 
-export const SOURCE_KINDS = ['http'] as const;
+export const SOURCE_KINDS = ['http', 'soap'] as const;
 
 export const SourceSchema = z
-  .strictObject({ http: HttpSourceSchema.optional() })
+  .strictObject({ http: HttpSourceSchema.optional(), soap: SoapSourceSchema.optional() })
   .superRefine(exactlyOne('source', SOURCE_KINDS))
   .meta({ id: 'Source', description: 'Where messages come from: exactly one source kind.', ...oneKindMeta(SOURCE_KINDS) });
 
@@ -241,5 +243,7 @@ export function sourceKeys(from: SourceDef): string[] {
     const methods = Array.isArray(from.http.method) ? from.http.method : [from.http.method];
     return methods.map((m) => `http ${m} ${from.http!.path}`);
   }
+  // A SOAP service takes POST on its path of the same HTTP listener (and serves its WSDL there).
+  if (from.soap) return [`http POST ${from.soap.path}`];
   return [];
 }

@@ -43,18 +43,24 @@ export interface IngressBinding<C = unknown> {
   readonly routeId: string;
   readonly mode: 'sync' | 'async';
   readonly config: C;
+  /** Folder of the route file: relative paths in the config (a WSDL, a schema) are resolved against it. */
+  readonly baseDir: string;
 }
 
 /**
- * Ingress side of a connector (a Camel consumer). Lifecycle: the bus calls `start` once with its sink, then `bind` with
- * the bindings of this kind at start and after every successful route reload (the new set replaces the old one
- * atomically: in-flight messages finish on the bindings they started with), and `close` at shutdown, which stops
- * taking new messages and waits for in-flight ones. No I/O happens in constructors.
+ * Ingress side of a connector (a Camel consumer). Lifecycle: the bus calls `start` once with its sink; then, at start
+ * and on every route reload, `prepare` with the new bindings of this kind and, only when every connector prepared
+ * without error, `bind` with the same bindings (the new set replaces the old one atomically: in-flight messages
+ * finish on the bindings they started with); `close` at shutdown stops taking new messages and waits for in-flight
+ * ones. No I/O happens in constructors.
  */
 export interface IngressConnector<C = unknown> {
   readonly kind: string;
-  /** Checks a binding set before it replaces the current one (e.g. duplicate addresses); throws ConfigError. */
-  verify(bindings: readonly IngressBinding<C>[]): void;
+  /**
+   * Checks a binding set and loads what it needs (a WSDL...) before it may replace the current one; rejects with a
+   * ConfigError (duplicate addresses, unreadable files). Must not change what is bound now.
+   */
+  prepare(bindings: readonly IngressBinding<C>[]): Promise<void>;
   start(sink: MessageSink): Promise<void>;
   bind(bindings: readonly IngressBinding<C>[]): void;
   /** Stops taking messages and waits (at most `timeoutMs`) for those already handed to the bus. */
@@ -72,13 +78,20 @@ export interface EgressEndpoint {
   send(message: Message, signal?: AbortSignal): Promise<Reply>;
 }
 
+/** Where a target is configured: its route, and the route file's folder for relative paths (a WSDL, a key). */
+export interface EndpointContext {
+  readonly routeId: string;
+  readonly baseDir: string;
+}
+
 /**
  * Egress side of a connector (a Camel producer). `endpoint` is called at route load for each target of this kind and
- * must not do I/O; `close` releases pools and connections at shutdown.
+ * must not do network I/O (reading a small local file, such as a client certificate, is allowed); what needs the
+ * network (a remote WSDL) is fetched on first use and cached. `close` releases pools and connections at shutdown.
  */
 export interface EgressConnector<C = unknown> {
   readonly kind: string;
-  endpoint(config: C): EgressEndpoint;
+  endpoint(config: C, context: EndpointContext): EgressEndpoint;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 import type { Settings } from '@junction/config';
-import { HttpEgress, HttpIngress, connectorRegistry } from '@junction/connectors';
+import { HttpEgress, HttpIngress, HttpListener, connectorRegistry } from '@junction/connectors';
 import { ConfigError, type EgressConnector, type IngressConnector, type Logger } from '@junction/core';
 import { createStore, type Store } from '@junction/store';
 import type { FastifyInstance } from 'fastify';
@@ -28,7 +28,8 @@ export class BusRuntime {
     env: Record<string, string | undefined>,
   ) {
     this.store = createStore({ url: settings.DATABASE_URL, instanceId: settings.INSTANCE_ID, logger: log });
-    this.ingress = connectorRegistry<IngressConnector>([new HttpIngress(fastify, { token: settings.INGRESS_TOKEN })]);
+    const listener = new HttpListener(fastify);
+    this.ingress = connectorRegistry<IngressConnector>([new HttpIngress(listener, { token: settings.INGRESS_TOKEN })]);
     this.egress = connectorRegistry<EgressConnector>([new HttpEgress()]);
     this.routes = new RouteTable({
       dir: settings.ROUTES_DIR,
@@ -58,16 +59,16 @@ export class BusRuntime {
   /** Opens the store, loads the routes (a problem stops start-up), hooks up the ingresses, starts the worker. */
   async start(): Promise<void> {
     await this.store.init();
-    const report = this.routes.reload();
+    const report = await this.routes.reload();
     if (!report.ok) throw new ConfigError(`routes in ${this.settings.ROUTES_DIR} have problems`, report.problems);
     for (const connector of this.ingress.values()) await connector.start(this.exchange);
     this.worker.start();
-    if (this.settings.WATCH_ROUTES) this.watcher = watchRoutes(this.settings.ROUTES_DIR, () => this.reload('watch'));
+    if (this.settings.WATCH_ROUTES) this.watcher = watchRoutes(this.settings.ROUTES_DIR, () => void this.reload('watch'));
     this.log.info({ routes: report.routes, store: this.store.driver }, 'bus started');
   }
 
-  reload(trigger: 'watch' | 'admin'): ReloadReport {
-    const report = this.routes.reload();
+  async reload(trigger: 'watch' | 'admin'): Promise<ReloadReport> {
+    const report = await this.routes.reload();
     if (report.ok) this.log.info({ trigger, routes: report.routes }, 'routes reloaded');
     else this.log.warn({ trigger, problems: report.problems }, 'route reload refused; previous routes keep running');
     return report;

@@ -5,14 +5,14 @@ import { ConfigError, type IngressBinding, type IngressConnector, type MessageSi
 import { CaptureEgress } from '@junction/routing';
 import { RouteTable } from './route-table';
 
-/** An ingress that records what the table asks of it; `refuse` makes `verify` throw as a connector would. */
+/** An ingress that records what the table asks of it; `refuse` makes `prepare` reject as a connector would. */
 class FakeIngress implements IngressConnector {
   readonly kind = 'http';
   readonly verified: Array<readonly IngressBinding[]> = [];
   readonly bound: Array<readonly IngressBinding[]> = [];
   refuse?: string;
 
-  verify(bindings: readonly IngressBinding[]): void {
+  async prepare(bindings: readonly IngressBinding[]): Promise<void> {
     this.verified.push(bindings);
     if (this.refuse) throw new ConfigError(this.refuse);
   }
@@ -48,17 +48,17 @@ describe('RouteTable', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('has no routes and a "not loaded yet" report before the first reload', () => {
+  it('has no routes and a "not loaded yet" report before the first reload', async () => {
     expect(table.list()).toEqual([]);
     expect(table.get('orders')).toBeUndefined();
     expect(table.lastReload).toMatchObject({ ok: false, routes: 0, problems: ['not loaded yet'] });
     expect(ingress.bound).toEqual([]);
   });
 
-  it('loads the folder and binds each route to the ingress of its kind', () => {
+  it('loads the folder and binds each route to the ingress of its kind', async () => {
     write('orders.yaml', file(route('orders', '/orders'), route('stock', '/stock', '    mode: sync\n')));
     const before = Date.now();
-    const report = table.reload();
+    const report = await table.reload();
     expect(report).toEqual({ ok: true, at: expect.any(Number), routes: 2, problems: [] });
     expect(report.at).toBeGreaterThanOrEqual(before);
     expect(table.lastReload).toBe(report);
@@ -66,21 +66,21 @@ describe('RouteTable', () => {
     expect(table.get('stock')?.mode).toBe('sync');
     expect(ingress.bound).toEqual([
       [
-        { routeId: 'orders', mode: 'async', config: { path: '/orders', method: 'POST' } },
-        { routeId: 'stock', mode: 'sync', config: { path: '/stock', method: 'POST' } },
+        { routeId: 'orders', mode: 'async', baseDir: dir, config: { path: '/orders', method: 'POST' } },
+        { routeId: 'stock', mode: 'sync', baseDir: dir, config: { path: '/stock', method: 'POST' } },
       ],
     ]);
     expect(ingress.verified).toEqual(ingress.bound);
   });
 
-  it('keeps the previous routes and bindings when a file breaks, and reports the problem with file and line', () => {
+  it('keeps the previous routes and bindings when a file breaks, and reports the problem with file and line', async () => {
     write('orders.yaml', file(route('orders', '/orders')));
     write('stock.yaml', file(route('stock', '/stock')));
-    table.reload();
+    await table.reload();
     const previous = table.get('orders');
 
     write('orders.yaml', file(route('orders', '/orders', '    steps:\n      - filter: "total >"\n')));
-    const report = table.reload();
+    const report = await table.reload();
     expect(report.ok).toBe(false);
     expect(report.routes).toBe(2);
     expect(report.problems).toEqual([
@@ -92,28 +92,28 @@ describe('RouteTable', () => {
     expect(ingress.bound).toHaveLength(1);
   });
 
-  it('swaps in a fixed file and rebinds', () => {
+  it('swaps in a fixed file and rebinds', async () => {
     write('orders.yaml', file(route('orders', '/orders')));
-    table.reload();
+    await table.reload();
     const first = table.get('orders');
     write('orders.yaml', 'routes: [ broken');
-    expect(table.reload().ok).toBe(false);
+    expect((await table.reload()).ok).toBe(false);
 
     write('orders.yaml', file(route('orders', '/orders/v2', '', 'http://crm.invalid/v2')));
-    const report = table.reload();
+    const report = await table.reload();
     expect(report).toMatchObject({ ok: true, routes: 1, problems: [] });
     const fixed = table.get('orders');
     expect(fixed).not.toBe(first);
     expect(fixed?.targets.get('main')?.description).toBe('captured http://crm.invalid/v2');
-    expect(ingress.bound.at(-1)).toEqual([{ routeId: 'orders', mode: 'async', config: { path: '/orders/v2', method: 'POST' } }]);
+    expect(ingress.bound.at(-1)).toEqual([{ routeId: 'orders', mode: 'async', baseDir: dir, config: { path: '/orders/v2', method: 'POST' } }]);
     expect(ingress.bound).toHaveLength(2);
   });
 
-  it('refuses two routes on the same ingress path, naming the first', () => {
+  it('refuses two routes on the same ingress path, naming the first', async () => {
     write('a.yaml', file(route('orders', '/orders')));
-    table.reload();
+    await table.reload();
     write('b.yaml', file(route('orders-copy', '/orders')));
-    const report = table.reload();
+    const report = await table.reload();
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual([
       `${join(dir, 'b.yaml')}:3 routes[0].from: ingress "http POST /orders" is already taken by route "orders" at ${join(dir, 'a.yaml')}:3`,
@@ -122,20 +122,20 @@ describe('RouteTable', () => {
     expect(ingress.bound).toHaveLength(1);
   });
 
-  it('refuses a set the ingress connector rejects, and binds nothing', () => {
+  it('refuses a set the ingress connector rejects, and binds nothing', async () => {
     write('orders.yaml', file(route('orders', '/orders')));
     ingress.refuse = 'path /orders clashes with the admin API';
-    const report = table.reload();
+    const report = await table.reload();
     expect(report).toMatchObject({ ok: false, routes: 0, problems: ['path /orders clashes with the admin API'] });
     expect(ingress.verified).toHaveLength(1);
     expect(ingress.bound).toEqual([]);
     expect(table.get('orders')).toBeUndefined();
   });
 
-  it('refuses a route whose source kind has no ingress connector', () => {
+  it('refuses a route whose source kind has no ingress connector', async () => {
     write('orders.yaml', file(route('orders', '/orders')));
     const bare = new RouteTable({ dir, env: {}, egress: new Map([['http', new CaptureEgress('http')]]), ingress: new Map() });
-    const report = bare.reload();
+    const report = await bare.reload();
     expect(report.ok).toBe(false);
     expect(report.problems).toHaveLength(1);
     expect(report.problems[0]).toContain(join(dir, 'orders.yaml'));
@@ -143,25 +143,25 @@ describe('RouteTable', () => {
     expect(bare.list()).toEqual([]);
   });
 
-  it('drops the routes of a deleted file and unbinds them', () => {
+  it('drops the routes of a deleted file and unbinds them', async () => {
     write('orders.yaml', file(route('orders', '/orders')));
     write('stock.yaml', file(route('stock', '/stock')));
-    table.reload();
+    await table.reload();
     unlinkSync(join(dir, 'stock.yaml'));
-    expect(table.reload()).toMatchObject({ ok: true, routes: 1 });
+    expect(await table.reload()).toMatchObject({ ok: true, routes: 1 });
     expect(table.get('stock')).toBeUndefined();
-    expect(ingress.bound.at(-1)).toEqual([{ routeId: 'orders', mode: 'async', config: { path: '/orders', method: 'POST' } }]);
+    expect(ingress.bound.at(-1)).toEqual([{ routeId: 'orders', mode: 'async', baseDir: dir, config: { path: '/orders', method: 'POST' } }]);
   });
 
-  it('binds an empty set when the last route is gone', () => {
+  it('binds an empty set when the last route is gone', async () => {
     write('orders.yaml', file(route('orders', '/orders')));
-    table.reload();
+    await table.reload();
     unlinkSync(join(dir, 'orders.yaml'));
-    expect(table.reload()).toEqual({ ok: true, at: expect.any(Number), routes: 0, problems: [] });
+    expect(await table.reload()).toEqual({ ok: true, at: expect.any(Number), routes: 0, problems: [] });
     expect(ingress.bound.at(-1)).toEqual([]);
   });
 
-  it('interpolates ${ENV} from the options', () => {
+  it('interpolates ${ENV} from the options', async () => {
     write('orders.yaml', file(route('orders', '/orders', '', '${CRM_URL}/orders')));
     const withEnv = new RouteTable({
       dir,
@@ -169,7 +169,7 @@ describe('RouteTable', () => {
       egress: new Map([['http', new CaptureEgress('http')]]),
       ingress: new Map([['http', ingress]]),
     });
-    expect(withEnv.reload().ok).toBe(true);
+    expect((await withEnv.reload()).ok).toBe(true);
     expect(withEnv.get('orders')?.targets.get('main')?.description).toBe('captured http://crm.invalid/orders');
   });
 });

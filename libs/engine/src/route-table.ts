@@ -1,5 +1,5 @@
 import { formatProblem } from '@junction/config';
-import { toBusError, type IngressBinding, type IngressConnector } from '@junction/core';
+import { ConfigError, toBusError, type IngressBinding, type IngressConnector } from '@junction/core';
 import { compileRouteDir, type CompileOptions, type CompiledRoute } from '@junction/routing';
 
 /** The result of the last (re)load, shown by the admin API and the dashboard. */
@@ -24,6 +24,7 @@ export interface RouteTableOptions extends CompileOptions {
 export class RouteTable {
   private byId = new Map<string, CompiledRoute>();
   private report: ReloadReport = { ok: false, at: 0, routes: 0, problems: ['not loaded yet'] };
+  private running: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: RouteTableOptions) {}
 
@@ -39,7 +40,14 @@ export class RouteTable {
     return this.report;
   }
 
-  reload(): ReloadReport {
+  /** Reloads are serialised: a reload asked for while one runs waits for it, then runs on the files as they are. */
+  reload(): Promise<ReloadReport> {
+    const next = this.running.then(() => this.load());
+    this.running = next.catch(() => undefined);
+    return next;
+  }
+
+  private async load(): Promise<ReloadReport> {
     const at = Date.now();
     const set = compileRouteDir(this.options.dir, this.options.env, this.options);
     const problems = set.problems.map(formatProblem);
@@ -48,13 +56,17 @@ export class RouteTable {
       const kind = Object.keys(route.source).find((k) => (route.source as Record<string, unknown>)[k] !== undefined)!;
       const config = (route.source as Record<string, unknown>)[kind];
       if (!this.options.ingress.has(kind)) problems.push(`${route.file} routes ${route.id}: no ingress for "${kind}"`);
-      else bindings.set(kind, [...(bindings.get(kind) ?? []), { routeId: route.id, mode: route.mode, config }]);
+      else {
+        const binding = { routeId: route.id, mode: route.mode, config, baseDir: route.baseDir };
+        bindings.set(kind, [...(bindings.get(kind) ?? []), binding]);
+      }
     }
-    for (const [kind, list] of bindings) {
+    for (const [kind, connector] of this.options.ingress) {
       try {
-        this.options.ingress.get(kind)!.verify(list);
+        await connector.prepare(bindings.get(kind) ?? []);
       } catch (err) {
-        problems.push(toBusError(err).message);
+        const e = toBusError(err);
+        problems.push(...(e instanceof ConfigError ? e.problems : [e.message]));
       }
     }
     if (problems.length > 0) {

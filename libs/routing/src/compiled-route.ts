@@ -54,6 +54,8 @@ export interface CompiledRoute {
   /** The route as written (placeholders kept), for the admin API. */
   readonly display: unknown;
   readonly file: string;
+  /** Folder of the route file, for relative paths in the source config (a WSDL). */
+  readonly baseDir: string;
   readonly codec: XmlCodec;
   /** Every target of the route, by id, wherever it appears in the flow. */
   readonly targets: ReadonlyMap<string, CompiledTarget>;

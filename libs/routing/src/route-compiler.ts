@@ -1,5 +1,5 @@
 import { TARGET_KINDS, type LoadedRoute, type RouteDef, type StepDef, type TargetDef } from '@junction/config';
-import type { Message } from '@junction/core';
+import type { EndpointContext, Message } from '@junction/core';
 import { createXmlCodec, type XmlLimits } from '@junction/transform';
 import type { CompiledRoute, CompiledTarget } from './compiled-route';
 import type { CompileContext, CompileProblem, DefPath, EgressRegistry } from './compile-context';
@@ -28,6 +28,7 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
   const byDefinition = new Map<string, CompiledTarget>();
   const codec = createXmlCodec({ arrays: def.xml?.arrays ?? [], limits: options.xmlLimits });
 
+  const context = { routeId: def.id, baseDir: loaded.baseDir };
   const ctx: CompileContext = {
     routeId: def.id,
     baseDir: loaded.baseDir,
@@ -38,7 +39,7 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       const same = byDefinition.get(key);
       if (same) return same;
       const prepare = t.steps?.length ? compileTransforms(ctx, t.steps, [...path, 'steps'], 'target steps') : identity;
-      const compiled = { ...compileTarget(t, path, options.egress, problems, targets), prepare };
+      const compiled = { ...compileTarget(t, path, options.egress, problems, targets, context), prepare };
       byDefinition.set(key, compiled);
       targets.set(compiled.id, compiled);
       return compiled;
@@ -75,6 +76,7 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       def,
       display: loaded.display,
       file: loaded.file,
+      baseDir: loaded.baseDir,
       codec,
       targets,
       run,
@@ -110,6 +112,7 @@ function compileTarget(
   egress: EgressRegistry,
   problems: CompileProblem[],
   taken: ReadonlyMap<string, CompiledTarget>,
+  context: EndpointContext,
 ): Omit<CompiledTarget, 'prepare'> {
   const kind = TARGET_KINDS.find((k) => def[k] !== undefined) ?? 'unknown';
   const config = (def as Record<string, unknown>)[kind] as { format?: 'json' | 'xml' | 'asis'; xmlRoot?: string };
@@ -124,7 +127,7 @@ function compileTarget(
   if (!connector) problems.push({ path, message: `no connector for target kind "${kind}"` });
   else {
     try {
-      endpoint = connector.endpoint(config);
+      endpoint = connector.endpoint(config, context);
     } catch (err) {
       problems.push({ path: [...path, kind], message: err instanceof Error ? err.message : String(err) });
     }

@@ -1,4 +1,5 @@
 export { HttpEgress, retryAfterMs } from './http.egress';
-export { HttpIngress, type HttpIngressOptions } from './http.ingress';
+export { HttpIngress, authorized, type HttpIngressOptions } from './http.ingress';
+export { HttpListener, pathOf, sendProblem, type PathHandler } from './http-listener';
 export { messageHeadersFrom, forwardable } from './http-headers';
 export { problemFor, PROBLEM_CONTENT_TYPE, type Problem } from './problem';

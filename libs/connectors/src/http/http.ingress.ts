@@ -3,15 +3,15 @@ import type { HttpSourceDef } from '@junction/config';
 import {
   ConfigError,
   formatOf,
-  InputError,
   toBusError,
   type Ack,
   type IngressBinding,
   type IngressConnector,
   type MessageSink,
 } from '@junction/core';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { forwardable, messageHeadersFrom } from './http-headers';
+import { pathOf, sendProblem, type HttpListener, type PathHandler } from './http-listener';
 import { PROBLEM_CONTENT_TYPE, problemFor } from './problem';
 
 export interface HttpIngressOptions {
@@ -19,52 +19,36 @@ export interface HttpIngressOptions {
   readonly token?: string;
 }
 
-interface Bound {
-  readonly routeId: string;
-}
-
 /**
- * HTTP ingress: one catch-all POST/PUT handler on the bus's Fastify instance, dispatching by path through a table
- * that `bind` swaps atomically on reload. It runs outside Nest's controller pipeline so that the hot path carries no
- * framework layers. The caller is answered only after the bus acknowledged the message.
+ * HTTP ingress: JSON or XML by POST or PUT on a route's own path, mounted on the shared HTTP listener. The caller is
+ * answered only after the bus acknowledged the message: 202 (async), the target's reply (sync), or a problem body.
  */
 export class HttpIngress implements IngressConnector<HttpSourceDef> {
   readonly kind = 'http';
-  private table = new Map<string, Bound>();
-  private paths = new Set<string>();
   private sink?: MessageSink;
   private closing = false;
   private inFlight = 0;
   private readonly token?: Buffer;
 
   constructor(
-    private readonly fastify: FastifyInstance,
+    private readonly listener: HttpListener,
     options: HttpIngressOptions = {},
   ) {
     this.token = options.token ? Buffer.from(`Bearer ${options.token}`) : undefined;
   }
 
-  verify(bindings: readonly IngressBinding<HttpSourceDef>[]): void {
-    buildTable(bindings);
+  /** Checks for two routes on one address (the route loader checks the same across ingress kinds). */
+  async prepare(bindings: readonly IngressBinding<HttpSourceDef>[]): Promise<void> {
+    this.table(bindings);
   }
 
   async start(sink: MessageSink): Promise<void> {
     this.sink = sink;
-    // An encapsulated scope of its own, so that Fastify's refusals on this route (body over the limit, unreadable
-    // body) are answered as problems here whatever error handler the rest of the app installs.
-    this.fastify.register(async (scope) => {
-      scope.setErrorHandler((err: FastifyError, _req, reply) => {
-        const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-        problem(reply, status, status === 500 ? 'INTERNAL' : (err.code ?? `HTTP_${status}`), status === 500 ? 'internal error' : err.message);
-      });
-      scope.route({ method: ['POST', 'PUT'], url: '/*', handler: (req, reply) => this.handle(req, reply) });
-    });
+    this.listener.start();
   }
 
   bind(bindings: readonly IngressBinding<HttpSourceDef>[]): void {
-    const { table, paths } = buildTable(bindings);
-    this.table = table;
-    this.paths = paths;
+    this.listener.mount(this.kind, this.table(bindings));
   }
 
   /** Refuses new messages (503), then waits for those in flight to be answered, for at most `timeoutMs`. */
@@ -74,30 +58,40 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 
-  private async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const path = pathOf(req.url);
-    const bound = this.table.get(`${req.method} ${path}`);
-    if (!bound) {
-      const known = this.paths.has(path);
-      return problem(reply, known ? 405 : 404, known ? 'METHOD_NOT_ALLOWED' : 'NO_ROUTE', `no route for ${req.method} ${path}`);
+  private table(bindings: readonly IngressBinding<HttpSourceDef>[]): Map<string, PathHandler> {
+    const table = new Map<string, PathHandler>();
+    const owner = new Map<string, string>();
+    for (const b of bindings) {
+      const methods = Array.isArray(b.config.method) ? b.config.method : [b.config.method];
+      for (const m of methods) {
+        const key = `${m} ${b.config.path}`;
+        const taken = owner.get(key);
+        if (taken) throw new ConfigError(`${key} is claimed by routes ${taken} and ${b.routeId}`);
+        owner.set(key, b.routeId);
+        table.set(key, (req, reply) => this.handle(b.routeId, req, reply));
+      }
     }
-    if (this.closing) return problem(reply, 503, 'SHUTTING_DOWN', 'the bus is shutting down');
+    return table;
+  }
+
+  private async handle(routeId: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (this.closing) return sendProblem(reply, 503, 'SHUTTING_DOWN', 'the bus is shutting down');
     if (this.token && !authorized(req.headers.authorization, this.token)) {
       reply.header('www-authenticate', 'Bearer');
-      return problem(reply, 401, 'UNAUTHORIZED', 'missing or wrong bearer token');
+      return sendProblem(reply, 401, 'UNAUTHORIZED', 'missing or wrong bearer token');
     }
     const contentType = req.headers['content-type'] ?? '';
     const format = formatOf(contentType);
     if (format !== 'json' && format !== 'xml') {
-      return problem(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', `expected a JSON or XML body, got "${contentType || 'none'}"`);
+      return sendProblem(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', `expected a JSON or XML body, got "${contentType || 'none'}"`);
     }
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    if (body.length === 0) return problem(reply, 400, 'EMPTY_BODY', 'the request has no body');
+    if (body.length === 0) return sendProblem(reply, 400, 'EMPTY_BODY', 'the request has no body');
     let ack: Ack;
     this.inFlight++;
     try {
-      ack = await this.sink!.dispatch(bound.routeId, {
-        source: { kind: 'http', address: path },
+      ack = await this.sink!.dispatch(routeId, {
+        source: { kind: 'http', address: pathOf(req.url) },
         headers: messageHeadersFrom(req.headers),
         body,
         contentType,
@@ -125,34 +119,9 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
   }
 }
 
-function buildTable(bindings: readonly IngressBinding<HttpSourceDef>[]) {
-  const table = new Map<string, Bound>();
-  const paths = new Set<string>();
-  for (const b of bindings) {
-    const methods = Array.isArray(b.config.method) ? b.config.method : [b.config.method];
-    for (const m of methods) {
-      const key = `${m} ${b.config.path}`;
-      const taken = table.get(key);
-      if (taken) throw new ConfigError(`${key} is claimed by routes ${taken.routeId} and ${b.routeId}`);
-      table.set(key, { routeId: b.routeId });
-    }
-    paths.add(b.config.path);
-  }
-  return { table, paths };
-}
-
-function pathOf(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-}
-
-function authorized(header: string | undefined, expected: Buffer): boolean {
+/** Constant-time check of an `Authorization` header against `Bearer <token>`. */
+export function authorized(header: string | undefined, expected: Buffer): boolean {
   if (!header) return false;
   const given = Buffer.from(header);
   return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-function problem(reply: FastifyReply, status: number, code: string, detail: string): void {
-  const p = problemFor(new InputError(code, detail, status));
-  reply.code(status).type(PROBLEM_CONTENT_TYPE).send(p);
 }

@@ -1,2 +1,3 @@
 export * from './http/http.connector';
 export * from './registry';
+export * from './soap/soap.connector';

@@ -1,5 +1,5 @@
 import type { Settings } from '@junction/config';
-import { HttpEgress, HttpIngress, HttpListener, connectorRegistry } from '@junction/connectors';
+import { HttpEgress, HttpIngress, HttpListener, SoapEgress, SoapIngress, connectorRegistry } from '@junction/connectors';
 import { ConfigError, type EgressConnector, type IngressConnector, type Logger } from '@junction/core';
 import { createStore, type Store } from '@junction/store';
 import type { FastifyInstance } from 'fastify';
@@ -29,14 +29,18 @@ export class BusRuntime {
   ) {
     this.store = createStore({ url: settings.DATABASE_URL, instanceId: settings.INSTANCE_ID, logger: log });
     const listener = new HttpListener(fastify);
-    this.ingress = connectorRegistry<IngressConnector>([new HttpIngress(listener, { token: settings.INGRESS_TOKEN })]);
-    this.egress = connectorRegistry<EgressConnector>([new HttpEgress()]);
+    const xmlLimits = { maxDepth: settings.XML_MAX_DEPTH, maxAttributes: settings.XML_MAX_ATTRIBUTES, maxBytes: settings.BODY_LIMIT_BYTES };
+    this.ingress = connectorRegistry<IngressConnector>([
+      new HttpIngress(listener, { token: settings.INGRESS_TOKEN }),
+      new SoapIngress(listener, { token: settings.INGRESS_TOKEN, publicUrl: settings.PUBLIC_URL, xmlLimits }),
+    ]);
+    this.egress = connectorRegistry<EgressConnector>([new HttpEgress(), new SoapEgress()]);
     this.routes = new RouteTable({
       dir: settings.ROUTES_DIR,
       env,
       egress: this.egress,
       ingress: this.ingress,
-      xmlLimits: { maxDepth: settings.XML_MAX_DEPTH, maxAttributes: settings.XML_MAX_ATTRIBUTES, maxBytes: settings.BODY_LIMIT_BYTES },
+      xmlLimits,
     });
     this.worker = new OutboxWorker(
       this.store,

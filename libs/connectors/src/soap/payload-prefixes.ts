@@ -1,0 +1,97 @@
+import type { XmlCodec } from '@junction/transform';
+import type { WsdlCatalog } from './wsdl-catalog';
+import { attributeName, elementName, ROOT_SCOPE, scopeOf, type NsScope, type XmlName } from './xml-namespaces';
+
+type XmlObject = Record<string, unknown>;
+
+const isObject = (v: unknown): v is XmlObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The prefixes a WSDL's documents declare, by namespace: the names route authors see in the WSDL and its schemas.
+ * Built once per loaded WSDL.
+ */
+export function declaredPrefixes(catalog: WsdlCatalog): Map<string, string> {
+  const byNs = new Map<string, string>();
+  const add = (decls: Record<string, string> | undefined) => {
+    for (const [prefix, ns] of Object.entries(decls ?? {})) if (!prefix.startsWith('__') && !byNs.has(ns)) byNs.set(ns, prefix);
+  };
+  const definitions = catalog.wsdl.definitions as unknown as { xmlns?: Record<string, string>; schemas?: Record<string, { xmlns?: Record<string, string> }> };
+  add(definitions.xmlns);
+  for (const schema of Object.values(definitions.schemas ?? {})) add(schema.xmlns);
+  return byNs;
+}
+
+/**
+ * A SOAP payload with its namespace prefixes made canonical, so that routes name elements the same way whatever
+ * prefixes a caller chose: the root's namespace is the default namespace (elements unprefixed:
+ * `PlaceOrder.Order.CustomerId`), other namespaces take the prefix the WSDL declares for them (else `ns1`, `ns2`...),
+ * all declared once on the root. Elements in no namespace (unqualified schemas) get `xmlns=""`. Names and values
+ * are otherwise kept; the document means the same.
+ */
+export function canonicalPayload(xml: string, codec: XmlCodec, declared: ReadonlyMap<string, string>): string {
+  const doc = codec.parse(xml);
+  const rootKey = Object.keys(doc).find((k) => k !== '?xml');
+  if (!rootKey) return xml;
+  const rootValue = doc[rootKey];
+  const rootScope = scopeOf(rootValue, ROOT_SCOPE);
+  const root = elementName(rootKey, rootScope);
+  const prefixes = new Map<string, string>();
+  const taken = new Set<string>(['xml', 'xmlns']);
+  const prefixFor = (ns: string): string => {
+    let p = prefixes.get(ns);
+    if (p) return p;
+    const wanted = declared.get(ns);
+    p = wanted && !taken.has(wanted) ? wanted : undefined;
+    for (let n = 1; !p; n++) if (!taken.has(`ns${n}`)) p = `ns${n}`;
+    prefixes.set(ns, p);
+    taken.add(p);
+    return p;
+  };
+
+  /** The canonical key of an element, given the default namespace where it stands (no namespace: see walk). */
+  const elementKey = (name: XmlName, defaultNs: string): string =>
+    name.ns === defaultNs || name.ns === '' ? name.localName : `${prefixFor(name.ns)}:${name.localName}`;
+
+  const walk = (value: unknown, scope: NsScope, defaultNs: string, name: XmlName): unknown => {
+    const inner = scopeOf(value, scope);
+    // An element in no namespace under a namespaced default must undeclare the default.
+    const ownDefault = name.ns === '' ? '' : defaultNs;
+    const undeclare = name.ns === '' && defaultNs !== '';
+    if (!isObject(value)) return undeclare ? { '@xmlns': '', ...(value === '' ? {} : { '#text': value }) } : value;
+    const out: XmlObject = undeclare ? { '@xmlns': '' } : {};
+    const child = (qname: string, v: unknown) => {
+      const n = elementName(qname, scopeOf(v, inner));
+      return [elementKey(n, ownDefault), walk(v, inner, ownDefault, n)] as const;
+    };
+    for (const [key, v] of Object.entries(value)) {
+      if (key === '@xmlns' || key.startsWith('@xmlns:')) continue;
+      if (key.startsWith('@')) {
+        const a = attributeName(key.slice(1), inner);
+        out[a.ns === '' ? key : `@${prefixFor(a.ns)}:${a.localName}`] = v;
+      } else if (key === '#mixed' && Array.isArray(v)) {
+        out[key] = v.map((entry) => {
+          if (!isObject(entry) || '#cdata' in entry) return entry;
+          const [qname, inside] = Object.entries(entry)[0];
+          const [k, w] = child(qname, inside);
+          return { [k]: w };
+        });
+      } else if (key.startsWith('#')) {
+        out[key] = v;
+      } else if (Array.isArray(v)) {
+        const items = v.map((item) => child(key, item));
+        out[items[0]?.[0] ?? key] = items.map(([, w]) => w);
+      } else {
+        const [k, w] = child(key, v);
+        out[k] = w;
+      }
+    }
+    return out;
+  };
+
+  const body = walk(rootValue, ROOT_SCOPE, root.ns, root);
+  const decls: XmlObject = root.ns ? { '@xmlns': root.ns } : {};
+  // Walked first so that every prefix in use is known before the root's declarations are written.
+  for (const [ns, p] of prefixes) decls[`@xmlns:${p}`] = ns;
+  const rootOut = isObject(body) ? { ...decls, ...body } : Object.keys(decls).length ? { ...decls, '#text': body } : body;
+  return codec.build({ [root.localName]: rootOut });
+}

@@ -1,0 +1,285 @@
+import { resolve } from 'node:path';
+import type { SoapSourceDef } from '@junction/config';
+import {
+  ConfigError,
+  InputError,
+  toBusError,
+  type Ack,
+  type Body,
+  type Headers,
+  type IngressBinding,
+  type IngressConnector,
+  type MessageSink,
+} from '@junction/core';
+import { compileExpression, createXmlCodec, type CompiledExpression, type XmlCodec, type XmlLimits } from '@junction/transform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { authorized } from '../http/http.ingress';
+import { messageHeadersFrom } from '../http/http-headers';
+import { sendProblem, type HttpListener, type PathHandler } from '../http/http-listener';
+import { NonceCache } from './nonce-cache';
+import { canonicalPayload, declaredPrefixes } from './payload-prefixes';
+import {
+  buildEnvelope,
+  parseEnvelope,
+  unquoteSoapAction,
+  versionFromContentType,
+  type ParsedEnvelope,
+  type SoapVersion,
+} from './soap-envelope';
+import { buildFault, faultFor } from './soap-fault';
+import { loadWsdl, operationFor, type WsdlCatalog, type WsdlOperation } from './wsdl-catalog';
+import { PUBLISHED_CONTENT_TYPE, publishWsdl, publishedDocument, type PublishedWsdl } from './wsdl-publisher';
+import { serializeOutput } from './wsdl-serializer';
+import { verifyUsernameToken, WSSE_NS } from './ws-security';
+
+export interface SoapIngressOptions {
+  /** The bus's public URL, written into published WSDLs; else taken from each request's Host header. */
+  readonly publicUrl?: string;
+  readonly xmlLimits?: Partial<XmlLimits>;
+  /** When set, callers must send `Authorization: Bearer <token>` (as on HTTP ingress). */
+  readonly token?: string;
+}
+
+/** A SOAP service ready to take calls: its WSDL loaded, its ack expression compiled. */
+interface Service {
+  readonly routeId: string;
+  readonly mode: 'sync' | 'async';
+  readonly path: string;
+  readonly config: SoapSourceDef;
+  readonly wsdlFile: string;
+  readonly catalog: WsdlCatalog;
+  /** Namespace -> prefix the WSDL declares, for canonical payload prefixes. */
+  readonly prefixes: ReadonlyMap<string, string>;
+  readonly ack?: CompiledExpression;
+  readonly users?: ReadonlyMap<string, string>;
+  readonly nonces: NonceCache;
+  /** Published WSDLs by base URL (a few: one per name the bus is reached by). */
+  readonly published: Map<string, Promise<PublishedWsdl>>;
+}
+
+const MAX_PUBLISHED_BASES = 8;
+const RESPONSE_TYPE: Record<SoapVersion, string> = {
+  '1.1': 'text/xml; charset=utf-8',
+  '1.2': 'application/soap+xml; charset=utf-8',
+};
+
+/**
+ * SOAP ingress: services described by a WSDL, each on its own path of the shared HTTP listener. `POST <path>` takes
+ * SOAP 1.1 (text/xml, SOAPAction) and 1.2 (application/soap+xml, action parameter); the operation is chosen by the
+ * action or the Body's element; the Body's element becomes the message (XML, its prefixes made canonical: see
+ * payload-prefixes.ts) and SOAP header blocks become message headers (`soap-header-<name>`). Replies go back as the operation's response in the caller's SOAP version, errors
+ * as Faults of that version with the message id. `GET <path>?wsdl` publishes the WSDL with its address set to the
+ * bus, and its imports at `?xsd=<n>`.
+ */
+export class SoapIngress implements IngressConnector<SoapSourceDef> {
+  readonly kind = 'soap';
+  private sink?: MessageSink;
+  private prepared = new Map<string, Service>();
+  private closing = false;
+  private inFlight = 0;
+  private readonly codec: XmlCodec;
+  private readonly token?: Buffer;
+
+  constructor(
+    private readonly listener: HttpListener,
+    private readonly options: SoapIngressOptions = {},
+  ) {
+    this.codec = createXmlCodec({ limits: options.xmlLimits });
+    this.token = options.token ? Buffer.from(`Bearer ${options.token}`) : undefined;
+  }
+
+  /** Loads every WSDL of the new set (a file unreadable or not a WSDL is a ConfigError naming the route). */
+  async prepare(bindings: readonly IngressBinding<SoapSourceDef>[]): Promise<void> {
+    const services = new Map<string, Service>();
+    const problems: string[] = [];
+    for (const b of bindings) {
+      try {
+        services.set(b.routeId, await this.load(b));
+      } catch (err) {
+        const e = toBusError(err);
+        problems.push(`route ${b.routeId}: ${e.message}`);
+      }
+    }
+    if (problems.length > 0) throw new ConfigError(problems[0], problems);
+    this.prepared = services;
+  }
+
+  async start(sink: MessageSink): Promise<void> {
+    this.sink = sink;
+    this.listener.start();
+  }
+
+  bind(bindings: readonly IngressBinding<SoapSourceDef>[]): void {
+    const table = new Map<string, PathHandler>();
+    for (const b of bindings) {
+      const service = this.prepared.get(b.routeId);
+      if (!service) throw new ConfigError(`route ${b.routeId}: not prepared`);
+      table.set(`POST ${service.path}`, (req, reply) => this.call(service, req, reply));
+      table.set(`GET ${service.path}`, (req, reply) => this.describe(service, req, reply));
+    }
+    this.listener.mount(this.kind, table);
+  }
+
+  async close(timeoutMs = 10_000): Promise<void> {
+    this.closing = true;
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  private async load(b: IngressBinding<SoapSourceDef>): Promise<Service> {
+    const wsdlFile = resolve(b.baseDir, b.config.wsdl);
+    const catalog = await loadWsdl(wsdlFile, { codec: this.codec });
+    const { service } = b.config;
+    if (service && !catalog.services.some((s) => s.name === service)) {
+      throw new ConfigError(`${b.config.wsdl} has no service "${service}"`);
+    }
+    let ack: CompiledExpression | undefined;
+    if (b.config.ack) ack = compileExpression(b.config.ack);
+    const users = b.config.security?.usernameToken.users;
+    return {
+      routeId: b.routeId,
+      mode: b.mode,
+      path: b.config.path,
+      config: b.config,
+      wsdlFile,
+      catalog,
+      prefixes: declaredPrefixes(catalog),
+      ack,
+      users: users ? new Map(Object.entries(users)) : undefined,
+      nonces: new NonceCache(),
+      published: new Map(),
+    };
+  }
+
+  /** `GET <path>?wsdl` and the imported documents; anything else on the path is a 404. */
+  private async describe(service: Service, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const q = req.url.indexOf('?');
+    const base = this.options.publicUrl ?? `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+    let published = service.published.get(base);
+    if (!published) {
+      if (service.published.size >= MAX_PUBLISHED_BASES) service.published.clear();
+      published = publishWsdl(service.wsdlFile, base, service.path, { codec: this.codec });
+      service.published.set(base, published);
+    }
+    let doc: string | undefined;
+    try {
+      doc = q === -1 ? undefined : publishedDocument(await published, req.url.slice(q + 1));
+    } catch (err) {
+      service.published.delete(base);
+      return sendProblem(reply, 500, 'WSDL_UNAVAILABLE', toBusError(err).message);
+    }
+    if (doc === undefined) return sendProblem(reply, 404, 'NO_DOCUMENT', `${service.path} serves ?wsdl and its imports`);
+    void reply.code(200).type(PUBLISHED_CONTENT_TYPE).send(doc);
+  }
+
+  /** One SOAP call: envelope, security, operation, the bus, and the response or Fault of the caller's version. */
+  private async call(service: Service, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const media = versionFromContentType(req.headers['content-type']);
+    const version: SoapVersion = media?.version ?? '1.1';
+    const fault = (err: unknown, known?: string) => {
+      const messageId = known ?? toBusError(err).messageId;
+      const f = faultFor(err, version, messageId);
+      if (messageId) reply.header('x-message-id', messageId);
+      void reply.code(f.status).type(f.contentType).send(f.body);
+    };
+    if (this.closing) return fault(new InputError('SHUTTING_DOWN', 'the bus is shutting down', 503));
+    if (this.token && !authorized(req.headers.authorization, this.token)) {
+      return fault(new InputError('UNAUTHORIZED', 'missing or wrong bearer token', 401));
+    }
+    if (!media) {
+      const given = req.headers['content-type'] ?? 'none';
+      const f = buildFault('1.1', { side: 'client', code: 'UNSUPPORTED_MEDIA_TYPE', reason: `expected text/xml or application/soap+xml, got "${given}"` });
+      return void reply.code(415).type(f.contentType).send(f.body);
+    }
+    let envelope: ParsedEnvelope;
+    let operation: WsdlOperation;
+    try {
+      envelope = parseEnvelope(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), this.codec);
+      if (envelope.version !== version) {
+        throw new InputError('SOAP_VERSION_MISMATCH', `a SOAP ${envelope.version} envelope sent as SOAP ${version}`);
+      }
+      if (service.users) {
+        verifyUsernameToken(envelope.headers, { users: service.users, nonces: service.nonces, maxSkewMs: service.config.security?.usernameToken.maxSkewMs });
+      }
+      if (!envelope.payload) throw new InputError('SOAP_EMPTY_BODY', 'the SOAP Body is empty');
+      const action = version === '1.1' ? unquoteSoapAction(header(req, 'soapaction')) : media.action;
+      const found = operationFor(service.catalog, { version, action, payload: envelope.payload, service: service.config.service });
+      if (!found) {
+        throw new InputError('SOAP_UNKNOWN_OPERATION', `no operation of ${service.path} takes {${envelope.payload.ns}}${envelope.payload.localName}`);
+      }
+      operation = found;
+    } catch (err) {
+      return fault(err);
+    }
+    let ack: Ack;
+    let payload: string;
+    this.inFlight++;
+    try {
+      payload = canonicalPayload(envelope.payload!.xml, this.codec, service.prefixes);
+      ack = await this.sink!.dispatch(service.routeId, {
+        source: { kind: 'soap', address: service.path },
+        headers: soapHeaders(req, envelope, operation),
+        body: Buffer.from(payload),
+        contentType: 'application/xml',
+      });
+    } catch (err) {
+      return fault(err);
+    } finally {
+      this.inFlight--;
+    }
+    reply.header('x-message-id', ack.messageId);
+    if (!operation.output) return void reply.code(202).send();
+    try {
+      const response =
+        ack.kind === 'reply'
+          ? this.responseXml(service, operation, ack.reply.body)
+          : serializeOutput(service.catalog, operation, await this.acknowledgement(service, payload, ack.messageId), this.codec);
+      void reply.code(200).type(RESPONSE_TYPE[version]).send(buildEnvelope(version, response));
+    } catch (err) {
+      return fault(err, ack.messageId);
+    }
+  }
+
+  /** The reply as the operation's response element: XML already of that element as is, anything else via the WSDL. */
+  private responseXml(service: Service, operation: WsdlOperation, body: Body): string {
+    const output = operation.output!;
+    if (body.format === 'xml') {
+      const value = body.value() as Record<string, unknown>;
+      const root = Object.keys(value).find((k) => k !== '?xml');
+      const local = root?.slice(root.indexOf(':') + 1);
+      if (local === output.localName) return stripDeclaration(body.bytes().toString('utf8'));
+      return serializeOutput(service.catalog, operation, root ? value[root] : {}, this.codec);
+    }
+    return serializeOutput(service.catalog, operation, body.value(), this.codec);
+  }
+
+  /** The response of an async route: the route's `ack` over the request, else an empty response element. */
+  private async acknowledgement(service: Service, payload: string, messageId: string): Promise<unknown> {
+    if (!service.ack) return {};
+    return service.ack.evaluate(this.codec.parse(payload), { messageId });
+  }
+}
+
+/** Message headers of a SOAP call: the HTTP ones, the operation, and each SOAP header block but wsse:Security. */
+function soapHeaders(req: FastifyRequest, envelope: ParsedEnvelope, operation: WsdlOperation): Headers {
+  const headers = messageHeadersFrom(req.headers);
+  delete headers['soapaction'];
+  headers['soap-operation'] = operation.name;
+  headers['soap-version'] = operation.version;
+  if (operation.soapAction) headers['soap-action'] = operation.soapAction;
+  for (const block of envelope.headers) {
+    if (block.ns === WSSE_NS) continue;
+    headers[`soap-header-${block.localName.toLowerCase()}`] = block.text ?? JSON.stringify(block.value);
+  }
+  return headers;
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function stripDeclaration(xml: string): string {
+  return xml.replace(/^\uFEFF?\s*<\?xml[^?]*\?>\s*/, '');
+}
+

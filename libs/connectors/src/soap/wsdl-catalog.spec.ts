@@ -1,0 +1,284 @@
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { type Server as HttpServer, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { BusError, ConfigError, InputError } from '@junction/core';
+import { createXmlCodec } from '@junction/transform';
+import { buildEnvelope, parseEnvelope } from './soap-envelope';
+import { type WsdlCatalog, loadWsdl, operationFor, operationNamed } from './wsdl-catalog';
+import { serializeInput, serializeOutput } from './wsdl-serializer';
+
+const FIXTURES = path.resolve(__dirname, '../../../../test/fixtures/wsdl');
+const TYPES = 'http://example.com/orders/types';
+const codec = createXmlCodec();
+
+async function failure(run: () => Promise<unknown>): Promise<Error> {
+  try {
+    await run();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('loadWsdl over the order service (SOAP 1.1 and 1.2 bindings, imported schema)', () => {
+  let catalog: WsdlCatalog;
+  beforeAll(async () => {
+    catalog = await loadWsdl(path.join(FIXTURES, 'order-service.wsdl'));
+  });
+
+  it('lists the service with one port per binding, with its version and address', () => {
+    expect(catalog.services).toEqual([
+      {
+        name: 'OrderService',
+        ports: [
+          { name: 'OrderSoap11Port', binding: 'OrderSoap11Binding', version: '1.1', address: 'http://legacy.example.com:8080/services/orders' },
+          { name: 'OrderSoap12Port', binding: 'OrderSoap12Binding', version: '1.2', address: 'http://legacy.example.com:8080/services/orders12' },
+        ],
+      },
+    ]);
+  });
+
+  it("lists every operation per binding with that binding's own soapAction, and the one-way one without output", () => {
+    const el = (localName: string) => ({ ns: TYPES, localName });
+    const common = { service: 'OrderService', style: 'document' };
+    expect(catalog.operations).toEqual([
+      { ...common, name: 'PlaceOrder', port: 'OrderSoap11Port', version: '1.1', soapAction: 'http://example.com/orders/PlaceOrder', input: el('PlaceOrder'), output: el('PlaceOrderResponse') },
+      { ...common, name: 'GetOrder', port: 'OrderSoap11Port', version: '1.1', soapAction: 'http://example.com/orders/GetOrder', input: el('GetOrder'), output: el('GetOrderResponse') },
+      { ...common, name: 'CancelOrder', port: 'OrderSoap11Port', version: '1.1', soapAction: 'http://example.com/orders/CancelOrder', input: el('CancelOrder') },
+      { ...common, name: 'PlaceOrder', port: 'OrderSoap12Port', version: '1.2', soapAction: 'urn:orders:PlaceOrder12', input: el('PlaceOrder'), output: el('PlaceOrderResponse') },
+      { ...common, name: 'GetOrder', port: 'OrderSoap12Port', version: '1.2', soapAction: 'urn:orders:GetOrder12', input: el('GetOrder'), output: el('GetOrderResponse') },
+      { ...common, name: 'CancelOrder', port: 'OrderSoap12Port', version: '1.2', soapAction: 'urn:orders:CancelOrder12', input: el('CancelOrder') },
+    ]);
+  });
+
+  it("keeps soap's model for the schemas, imported and included ones merged", () => {
+    expect(catalog.location).toBe(path.join(FIXTURES, 'order-service.wsdl'));
+    const schema = catalog.wsdl.definitions.schemas[TYPES];
+    expect(Object.keys(schema.complexTypes)).toEqual(expect.arrayContaining(['Order', 'Line']));
+    expect(Object.keys(schema.types)).toEqual(expect.arrayContaining(['Sku', 'Currency', 'OrderStatus']));
+  });
+
+  describe('operationFor', () => {
+    const placeOrder = { ns: TYPES, localName: 'PlaceOrder' };
+
+    it('chooses by the action of the version first', () => {
+      expect(operationFor(catalog, { version: '1.1', action: 'http://example.com/orders/GetOrder' })).toMatchObject({ name: 'GetOrder', port: 'OrderSoap11Port' });
+      expect(operationFor(catalog, { version: '1.2', action: 'urn:orders:CancelOrder12', payload: { ns: TYPES, localName: 'CancelOrder' } })).toMatchObject({ name: 'CancelOrder', version: '1.2' });
+    });
+
+    it('chooses by the Body element without an action, or when the action is unknown', () => {
+      expect(operationFor(catalog, { version: '1.2', payload: placeOrder })).toMatchObject({ name: 'PlaceOrder', port: 'OrderSoap12Port' });
+      expect(operationFor(catalog, { version: '1.1', action: 'urn:nobody', payload: placeOrder })).toMatchObject({ name: 'PlaceOrder', version: '1.1' });
+    });
+
+    it('chooses from the caller’s version only', () => {
+      // The 1.2 binding's action means nothing to a 1.1 caller.
+      expect(operationFor(catalog, { version: '1.1', action: 'urn:orders:GetOrder12' })).toBeUndefined();
+    });
+
+    it('chooses within the configured service', () => {
+      expect(operationFor(catalog, { version: '1.1', payload: placeOrder, service: 'OrderService' })).toMatchObject({ name: 'PlaceOrder' });
+      expect(operationFor(catalog, { version: '1.1', payload: placeOrder, service: 'OtherService' })).toBeUndefined();
+    });
+
+    it('gives undefined when nothing matches', () => {
+      expect(operationFor(catalog, { version: '1.1', payload: { ns: 'urn:other', localName: 'PlaceOrder' } })).toBeUndefined();
+      expect(operationFor(catalog, { version: '1.1' })).toBeUndefined();
+    });
+
+    it('refuses an action that names another operation than the Body element', () => {
+      const err = (() => {
+        try {
+          operationFor(catalog, { version: '1.1', action: 'http://example.com/orders/GetOrder', payload: placeOrder });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toBeInstanceOf(InputError);
+      expect(err).toMatchObject({ code: 'SOAP_ACTION_MISMATCH', status: 400 });
+    });
+
+    it('finds an operation by name for delivery, 1.1 by default', () => {
+      expect(operationNamed(catalog, { name: 'GetOrder' })).toMatchObject({ version: '1.1', soapAction: 'http://example.com/orders/GetOrder' });
+      expect(operationNamed(catalog, { name: 'GetOrder', version: '1.2' })).toMatchObject({ port: 'OrderSoap12Port' });
+      expect(operationNamed(catalog, { name: 'GetOrder', service: 'Elsewhere' })).toBeUndefined();
+    });
+
+    it('finds the operation of a parsed request end to end', () => {
+      const request = buildEnvelope('1.2', `<o:PlaceOrder xmlns:o="${TYPES}"><o:Order/></o:PlaceOrder>`);
+      const env = parseEnvelope(request, codec);
+      expect(operationFor(catalog, { version: env.version, payload: env.payload })).toMatchObject({ name: 'PlaceOrder', version: '1.2' });
+    });
+  });
+
+  describe('serializeOutput', () => {
+    const getOrder = () => operationNamed(catalog, { name: 'GetOrder' })!;
+    const reply = {
+      Status: 'SHIPPED',
+      Order: {
+        Note: null,
+        Line: [
+          { UnitPrice: 3.5, Quantity: 2, Sku: 'A-1' },
+          { Quantity: 1, Sku: 'B-2', UnitPrice: 10 },
+        ],
+        Currency: 'EUR',
+        CustomerId: 'C<1> & "co"',
+        OrderId: 'O-1',
+      },
+    };
+
+    it("writes a REST reply as the declared element, in the schema's namespace and element order", () => {
+      const xml = serializeOutput(catalog, getOrder(), reply);
+      const doc = codec.parse(xml) as Record<string, Record<string, unknown>>;
+      const [qname] = Object.keys(doc);
+      const prefix = qname.split(':')[0];
+      const root = doc[qname];
+      expect(qname).toBe(`${prefix}:GetOrderResponse`);
+      expect(root[`@xmlns:${prefix}`]).toBe(TYPES);
+      const p = (n: string) => `${prefix}:${n}`;
+      expect(Object.keys(root).filter((k) => !k.startsWith('@'))).toEqual([p('Order'), p('Status')]);
+      const orderValue = root[p('Order')] as Record<string, unknown>;
+      expect(Object.keys(orderValue)).toEqual([p('OrderId'), p('CustomerId'), p('Currency'), p('Line')]);
+      expect(orderValue[p('CustomerId')]).toBe('C<1> & "co"');
+      expect(orderValue[p('Line')]).toEqual([
+        { [p('Sku')]: 'A-1', [p('Quantity')]: '2', [p('UnitPrice')]: '3.5' },
+        { [p('Sku')]: 'B-2', [p('Quantity')]: '1', [p('UnitPrice')]: '10' },
+      ]);
+      // A response the bus can send: it goes into an envelope and parses back as the operation's output.
+      const env = parseEnvelope(buildEnvelope('1.1', xml), codec);
+      expect(env.payload).toMatchObject(getOrder().output!);
+    });
+
+    it('unwraps a value keyed by the element name, and writes requests too', () => {
+      const place = operationNamed(catalog, { name: 'PlaceOrder' })!;
+      const wrapped = serializeOutput(catalog, place, { PlaceOrderResponse: { Total: 5, Status: 'ACCEPTED', OrderId: 'x' } });
+      expect(wrapped).toMatch(/<(\w+):OrderId>x<\/\1:OrderId><\1:Status>ACCEPTED<\/\1:Status><\1:Total>5<\/\1:Total>/);
+      const input = serializeInput(catalog, place, { Order: { OrderId: 'O-2' } });
+      expect(parseEnvelope(buildEnvelope('1.2', input), codec).payload).toMatchObject({ ns: TYPES, localName: 'PlaceOrder' });
+    });
+
+    it("never lets a value reach soap's raw-XML and attribute keys, nor a fake CDATA", () => {
+      const xml = serializeOutput(catalog, operationNamed(catalog, { name: 'PlaceOrder' })!, {
+        OrderId: '<![CDATA[x]]><Injected/><![CDATA[y]]>',
+        Status: { $xml: '<Injected/>', $value: 'v' },
+        $attributes: { evil: '1' },
+        _xml: '<Injected/>',
+      });
+      expect(xml).not.toContain('evil');
+      const root = Object.values(codec.parse(xml))[0] as Record<string, unknown>;
+      const children = Object.keys(root).filter((k) => !k.startsWith('@'));
+      expect(children.map((k) => k.split(':')[1])).toEqual(['OrderId', 'Status']);
+      expect(root[children[1]]).toBe('');
+      // The fake CDATA is text, written as real CDATA sections that join back to the string as given.
+      const sections = (root[children[0]] as { '#mixed': Array<{ '#cdata': string }> })['#mixed'];
+      expect(sections.map((s) => s['#cdata']).join('')).toBe('<![CDATA[x]]><Injected/><![CDATA[y]]>');
+    });
+
+    it('refuses values XML cannot carry as SOAP_OUTPUT_UNREPRESENTABLE', () => {
+      const err = (() => {
+        try {
+          serializeOutput(catalog, operationNamed(catalog, { name: 'PlaceOrder' })!, { 'not a name': 1 });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toBeInstanceOf(BusError);
+      expect(err).toMatchObject({ code: 'SOAP_OUTPUT_UNREPRESENTABLE', retriable: false });
+    });
+
+    it('refuses a one-way operation', () => {
+      expect(() => serializeOutput(catalog, operationNamed(catalog, { name: 'CancelOrder' })!, {})).toThrow(ConfigError);
+    });
+  });
+});
+
+describe('loadWsdl, other shapes', () => {
+  it('follows a wsdl:import of the abstract half and skips the non-SOAP binding', async () => {
+    const catalog = await loadWsdl(path.join(FIXTURES, 'order-service-split.wsdl'));
+    expect(catalog.services).toEqual([{ name: 'OrderQueryService', ports: [{ name: 'QueriesSoapPort', binding: 'QueriesSoap', version: '1.1', address: 'http://old-host/queries' }] }]);
+    expect(catalog.operations).toEqual([
+      {
+        name: 'GetOrder',
+        service: 'OrderQueryService',
+        port: 'QueriesSoapPort',
+        version: '1.1',
+        soapAction: 'urn:queries:GetOrder',
+        style: 'document',
+        input: { ns: TYPES, localName: 'GetOrder' },
+        output: { ns: TYPES, localName: 'GetOrderResponse' },
+      },
+    ]);
+    expect(serializeOutput(catalog, catalog.operations[0], { Status: 'SHIPPED' })).toContain('GetOrderResponse');
+  });
+
+  it('reads an rpc operation: the Body element is the wrapper in the soap:body namespace; its output is not written', async () => {
+    const catalog = await loadWsdl(path.join(FIXTURES, 'legacy-stock-rpc.wsdl'));
+    expect(catalog.operations).toEqual([
+      {
+        name: 'GetStock',
+        service: 'StockService',
+        port: 'StockPort',
+        version: '1.1',
+        style: 'rpc',
+        input: { ns: 'urn:legacy:stock', localName: 'GetStock' },
+        output: { ns: 'urn:legacy:stock', localName: 'GetStockResponse' },
+      },
+    ]);
+    expect(operationFor(catalog, { version: '1.1', payload: { ns: 'urn:legacy:stock', localName: 'GetStock' } })?.name).toBe('GetStock');
+    expect(() => serializeOutput(catalog, catalog.operations[0], { quantity: 1 })).toThrow(ConfigError);
+  });
+
+  it('loads from an http URL, imports resolved against it', async () => {
+    const server: HttpServer = createServer((req, res) => {
+      const file = path.join(FIXTURES, path.basename(req.url ?? ''));
+      try {
+        res.end(readFileSync(file));
+      } catch {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/order-service.wsdl`;
+      const catalog = await loadWsdl(url);
+      expect(catalog.location).toBe(url);
+      expect(catalog.operations).toHaveLength(6);
+      expect(catalog.wsdl.definitions.schemas[TYPES].complexTypes.Order).toBeDefined();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('refuses an import outside the WSDL folder, a missing file, and a DOCTYPE, naming the WSDL', async () => {
+    const escaping = await failure(() => loadWsdl(path.join(FIXTURES, 'traversal/escaping.wsdl')));
+    expect(escaping).toBeInstanceOf(ConfigError);
+    expect(escaping.message).toMatch(/escaping\.wsdl: the location '.*orders\.xsd' lies outside the WSDL's folder/);
+
+    const missing = await failure(() => loadWsdl(path.join(FIXTURES, 'no-such.wsdl')));
+    expect(missing).toBeInstanceOf(ConfigError);
+    expect(missing.message).toContain('no-such.wsdl');
+
+    const dir = mkdtempSync(path.join(tmpdir(), 'junction-wsdl-'));
+    try {
+      const file = path.join(dir, 'doctype.wsdl');
+      writeFileSync(file, readFileSync(path.join(FIXTURES, 'legacy-stock-rpc.wsdl'), 'utf8').replace('<definitions', '<!DOCTYPE definitions>\n<definitions'));
+      const doctype = await failure(() => loadWsdl(file));
+      expect(doctype).toBeInstanceOf(ConfigError);
+      expect(doctype.message).toMatch(/doctype\.wsdl: XML DOCTYPE is not allowed/);
+
+      // A link inside the folder that leads out of it is refused too.
+      const linked = path.join(dir, 'linked');
+      symlinkSync(FIXTURES, path.join(dir, 'elsewhere'));
+      writeFileSync(linked + '.wsdl', readFileSync(path.join(FIXTURES, 'traversal/escaping.wsdl'), 'utf8').replace('../orders.xsd', 'elsewhere/orders.xsd'));
+      const throughLink = await failure(() => loadWsdl(linked + '.wsdl'));
+      expect(throughLink).toBeInstanceOf(ConfigError);
+      expect(throughLink.message).toContain('lies outside');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

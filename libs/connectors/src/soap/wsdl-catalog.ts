@@ -1,0 +1,215 @@
+import { realpathSync } from 'node:fs';
+import * as nodePath from 'node:path';
+import { ConfigError, InputError } from '@junction/core';
+import { type XmlCodec, createXmlCodec } from '@junction/transform';
+import type { IOptions, WSDL } from 'soap';
+import { open_wsdl } from 'soap/lib/wsdl';
+import type { SoapVersion } from './soap-envelope';
+import { type OperationStyle, type WsdlModel, keyOf, readWsdlModel } from './wsdl-reader';
+import type { XmlName } from './xml-namespaces';
+
+export type { XmlName } from './xml-namespaces';
+
+/** A port of a service: where one SOAP binding is offered. */
+export interface WsdlPort {
+  readonly name: string;
+  /** The binding's local name. */
+  readonly binding: string;
+  readonly version: SoapVersion;
+  /** The `soap:address` / `soap12:address` location as written. */
+  readonly address?: string;
+}
+
+export interface WsdlService {
+  readonly name: string;
+  readonly ports: readonly WsdlPort[];
+}
+
+/** One operation as offered by one port (so one per operation per binding version). */
+export interface WsdlOperation {
+  readonly name: string;
+  readonly service: string;
+  readonly port: string;
+  readonly version: SoapVersion;
+  /** This binding's soapAction; absent when empty. */
+  readonly soapAction?: string;
+  readonly style: OperationStyle;
+  /** The Body element of a request: the part's element (document), or the operation's wrapper (rpc). */
+  readonly input: XmlName;
+  /** The Body element of a response; absent for a one-way operation. */
+  readonly output?: XmlName;
+}
+
+/** A loaded WSDL: its services and operations, and the `soap` package's model for the schemas. */
+export interface WsdlCatalog {
+  /** The main document as loaded: an absolute file path or the URL. */
+  readonly location: string;
+  readonly services: readonly WsdlService[];
+  readonly operations: readonly WsdlOperation[];
+  readonly wsdl: WSDL;
+}
+
+export interface LoadWsdlOptions {
+  /** Codec through which every loaded document is read again (DOCTYPE refused, limits). Default: default limits. */
+  readonly codec?: XmlCodec;
+}
+
+// Options of soap's model: special keys all start with `$`, so that serialize can drop every such key from
+// untrusted values (soap writes an `$xml` value as raw XML and an `$attributes` value as attributes).
+const SOAP_OPTIONS: IOptions = { attributesKey: '$attributes', valueKey: '$value', xmlKey: '$xml' };
+
+/**
+ * Loads a WSDL 1.1 from a file path or an http(s) URL with the `soap` package, which follows `wsdl:import`,
+ * `xsd:import` and `xsd:include` (relative locations resolve against the importing document). For a file, every
+ * file it pulls in must lie in the main file's folder or below (symbolic links resolved): a location outside is a
+ * ConfigError, as in publishWsdl. Every loaded document is also read through our hardened codec, which reads the
+ * binding layer (see wsdl-reader.ts) and refuses DOCTYPEs. Operations without an input (notifications) and ports
+ * of non-SOAP bindings are left out. Throws ConfigError naming the location on any failure.
+ */
+export async function loadWsdl(location: string, options: LoadWsdlOptions = {}): Promise<WsdlCatalog> {
+  const remote = /^https?:\/\//i.test(location);
+  const main = remote ? location : realPath(nodePath.resolve(location));
+  const soapOptions: IOptions = { ...SOAP_OPTIONS };
+  if (!remote) {
+    const folder = nodePath.dirname(main);
+    soapOptions.wsdl_options = { overrideImportLocation: (resolved: string) => confine(resolved, folder, main) };
+  }
+  let wsdl: WSDL;
+  try {
+    wsdl = await new Promise<WSDL>((resolve, reject) => {
+      open_wsdl(main, soapOptions, (err: unknown, loaded?: WSDL) => (err || !loaded ? reject(err) : resolve(loaded)));
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    // soap's message for an HTTP failure quotes the whole response body: keep the start only.
+    const why = String((err as Error)?.message ?? err).slice(0, 300);
+    throw new ConfigError(`WSDL ${main}: ${why}`, undefined, err);
+  }
+  const model = readWsdlModel(loadedDocuments(wsdl), options.codec ?? defaultCodec);
+  return { location: main, ...catalogOf(model, main), wsdl };
+}
+
+const defaultCodec = createXmlCodec();
+
+function realPath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file; // soap reports the missing file
+  }
+}
+
+/** Refuses a file location outside `folder`; http(s) locations pass. Returns the location for soap to open. */
+function confine(resolved: string, folder: string, importer: string): string {
+  if (/^https?:\/\//i.test(resolved)) return resolved;
+  const real = realPath(nodePath.resolve(resolved));
+  const rel = nodePath.relative(folder, real);
+  if (rel === '' || rel.startsWith('..') || nodePath.isAbsolute(rel)) {
+    throw new ConfigError(`WSDL ${importer}: the location '${resolved}' lies outside the WSDL's folder ${folder}`);
+  }
+  return resolved;
+}
+
+/** The text of every document soap loaded (main first), each once. Reads soap's `_includesWsdl`, kept in one place. */
+function loadedDocuments(root: WSDL): Array<{ uri: string; text: string }> {
+  const seen = new Set<WSDL>();
+  const out: Array<{ uri: string; text: string }> = [];
+  const visit = (wsdl: WSDL): void => {
+    if (seen.has(wsdl)) return;
+    seen.add(wsdl);
+    out.push({ uri: wsdl.uri, text: wsdl.toXML() });
+    for (const included of (wsdl as unknown as { _includesWsdl?: WSDL[] })._includesWsdl ?? []) visit(included);
+  };
+  visit(root);
+  return out;
+}
+
+function catalogOf(model: WsdlModel, where: string): { services: WsdlService[]; operations: WsdlOperation[] } {
+  const problem = (message: string) => new ConfigError(`WSDL ${where}: ${message}`);
+  const services: WsdlService[] = [];
+  const operations: WsdlOperation[] = [];
+  for (const service of model.services) {
+    const ports: WsdlPort[] = [];
+    for (const port of service.ports) {
+      const binding = model.bindings.get(keyOf(port.binding));
+      if (!binding) continue;
+      ports.push({ name: port.name, binding: binding.name.localName, version: binding.version, ...(port.address ? { address: port.address } : {}) });
+      const portType = model.portTypes.get(keyOf(binding.portType));
+      if (!portType) throw problem(`binding ${binding.name.localName} refers to an unknown port type ${binding.portType.localName}`);
+      for (const op of binding.operations) {
+        const abstract = portType.find((o) => o.name === op.name);
+        if (!abstract) throw problem(`binding ${binding.name.localName} has an operation ${op.name} its port type lacks`);
+        if (!abstract.input) continue;
+        const style = op.style ?? binding.style;
+        const bodyElement = (message: XmlName, parts: readonly string[] | undefined, wrapperNs: string | undefined, wrapper: string) => {
+          if (style === 'rpc') return { ns: wrapperNs ?? '', localName: wrapper };
+          const all = model.messages.get(keyOf(message));
+          if (!all) throw problem(`operation ${op.name} refers to an unknown message ${message.localName}`);
+          const part = all.find((p) => !parts || parts.includes(p.name));
+          if (!part?.element) throw problem(`document operation ${op.name}: message ${message.localName} needs a part with an element`);
+          return part.element;
+        };
+        const input = bodyElement(abstract.input, op.inputParts, op.inputNamespace, op.name);
+        const output = abstract.output && bodyElement(abstract.output, op.outputParts, op.outputNamespace, `${op.name}Response`);
+        operations.push({
+          name: op.name,
+          service: service.name,
+          port: port.name,
+          version: binding.version,
+          ...(op.soapAction ? { soapAction: op.soapAction } : {}),
+          style,
+          input,
+          ...(output ? { output } : {}),
+        });
+      }
+    }
+    services.push({ name: service.name, ports });
+  }
+  return { services, operations };
+}
+
+/**
+ * The operation a request is for, among those of its SOAP version (and of `service` when given): by action first
+ * (the SOAPAction header or the 1.2 `action` parameter), else by the Body element. Returns undefined when nothing
+ * matches. When the action names an operation and the Body element is another operation's, throws InputError
+ * `SOAP_ACTION_MISMATCH` (400) rather than guessing which of the two the caller meant. An action that matches
+ * nothing falls back to the Body element (clients that send a wrong or generic SOAPAction are common).
+ */
+export function operationFor(
+  catalog: WsdlCatalog,
+  request: { version: SoapVersion; action?: string; payload?: XmlName; service?: string },
+): WsdlOperation | undefined {
+  const candidates = catalog.operations.filter(
+    (o) => o.version === request.version && (request.service === undefined || o.service === request.service),
+  );
+  const { action, payload } = request;
+  const byAction = action ? candidates.find((o) => o.soapAction === action) : undefined;
+  if (byAction) {
+    if (payload && !sameName(payload, byAction.input)) {
+      throw new InputError(
+        'SOAP_ACTION_MISMATCH',
+        `Invalid SOAP message: the action '${action}' is operation ${byAction.name}, whose request is not {${payload.ns}}${payload.localName}`,
+        400,
+      );
+    }
+    return byAction;
+  }
+  return payload ? candidates.find((o) => sameName(o.input, payload)) : undefined;
+}
+
+/**
+ * The operation of this name, for delivery: in `service` when given, in the binding of `version` when given (else
+ * SOAP 1.1 when offered, else the first). Undefined when there is none.
+ */
+export function operationNamed(
+  catalog: WsdlCatalog,
+  query: { name: string; service?: string; version?: SoapVersion },
+): WsdlOperation | undefined {
+  const named = catalog.operations.filter((o) => o.name === query.name && (!query.service || o.service === query.service));
+  if (query.version) return named.find((o) => o.version === query.version);
+  return named.find((o) => o.version === '1.1') ?? named[0];
+}
+
+function sameName(a: XmlName, b: XmlName): boolean {
+  return a.ns === b.ns && a.localName === b.localName;
+}

@@ -22,11 +22,17 @@ export function problemFor(err: BusErrorType): Problem {
   else if (err instanceof DeliveryError) status = /TIMEOUT|ABORT/i.test(err.code) ? 504 : 502;
   else if (err instanceof StoreError) status = 503;
   const internal = status === 500 && !(err instanceof BusError && err.code !== 'INTERNAL');
+  // A target's error names internal hosts and what they said: the caller gets the code, the journal the whole text.
+  const detail = internal
+    ? 'internal error; quote the message id to support'
+    : err instanceof DeliveryError
+      ? `delivery to a target failed (${err.code}); quote the message id to support`
+      : err.message;
   return {
     type: `urn:junction:problem:${err.code.toLowerCase().replace(/_/g, '-')}`,
     title: TITLES[status] ?? 'Error',
     status,
-    detail: internal ? 'internal error; quote the message id to support' : err.message,
+    detail,
     code: err.code,
     ...(err.messageId ? { messageId: err.messageId } : {}),
     ...(err instanceof ValidationError ? { errors: err.errors } : {}),

@@ -17,6 +17,7 @@ import { Pool } from 'undici';
 import { forwardable } from '../http/http-headers';
 import { sendRequest, statusError } from '../http/http-request';
 import { buildEnvelope, parseEnvelope, soapRequestHeaders, type SoapVersion } from './soap-envelope';
+import { canonicalPayload, declaredPrefixes } from './payload-prefixes';
 import { parseFault } from './soap-fault';
 import { loadWsdl, operationNamed, type WsdlCatalog, type WsdlOperation } from './wsdl-catalog';
 import { serializeInput } from './wsdl-serializer';
@@ -25,7 +26,8 @@ import { usernameTokenHeader } from './ws-security';
 /**
  * SOAP delivery: a target is an operation of a WSDL (file or URL, loaded on first use and cached per location). The
  * message becomes the request: an XML body is sent as the Body's element as it is, a JSON body is written as the
- * operation's request element through the WSDL's schema. The response's Body element is the reply (XML). A Fault is
+ * operation's request element through the WSDL's schema. The response's Body element is the reply (XML, prefixes made
+ * canonical as on ingress). A Fault is
  * recognised whatever the HTTP status (also 200): Server/Receiver faults are retriable, Client/Sender faults are not.
  */
 export class SoapEgress implements EgressConnector<SoapTargetDef> {
@@ -43,7 +45,9 @@ export class SoapEgress implements EgressConnector<SoapTargetDef> {
       ? `Basic ${Buffer.from(`${config.security.basicAuth.username}:${config.security.basicAuth.password}`).toString('base64')}`
       : undefined;
     const token = config.security?.usernameToken;
-    let resolved: Promise<{ operation: WsdlOperation; catalog: WsdlCatalog; url: URL; pool: Pool }> | undefined;
+    let resolved:
+      | Promise<{ operation: WsdlOperation; catalog: WsdlCatalog; url: URL; pool: Pool; prefixes: ReadonlyMap<string, string> }>
+      | undefined;
     const prepare = () =>
       (resolved ??= this.catalog(location).then((catalog) => {
         const operation = operationNamed(catalog, { name: config.operation, service: config.service, version: config.version as SoapVersion | undefined });
@@ -52,7 +56,7 @@ export class SoapEgress implements EgressConnector<SoapTargetDef> {
         const address = config.endpoint ?? port?.address;
         if (!address) throw new ConfigError(`${config.wsdl}: no address for ${config.operation}; set endpoint`);
         const url = new URL(address);
-        return { operation, catalog, url, pool: this.pool(url.origin, tls) };
+        return { operation, catalog, url, pool: this.pool(url.origin, tls), prefixes: declaredPrefixes(catalog) };
       }));
     const description = `SOAP ${config.operation} ${config.endpoint ? new URL(config.endpoint).origin : config.wsdl}`;
 
@@ -108,7 +112,8 @@ export class SoapEgress implements EgressConnector<SoapTargetDef> {
         } catch (err) {
           throw new DeliveryError('SOAP_BAD_RESPONSE', `${description}: ${toBusError(err).message}`, { retriable: false, cause: err });
         }
-        const xml = envelope.payload?.xml ?? '';
+        // Prefixes made canonical as on ingress, so that reply steps name elements whatever the server chose.
+        const xml = envelope.payload ? canonicalPayload(envelope.payload.xml, this.codec, target.prefixes) : '';
         return { status: res.status, headers: res.headers, body: new BytesBody(Buffer.from(xml), 'application/xml') };
       },
     };

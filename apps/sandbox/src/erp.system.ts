@@ -1,10 +1,9 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { CATALOG, PRICE_LISTS } from './sandbox.catalog';
+import { ErpBackend, money } from './erp.backend';
 import {
   acceptsContentType,
   dispatch,
   escapeXml,
-  reference,
   xmlReply,
   type SandboxReply,
   type SandboxRequest,
@@ -14,8 +13,9 @@ import {
 type Element = Record<string, unknown>;
 
 /**
- * The ERP: XML over HTTP (a SOAP endpoint later). Errors are `<Error><Code>...</Code><Message>...</Message></Error>`:
- * malformed XML or a document of the wrong shape is a 400, a non-XML content type a 415.
+ * The ERP's XML-over-HTTP front end (the SOAP one is erp-soap.system.ts; both book into one ErpBackend). Errors are
+ * `<Error><Code>...</Code><Message>...</Message></Error>`: malformed XML or a document of the wrong shape is a 400, a
+ * non-XML content type a 415.
  * - `POST /erp/orders` takes `<Order>` with a non-empty `<OrderId>` (other children are kept as sent) and answers 200
  *   `<OrderAck><OrderId>W-1</OrderId><Status>ACCEPTED</Status><ErpRef>ERP-000001</ErpRef></OrderAck>`. The same
  *   OrderId again gets the same ErpRef (the ERP deduplicates on it).
@@ -24,15 +24,11 @@ type Element = Record<string, unknown>;
  *   `PriceList`, `Currency`, `Lines/Line` (`Sku`, `Qty`, `UnitPrice`, `Amount`), `Total` and `ValidUntil`; an unknown
  *   SKU, price list or a bad quantity is a 422.
  */
-export function createErpSystem(now: () => Date = () => new Date()): SandboxSystem {
-  const refs = new Map<string, string>();
-  let orderSeq = 0;
-  let quoteSeq = 0;
+export function createErpSystem(backend: ErpBackend = new ErpBackend()): SandboxSystem {
   // Values stay strings (no number parsing) and attributes are ignored: the ERP reads elements only.
   const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true });
 
-  const error = (status: number, reason: string): SandboxReply =>
-    xmlReply(status, `<Error><Code>${codeOf(status)}</Code><Message>${escapeXml(reason)}</Message></Error>`);
+  const error = erpErrorReply;
 
   /** The root element named `root`, or the error reply to give. */
   const readDocument = (req: SandboxRequest, root: string): { ok: true; doc: Element } | { ok: false; reply: SandboxReply } => {
@@ -55,11 +51,7 @@ export function createErpSystem(now: () => Date = () => new Date()): SandboxSyst
     if (!read.ok) return read.reply;
     const orderId = read.doc.OrderId;
     if (typeof orderId !== 'string' || orderId === '') return error(400, 'expected a non-empty <OrderId> in <Order>');
-    let erpRef = refs.get(orderId);
-    if (erpRef === undefined) {
-      erpRef = reference('ERP', ++orderSeq);
-      refs.set(orderId, erpRef);
-    }
+    const erpRef = backend.bookOrder(orderId);
     return xmlReply(
       200,
       `<OrderAck><OrderId>${escapeXml(orderId)}</OrderId><Status>ACCEPTED</Status><ErpRef>${erpRef}</ErpRef></OrderAck>`,
@@ -69,36 +61,24 @@ export function createErpSystem(now: () => Date = () => new Date()): SandboxSyst
   const quote = (req: SandboxRequest): SandboxReply => {
     const read = readDocument(req, 'PriceRequest');
     if (!read.ok) return read.reply;
-    const { CustomerId: customerId, PriceList: priceList = 'STANDARD', Currency: currency = 'EUR' } = read.doc;
-    if (typeof customerId !== 'string' || customerId === '') return error(400, 'expected a non-empty <CustomerId>');
-    if (typeof priceList !== 'string' || PRICE_LISTS[priceList] === undefined) {
-      return error(422, `unknown price list ${String(priceList)}; expected ${Object.keys(PRICE_LISTS).join(' or ')}`);
-    }
-    if (currency !== 'EUR') return error(422, `only EUR is priced, got ${String(currency)}`);
     const lines = ([] as unknown[]).concat((read.doc.Lines as Element | undefined)?.Line ?? []) as Element[];
-    if (lines.length === 0) return error(400, 'expected at least one <Lines><Line>');
-    const discount = PRICE_LISTS[priceList] / 100;
-    const priced: string[] = [];
-    let total = 0;
-    for (const line of lines) {
-      const product = CATALOG.find((p) => p.sku === line.Sku);
-      if (!product) return error(422, `unknown SKU ${String(line.Sku)}`);
-      const qty = Number(line.Qty);
-      if (!Number.isInteger(qty) || qty < 1) return error(422, `bad quantity ${String(line.Qty)} for ${product.sku}`);
-      const unitPrice = round(product.unitPrice * (1 - discount));
-      const amount = round(unitPrice * qty);
-      total += amount;
-      priced.push(
-        `<Line><Sku>${product.sku}</Sku><Qty>${qty}</Qty>` +
-          `<UnitPrice>${money(unitPrice)}</UnitPrice><Amount>${money(amount)}</Amount></Line>`,
-      );
-    }
-    const validUntil = new Date(now().getTime() + 14 * 86_400_000).toISOString().slice(0, 10);
+    const result = backend.quote({
+      customerId: read.doc.CustomerId,
+      priceList: read.doc.PriceList,
+      currency: read.doc.Currency,
+      lines: lines.map((line) => ({ sku: line.Sku, qty: line.Qty })),
+    });
+    if (!result.ok) return error(result.refusal.kind === 'invalid' ? 400 : 422, result.refusal.reason);
+    const q = result.quote;
+    const priced = q.lines.map(
+      (l) =>
+        `<Line><Sku>${l.sku}</Sku><Qty>${l.qty}</Qty><UnitPrice>${money(l.unitPrice)}</UnitPrice><Amount>${money(l.amount)}</Amount></Line>`,
+    );
     return xmlReply(
       200,
-      `<Quote><QuoteRef>${reference('QT', ++quoteSeq)}</QuoteRef><CustomerId>${escapeXml(customerId)}</CustomerId>` +
-        `<PriceList>${priceList}</PriceList><Currency>EUR</Currency><Lines>${priced.join('')}</Lines>` +
-        `<Total>${money(round(total))}</Total><ValidUntil>${validUntil}</ValidUntil></Quote>`,
+      `<Quote><QuoteRef>${q.quoteRef}</QuoteRef><CustomerId>${escapeXml(q.customerId)}</CustomerId>` +
+        `<PriceList>${q.priceList}</PriceList><Currency>${q.currency}</Currency><Lines>${priced.join('')}</Lines>` +
+        `<Total>${money(q.total)}</Total><ValidUntil>${q.validUntil}</ValidUntil></Quote>`,
     );
   };
 
@@ -115,8 +95,10 @@ export function createErpSystem(now: () => Date = () => new Date()): SandboxSyst
   };
 }
 
-const round = (n: number): number => Math.round(n * 100) / 100;
-const money = (n: number): string => n.toFixed(2);
+/** The ERP's XML error document: `<Error><Code>...</Code><Message>...</Message></Error>` with that status. */
+export function erpErrorReply(status: number, reason: string): SandboxReply {
+  return xmlReply(status, `<Error><Code>${codeOf(status)}</Code><Message>${escapeXml(reason)}</Message></Error>`);
+}
 
 function codeOf(status: number): string {
   switch (status) {

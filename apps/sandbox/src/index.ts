@@ -5,3 +5,6 @@ export { SandboxRecorder } from './sandbox.recorder';
 export { DELAY_HEADER, FAIL_HEADER, FaultInjector, type InjectedFault } from './sandbox.faults';
 export { SYSTEM_NAMES, type SystemName } from './sandbox.http';
 export { CRM_CUSTOMERS, type CrmCustomer } from './crm.system';
+export { ERP_SOAP_PATH, FAULT_200_HEADER } from './erp-soap.system';
+export { ERP_OPERATIONS, ERP_WSDL_NAMES, type ErpOperation } from './erp-soap.operations';
+export type { UsernameCredentials } from './sandbox.wssecurity';

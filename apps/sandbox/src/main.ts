@@ -1,7 +1,10 @@
 import { readSandboxEnv } from './sandbox.env';
 import { startSandbox } from './sandbox.server';
 
-/** Runs the sandbox on its own: `node dist/apps/sandbox/src/main.js` (SANDBOX_PORT, SANDBOX_HOST, SANDBOX_FAILURE_RATE). */
+/**
+ * Runs the sandbox on its own: `node dist/apps/sandbox/src/main.js` (SANDBOX_PORT, SANDBOX_HOST, SANDBOX_FAILURE_RATE,
+ * SANDBOX_ERP_USER and SANDBOX_ERP_PASSWORD for WS-Security on the ERP's SOAP service).
+ */
 async function main(): Promise<void> {
   const env = readSandboxEnv(process.env);
   const sandbox = await startSandbox(env);
@@ -9,9 +12,12 @@ async function main(): Promise<void> {
   console.log(`sandbox listening on ${u}`);
   console.log(`  CRM     POST ${u}/crm/orders, GET ${u}/crm/customers/:id, POST ${u}/crm/customers/lookup, POST ${u}/crm/leads`);
   console.log(`  ERP     POST ${u}/erp/orders, POST ${u}/erp/quotes (XML)`);
+  const wsse = env.erpCredentials ? `WS-Security UsernameToken user ${env.erpCredentials.username}` : 'no WS-Security';
+  console.log(`  ERP     SOAP 1.1/1.2 ${u}/erp/soap (WSDL ${u}/erp/soap?wsdl): SubmitOrder, GetQuote, NotifyShipment; ${wsse}`);
   console.log(`  legacy  POST ${u}/legacy/orders (XML)`);
   console.log(`  record  GET ${u}/_sandbox/received?system=crm|erp|legacy, DELETE ${u}/_sandbox/received`);
   console.log(`  random failure rate ${env.failureRate}; header x-sandbox-fail: 503|500|429|400 fails one request`);
+  console.log('  ERP SOAP: header x-sandbox-fault-200: server|client answers a Fault with HTTP 200');
   const stop = (signal: NodeJS.Signals) => {
     console.log(`sandbox: ${signal}, stopping`);
     void sandbox.close().then(() => process.exit(0));

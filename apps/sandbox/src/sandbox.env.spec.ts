@@ -15,6 +15,16 @@ describe('sandbox env', () => {
     });
   });
 
+  it('reads the ERP SOAP credentials from SANDBOX_ERP_USER and SANDBOX_ERP_PASSWORD, both or neither', () => {
+    expect(readSandboxEnv({ SANDBOX_ERP_USER: 'erp', SANDBOX_ERP_PASSWORD: 's3cret' }).erpCredentials).toEqual({
+      username: 'erp',
+      password: 's3cret',
+    });
+    expect(readSandboxEnv({})).not.toHaveProperty('erpCredentials');
+    expect(() => readSandboxEnv({ SANDBOX_ERP_USER: 'erp' })).toThrow('SANDBOX_ERP_PASSWORD must be set when SANDBOX_ERP_USER is');
+    expect(() => readSandboxEnv({ SANDBOX_ERP_PASSWORD: 'x' })).toThrow('SANDBOX_ERP_USER must be set when SANDBOX_ERP_PASSWORD is');
+  });
+
   it.each([
     [{ SANDBOX_PORT: 'http' }, /SANDBOX_PORT must be an integer within 0..65535, got "http"/],
     [{ SANDBOX_PORT: '70000' }, /SANDBOX_PORT/],
@@ -35,7 +45,22 @@ describe('demo env', () => {
 
   it('reads PORT, SANDBOX_PORT, SANDBOX_FAILURE_RATE, DEMO_DURATION_MS and DEMO_SEED', () => {
     const env = { PORT: '9000', SANDBOX_PORT: '4999', SANDBOX_FAILURE_RATE: '0', DEMO_DURATION_MS: '5000', DEMO_SEED: '42' };
-    expect(readDemoEnv(env, defaults)).toEqual({ sandboxPort: 4999, busPort: 9000, failureRate: 0, durationMs: 5000, seed: 42 });
+    expect(readDemoEnv(env, defaults)).toEqual({
+      sandboxPort: 4999,
+      busPort: 9000,
+      failureRate: 0,
+      durationMs: 5000,
+      seed: 42,
+      erpCredentials: { username: 'erp', password: 'erp-secret' },
+    });
+  });
+
+  it('gives the ERP SOAP service the user erp / erp-secret unless SANDBOX_ERP_USER / SANDBOX_ERP_PASSWORD say otherwise', () => {
+    expect(readDemoEnv({}, defaults).erpCredentials).toEqual({ username: 'erp', password: 'erp-secret' });
+    expect(readDemoEnv({ SANDBOX_ERP_USER: 'ops', SANDBOX_ERP_PASSWORD: 'pw' }, defaults).erpCredentials).toEqual({
+      username: 'ops',
+      password: 'pw',
+    });
   });
 
   it('takes the bus INGRESS_TOKEN so that its orders are let in', () => {

@@ -1,3 +1,5 @@
+import type { UsernameCredentials } from './sandbox.wssecurity';
+
 /**
  * The sandbox's and the demo's environment, read once by their entry points (main.ts, demo.ts); nothing else in the
  * sandbox reads `process.env`. A malformed value is an error naming the variable, never a silent default.
@@ -10,6 +12,11 @@ export interface SandboxEnv {
   readonly host: string;
   /** SANDBOX_FAILURE_RATE, 0..1 (default 0 for the sandbox alone). */
   readonly failureRate: number;
+  /**
+   * SANDBOX_ERP_USER and SANDBOX_ERP_PASSWORD: the WS-Security UsernameToken the ERP's SOAP service requires. Both or
+   * neither (default: neither, and the SOAP service is open).
+   */
+  readonly erpCredentials?: UsernameCredentials;
 }
 
 export interface DemoEnv {
@@ -25,13 +32,19 @@ export interface DemoEnv {
   readonly seed: number;
   /** INGRESS_TOKEN, the bus's own setting: when set, the demo sends it as a bearer token with every order. */
   readonly ingressToken?: string;
+  /** SANDBOX_ERP_USER and SANDBOX_ERP_PASSWORD (default erp / erp-secret): the ERP SOAP service's WS-Security user. */
+  readonly erpCredentials: UsernameCredentials;
 }
+
+/** The ERP SOAP service's WS-Security user in the demo when SANDBOX_ERP_USER / SANDBOX_ERP_PASSWORD are not set. */
+export const DEMO_ERP_CREDENTIALS: UsernameCredentials = { username: 'erp', password: 'erp-secret' };
 
 export function readSandboxEnv(env: NodeJS.ProcessEnv): SandboxEnv {
   return {
     port: intVar(env, 'SANDBOX_PORT', 4010, 0, 65535),
     host: env.SANDBOX_HOST?.trim() || '127.0.0.1',
     failureRate: rateVar(env, 'SANDBOX_FAILURE_RATE', 0),
+    ...erpCredentialsVar(env),
   };
 }
 
@@ -47,7 +60,20 @@ export function readDemoEnv(
     ...(duration === undefined ? {} : { durationMs: duration }),
     seed: intVar(env, 'DEMO_SEED', Date.now() % 1_000_000, 0, 2 ** 32 - 1),
     ...(env.INGRESS_TOKEN ? { ingressToken: env.INGRESS_TOKEN } : {}),
+    erpCredentials: {
+      username: env.SANDBOX_ERP_USER?.trim() || DEMO_ERP_CREDENTIALS.username,
+      password: env.SANDBOX_ERP_PASSWORD || DEMO_ERP_CREDENTIALS.password,
+    },
   };
+}
+
+function erpCredentialsVar(env: NodeJS.ProcessEnv): { erpCredentials?: UsernameCredentials } {
+  const username = env.SANDBOX_ERP_USER?.trim();
+  const password = env.SANDBOX_ERP_PASSWORD;
+  if (!username && !password) return {};
+  if (!username) throw new Error('SANDBOX_ERP_USER must be set when SANDBOX_ERP_PASSWORD is');
+  if (!password) throw new Error('SANDBOX_ERP_PASSWORD must be set when SANDBOX_ERP_USER is');
+  return { erpCredentials: { username, password } };
 }
 
 function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -10,8 +10,10 @@ export interface ReceivedRequest {
   readonly path: string;
   /** Lower-case names; repeated headers joined with `, `. */
   readonly headers: Readonly<Record<string, string>>;
-  /** The body as UTF-8 text. */
+  /** The body as UTF-8 text (for a SOAP call, the envelope as sent). */
   readonly body: string;
+  /** The SOAP operation called, for calls to the ERP's SOAP service (absent when the envelope could not be read). */
+  readonly operation?: string;
   /** ISO 8601 time of arrival. */
   readonly receivedAt: string;
   /** The status the system answered. */

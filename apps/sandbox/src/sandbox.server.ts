@@ -1,12 +1,15 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createCrmSystem } from './crm.system';
+import { ErpBackend } from './erp.backend';
+import { startErpSoap, type ErpSoapService } from './erp-soap.system';
 import { createErpSystem } from './erp.system';
 import { createLegacySystem } from './legacy.system';
 import { CONTROL_PREFIX, handleControl } from './sandbox.control';
 import { DELAY_HEADER, delayOf, FaultInjector, MAX_DELAY_MS, type FaultDecision } from './sandbox.faults';
 import { jsonReply, type SandboxReply, type SandboxRequest, type SandboxSystem } from './sandbox.http';
 import { SandboxRecorder } from './sandbox.recorder';
+import type { UsernameCredentials } from './sandbox.wssecurity';
 
 export interface SandboxOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
@@ -23,9 +26,17 @@ export interface SandboxOptions {
   maxBodyBytes?: number;
   /** Clock for the times systems put in their answers, for tests (default: the real clock). */
   now?: () => Date;
+  /**
+   * When set, every call to the ERP's SOAP service must carry a WS-Security UsernameToken with these (PasswordText or
+   * PasswordDigest), else it gets a Client / Sender Fault. The ERP's XML endpoints stay open.
+   */
+  erpCredentials?: UsernameCredentials;
 }
 
-/** A running sandbox: the CRM under `/crm`, the ERP under `/erp`, the legacy system under `/legacy`. */
+/**
+ * A running sandbox: the CRM under `/crm`, the ERP under `/erp` (XML over HTTP, and SOAP at `/erp/soap`, WSDL at
+ * `/erp/soap?wsdl`), the legacy system under `/legacy`.
+ */
 export interface Sandbox {
   /** Base URL without trailing slash, e.g. `http://127.0.0.1:4010`. */
   readonly url: string;
@@ -45,10 +56,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const host = options.host ?? '127.0.0.1';
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const now = options.now ?? (() => new Date());
-  const systems: readonly SandboxSystem[] = [createCrmSystem(now), createErpSystem(now), createLegacySystem()];
+  const erpBackend = new ErpBackend(now);
+  const systems: readonly SandboxSystem[] = [createCrmSystem(now), createErpSystem(erpBackend), createLegacySystem()];
   const recorder = new SandboxRecorder(options.recordLimit);
   const faults = new FaultInjector(options.failureRate ?? 0, options.random);
   const delayed = new Set<NodeJS.Timeout>();
+  // Set once node-soap is ready, right after the server listens; until then /erp/soap is not there yet.
+  let erpSoap: ErpSoapService | undefined;
+
+  /** Runs `answer` after `delay` ms (at once for 0); close() drops what is still waiting. */
+  const later = (delay: number, answer: () => void): void => {
+    if (!delay) return answer();
+    const timer = setTimeout(() => {
+      delayed.delete(timer);
+      answer();
+    }, delay);
+    delayed.add(timer);
+  };
 
   const answer = (system: SandboxSystem, req: SandboxRequest, decision: FaultDecision): SandboxReply => {
     if (decision.kind === 'invalid') return system.fault(400, decision.message);
@@ -78,15 +102,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (sreq.path === CONTROL_PREFIX || sreq.path.startsWith(`${CONTROL_PREFIX}/`)) {
       return send(res, handleControl(sreq, recorder, faults));
     }
+    if (erpSoap?.owns(sreq.path)) return serveErpSoap(erpSoap, req, res, sreq, target);
     const system = systems.find((s) => sreq.path === s.prefix || sreq.path.startsWith(`${s.prefix}/`));
     if (!system) {
       return send(res, jsonReply(404, { error: `nothing simulated at ${sreq.path}`, systems: systems.map((s) => s.prefix) }));
     }
     const delay = delayOf(sreq.headers);
-    const decision: FaultDecision =
-      delay === undefined
-        ? { kind: 'invalid', message: `${DELAY_HEADER} must be an integer number of milliseconds within 0..${MAX_DELAY_MS}` }
-        : faults.decide(system.name, sreq.headers);
+    const decision = decide(system.name, delay, sreq.headers);
     const reply = answer(system, sreq, decision);
     recorder.record({
       system: system.name,
@@ -98,12 +120,50 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       status: reply.status,
       ...(decision.kind === 'fault' ? { fault: decision.fault.source } : {}),
     });
-    if (!delay) return send(res, reply);
-    const timer = setTimeout(() => {
-      delayed.delete(timer);
-      send(res, reply);
-    }, delay);
-    delayed.add(timer);
+    later(delay ?? 0, () => send(res, reply));
+  };
+
+  /** Whether a request fails on purpose; a malformed delay header is refused like a malformed fault header. */
+  const decide = (system: SandboxSystem['name'], delay: number | undefined, headers: SandboxRequest['headers']): FaultDecision =>
+    delay === undefined
+      ? { kind: 'invalid', message: `${DELAY_HEADER} must be an integer number of milliseconds within 0..${MAX_DELAY_MS}` }
+      : faults.decide(system, headers);
+
+  /**
+   * The ERP's SOAP service: its description is answered at once and never failed nor recorded; a call is screened
+   * (fault injection, envelope, WS-Security), answered by the sandbox or by node-soap after the delay, and recorded
+   * with its operation when answered.
+   */
+  const serveErpSoap = (soap: ErpSoapService, req: IncomingMessage, res: ServerResponse, sreq: SandboxRequest, target: string) => {
+    const described = soap.describe(sreq);
+    if (described?.kind === 'reply') return send(res, described.reply);
+    if (described) return soap.serve(req, res, sreq.body, described.version);
+    const receivedAt = new Date().toISOString();
+    const delay = delayOf(sreq.headers);
+    const decision = decide('erp', delay, sreq.headers);
+    const screened = soap.screen(sreq, decision);
+    const record = (status: number) =>
+      recorder.record({
+        system: 'erp',
+        method: sreq.method,
+        path: target,
+        headers: sreq.headers,
+        body: sreq.body,
+        receivedAt,
+        status,
+        ...(screened.operation ? { operation: screened.operation } : {}),
+        ...(screened.kind === 'reply' && screened.injected ? { fault: screened.injected } : {}),
+      });
+    later(delay ?? 0, () => {
+      if (res.destroyed) return;
+      if (screened.kind === 'reply') {
+        record(screened.reply.status);
+        return send(res, screened.reply);
+      }
+      soap.serve(req, res, sreq.body, screened.version);
+      if (res.writableEnded) record(res.statusCode);
+      else res.once('close', () => record(res.statusCode));
+    });
   };
 
   const server = createServer((req, res) => {
@@ -121,10 +181,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
   });
   const port = (server.address() as AddressInfo).port;
+  const url = `http://${clientHost(host)}:${port}`;
+  try {
+    erpSoap = await startErpSoap(server, { baseUrl: url, backend: erpBackend, credentials: options.erpCredentials });
+  } catch (err) {
+    await new Promise((resolve) => server.close(resolve));
+    throw err;
+  }
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${clientHost(host)}:${port}`,
+    url,
     port,
     recorder,
     faults,

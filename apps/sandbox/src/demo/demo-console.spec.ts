@@ -1,5 +1,5 @@
-import { busLogLine, emptyTally, orderLine, summaryLine, tallyOutcome } from './demo-console';
-import type { SampleRequest } from './sample-orders';
+import { busLogLine, emptyTally, orderLine, soapOrderLine, summaryLine, tallyOutcome, tallySoapOutcome } from './demo-console';
+import { legacySoapOrder, seededRandom, type SampleRequest, type SoapOrderRequest } from './sample-orders';
 
 const web: SampleRequest = { kind: 'web', path: '/orders', headers: {}, body: '{}', summary: 'W-100001 C-1001' };
 const invalid: SampleRequest = { ...web, summary: 'W-100015 (none)', invalidOnPurpose: 'no customerId' };
@@ -37,6 +37,30 @@ describe('demo console', () => {
       '== 10 s | sent to the bus: web 10 (9 accepted, 1 rejected on purpose), legacy 3 (2 accepted, 1 failed)' +
         ' | sandbox received: crm 20 (2 answered with an error), erp 4, legacy 9',
     );
+  });
+
+  const soap: SoapOrderRequest = { ...legacySoapOrder(1, seededRandom(1)), summary: 'L-700001 C-1001' };
+
+  it.each([
+    [{ kind: 'response', status: 'ACCEPTED', messageId: 'm-9' }, 'soap   L-700001 C-1001  -> ACCEPTED  msg m-9'],
+    [{ kind: 'response', status: 'REJECTED' }, 'soap   L-700001 C-1001  -> REJECTED'],
+    [{ kind: 'fault', reason: 'unknown customer', httpStatus: 500 }, 'soap   L-700001 C-1001  -> Fault (HTTP 500): unknown customer'],
+    [{ kind: 'error', error: 'ECONNRESET' }, 'soap   L-700001 C-1001  -> no answer: ECONNRESET'],
+  ] as const)('prints a SOAP call answered %j as one line', (outcome, line) => {
+    expect(soapOrderLine(soap, outcome)).toBe(line);
+  });
+
+  it('tallies SOAP answers: ACCEPTED accepted, anything else failed; the summary shows SOAP once some was sent', () => {
+    const tally = emptyTally();
+    tallySoapOutcome(tally, { kind: 'response', status: 'ACCEPTED', messageId: 'm-1' });
+    tallySoapOutcome(tally, { kind: 'response', status: 'REJECTED' });
+    tallySoapOutcome(tally, { kind: 'fault', reason: 'no' });
+    tallySoapOutcome(tally, { kind: 'error', error: 'timeout' });
+    expect(tally).toEqual({ sent: 4, accepted: 1, rejectedOnPurpose: 0, failed: 3 });
+    const counts = { crm: { received: 1, failed: 0 }, erp: { received: 0, failed: 0 }, legacy: { received: 0, failed: 0 } };
+    const base = { web: { ...emptyTally(), sent: 1, accepted: 1 }, legacy: emptyTally() };
+    expect(summaryLine(1_000, { ...base, soap: tally }, counts)).toContain(', soap 4 (1 accepted, 3 failed) | ');
+    expect(summaryLine(1_000, { ...base, soap: emptyTally() }, counts)).not.toContain('soap');
   });
 
   it.each([

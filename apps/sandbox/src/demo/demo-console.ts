@@ -1,6 +1,6 @@
 import type { SystemCounts } from '../sandbox.recorder';
 import type { SystemName } from '../sandbox.http';
-import type { SampleRequest } from './sample-orders';
+import type { SampleRequest, SoapOrderRequest } from './sample-orders';
 
 /** Tally of what the demo sent of one kind and what the bus answered. */
 export interface SentTally {
@@ -34,6 +34,35 @@ export function orderLine(request: SampleRequest, outcome: Outcome): string {
   return `${what}  -> ${status}${id}${note}${detail}`;
 }
 
+/**
+ * What the bus answered one SOAP call, as the demo's legacy SOAP client saw it: the response's Status and MessageId,
+ * a Fault's reason (with the HTTP status it came with), or no answer at all.
+ */
+export type SoapOutcome =
+  | { readonly kind: 'response'; readonly status: string; readonly messageId?: string }
+  | { readonly kind: 'fault'; readonly reason: string; readonly httpStatus?: number }
+  | { readonly kind: 'error'; readonly error: string };
+
+/** One console line per SOAP call: what was sent and what the bus answered. */
+export function soapOrderLine(request: SoapOrderRequest, outcome: SoapOutcome): string {
+  const what = `${request.kind.padEnd(6)} ${request.summary}`;
+  switch (outcome.kind) {
+    case 'response':
+      return `${what}  -> ${outcome.status}${outcome.messageId ? `  msg ${outcome.messageId}` : ''}`;
+    case 'fault':
+      return `${what}  -> Fault${outcome.httpStatus ? ` (HTTP ${outcome.httpStatus})` : ''}: ${outcome.reason}`;
+    case 'error':
+      return `${what}  -> no answer: ${outcome.error}`;
+  }
+}
+
+/** Counts a SOAP outcome: an ACCEPTED response is accepted, anything else (REJECTED, a Fault, no answer) failed. */
+export function tallySoapOutcome(tally: SentTally, outcome: SoapOutcome): void {
+  tally.sent++;
+  if (outcome.kind === 'response' && outcome.status === 'ACCEPTED') tally.accepted++;
+  else tally.failed++;
+}
+
 /** Counts an outcome into the tally of its kind. */
 export function tallyOutcome(tally: SentTally, request: SampleRequest, outcome: Outcome): void {
   tally.sent++;
@@ -43,15 +72,16 @@ export function tallyOutcome(tally: SentTally, request: SampleRequest, outcome: 
   else tally.failed++;
 }
 
-/** The periodic summary: what the demo sent, and what each simulated system received. */
+/** The periodic summary: what the demo sent, and what each simulated system received. SOAP shows once it sent some. */
 export function summaryLine(
   elapsedMs: number,
-  tallies: Readonly<Record<'web' | 'legacy', SentTally>>,
+  tallies: Readonly<Record<'web' | 'legacy', SentTally> & { soap?: SentTally }>,
   counts: Readonly<Record<SystemName, SystemCounts>>,
 ): string {
-  const sent = (['web', 'legacy'] as const)
+  const kinds = tallies.soap?.sent ? (['web', 'legacy', 'soap'] as const) : (['web', 'legacy'] as const);
+  const sent = kinds
     .map((k) => {
-      const t = tallies[k];
+      const t = tallies[k] ?? emptyTally();
       const parts = [`${t.accepted} accepted`];
       if (t.rejectedOnPurpose) parts.push(`${t.rejectedOnPurpose} rejected on purpose`);
       if (t.failed) parts.push(`${t.failed} failed`);
@@ -75,6 +105,8 @@ export function whereToLook(busUrl: string, sandboxUrl: string): string[] {
     `  sandbox CRM      curl '${sandboxUrl}/_sandbox/received?system=crm'`,
     `  sandbox ERP      curl '${sandboxUrl}/_sandbox/received?system=erp'`,
     `  sandbox legacy   curl '${sandboxUrl}/_sandbox/received?system=legacy'`,
+    `  ERP SOAP WSDL    curl '${sandboxUrl}/erp/soap?wsdl'`,
+    `  bus SOAP WSDL    curl '${busUrl}/soap/orders?wsdl'`,
     `  sandbox totals   curl ${sandboxUrl}/_sandbox/stats`,
     '',
   ];

@@ -1,15 +1,26 @@
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { ROUTES_WSDL_DIR } from '../testing/legacy-soap-stand-in';
 import { runDemo, type DemoOptions } from './demo-runner';
 
 /**
  * A stand-in for the bus: serves /health, passes web orders to the sandbox CRM and legacy batches to the sandbox
- * legacy system (so that SANDBOX_URL is exercised), answers 202 with x-message-id, and exits 0 on SIGTERM.
+ * legacy system (so that SANDBOX_URL is exercised), answers 202 with x-message-id, and exits 0 on SIGTERM. Other GETs
+ * are 404 (no SOAP service published) unless FAKE_BUS_MODE=soap: then node-soap publishes routes/wsdl/legacy-orders.wsdl
+ * at /soap/orders with its address at PUBLIC_URL, and SubmitOrder answers ACCEPTED with MessageId soap-<n>, or a
+ * Client Fault for an OrderNo ending in 3.
  */
 const FAKE_BUS = `
 const http = require('node:http');
+const fs = require('node:fs');
 let n = 0;
+const soapMode = process.env.FAKE_BUS_MODE === 'soap';
 const server = http.createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/health') return res.end('{"status":"ok"}');
+  if (req.method === 'GET' && soapMode && req.url === '/soap/legacy-orders-types.xsd') {
+    return res.end(fs.readFileSync(process.env.LEGACY_WSDL.replace('legacy-orders.wsdl', 'legacy-orders-types.xsd')));
+  }
+  if (req.method === 'GET') { res.writeHead(404); return res.end('{"title":"no route"}'); }
   if (process.env.INGRESS_TOKEN && req.headers.authorization !== 'Bearer ' + process.env.INGRESS_TOKEN) {
     res.writeHead(401);
     return res.end('{"title":"missing or wrong bearer token"}');
@@ -24,7 +35,22 @@ const server = http.createServer((req, res) => {
     res.end();
   });
 });
-server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('fake bus on ' + process.env.PORT));
+server.listen(Number(process.env.PORT), '127.0.0.1', () => {
+  console.log('fake bus on ' + process.env.PORT);
+  if (!soapMode) return;
+  const soap = require(process.env.SOAP_MODULE);
+  const port = {
+    SubmitOrder(args) {
+      const no = args.Order.OrderNo;
+      if (no.endsWith('3')) throw { Fault: { faultcode: 'soap:Client', faultstring: 'order ' + no + ' refused', statusCode: 500 } };
+      return { OrderNo: no, Status: 'ACCEPTED', MessageId: 'soap-' + ++n };
+    },
+    CancelOrder() {},
+  };
+  const xml = fs.readFileSync(process.env.LEGACY_WSDL, 'utf8').replace(/location="[^"]*"/g, 'location="' + process.env.PUBLIC_URL + '/soap/orders"');
+  soap.listen(server, { path: '/soap/orders', xml, uri: process.env.LEGACY_WSDL,
+    services: { LegacyOrderService: { LegacyOrderSoap11Port: port, LegacyOrderSoap12Port: port } } });
+});
 if (process.env.FAKE_BUS_MODE === 'die') setTimeout(() => process.exit(7), 400);
 process.on('SIGTERM', () => { console.log('fake bus stopping'); server.close(() => process.exit(0)); server.closeAllConnections(); });
 `;
@@ -43,6 +69,7 @@ describe('runDemo', () => {
     seed: 1,
     webEveryMs: 100,
     legacyEveryMs: 300,
+    soapEveryMs: 100,
     summaryEveryMs: 500,
     busReadyTimeoutMs: 10_000,
     log: (line) => lines.push(line),
@@ -134,6 +161,32 @@ describe('runDemo', () => {
     const code = await runDemo(options({ busEntry: '/nonexistent/dist/apps/bus/src/main.js' }));
     expect(code).toBe(1);
     expect(logged()).toContain('the bus is not built: /nonexistent/dist/apps/bus/src/main.js is missing (run npm run build)');
+  });
+
+  it('says once that the bus publishes no SOAP service yet and keeps sending web orders and batches', async () => {
+    const code = await runDemo(options({ durationMs: 800 }));
+    expect(code).toBe(0);
+    expect(lines.filter((l) => l === 'legacy SOAP client: the bus publishes no /soap/orders yet')).toHaveLength(1);
+    expect(logged()).toMatch(/^legacy B-000001 .* -> 202 Accepted/m);
+    expect(logged()).not.toMatch(/^soap /m);
+    expect(logged()).toMatch(/sent to the bus: web \d+ \(\d+ accepted\), legacy \d+ \(\d+ accepted\) \|/);
+  });
+
+  it('calls SubmitOrder on the service the bus publishes and prints Status and MessageId, or the Fault', async () => {
+    const busEnv = {
+      PATH: process.env.PATH,
+      FAKE_BUS_MODE: 'soap',
+      SOAP_MODULE: require.resolve('soap'),
+      LEGACY_WSDL: join(ROUTES_WSDL_DIR, 'legacy-orders.wsdl'),
+    };
+    const code = await runDemo(options({ busEnv, durationMs: 1_500, erpCredentials: { username: 'erp', password: 'pw' } }));
+    expect(code).toBe(0);
+    const text = logged();
+    expect(text).toMatch(/^soap {3}L-700001 C-\d{4} +\d+ items +[\d,.]+ EUR {2}-> ACCEPTED {2}msg soap-\d+$/m);
+    expect(text).toMatch(/^soap {3}L-700003 .* -> Fault \(HTTP 500\): order L-700003 refused$/m);
+    expect(text).toMatch(/, soap \d+ \(\d+ accepted, \d+ failed\) \| sandbox received/);
+    expect(text).not.toContain('publishes no /soap/orders');
+    expect(text).toMatch(/ERP SOAP \/erp\/soap with WS-Security user erp/);
   });
 
   describe('with the preferred ports taken', () => {

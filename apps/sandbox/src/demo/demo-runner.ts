@@ -1,8 +1,19 @@
 import { existsSync } from 'node:fs';
 import { startSandbox, type Sandbox } from '../sandbox.server';
+import type { UsernameCredentials } from '../sandbox.wssecurity';
 import { describeExit, portOrFree, spawnBus, waitForHealth, type BusProcess, type ExitStatus } from './bus-process';
-import { emptyTally, orderLine, summaryLine, tallyOutcome, whereToLook, type Outcome } from './demo-console';
-import { legacyBatch, seededRandom, webOrder, type SampleRequest } from './sample-orders';
+import {
+  emptyTally,
+  orderLine,
+  soapOrderLine,
+  summaryLine,
+  tallyOutcome,
+  tallySoapOutcome,
+  whereToLook,
+  type Outcome,
+} from './demo-console';
+import { LEGACY_SOAP_PATH, LegacySoapClient } from './legacy-soap-client';
+import { legacyBatch, legacySoapOrder, seededRandom, webOrder, type SampleRequest } from './sample-orders';
 
 export interface DemoOptions {
   /** Sandbox port; a free one is taken when it is in use. */
@@ -14,17 +25,24 @@ export interface DemoOptions {
   readonly busArgs: readonly string[];
   /** A file that must exist before the bus is started (its entry point), for a clear message when it is not built. */
   readonly busEntry?: string;
-  /** Base environment of the bus; the demo adds PORT and SANDBOX_URL. */
+  /**
+   * Base environment of the bus; the demo adds PORT, SANDBOX_URL, PUBLIC_URL (unless set) and, with `erpCredentials`,
+   * SANDBOX_ERP_USER and SANDBOX_ERP_PASSWORD for routes that call the ERP's SOAP service.
+   */
   readonly busEnv: NodeJS.ProcessEnv;
   /** Sent as `Authorization: Bearer <token>` with every order, for a bus started with INGRESS_TOKEN. */
   readonly ingressToken?: string;
   readonly cwd: string;
   readonly failureRate: number;
+  /** WS-Security credentials the sandbox's ERP SOAP service requires; none: it requires none. */
+  readonly erpCredentials?: UsernameCredentials;
   /** Stop by itself after this long (from the moment the bus is ready). */
   readonly durationMs?: number;
   readonly seed: number;
   readonly webEveryMs: number;
   readonly legacyEveryMs: number;
+  /** How often the legacy SOAP client calls SubmitOrder on the bus's `/soap/orders` (once the bus publishes it). */
+  readonly soapEveryMs: number;
   readonly summaryEveryMs: number;
   readonly busReadyTimeoutMs: number;
   readonly log: (line: string) => void;
@@ -38,6 +56,7 @@ export const DEMO_DEFAULTS = {
   failureRate: 0.05,
   webEveryMs: 700,
   legacyEveryMs: 2_000,
+  soapEveryMs: 2_500,
   summaryEveryMs: 10_000,
   busReadyTimeoutMs: 60_000,
 } as const;
@@ -56,15 +75,17 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   const { log } = o;
   let sandbox: Sandbox;
   try {
-    sandbox = await startSandbox({ port: o.sandboxPort, failureRate: o.failureRate });
+    sandbox = await startSandbox({ port: o.sandboxPort, failureRate: o.failureRate, erpCredentials: o.erpCredentials });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-    sandbox = await startSandbox({ port: 0, failureRate: o.failureRate });
+    sandbox = await startSandbox({ port: 0, failureRate: o.failureRate, erpCredentials: o.erpCredentials });
     log(`port ${o.sandboxPort} is taken; the sandbox uses ${sandbox.port} instead`);
   }
   try {
     const failure = `${Math.round(o.failureRate * 100)}% of requests fail with 503 at random`;
-    log(`sandbox  ${sandbox.url}  (CRM /crm, ERP /erp, legacy /legacy; ${failure})`);
+    const user = o.erpCredentials?.username;
+    const soap = user ? `ERP SOAP /erp/soap with WS-Security user ${user}` : 'ERP SOAP /erp/soap';
+    log(`sandbox  ${sandbox.url}  (CRM /crm, ERP /erp, ${soap}, legacy /legacy; ${failure})`);
     return await withBus(o, sandbox);
   } finally {
     await sandbox.close();
@@ -81,9 +102,13 @@ async function withBus(o: DemoOptions, sandbox: Sandbox): Promise<number> {
   const busPort = await portOrFree(o.busPort);
   if (o.busPort !== 0 && busPort !== o.busPort) log(`port ${o.busPort} is taken; the bus uses ${busPort} instead`);
   const busUrl = `http://127.0.0.1:${busPort}`;
-  log(`bus      starting ${[o.busCommand, ...o.busArgs].join(' ')} with PORT=${busPort} SANDBOX_URL=${sandbox.url}`);
+  const publicUrl = o.busEnv.PUBLIC_URL || busUrl;
+  const settings = `PORT=${busPort} SANDBOX_URL=${sandbox.url} PUBLIC_URL=${publicUrl}`;
+  log(`bus      starting ${[o.busCommand, ...o.busArgs].join(' ')} with ${settings}`);
+  const erp = o.erpCredentials;
+  const erpEnv = erp ? { SANDBOX_ERP_USER: erp.username, SANDBOX_ERP_PASSWORD: erp.password } : {};
   const bus = spawnBus(o.busCommand, o.busArgs, {
-    env: { ...o.busEnv, PORT: String(busPort), SANDBOX_URL: sandbox.url },
+    env: { ...o.busEnv, PORT: String(busPort), SANDBOX_URL: sandbox.url, PUBLIC_URL: publicUrl, ...erpEnv },
     cwd: o.cwd,
     log,
   });
@@ -98,7 +123,10 @@ async function withBus(o: DemoOptions, sandbox: Sandbox): Promise<number> {
   log(`bus      ready at ${busUrl} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   whereToLook(busUrl, sandbox.url).forEach((line) => log(line));
   const every = (ms: number) => (ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`);
-  log(`Sending a web order every ${every(o.webEveryMs)} and a legacy batch every ${every(o.legacyEveryMs)}.`);
+  log(
+    `Sending a web order every ${every(o.webEveryMs)}, a legacy batch every ${every(o.legacyEveryMs)}, and a legacy SOAP ` +
+      `order every ${every(o.soapEveryMs)} once the bus publishes ${LEGACY_SOAP_PATH}.`,
+  );
   log(o.durationMs === undefined ? 'Ctrl-C stops the demo.' : `The demo stops by itself after ${every(o.durationMs)}.`);
   log('');
   return trickle(o, sandbox, bus, busUrl);
@@ -107,26 +135,62 @@ async function withBus(o: DemoOptions, sandbox: Sandbox): Promise<number> {
 async function trickle(o: DemoOptions, sandbox: Sandbox, bus: BusProcess, busUrl: string): Promise<number> {
   const { log } = o;
   const random = seededRandom(o.seed);
-  const tallies = { web: emptyTally(), legacy: emptyTally() };
+  const tallies = { web: emptyTally(), legacy: emptyTally(), soap: emptyTally() };
   const inFlight = new Set<Promise<void>>();
   const requests = new AbortController();
   let webN = 0;
   let legacyN = 0;
+  let soapN = 0;
   const begun = Date.now();
 
-  const send = (request: SampleRequest) => {
-    const p = post(busUrl, request, o.ingressToken, requests.signal).then((outcome) => {
-      tallyOutcome(tallies[request.kind], request, outcome);
-      log(orderLine(request, outcome));
-    });
+  const track = (p: Promise<void>) => {
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
+  };
+  const send = (request: SampleRequest) =>
+    track(
+      post(busUrl, request, o.ingressToken, requests.signal).then((outcome) => {
+        tallyOutcome(tallies[request.kind], request, outcome);
+        log(orderLine(request, outcome));
+      }),
+    );
+
+  // The legacy system speaking SOAP: one call at a time; each reason it cannot call is shown once.
+  const token = o.ingressToken === undefined ? {} : { token: o.ingressToken };
+  const soapClient = new LegacySoapClient({ busUrl, timeoutMs: REQUEST_TIMEOUT_MS, ...token });
+  const soapNotes = new Set<string>();
+  const noteOnce = (line: string) => {
+    if (soapNotes.has(line)) return;
+    soapNotes.add(line);
+    log(line);
+  };
+  let soapBusy = false;
+  const sendSoap = () => {
+    if (soapBusy) return;
+    soapBusy = true;
+    track(
+      (async () => {
+        const connection = await soapClient.connect(requests.signal);
+        if (!connection.ok) {
+          if (!connection.published) noteOnce(`legacy SOAP client: the bus publishes no ${LEGACY_SOAP_PATH} yet`);
+          else noteOnce(`legacy SOAP client: cannot use ${soapClient.wsdlUrl}: ${connection.reason}`);
+          return;
+        }
+        const request = legacySoapOrder(++soapN, random);
+        const outcome = await soapClient.submitOrder(request, requests.signal);
+        tallySoapOutcome(tallies.soap, outcome);
+        log(soapOrderLine(request, outcome));
+      })().finally(() => {
+        soapBusy = false;
+      }),
+    );
   };
   const summary = () => log(summaryLine(Date.now() - begun, tallies, sandbox.recorder.counts()));
 
   const timers = [
     setInterval(() => send(webOrder(++webN, random)), o.webEveryMs),
     setInterval(() => send(legacyBatch(++legacyN, random)), o.legacyEveryMs),
+    setInterval(sendSoap, o.soapEveryMs),
     setInterval(summary, o.summaryEveryMs),
   ];
   send(webOrder(++webN, random));
@@ -159,7 +223,7 @@ async function trickle(o: DemoOptions, sandbox: Sandbox, bus: BusProcess, busUrl
   summary();
 
   const clean = !busDied && (exit.code === 0 || exit.signal === 'SIGTERM');
-  const accepted = tallies.web.accepted + tallies.legacy.accepted;
+  const accepted = tallies.web.accepted + tallies.legacy.accepted + tallies.soap.accepted;
   if (!clean) log('the bus did not stop cleanly');
   if (accepted === 0) log('the bus accepted no order: are the sample routes loaded (ROUTES_DIR)?');
   return clean && accepted > 0 ? 0 : 1;

@@ -2,7 +2,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { createLegacySystem } from '../legacy.system';
 import { CRM_CUSTOMERS } from '../crm.system';
 import { CATALOG } from '../sandbox.catalog';
-import { legacyBatch, seededRandom, webOrder, type WebOrder } from './sample-orders';
+import { legacyBatch, legacySoapOrder, seededRandom, webOrder, type WebOrder } from './sample-orders';
 
 const now = new Date('2025-03-01T10:00:00.000Z');
 const orders = (seed: number, count: number) => Array.from({ length: count }, (_, i) => webOrder(i + 1, seededRandom(seed + i), now));
@@ -69,5 +69,26 @@ describe('sample orders', () => {
       expect(reply.status).toBe(200);
     }
     expect(sizes).toEqual(new Set([1, 2, 3]));
+  });
+
+  it('legacy SOAP orders are SubmitOrder inputs of known customers and catalogue items, with a total that adds up', () => {
+    const first = legacySoapOrder(1, seededRandom(9), now);
+    expect(first).toEqual(legacySoapOrder(1, seededRandom(9), now));
+    expect(first.summary).toMatch(/^L-700001 C-\d{4} +\d+ items +[\d,]+\.\d{2} EUR$/);
+    for (let n = 1; n <= 40; n++) {
+      const request = legacySoapOrder(n, seededRandom(n), now);
+      expect(request).toMatchObject({ kind: 'soap', operation: 'SubmitOrder' });
+      const order = request.args.Order;
+      expect(order).toMatchObject({ OrderNo: `L-${700000 + n}`, OrderDate: '2025-03-01', Currency: 'EUR' });
+      const customer = CRM_CUSTOMERS.find((c) => c.id === order.CustNo);
+      expect(order.CustName).toBe(customer?.name);
+      expect(order.Lines.Line.length).toBeGreaterThan(0);
+      for (const line of order.Lines.Line) {
+        expect(CATALOG.find((p) => p.sku === line.Sku)?.unitPrice.toFixed(2)).toBe(line.Price);
+        expect(Number.isInteger(line.Qty) && line.Qty > 0).toBe(true);
+      }
+      expect(order.Total).toMatch(/^\d+\.\d{2}$/);
+      expect(Number(order.Total)).toBeCloseTo(order.Lines.Line.reduce((s, l) => s + l.Qty * Number(l.Price), 0), 2);
+    }
   });
 });

@@ -151,6 +151,57 @@ export function legacyBatch(n: number, random: () => number, now: Date = new Dat
   };
 }
 
+/** The input of SubmitOrder in routes/wsdl/legacy-orders.wsdl (element SubmitOrderRequest), as node-soap takes it. */
+export interface LegacySoapOrder {
+  readonly Order: {
+    readonly OrderNo: string;
+    readonly CustNo: string;
+    readonly CustName?: string;
+    /** yyyy-mm-dd */
+    readonly OrderDate: string;
+    readonly Currency: 'EUR';
+    readonly Lines: { readonly Line: readonly { readonly Sku: string; readonly Qty: number; readonly Price: string }[] };
+    /** A plain decimal with two places, e.g. "1298.00". */
+    readonly Total: string;
+  };
+}
+
+/** A SubmitOrder call the demo's legacy SOAP client makes to the bus, with what it shows on the console. */
+export interface SoapOrderRequest {
+  readonly kind: 'soap';
+  readonly operation: 'SubmitOrder';
+  readonly args: LegacySoapOrder;
+  readonly summary: string;
+}
+
+/**
+ * The nth order (n from 1) of the legacy system speaking SOAP: one order per SubmitOrder call, the same fields as
+ * in a legacy batch, order numbers L-7nnnnn (batches use L-5nnnnn).
+ */
+export function legacySoapOrder(n: number, random: () => number, now: Date = new Date()): SoapOrderRequest {
+  const customer = pick(random, CRM_CUSTOMERS);
+  const lines = items(random, 3);
+  const total = round(lines.reduce((sum, l) => sum + l.qty * l.unitPrice, 0));
+  const orderNo = `L-${700000 + n}`;
+  const count = lines.reduce((sum, l) => sum + l.qty, 0);
+  return {
+    kind: 'soap',
+    operation: 'SubmitOrder',
+    args: {
+      Order: {
+        OrderNo: orderNo,
+        CustNo: customer.id,
+        CustName: customer.name,
+        OrderDate: now.toISOString().slice(0, 10),
+        Currency: 'EUR',
+        Lines: { Line: lines.map((l) => ({ Sku: l.sku, Qty: l.qty, Price: l.unitPrice.toFixed(2) })) },
+        Total: total.toFixed(2),
+      },
+    },
+    summary: [orderNo, customer.id, `${String(count).padStart(2)} items`, `${money(total).padStart(10)} EUR`].join(' '),
+  };
+}
+
 /** For the console: thousands separators (never in documents, where 1,298.00 is not a number). */
 function money(n: number): string {
   return n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });

@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort, startChildProcess, startTargetServer, type RunningChild, type TargetServer } from '@junction/testing';
+import { copyWsdlFixtures } from './support/soap';
+
+const MAIN = resolve(__dirname, '..', 'dist', 'apps', 'bus', 'src', 'main.js');
+const ROUTES = `
+routes:
+  - id: xml-in
+    from: { http: { path: /xml } }
+    mode: async
+    to: [{ id: sink, http: { url: "\${TARGET_URL}/sink" } }]
+  - id: soap-in
+    from: { soap: { path: /soap/orders, wsdl: wsdl/order-service.wsdl } }
+    mode: async
+    to: [{ id: soap-sink, http: { url: "\${TARGET_URL}/soap-sink" } }]
+`;
+
+const laughs = () => {
+  let dtd = '<!ENTITY lol "lol">';
+  for (let i = 1; i <= 9; i++) dtd += `<!ENTITY lol${i} "${`&lol${i === 1 ? '' : i - 1};`.repeat(10)}">`;
+  return `<?xml version="1.0"?><!DOCTYPE lolz [${dtd}]><lolz>&lol9;</lolz>`;
+};
+const xxe = '<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><foo>&xxe;</foo>';
+const deep = (n: number) => '<a>'.repeat(n) + '</a>'.repeat(n);
+const attributes = (n: number) => `<a ${Array.from({ length: n }, (_, i) => `a${i}="1"`).join(' ')}/>`;
+const soap12 = (payload: string) =>
+  `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>${payload}</s:Body></s:Envelope>`;
+
+/** Status and milliseconds to the response, over a plain connection (the body is sent whole, as an attacker would). */
+function send(url: string, body: Buffer, contentType: string): Promise<{ status: number; ms: number; text: string }> {
+  return new Promise((done, fail) => {
+    const started = performance.now();
+    let answered = false;
+    const req = request(url, { method: 'POST', headers: { 'content-type': contentType, 'content-length': body.length } }, (res) => {
+      answered = true;
+      const ms = performance.now() - started;
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      // The server may close the connection right after answering (413 before the body is read): 'close' then.
+      const finish = () => done({ status: res.statusCode ?? 0, ms, text });
+      res.on('end', finish);
+      res.on('close', finish);
+    });
+    // The server may answer and close before the whole body is written: that is the point, not an error, as long
+    // as an answer came (a connection dropped without one is reported as status 0).
+    req.on('error', (err) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EPIPE' && code !== 'ECONNRESET') return fail(err);
+      setTimeout(() => answered || done({ status: 0, ms: performance.now() - started, text: String(code) }), 1000);
+    });
+    req.end(body);
+  });
+}
+
+/** Resident memory of a process, in MB, from /proc. */
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/**
+ * Attack payloads against every XML entry point, on a bus running as its own process: each is refused with a 400 or
+ * a Fault (413 for the oversized body) within 200 ms, nothing is delivered, and the bus's memory stays steady.
+ */
+describe('hardened XML on HTTP and SOAP ingress', () => {
+  let target: TargetServer;
+  let bus: RunningChild;
+  let url: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'junction-attacks-'));
+    const routesDir = join(dir, 'routes');
+    mkdirSync(routesDir);
+    copyWsdlFixtures(routesDir);
+    writeFileSync(join(routesDir, 'attacks.yaml'), ROUTES);
+    target = await startTargetServer();
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    bus = await startChildProcess(process.execPath, [MAIN], {
+      env: {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ROUTES_DIR: routesDir,
+        DATABASE_URL: `sqlite:${join(dir, 'j.db')}`,
+        TARGET_URL: target.url,
+        LOG_LEVEL: 'warn',
+      },
+      readyUrl: `${url}/health`,
+    });
+  });
+  afterAll(async () => {
+    await bus?.kill('SIGTERM');
+    await target?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cases: Array<[string, () => string, number[]]> = [
+    ['billion laughs', laughs, [400]],
+    ['an external entity (XXE)', () => xxe, [400]],
+    ['10,000-deep nesting', () => deep(10_000), [400]],
+    ['100,000 attributes', () => attributes(100_000), [400]],
+  ];
+
+  test.each(cases)('HTTP: %s is refused with 400 within 200 ms', async (_what, payload, statuses) => {
+    const body = Buffer.from(payload());
+    await send(`${url}/xml`, Buffer.from('<warm/>'), 'application/xml');
+    const res = await send(`${url}/xml`, body, 'application/xml');
+    expect(statuses).toContain(res.status);
+    expect(res.ms).toBeLessThan(200);
+    expect(JSON.parse(res.text)).toMatchObject({ status: res.status, code: expect.stringMatching(/^XML_/) });
+  });
+
+  test.each(cases)('SOAP: %s is refused with a Fault within 200 ms', async (_what, payload) => {
+    const text = payload();
+    // A DOCTYPE can only lead the document; the other payloads go inside the Body.
+    const doc = text.includes('<!DOCTYPE') ? text : soap12(text);
+    const res = await send(`${url}/soap/orders`, Buffer.from(doc), 'application/soap+xml');
+    expect(res.status).toBe(400);
+    expect(res.ms).toBeLessThan(200);
+    expect(res.text).toContain('env:Sender');
+    expect(res.text).toMatch(/XML_/);
+  });
+
+  test('a 50 MB body is refused with 413 within 200 ms on both', async () => {
+    const big = Buffer.alloc(50 * 1024 * 1024, 0x61);
+    big.write('<a>', 0);
+    big.write('</a>', big.length - 4);
+    for (const path of ['/xml', '/soap/orders']) {
+      const res = await send(`${url}${path}`, big, path === '/xml' ? 'application/xml' : 'application/soap+xml');
+      expect(res.status).toBe(413);
+      expect(res.ms).toBeLessThan(200);
+    }
+  });
+
+  test('after all of them: nothing was delivered and the memory of the bus is steady', async () => {
+    const round = async () => {
+      for (const [, payload] of cases) {
+        await send(`${url}/xml`, Buffer.from(payload()), 'application/xml');
+        const text = payload();
+        await send(`${url}/soap/orders`, Buffer.from(text.includes('<!DOCTYPE') ? text : soap12(text)), 'application/soap+xml');
+      }
+    };
+    const start = rssMb(bus.child.pid!);
+    for (let i = 0; i < 5; i++) await round();
+    const warm = rssMb(bus.child.pid!);
+    for (let i = 0; i < 20; i++) await round();
+    const after = rssMb(bus.child.pid!);
+    process.stdout.write(
+      `xml attacks: bus RSS at start=${start.toFixed(1)} MB, after 40 attacks=${warm.toFixed(1)} MB, after 160 more=${after.toFixed(1)} MB\n`,
+    );
+    // Steady: once warm, four times as many attacks add no more than a small fraction.
+    expect(after - warm).toBeLessThan(32);
+    // only the warm-up documents reached the target
+    expect(target.requests.every((r) => r.body === '<warm/>')).toBe(true);
+  });
+});

@@ -2,6 +2,7 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../apps/sandbox/src';
 import { legacyBatch, seededRandom, webOrder } from '../apps/sandbox/src/demo/sample-orders';
+import { createClientAsync } from 'soap';
 import { waitUntil } from '@junction/testing';
 import { getJson, post, startTestBus, type TestBus } from './support/test-bus';
 
@@ -18,7 +19,7 @@ describe('sample routes against the sandbox', () => {
     bus = await startTestBus({ routes: {}, env: { SANDBOX_URL: sandbox.url } });
     cpSync(join(__dirname, '..', 'routes'), bus.routesDir, { recursive: true });
     const reload = await post(`${bus.url}/admin/routes/reload`, {});
-    expect(reload.json).toMatchObject({ ok: true, routes: 3 });
+    expect(reload.json).toMatchObject({ ok: true, routes: 4 });
   });
   afterAll(async () => {
     await bus?.destroy();
@@ -29,7 +30,7 @@ describe('sample routes against the sandbox', () => {
   const settled = (id: string, status: string) =>
     waitUntil(async () => (await getJson(`${bus.url}/admin/messages/${id}`)).status === status, 15_000, `${id} ${status}`);
 
-  test('web orders: every valid one in the CRM and archived in legacy; large or urgent ones in the ERP as XML', async () => {
+  test('web orders: every valid one in the CRM and archived in legacy; large or urgent ones in the ERP over SOAP', async () => {
     const random = seededRandom(7);
     const orders = Array.from({ length: 30 }, (_, i) => webOrder(i + 1, random));
     const results = [];
@@ -46,9 +47,11 @@ describe('sample routes against the sandbox', () => {
     const crmIds = received('crm').filter((x) => x.path === '/crm/orders').map((x) => JSON.parse(x.body).orderId);
     expect(crmIds.sort()).toEqual(valid.map((r) => r.order.orderId).sort());
     const toErp = valid.filter((r) => r.order.total >= 1000 || r.priority === 'high');
+    // the ERP is a SOAP service: SubmitOrder envelopes, each with a UsernameToken
     const erpDocs = received('erp').map((x) => x.body);
     expect(erpDocs).toHaveLength(toErp.length);
-    for (const r of toErp) expect(erpDocs.some((d) => d.includes(`<OrderId>${r.order.orderId}</OrderId>`))).toBe(true);
+    for (const r of toErp) expect(erpDocs.some((d) => new RegExp(`<(\\w+:)?OrderId>${r.order.orderId}</`).test(d))).toBe(true);
+    expect(erpDocs.every((d) => d.includes('Envelope') && d.includes('UsernameToken'))).toBe(true);
     expect(received('legacy').filter((x) => x.body.includes('<WebOrder>'))).toHaveLength(valid.length);
     const letters = await getJson(`${bus.url}/admin/dead-letters?route=web-orders`);
     expect(letters).toHaveLength(invalid.length);
@@ -68,6 +71,25 @@ describe('sample routes against the sandbox', () => {
     const legacyInCrm = received('crm').slice(before).map((x) => JSON.parse(x.body));
     expect(legacyInCrm).toHaveLength(orders);
     expect(legacyInCrm.every((o) => o.channel === 'legacy' && /^L-/.test(o.orderId))).toBe(true);
+  });
+
+  test('legacy SOAP client: SubmitOrder through the published WSDL becomes a CRM order; the response is the one the WSDL declares', async () => {
+    const client = await createClientAsync(`${bus.url}/soap/orders?wsdl`);
+    const [result] = await client.SubmitOrderAsync({
+      Order: {
+        OrderNo: 'L-799999',
+        CustNo: 'C-1002',
+        OrderDate: '2025-03-01',
+        Currency: 'EUR',
+        Lines: { Line: [{ Sku: 'SKU-DESK-01', Qty: 1, Price: 649 }] },
+        Total: 649,
+      },
+    });
+    expect(result).toMatchObject({ OrderNo: 'L-799999', Status: 'ACCEPTED', MessageId: expect.any(String) });
+    const inCrm = received('crm').map((x) => JSON.parse(x.body)).find((o) => o.orderId === 'L-799999');
+    expect(inCrm).toMatchObject({ customerId: 'C-1002', channel: 'legacy', total: 649, lines: [{ sku: 'SKU-DESK-01', quantity: 1 }] });
+    const record = await getJson(`${bus.url}/admin/messages/${result.MessageId}`);
+    expect(record).toMatchObject({ status: 'delivered', sourceKind: 'soap', businessKey: 'L-799999' });
   });
 
   test('quotes: a sync JSON quote priced on the tier the CRM gives', async () => {

@@ -106,6 +106,14 @@ describe('SOAP ingress', () => {
     expect(seen?.json).toMatchObject({ customer: 'C-2' });
   });
 
+  test('SOAP header blocks become message headers that go on to the target', async () => {
+    const headerBlock = '<h:Channel xmlns:h="urn:legacy:headers">branch-42</h:Channel>';
+    const res = await postSoap(`${bus.url}/soap/orders`, '1.1', envelope('1.1', placeOrder('HDR-1'), headerBlock));
+    expect(res.status).toBe(200);
+    const seen = target.requests.find((r) => (r.json as { orderId?: string })?.orderId === 'HDR-1')!;
+    expect(seen.headers).toMatchObject({ 'soap-header-channel': 'branch-42', 'soap-operation': 'PlaceOrder', 'soap-version': '1.1' });
+  });
+
   test('the operation is chosen by the Body element when the action is absent', async () => {
     const res = await postSoap(`${bus.url}/soap/orders`, '1.1', envelope('1.1', placeOrder('NOACT')));
     expect(res.status).toBe(200);
@@ -178,6 +186,15 @@ describe('SOAP ingress', () => {
       const again = await postSoap(url(), '1.1', body);
       expect(again.status).toBe(500);
       expect(again.text).toContain('WSSE_REPLAY');
+    });
+
+    test('a token created too long ago is refused', async () => {
+      const { usernameTokenHeader } = await import('@junction/connectors');
+      const stale = usernameTokenHeader({ username: 'legacy', password: 's3cret-pw', digest: true, now: () => Date.now() - 15 * 60_000 });
+      const res = await postSoap(url(), '1.2', envelope('1.2', placeOrder('S-5'), stale));
+      expect(res.status).toBe(400);
+      expect(res.text).toMatch(/WSSE_EXPIRED/);
+      expect(target.requests.some((r) => r.body.includes('S-5'))).toBe(false);
     });
 
     test('no token at all is refused', async () => {

@@ -84,7 +84,7 @@ routes:
     mode: async
     steps:
       - enrich:
-          target: { id: customers, http: { url: "\${TARGET_URL}/customers", method: POST } }
+          target: { id: customers, http: { url: "\${TARGET_URL}/customers", method: POST, format: xml } }
           into: customer
       - setHeaders: { x-tier: { expr: "customer.tier" } }
     to: [{ id: enriched-out, http: { url: "\${TARGET_URL}/enriched" } }]
@@ -215,6 +215,10 @@ describe.each(DRIVERS)('HTTP flows and patterns on %s', (driver) => {
     await settled(res.json.messageId, 'delivered');
     const out = target.requests.find((r) => r.path === '/enriched' && r.headers['x-message-id'] === res.json.messageId)!;
     expect(out.json).toEqual({ customerId: 'c-7', customer: { name: 'Ada', tier: 'gold' } });
+    // the enricher's call went out in its target's format
+    const lookup = target.requests.find((r) => r.path === '/customers' && r.headers['x-message-id'] === res.json.messageId)!;
+    expect(lookup.headers['content-type']).toContain('xml');
+    expect(lookup.body).toBe('<customerId>c-7</customerId>');
     expect(out.headers['x-tier']).toBe('gold');
   });
 

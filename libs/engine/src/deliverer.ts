@@ -62,3 +62,10 @@ export async function deliverInline(target: CompiledTarget, message: Message, de
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** An inline call (an enricher's): the reply, or the delivery's last error thrown. */
+export async function callInline(target: CompiledTarget, message: Message, deadline: number): Promise<Reply> {
+  const result = await deliverInline(target, message, deadline);
+  if (result.reply) return result.reply;
+  throw result.error ?? new DeliveryError('NO_REPLY', `no reply from ${target.id}`, { retriable: false });
+}

@@ -11,10 +11,10 @@ import {
   type MessageSink,
   type Reply,
 } from '@junction/core';
-import { outgoingBody, type CompiledRoute, type CompiledTarget, type Dispatch, type FlowContext } from '@junction/routing';
+import { outgoingBody, runRoute, type CompiledRoute, type Dispatch, type RouteRun } from '@junction/routing';
 import type { NewDelivery, NewMessage, Store } from '@junction/store';
 import { bodyFromBytes } from '@junction/transform';
-import { deliverInline, type InlineDelivery } from './deliverer';
+import { callInline, deliverInline, type InlineDelivery } from './deliverer';
 import type { RouteTable } from './route-table';
 
 export interface ExchangeOptions {
@@ -74,22 +74,15 @@ export class Exchange implements MessageSink {
 
   private async runSync(route: CompiledRoute, message: Message, record: NewMessage): Promise<Ack> {
     const deadline = Date.now() + this.options.syncTimeoutMs;
-    const dispatches: Dispatch[] = [];
-    let filtered = false;
-    const flow: FlowContext = {
-      dispatch: (d) => dispatches.push(d),
-      filtered: () => {
-        filtered = true;
-      },
-      call: (target, m) => callTarget(target, m, deadline, route),
-    };
+    let run: RouteRun;
     try {
-      await route.run(message, flow);
+      run = await runRoute(route, message, (target, m) => callInline(target, m, deadline));
     } catch (err) {
       const error = toBusError(err);
       message.hop('failed', error.code);
       return this.reject(record, message, error);
     }
+    const { dispatches, filtered } = run;
     const direct = dispatches.filter((d) => !d.wireTap);
     const replyIndex = Math.max(0, direct.findIndex((d) => d.target.reply));
     const results = await Promise.all(direct.map((d) => deliverInline(d.target, outgoing(d, route), deadline)));
@@ -123,13 +116,6 @@ export class Exchange implements MessageSink {
     }
     return { status: reply.status, headers: out.headers, body: out.body };
   }
-}
-
-/** Calls a target inline for an enricher; a failure fails the flow. */
-async function callTarget(target: CompiledTarget, m: Message, deadline: number, route: CompiledRoute): Promise<Reply> {
-  const result = await deliverInline(target, m.withBody(outgoingBody(m.body, target, route.codec)), deadline);
-  if (result.reply) return result.reply;
-  throw result.error ?? new DeliveryError('NO_REPLY', `no reply from ${target.id}`, { retriable: false });
 }
 
 function outgoing(d: Dispatch, route: CompiledRoute): Message {

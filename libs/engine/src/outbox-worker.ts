@@ -1,8 +1,8 @@
 import { DeliveryError, Message, toBusError, type Logger } from '@junction/core';
-import { decideRetry, type Dispatch, type FlowContext } from '@junction/routing';
+import { decideRetry, runRoute, type RouteRun } from '@junction/routing';
 import type { StoredDelivery, StoredMessage, Store } from '@junction/store';
 import { BytesBody, bodyFromBytes } from '@junction/transform';
-import { attempt, deliverInline, sleep } from './deliverer';
+import { attempt, callInline, sleep } from './deliverer';
 import { newDelivery } from './exchange';
 import type { RouteTable } from './route-table';
 
@@ -121,21 +121,9 @@ export class OutboxWorker {
       stored.receivedAt,
       [...hops],
     );
-    const dispatches: Dispatch[] = [];
-    let filtered = false;
-    const flow: FlowContext = {
-      dispatch: (d) => dispatches.push(d),
-      filtered: () => {
-        filtered = true;
-      },
-      call: async (target, m) => {
-        const result = await deliverInline(target, m, Date.now() + this.options.callTimeoutMs);
-        if (result.reply) return result.reply;
-        throw result.error ?? new DeliveryError('NO_REPLY', `no reply from ${target.id}`, { retriable: false });
-      },
-    };
+    let run: RouteRun;
     try {
-      await route.run(message, flow);
+      run = await runRoute(route, message, (target, m) => callInline(target, m, Date.now() + this.options.callTimeoutMs));
     } catch (err) {
       const error = toBusError(err);
       message.hop('failed', error.code);
@@ -146,6 +134,7 @@ export class OutboxWorker {
         failure: { code: error.code, message: error.message },
       });
     }
+    const { dispatches, filtered } = run;
     const direct = dispatches.some((d) => !d.wireTap);
     const status = direct ? 'pending' : filtered ? 'filtered' : 'delivered';
     message.hop('routed', `${dispatches.length} deliveries`);

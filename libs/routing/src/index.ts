@@ -7,3 +7,4 @@ export { splitByPath } from './steps/split.step';
 export * from './route-set';
 export * from './route-tests/route-test-runner';
 export { CaptureEgress } from './route-tests/capture.egress';
+export * from './run-route';

@@ -1,8 +1,9 @@
 import { formatProblem, loadRouteTests, TARGET_KINDS, type RouteTestDef } from '@junction/config';
 import { contentTypeOf, Message, toBusError, type Reply } from '@junction/core';
 import { bodyFromBytes } from '@junction/transform';
-import type { CompiledRoute, Dispatch, FlowContext } from '../compiled-route';
+import type { CompiledRoute, Dispatch } from '../compiled-route';
 import { outgoingBody } from '../outgoing-body';
+import { runRoute } from '../run-route';
 import { compileRouteDir } from '../route-set';
 import { CaptureEgress } from './capture.egress';
 import { bodyMismatch, partialMismatch } from './expectations';
@@ -56,21 +57,12 @@ async function runCase(route: CompiledRoute, c: RouteTestDef, captures: Map<stri
   const id = `test-${Date.now()}`;
   const message = new Message(id, id, { kind: 'test', address: c.name }, headers, bodyFromBytes(bytes, contentType, route.codec), Date.now());
 
-  const dispatches: Dispatch[] = [];
-  let filtered = false;
-  const flow: FlowContext = {
-    dispatch: (d) => dispatches.push(d),
-    filtered: () => {
-      filtered = true;
-    },
-    call: (target, m) => target.endpoint.send(m.withBody(outgoingBody(m.body, target, route.codec))),
-  };
   let outcome: 'delivered' | 'filtered' | 'dead' = 'delivered';
   let error: string | undefined;
   let reply: Reply | undefined;
   try {
     message.body.value();
-    await route.run(message, flow);
+    const { dispatches, filtered } = await runRoute(route, message, (target, m) => target.endpoint.send(m));
     const direct = dispatches.filter((d) => !d.wireTap);
     const replies = new Map<Dispatch, Reply>();
     let failure: unknown;

@@ -1,0 +1,32 @@
+import type { Message, Reply } from '@junction/core';
+import type { CompiledRoute, CompiledTarget, Dispatch } from './compiled-route';
+import { outgoingBody } from './outgoing-body';
+
+/** What running a route's flow on one message produced. */
+export interface RouteRun {
+  readonly dispatches: readonly Dispatch[];
+  /** A filter dropped the message (or one of its parts). */
+  readonly filtered: boolean;
+}
+
+/**
+ * Runs a route's flow on one message and collects its dispatches. `call` answers the inline calls of content
+ * enrichers; it gets the message with the body already in the target's format. Rejects as the flow does (a step
+ * failed, an enricher's target failed).
+ */
+export async function runRoute(
+  route: CompiledRoute,
+  message: Message,
+  call: (target: CompiledTarget, message: Message) => Promise<Reply>,
+): Promise<RouteRun> {
+  const dispatches: Dispatch[] = [];
+  let filtered = false;
+  await route.run(message, {
+    dispatch: (d) => dispatches.push(d),
+    filtered: () => {
+      filtered = true;
+    },
+    call: (target, m) => call(target, m.withBody(outgoingBody(m.body, target, route.codec))),
+  });
+  return { dispatches, filtered };
+}

@@ -7,6 +7,7 @@ import {
   newMessageId,
   toBusError,
   type Ack,
+  type Body,
   type Incoming,
   type MessageSink,
   type Reply,
@@ -85,10 +86,14 @@ export class Exchange implements MessageSink {
     const { dispatches, filtered } = run;
     const direct = dispatches.filter((d) => !d.wireTap);
     const replyIndex = Math.max(0, direct.findIndex((d) => d.target.reply));
-    const results = await Promise.all(direct.map((d) => deliverInline(d.target, outgoing(d, route), deadline)));
+    // Each copy is converted to its target's format once, for the call and for the journal alike.
+    const bodies = direct.map((d) => outgoingBody(d.message.body, d.target, route.codec));
+    const results = await Promise.all(direct.map((d, i) => deliverInline(d.target, d.message.withBody(bodies[i]), deadline)));
     const deliveries = [
-      ...direct.map((d, i) => journaledDelivery(d, route, results[i])),
-      ...dispatches.filter((d) => d.wireTap).map((d) => ({ ...newDelivery(d, route), status: 'pending' as const, attempts: [] })),
+      ...direct.map((d, i) => journaledDelivery(d, bodies[i], results[i])),
+      ...dispatches
+        .filter((d) => d.wireTap)
+        .map((d) => ({ ...newDelivery(d, outgoingBody(d.message.body, d.target, route.codec)), status: 'pending' as const, attempts: [] })),
     ];
     const dead = deliveries.find((d) => d.status === 'dead');
     const status = direct.length === 0 ? (filtered ? 'filtered' : 'delivered') : dead ? 'dead' : 'delivered';
@@ -118,12 +123,8 @@ export class Exchange implements MessageSink {
   }
 }
 
-function outgoing(d: Dispatch, route: CompiledRoute): Message {
-  return d.message.withBody(outgoingBody(d.message.body, d.target, route.codec));
-}
-
-export function newDelivery(d: Dispatch, route: CompiledRoute): NewDelivery {
-  const body = outgoingBody(d.message.body, d.target, route.codec);
+/** A dispatch as an outbox row, with its copy of the body already in the target's format. */
+export function newDelivery(d: Dispatch, body: Body): NewDelivery {
   return {
     id: newMessageId(),
     messageId: d.message.id,
@@ -138,8 +139,8 @@ export function newDelivery(d: Dispatch, route: CompiledRoute): NewDelivery {
   };
 }
 
-function journaledDelivery(d: Dispatch, route: CompiledRoute, result: InlineDelivery) {
-  const base = newDelivery(d, route);
+function journaledDelivery(d: Dispatch, body: Body, result: InlineDelivery) {
+  const base = newDelivery(d, body);
   if (result.reply) return { ...base, status: 'delivered' as const, attempts: result.attempts };
   const error = result.error!;
   return { ...base, status: 'dead' as const, attempts: result.attempts, failure: { code: error.code, message: error.message } };

@@ -1,5 +1,5 @@
 import { DeliveryError, Message, toBusError, type Logger } from '@junction/core';
-import { decideRetry, runRoute, type RouteRun } from '@junction/routing';
+import { decideRetry, outgoingBody, runRoute, type RouteRun } from '@junction/routing';
 import type { StoredDelivery, StoredMessage, Store } from '@junction/store';
 import { BytesBody, bodyFromBytes } from '@junction/transform';
 import { attempt, callInline, sleep } from './deliverer';
@@ -141,7 +141,7 @@ export class OutboxWorker {
     await this.store.completeRouting(stored.id, {
       status,
       hops: message.hops,
-      deliveries: dispatches.map((d) => newDelivery(d, route)),
+      deliveries: dispatches.map((d) => newDelivery(d, outgoingBody(d.message.body, d.target, route.codec))),
     });
     this.counts.routed++;
     if (dispatches.length > 0) this.wake();

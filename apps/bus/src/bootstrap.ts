@@ -43,6 +43,9 @@ export async function startBus(settings: Settings, env: Record<string, string | 
     bodyParser: false,
     logger: new NestPinoLogger(log),
   });
+  // A hybrid application: the Kafka ingress runs as a custom transport strategy beside the HTTP listener.
+  app.connectMicroservice({ strategy: runtime.kafka }, { inheritAppConfig: true });
+  await app.startAllMicroservices();
   await app.listen(settings.PORT, settings.HOST);
   const address = fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.PORT;

@@ -4,6 +4,7 @@ import { AdminAuthGuard } from './admin-auth.guard';
 import { ADMIN_TOKEN, BUS_RUNTIME } from './admin.tokens';
 import { DeadLettersController } from './dead-letters.controller';
 import { HealthController } from './health.controller';
+import { KafkaController } from './kafka.controller';
 import { MessagesController } from './messages.controller';
 import { RoutesController } from './routes.controller';
 
@@ -13,7 +14,7 @@ export class AdminModule {
   static forRuntime(runtime: BusRuntime, adminToken: string | undefined): DynamicModule {
     return {
       module: AdminModule,
-      controllers: [HealthController, RoutesController, MessagesController, DeadLettersController],
+      controllers: [HealthController, RoutesController, MessagesController, DeadLettersController, KafkaController],
       providers: [
         { provide: BUS_RUNTIME, useValue: runtime },
         { provide: ADMIN_TOKEN, useValue: adminToken },

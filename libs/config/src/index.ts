@@ -1,5 +1,6 @@
 export * from './route.schema';
 export * from './soap.schema';
+export * from './kafka.schema';
 export * from './route-problem';
 export * from './env-interpolation';
 export * from './route-loader';

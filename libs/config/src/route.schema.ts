@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KafkaSourceSchema, KafkaTargetSchema } from './kafka.schema';
 import { SoapSourceSchema, SoapTargetSchema } from './soap.schema';
 
 /**
@@ -95,7 +96,7 @@ export const TransformStepSchema = z
   .superRefine(exactlyOne('transform step', TRANSFORM_STEP_KINDS))
   .meta({ id: 'TransformStep', description: 'A transform step: exactly one of validate, map, setHeaders, removeHeaders, convert.', ...oneKindMeta(TRANSFORM_STEP_KINDS) });
 
-export const TARGET_KINDS = ['http', 'soap'] as const;
+export const TARGET_KINDS = ['http', 'soap', 'kafka'] as const;
 
 export const TargetSchema = z
   .strictObject({
@@ -104,6 +105,7 @@ export const TargetSchema = z
       .describe('Name in the journal, the admin API and route tests; defaults to `<kind>:<host><path>`.'),
     http: HttpTargetSchema.optional(),
     soap: SoapTargetSchema.optional(),
+    kafka: KafkaTargetSchema.optional(),
     retry: RetrySchema.optional(),
     reply: z
       .boolean()
@@ -127,10 +129,10 @@ export const HttpSourceSchema = z
   })
   .describe('Receives messages over HTTP.');
 
-export const SOURCE_KINDS = ['http', 'soap'] as const;
+export const SOURCE_KINDS = ['http', 'soap', 'kafka'] as const;
 
 export const SourceSchema = z
-  .strictObject({ http: HttpSourceSchema.optional(), soap: SoapSourceSchema.optional() })
+  .strictObject({ http: HttpSourceSchema.optional(), soap: SoapSourceSchema.optional(), kafka: KafkaSourceSchema.optional() })
   .superRefine(exactlyOne('source', SOURCE_KINDS))
   .meta({ id: 'Source', description: 'Where messages come from: exactly one source kind.', ...oneKindMeta(SOURCE_KINDS) });
 
@@ -245,5 +247,11 @@ export function sourceKeys(from: SourceDef): string[] {
   }
   // A SOAP service takes POST on its path of the same HTTP listener (and serves its WSDL there).
   if (from.soap) return [`http POST ${from.soap.path}`];
+  // One consumer per group and subscription: the same again would split the partitions between two routes.
+  if (from.kafka) {
+    const k = from.kafka;
+    const subscriptions = k.topics ?? [k.topic ?? `/${k.topicPattern}/`];
+    return subscriptions.map((t) => `kafka ${k.group} ${t}`);
+  }
   return [];
 }

@@ -66,7 +66,7 @@ export const SettingsSchema = z.strictObject({
     .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
     .transform((u) => u.replace(/\/+$/, ''))
     .optional()
-    .describe('URL at which callers reach the bus (links, WSDL addresses); without a trailing slash.'),
+    .describe('URL at which callers reach the bus (behind a proxy), written into published WSDLs; else the address the caller used.'),
   INSTANCE_ID: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { error: 'expected letters, digits, . _ - (at most 100)' })
@@ -82,6 +82,17 @@ export const SettingsSchema = z.strictObject({
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000).describe('Time allowed for in-flight work on shutdown, in ms.'),
   XML_MAX_DEPTH: integer(1, 10_000).default(100).describe('Deepest element nesting accepted in an XML body.'),
   XML_MAX_ATTRIBUTES: integer(1, 100_000).default(256).describe('Most attributes accepted on one XML element.'),
+  KAFKA_BROKERS: z
+    .string()
+    .regex(/^[A-Za-z0-9.\-\[\]:]+:\d+(,[A-Za-z0-9.\-\[\]:]+:\d+)*$/, { error: 'expected host:port[,host:port...]' })
+    .transform((v) => v.split(','))
+    .optional()
+    .describe('Kafka brokers (host:port, comma-separated) for Kafka sources and targets that name none of their own.'),
+  KAFKA_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'expected letters, digits, . _ - (at most 100)' })
+    .default('junction')
+    .describe('Client id the bus gives Kafka.'),
 });
 
 export type Settings = z.output<typeof SettingsSchema>;

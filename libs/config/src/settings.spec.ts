@@ -31,7 +31,13 @@ describe('loadSettings', () => {
       SHUTDOWN_TIMEOUT_MS: 10000,
       XML_MAX_DEPTH: 100,
       XML_MAX_ATTRIBUTES: 256,
+      KAFKA_CLIENT_ID: 'junction',
     });
+  });
+
+  it('reads KAFKA_BROKERS as a list and names a malformed one', () => {
+    expect(loadSettings({ KAFKA_BROKERS: '127.0.0.1:9092,kafka-2:9093' }).KAFKA_BROKERS).toEqual(['127.0.0.1:9092', 'kafka-2:9093']);
+    expect(() => loadSettings({ KAFKA_BROKERS: 'kafka' })).toThrow(/^KAFKA_BROKERS: expected host:port\[,host:port\.\.\.\]/);
   });
 
   it('parses every setting given', () => {

@@ -1,5 +1,15 @@
 import type { Settings } from '@junction/config';
-import { HttpEgress, HttpIngress, HttpListener, SoapEgress, SoapIngress, connectorRegistry } from '@junction/connectors';
+import {
+  HttpEgress,
+  HttpIngress,
+  HttpListener,
+  KafkaClients,
+  KafkaEgress,
+  KafkaIngress,
+  SoapEgress,
+  SoapIngress,
+  connectorRegistry,
+} from '@junction/connectors';
 import { ConfigError, type EgressConnector, type IngressConnector, type Logger } from '@junction/core';
 import { createStore, type Store } from '@junction/store';
 import type { FastifyInstance } from 'fastify';
@@ -17,6 +27,8 @@ export class BusRuntime {
   readonly routes: RouteTable;
   readonly exchange: Exchange;
   readonly worker: OutboxWorker;
+  /** The Kafka ingress, which the Nest app runs as its custom transport strategy (a hybrid application). */
+  readonly kafka: KafkaIngress;
   private readonly ingress: Map<string, IngressConnector>;
   private readonly egress: Map<string, EgressConnector>;
   private watcher?: { close(): void };
@@ -30,11 +42,14 @@ export class BusRuntime {
     this.store = createStore({ url: settings.DATABASE_URL, instanceId: settings.INSTANCE_ID, logger: log });
     const listener = new HttpListener(fastify);
     const xmlLimits = { maxDepth: settings.XML_MAX_DEPTH, maxAttributes: settings.XML_MAX_ATTRIBUTES, maxBytes: settings.BODY_LIMIT_BYTES };
+    const kafka = new KafkaClients({ brokers: settings.KAFKA_BROKERS, clientId: settings.KAFKA_CLIENT_ID, log });
+    this.kafka = new KafkaIngress(kafka, log);
     this.ingress = connectorRegistry<IngressConnector>([
       new HttpIngress(listener, { token: settings.INGRESS_TOKEN }),
       new SoapIngress(listener, { token: settings.INGRESS_TOKEN, publicUrl: settings.PUBLIC_URL, xmlLimits }),
+      this.kafka,
     ]);
-    this.egress = connectorRegistry<EgressConnector>([new HttpEgress(), new SoapEgress()]);
+    this.egress = connectorRegistry<EgressConnector>([new HttpEgress(), new SoapEgress(), new KafkaEgress(kafka)]);
     this.routes = new RouteTable({
       dir: settings.ROUTES_DIR,
       env,

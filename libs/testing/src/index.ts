@@ -13,3 +13,4 @@ export {
   type TargetServerOptions,
 } from './target-server';
 export { startChildProcess, type ChildProcessOptions, type RunningChild } from './child-process';
+export { ensureKafkaBroker, type KafkaBroker, type KafkaBrokerOptions } from './kafka-broker';

@@ -1,8 +1,9 @@
+/** The development broker helper itself (scripts/kafka via ensureKafkaBroker): an e2e suite, so unit specs need no Java. */
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { ensureKafkaBroker, type KafkaBroker } from './kafka-broker';
-import { waitUntil } from './wait-until';
+import { ensureKafkaBroker, type KafkaBroker } from '../libs/testing/src/kafka-broker';
+import { waitUntil } from '../libs/testing/src/wait-until';
 
 /** Resolves true when `address` (`host:port`) accepts a TCP connection. */
 function answers(address: string): Promise<boolean> {

@@ -84,6 +84,49 @@ describe('CRM (REST/JSON)', () => {
     });
   });
 
+  describe('POST /crm/order-events', () => {
+    const accepted = { event: 'OrderAccepted', orderId: 'W-ev-1', erpRef: 'ERP-000001', customerId: 'C-1001', total: 1298, currency: 'EUR', at: '2025-03-01T10:00:00.000Z' };
+
+    it('takes an order event with 202 { received: true }, records it as sent and counts it', async () => {
+      sandbox.recorder.clear();
+      const before = sandbox.crmOrderEvents();
+      const res = await post('/crm/order-events', accepted);
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ received: true });
+      const [entry] = sandbox.recorder.list('crm');
+      expect(entry).toMatchObject({ method: 'POST', path: '/crm/order-events', status: 202 });
+      expect(JSON.parse(entry?.body ?? '')).toEqual(accepted);
+      expect(sandbox.crmOrderEvents()).toBe(before + 1);
+    });
+
+    it('takes every event, a repeated one and an OrderShipped too', async () => {
+      const before = sandbox.crmOrderEvents();
+      const shipped = { event: 'OrderShipped', orderId: 'W-ev-1', trackingNo: 'TRK-1', carrier: null, at: '2025-03-01T11:00:00.000Z' };
+      for (const event of [accepted, accepted, shipped]) expect((await post('/crm/order-events', event)).status).toBe(202);
+      expect(sandbox.crmOrderEvents()).toBe(before + 3);
+    });
+
+    it.each([
+      ['no event', { orderId: 'W-ev-2' }, 422, /missing or empty: event$/],
+      ['no orderId', { event: 'OrderAccepted' }, 422, /missing or empty: orderId$/],
+      ['an empty event and a numeric orderId', { event: '', orderId: 7 }, 422, /missing or empty: event, orderId/],
+      ['a JSON array', [accepted], 422, /JSON object/],
+      ['unparseable JSON', '{"event":', 400, /not JSON/],
+    ])('refuses %s and does not count it', async (_name, body, status, message) => {
+      const before = sandbox.crmOrderEvents();
+      const res = await post('/crm/order-events', body);
+      expect(res.status).toBe(status);
+      expect(((await res.json()) as { error: string }).error).toMatch(message);
+      expect(sandbox.crmOrderEvents()).toBe(before);
+    });
+
+    it('answers 405 with Allow for a GET', async () => {
+      const res = await fetch(`${sandbox.url}/crm/order-events`);
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+    });
+  });
+
   it('answers 404 for an unknown CRM path and 405 with Allow for a wrong method', async () => {
     const missing = await fetch(`${sandbox.url}/crm/invoices`);
     expect(missing.status).toBe(404);

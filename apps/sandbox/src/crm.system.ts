@@ -28,6 +28,12 @@ export const CRM_CUSTOMERS: readonly CrmCustomer[] = [
 
 type Json = Record<string, unknown>;
 
+/** The CRM, with what it counts beyond the sandbox's recorder. */
+export interface CrmSystem extends SandboxSystem {
+  /** Order events the CRM accepted at `POST /crm/order-events` (202) since it started. */
+  orderEventsReceived(): number;
+}
+
 /**
  * The CRM: a REST/JSON API.
  * - `POST /crm/orders`: a JSON object with non-empty string `orderId` and `customerId` (other fields are kept as
@@ -36,12 +42,16 @@ type Json = Record<string, unknown>;
  * - `GET /crm/customers/:id` -> 200 `{ id, name, tier, email }`, 404 for an unknown id.
  * - `POST /crm/customers/lookup` with `{ customerId }` (or `{ id }`) in a JSON body -> the same answers as the GET.
  * - `POST /crm/leads`: a JSON object with string `name` and an `email` containing `@` -> 201 `{ leadId, receivedAt }`.
+ * - `POST /crm/order-events`: an order event (the ERP's OrderAccepted, OrderShipped... as the bus delivers them), a
+ *   JSON object with non-empty string `event` and `orderId` (other fields are kept as sent) -> 202 `{ received: true }`.
+ *   Every event is taken, a repeated one too: the CRM counts them (`orderEventsReceived`) and keeps no other state.
  * Unparseable JSON is a 400, a non-JSON content type a 415, missing fields a 422; errors are `{ error, status }`.
  */
-export function createCrmSystem(now: () => Date = () => new Date()): SandboxSystem {
+export function createCrmSystem(now: () => Date = () => new Date()): CrmSystem {
   const orders = new Map<string, string>();
   let orderSeq = 0;
   let leadSeq = 0;
+  let orderEvents = 0;
 
   const error = (status: number, reason: string): SandboxReply => jsonReply(status, { error: reason, status });
 
@@ -119,6 +129,18 @@ export function createCrmSystem(now: () => Date = () => new Date()): SandboxSyst
         return jsonReply(201, { leadId: reference('LEAD', ++leadSeq), receivedAt: now().toISOString() });
       },
     },
+    {
+      method: 'POST',
+      path: /^\/crm\/order-events\/?$/,
+      handle(req: SandboxRequest): SandboxReply {
+        const read = readObject(req);
+        if (!read.ok) return read.reply;
+        const absent = missing(read.value, ['event', 'orderId']);
+        if (absent.length > 0) return error(422, `missing or empty: ${absent.join(', ')}`);
+        orderEvents++;
+        return jsonReply(202, { received: true });
+      },
+    },
   ];
 
   return {
@@ -126,5 +148,6 @@ export function createCrmSystem(now: () => Date = () => new Date()): SandboxSyst
     prefix: '/crm',
     handle: (req) => dispatch(operations, req, error),
     fault: error,
+    orderEventsReceived: () => orderEvents,
   };
 }

@@ -28,10 +28,11 @@ type Args = Record<string, unknown> | null | undefined;
  * Client (1.1) / Sender (1.2) Fault; a bug in a method a Server / Receiver Fault rather than node-soap's own.
  *
  * NotifyShipment is one-way: node-soap answers 202 before the method runs, so the sandbox checks its input before
- * handing it over (erp-soap.system.ts) and the method has nothing left to do.
+ * handing it over (erp-soap.system.ts) and the method only records the shipment (an OrderShipped event).
  */
 export function createErpSoapServices(version: SoapVersion, backend: ErpBackend): IServices {
   const invalid = (reason: string) => faultToThrow(version, 'client', reason);
+  const optional = (v: unknown) => (textValue(v) === '' ? undefined : textValue(v));
 
   const submitOrder = (args: Args) => {
     const orderId = textValue(args?.OrderId);
@@ -44,11 +45,31 @@ export function createErpSoapServices(version: SoapVersion, backend: ErpBackend)
       const qty = textValue(line?.Qty);
       if (!/^\d+$/.test(qty) || Number(qty) < 1) throw invalid(`line ${i + 1}: expected a Qty of 1 or more, got "${qty}"`);
     });
-    return { OrderId: orderId, Status: 'ACCEPTED', ErpRef: backend.bookOrder(orderId) };
+    const erpRef = backend.bookOrder({
+      orderId,
+      customerId: textValue(args?.CustomerId),
+      total: optional(args?.Total),
+      currency: optional(args?.Currency),
+    });
+    return { OrderId: orderId, Status: 'ACCEPTED', ErpRef: erpRef };
+  };
+
+  // One-way: node-soap has answered 202 already (the input was checked before, in erp-soap.system.ts), so nothing
+  // may throw here: there is no one left to tell.
+  const notifyShipment = (args: Args): undefined => {
+    try {
+      backend.recordShipment({
+        orderId: textValue(args?.OrderId),
+        trackingNo: textValue(args?.TrackingNo),
+        carrier: optional(args?.Carrier),
+      });
+    } catch {
+      // A sink never throws (erp.events.ts); this only keeps a bug from reaching node-soap after its answer.
+    }
+    return undefined;
   };
 
   const getQuote = (args: Args) => {
-    const optional = (v: unknown) => (textValue(v) === '' ? undefined : textValue(v));
     const result = backend.quote({
       customerId: textValue(args?.CustomerId),
       priceList: optional(args?.PriceList),
@@ -84,7 +105,7 @@ export function createErpSoapServices(version: SoapVersion, backend: ErpBackend)
   const port = {
     SubmitOrder: guarded(submitOrder),
     GetQuote: guarded(getQuote),
-    NotifyShipment: () => undefined,
+    NotifyShipment: notifyShipment,
   };
   return { [ERP_WSDL_NAMES.service]: { [ERP_WSDL_NAMES.soap11Port]: port, [ERP_WSDL_NAMES.soap12Port]: port } };
 }

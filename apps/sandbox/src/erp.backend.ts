@@ -1,5 +1,21 @@
+import { amountOrNull, textOrNull, type ErpEventSink } from './erp.events';
 import { CATALOG, PRICE_LISTS } from './sandbox.catalog';
 import { reference } from './sandbox.http';
+
+/** An order to book, as a front end read it (text; absent when the document had no such element). */
+export interface OrderToBook {
+  readonly orderId: string;
+  readonly customerId?: string;
+  readonly total?: string;
+  readonly currency?: string;
+}
+
+/** A shipment notice, as the SOAP front end read it. */
+export interface ShipmentNotice {
+  readonly orderId: string;
+  readonly trackingNo: string;
+  readonly carrier?: string;
+}
 
 /** What the ERP is asked to price; values as they came in (XML text or node-soap values), checked by `quote`. */
 export interface PriceQuery {
@@ -41,23 +57,49 @@ export type QuoteResult = { readonly ok: true; readonly quote: PricedQuote } | {
 
 /**
  * The ERP's books, shared by its two front ends (XML over HTTP in erp.system.ts, SOAP in erp-soap.system.ts), so that
- * an order booked through one is known to the other. One per sandbox.
+ * an order booked through one is known to the other. One per sandbox. With an event sink, a first booking emits
+ * OrderAccepted and a shipment notice OrderShipped (erp.events.ts); the sink never delays nor fails the answer.
  */
 export class ErpBackend {
   private readonly refs = new Map<string, string>();
   private orderSeq = 0;
   private quoteSeq = 0;
 
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly now: () => Date = () => new Date(),
+    private readonly events?: ErpEventSink,
+  ) {}
 
-  /** Books an order and returns its ErpRef (ERP-nnnnnn); the same OrderId always gets the same ErpRef. */
-  bookOrder(orderId: string): string {
-    let erpRef = this.refs.get(orderId);
-    if (erpRef === undefined) {
-      erpRef = reference('ERP', ++this.orderSeq);
-      this.refs.set(orderId, erpRef);
-    }
+  /**
+   * Books an order and returns its ErpRef (ERP-nnnnnn); the same OrderId always gets the same ErpRef. Only the first
+   * booking of an OrderId emits OrderAccepted: the ERP deduplicates on it, so a resubmission changes nothing.
+   */
+  bookOrder(order: OrderToBook): string {
+    const known = this.refs.get(order.orderId);
+    if (known !== undefined) return known;
+    const erpRef = reference('ERP', ++this.orderSeq);
+    this.refs.set(order.orderId, erpRef);
+    this.events?.publish({
+      event: 'OrderAccepted',
+      orderId: order.orderId,
+      erpRef,
+      customerId: textOrNull(order.customerId),
+      total: amountOrNull(order.total),
+      currency: textOrNull(order.currency),
+      at: this.now().toISOString(),
+    });
     return erpRef;
+  }
+
+  /** Takes a shipment notice (any OrderId: the ERP does not check it against its books) and emits OrderShipped. */
+  recordShipment(notice: ShipmentNotice): void {
+    this.events?.publish({
+      event: 'OrderShipped',
+      orderId: notice.orderId,
+      trackingNo: notice.trackingNo,
+      carrier: textOrNull(notice.carrier),
+      at: this.now().toISOString(),
+    });
   }
 
   /**

@@ -18,7 +18,8 @@ type Element = Record<string, unknown>;
  * non-XML content type a 415.
  * - `POST /erp/orders` takes `<Order>` with a non-empty `<OrderId>` (other children are kept as sent) and answers 200
  *   `<OrderAck><OrderId>W-1</OrderId><Status>ACCEPTED</Status><ErpRef>ERP-000001</ErpRef></OrderAck>`. The same
- *   OrderId again gets the same ErpRef (the ERP deduplicates on it).
+ *   OrderId again gets the same ErpRef (the ERP deduplicates on it). The first booking of an OrderId is an
+ *   OrderAccepted event (with its `CustomerId`, `Total` and `Currency`) when the sandbox publishes ERP events.
  * - `POST /erp/quotes` prices `<PriceRequest>` (`CustomerId`, `PriceList` STANDARD|GOLD, `Currency`, and
  *   `Lines/Line` with `Sku`, `Qty`) from the catalogue and answers 200 `<Quote>` with `QuoteRef`, `CustomerId`,
  *   `PriceList`, `Currency`, `Lines/Line` (`Sku`, `Qty`, `UnitPrice`, `Amount`), `Total` and `ValidUntil`; an unknown
@@ -51,7 +52,13 @@ export function createErpSystem(backend: ErpBackend = new ErpBackend()): Sandbox
     if (!read.ok) return read.reply;
     const orderId = read.doc.OrderId;
     if (typeof orderId !== 'string' || orderId === '') return error(400, 'expected a non-empty <OrderId> in <Order>');
-    const erpRef = backend.bookOrder(orderId);
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    const erpRef = backend.bookOrder({
+      orderId,
+      customerId: text(read.doc.CustomerId),
+      total: text(read.doc.Total),
+      currency: text(read.doc.Currency),
+    });
     return xmlReply(
       200,
       `<OrderAck><OrderId>${escapeXml(orderId)}</OrderId><Status>ACCEPTED</Status><ErpRef>${erpRef}</ErpRef></OrderAck>`,

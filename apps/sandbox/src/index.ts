@@ -8,3 +8,5 @@ export { CRM_CUSTOMERS, type CrmCustomer } from './crm.system';
 export { ERP_SOAP_PATH, FAULT_200_HEADER } from './erp-soap.system';
 export { ERP_OPERATIONS, ERP_WSDL_NAMES, type ErpOperation } from './erp-soap.operations';
 export type { UsernameCredentials } from './sandbox.wssecurity';
+export type { ErpOrderEvent, OrderAcceptedEvent, OrderShippedEvent } from './erp.events';
+export type { ErpEventsKafkaConfig } from './erp-events.kafka';

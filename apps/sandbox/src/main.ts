@@ -3,17 +3,23 @@ import { startSandbox } from './sandbox.server';
 
 /**
  * Runs the sandbox on its own: `node dist/apps/sandbox/src/main.js` (SANDBOX_PORT, SANDBOX_HOST, SANDBOX_FAILURE_RATE,
- * SANDBOX_ERP_USER and SANDBOX_ERP_PASSWORD for WS-Security on the ERP's SOAP service).
+ * SANDBOX_ERP_USER and SANDBOX_ERP_PASSWORD for WS-Security on the ERP's SOAP service, KAFKA_BROKERS and
+ * SANDBOX_ERP_EVENTS_TOPIC for the ERP's order events).
  */
 async function main(): Promise<void> {
   const env = readSandboxEnv(process.env);
-  const sandbox = await startSandbox(env);
+  const sandbox = await startSandbox({ ...env, log: (line) => console.log(line) });
   const u = sandbox.url;
   console.log(`sandbox listening on ${u}`);
   console.log(`  CRM     POST ${u}/crm/orders, GET ${u}/crm/customers/:id, POST ${u}/crm/customers/lookup, POST ${u}/crm/leads`);
   console.log(`  ERP     POST ${u}/erp/orders, POST ${u}/erp/quotes (XML)`);
   const wsse = env.erpCredentials ? `WS-Security UsernameToken user ${env.erpCredentials.username}` : 'no WS-Security';
   console.log(`  ERP     SOAP 1.1/1.2 ${u}/erp/soap (WSDL ${u}/erp/soap?wsdl): SubmitOrder, GetQuote, NotifyShipment; ${wsse}`);
+  const events = env.kafka
+    ? `to Kafka topic ${env.kafka.topic} at ${env.kafka.brokers.join(',')}`
+    : 'off (set KAFKA_BROKERS to publish them)';
+  console.log(`  ERP     order events (OrderAccepted, OrderShipped) ${events}`);
+  console.log(`  CRM     POST ${u}/crm/order-events (order events, JSON)`);
   console.log(`  legacy  POST ${u}/legacy/orders (XML)`);
   console.log(`  record  GET ${u}/_sandbox/received?system=crm|erp|legacy, DELETE ${u}/_sandbox/received`);
   console.log(`  random failure rate ${env.failureRate}; header x-sandbox-fail: 503|500|429|400 fails one request`);

@@ -25,7 +25,20 @@ describe('sandbox env', () => {
     expect(() => readSandboxEnv({ SANDBOX_ERP_PASSWORD: 'x' })).toThrow('SANDBOX_ERP_USER must be set when SANDBOX_ERP_PASSWORD is');
   });
 
+  it('publishes the ERP events to KAFKA_BROKERS only when it is set, on SANDBOX_ERP_EVENTS_TOPIC or erp.order-events', () => {
+    expect(readSandboxEnv({ SANDBOX_ERP_EVENTS_TOPIC: 'ignored' })).not.toHaveProperty('kafka');
+    expect(readSandboxEnv({ KAFKA_BROKERS: '127.0.0.1:9092' }).kafka).toEqual({ brokers: ['127.0.0.1:9092'], topic: 'erp.order-events' });
+    expect(readSandboxEnv({ KAFKA_BROKERS: ' a:1, [::1]:2 ', SANDBOX_ERP_EVENTS_TOPIC: 'orders_v2' }).kafka).toEqual({
+      brokers: ['a:1', '[::1]:2'],
+      topic: 'orders_v2',
+    });
+  });
+
   it.each([
+    [{ KAFKA_BROKERS: '127.0.0.1' }, /KAFKA_BROKERS must be host:port\[,host:port...\], got "127.0.0.1"/],
+    [{ KAFKA_BROKERS: 'a:1,,b:2' }, /KAFKA_BROKERS/],
+    [{ KAFKA_BROKERS: 'a:1', SANDBOX_ERP_EVENTS_TOPIC: 'erp events' }, /SANDBOX_ERP_EVENTS_TOPIC must be a Kafka topic name/],
+    [{ KAFKA_BROKERS: 'a:1', SANDBOX_ERP_EVENTS_TOPIC: '..' }, /SANDBOX_ERP_EVENTS_TOPIC/],
     [{ SANDBOX_PORT: 'http' }, /SANDBOX_PORT must be an integer within 0..65535, got "http"/],
     [{ SANDBOX_PORT: '70000' }, /SANDBOX_PORT/],
     [{ SANDBOX_FAILURE_RATE: '5%' }, /SANDBOX_FAILURE_RATE must be a number within 0..1/],
@@ -52,7 +65,15 @@ describe('demo env', () => {
       durationMs: 5000,
       seed: 42,
       erpCredentials: { username: 'erp', password: 'erp-secret' },
+      erpEventsTopic: 'erp.order-events',
     });
+  });
+
+  it('takes KAFKA_BROKERS as the broker to look for, and SANDBOX_ERP_EVENTS_TOPIC as the topic of the ERP events', () => {
+    expect(readDemoEnv({}, defaults)).not.toHaveProperty('kafkaBrokers');
+    const env = readDemoEnv({ KAFKA_BROKERS: 'kafka-1:9092,kafka-2:9093', SANDBOX_ERP_EVENTS_TOPIC: 'erp.events-2' }, defaults);
+    expect(env).toMatchObject({ kafkaBrokers: ['kafka-1:9092', 'kafka-2:9093'], erpEventsTopic: 'erp.events-2' });
+    expect(() => readDemoEnv({ KAFKA_BROKERS: 'kafka-1' }, defaults)).toThrow(/KAFKA_BROKERS must be host:port/);
   });
 
   it('gives the ERP SOAP service the user erp / erp-secret unless SANDBOX_ERP_USER / SANDBOX_ERP_PASSWORD say otherwise', () => {

@@ -1,3 +1,4 @@
+import type { ErpEventsKafkaConfig } from './erp-events.kafka';
 import type { UsernameCredentials } from './sandbox.wssecurity';
 
 /**
@@ -17,6 +18,11 @@ export interface SandboxEnv {
    * neither (default: neither, and the SOAP service is open).
    */
   readonly erpCredentials?: UsernameCredentials;
+  /**
+   * KAFKA_BROKERS (`host:port[,host:port...]`) and SANDBOX_ERP_EVENTS_TOPIC (default `erp.order-events`): where the ERP
+   * publishes its order events. Absent when KAFKA_BROKERS is not set, and the ERP publishes none.
+   */
+  readonly kafka?: ErpEventsKafkaConfig;
 }
 
 export interface DemoEnv {
@@ -34,7 +40,14 @@ export interface DemoEnv {
   readonly ingressToken?: string;
   /** SANDBOX_ERP_USER and SANDBOX_ERP_PASSWORD (default erp / erp-secret): the ERP SOAP service's WS-Security user. */
   readonly erpCredentials: UsernameCredentials;
+  /** KAFKA_BROKERS: the broker the demo checks for at start (default: none given, and it checks 127.0.0.1:9092). */
+  readonly kafkaBrokers?: string[];
+  /** SANDBOX_ERP_EVENTS_TOPIC (default `erp.order-events`): where the ERP publishes its order events. */
+  readonly erpEventsTopic: string;
 }
+
+/** The topic of the ERP's order events when SANDBOX_ERP_EVENTS_TOPIC is not set. */
+export const DEFAULT_ERP_EVENTS_TOPIC = 'erp.order-events';
 
 /** The ERP SOAP service's WS-Security user in the demo when SANDBOX_ERP_USER / SANDBOX_ERP_PASSWORD are not set. */
 export const DEMO_ERP_CREDENTIALS: UsernameCredentials = { username: 'erp', password: 'erp-secret' };
@@ -45,6 +58,7 @@ export function readSandboxEnv(env: NodeJS.ProcessEnv): SandboxEnv {
     host: env.SANDBOX_HOST?.trim() || '127.0.0.1',
     failureRate: rateVar(env, 'SANDBOX_FAILURE_RATE', 0),
     ...erpCredentialsVar(env),
+    ...kafkaVar(env),
   };
 }
 
@@ -64,7 +78,41 @@ export function readDemoEnv(
       username: env.SANDBOX_ERP_USER?.trim() || DEMO_ERP_CREDENTIALS.username,
       password: env.SANDBOX_ERP_PASSWORD || DEMO_ERP_CREDENTIALS.password,
     },
+    ...optional('kafkaBrokers', brokersVar(env)),
+    erpEventsTopic: topicVar(env),
   };
+}
+
+/** `{ kafka }` from KAFKA_BROKERS and SANDBOX_ERP_EVENTS_TOPIC, or nothing when KAFKA_BROKERS is not set. */
+function kafkaVar(env: NodeJS.ProcessEnv): { kafka?: ErpEventsKafkaConfig } {
+  const brokers = brokersVar(env);
+  return optional('kafka', brokers && { brokers, topic: topicVar(env) });
+}
+
+/** KAFKA_BROKERS as a list (the bus reads the same variable, in the same form), or undefined when not set. */
+function brokersVar(env: NodeJS.ProcessEnv): string[] | undefined {
+  const raw = env.KAFKA_BROKERS?.trim();
+  if (!raw) return undefined;
+  const brokers = raw.split(',').map((b) => b.trim());
+  if (!brokers.every((b) => /^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(b))) {
+    throw new Error(`KAFKA_BROKERS must be host:port[,host:port...], got "${raw}"`);
+  }
+  return brokers;
+}
+
+/** `{ [key]: value }`, or `{}` when value is undefined (so that the key is absent, not undefined). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function topicVar(env: NodeJS.ProcessEnv): string {
+  const topic = env.SANDBOX_ERP_EVENTS_TOPIC?.trim();
+  if (!topic) return DEFAULT_ERP_EVENTS_TOPIC;
+  // Kafka's own rule for topic names.
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic) || topic === '.' || topic === '..') {
+    throw new Error(`SANDBOX_ERP_EVENTS_TOPIC must be a Kafka topic name (letters, digits, . _ -), got "${topic}"`);
+  }
+  return topic;
 }
 
 function erpCredentialsVar(env: NodeJS.ProcessEnv): { erpCredentials?: UsernameCredentials } {

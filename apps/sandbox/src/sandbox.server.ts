@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { createCrmSystem } from './crm.system';
 import { ErpBackend } from './erp.backend';
+import { KafkaErpEvents, type ErpEventsKafkaConfig } from './erp-events.kafka';
 import { startErpSoap, type ErpSoapService } from './erp-soap.system';
 import { createErpSystem } from './erp.system';
 import { createLegacySystem } from './legacy.system';
@@ -31,6 +32,14 @@ export interface SandboxOptions {
    * PasswordDigest), else it gets a Client / Sender Fault. The ERP's XML endpoints stay open.
    */
   erpCredentials?: UsernameCredentials;
+  /**
+   * When set, the ERP publishes an event to this Kafka topic for each order it books for the first time
+   * (OrderAccepted) and each shipment notice it takes (OrderShipped), through one producer connected on the first
+   * event (erp-events.kafka.ts). A failed publish is logged and never changes the ERP's answer.
+   */
+  kafka?: ErpEventsKafkaConfig;
+  /** Where the sandbox reports what no answer shows (an ERP event that could not be published); default console.error. */
+  log?: (line: string) => void;
 }
 
 /**
@@ -44,7 +53,12 @@ export interface Sandbox {
   /** What the systems received, in process (the same data as `GET /_sandbox/received`). */
   readonly recorder: SandboxRecorder;
   readonly faults: FaultInjector;
-  /** Stops listening, drops delayed answers and closes every connection. Safe to call twice. */
+  /** Order events the CRM accepted at `POST /crm/order-events` since the sandbox started. */
+  crmOrderEvents(): number;
+  /**
+   * Stops listening, drops delayed answers and closes every connection, then waits for the ERP's events in flight
+   * and disconnects its Kafka producer. Safe to call twice.
+   */
   close(): Promise<void>;
 }
 
@@ -56,8 +70,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const host = options.host ?? '127.0.0.1';
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const now = options.now ?? (() => new Date());
-  const erpBackend = new ErpBackend(now);
-  const systems: readonly SandboxSystem[] = [createCrmSystem(now), createErpSystem(erpBackend), createLegacySystem()];
+  const log = options.log ?? ((line: string) => console.error(line));
+  const erpEvents = options.kafka ? new KafkaErpEvents({ ...options.kafka, log }) : undefined;
+  const erpBackend = new ErpBackend(now, erpEvents);
+  const crm = createCrmSystem(now);
+  const systems: readonly SandboxSystem[] = [crm, createErpSystem(erpBackend), createLegacySystem()];
   const recorder = new SandboxRecorder(options.recordLimit);
   const faults = new FaultInjector(options.failureRate ?? 0, options.random);
   const delayed = new Set<NodeJS.Timeout>();
@@ -186,6 +203,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     erpSoap = await startErpSoap(server, { baseUrl: url, backend: erpBackend, credentials: options.erpCredentials });
   } catch (err) {
     await new Promise((resolve) => server.close(resolve));
+    await erpEvents?.close();
     throw err;
   }
 
@@ -195,13 +213,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     port,
     recorder,
     faults,
+    crmOrderEvents: () => crm.orderEventsReceived(),
     close() {
       closing ??= new Promise<void>((resolve) => {
         for (const timer of delayed) clearTimeout(timer);
         delayed.clear();
         server.close(() => resolve());
         server.closeAllConnections();
-      });
+      }).then(() => erpEvents?.close());
       return closing;
     },
   };

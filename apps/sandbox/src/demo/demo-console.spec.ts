@@ -1,4 +1,14 @@
-import { busLogLine, emptyTally, orderLine, soapOrderLine, summaryLine, tallyOutcome, tallySoapOutcome } from './demo-console';
+import {
+  busLogLine,
+  emptyTally,
+  kafkaLine,
+  orderLine,
+  soapOrderLine,
+  summaryLine,
+  tallyOutcome,
+  tallySoapOutcome,
+  whereToLook,
+} from './demo-console';
 import { legacySoapOrder, seededRandom, type SampleRequest, type SoapOrderRequest } from './sample-orders';
 
 const web: SampleRequest = { kind: 'web', path: '/orders', headers: {}, body: '{}', summary: 'W-100001 C-1001' };
@@ -36,6 +46,30 @@ describe('demo console', () => {
     expect(summaryLine(10_200, tallies, counts)).toBe(
       '== 10 s | sent to the bus: web 10 (9 accepted, 1 rejected on purpose), legacy 3 (2 accepted, 1 failed)' +
         ' | sandbox received: crm 20 (2 answered with an error), erp 4, legacy 9',
+    );
+  });
+
+  it('ends the summary with the order events the CRM took, when given', () => {
+    const tallies = { web: emptyTally(), legacy: emptyTally() };
+    const counts = { crm: { received: 3, failed: 0 }, erp: { received: 1, failed: 0 }, legacy: { received: 0, failed: 0 } };
+    expect(summaryLine(5_000, tallies, counts, 2)).toMatch(/\| sandbox received: crm 3, erp 1, legacy 0 \| CRM order events: 2$/);
+    expect(summaryLine(5_000, tallies, counts, 0)).toMatch(/\| CRM order events: 0$/);
+    expect(summaryLine(5_000, tallies, counts)).not.toContain('order events');
+  });
+
+  it('says whether a Kafka broker answered, and so whether the ERP publishes order events', () => {
+    expect(kafkaLine(['127.0.0.1:9092'], true, 'erp.order-events')).toBe(
+      'kafka    broker at 127.0.0.1:9092: the ERP publishes order events to erp.order-events, the bus routes them',
+    );
+    expect(kafkaLine(['127.0.0.1:9092'], false, 'erp.order-events')).toBe(
+      'kafka    no broker at 127.0.0.1:9092: ERP order events are off (start one with npm run kafka:start, or set KAFKA_BROKERS)',
+    );
+    expect(kafkaLine(['k1:9092', 'k2:9092'], true, 't')).toContain('broker at k1:9092,k2:9092: ');
+  });
+
+  it('shows where to see the Kafka consumer lag', () => {
+    expect(whereToLook('http://127.0.0.1:8080', 'http://127.0.0.1:4010')).toContain(
+      '  Kafka lag        curl http://127.0.0.1:8080/admin/kafka/lag',
     );
   });
 

@@ -72,11 +72,15 @@ export function tallyOutcome(tally: SentTally, request: SampleRequest, outcome: 
   else tally.failed++;
 }
 
-/** The periodic summary: what the demo sent, and what each simulated system received. SOAP shows once it sent some. */
+/**
+ * The periodic summary: what the demo sent, what each simulated system received, and how many order events the CRM
+ * took (when given). SOAP shows once it sent some.
+ */
 export function summaryLine(
   elapsedMs: number,
   tallies: Readonly<Record<'web' | 'legacy', SentTally> & { soap?: SentTally }>,
   counts: Readonly<Record<SystemName, SystemCounts>>,
+  crmOrderEvents?: number,
 ): string {
   const kinds = tallies.soap?.sent ? (['web', 'legacy', 'soap'] as const) : (['web', 'legacy'] as const);
   const sent = kinds
@@ -91,7 +95,16 @@ export function summaryLine(
   const received = (Object.keys(counts) as SystemName[])
     .map((s) => `${s} ${counts[s].received}${counts[s].failed ? ` (${counts[s].failed} answered with an error)` : ''}`)
     .join(', ');
-  return `== ${Math.round(elapsedMs / 1000)} s | sent to the bus: ${sent} | sandbox received: ${received}`;
+  const events = crmOrderEvents === undefined ? '' : ` | CRM order events: ${crmOrderEvents}`;
+  return `== ${Math.round(elapsedMs / 1000)} s | sent to the bus: ${sent} | sandbox received: ${received}${events}`;
+}
+
+/** The demo's line about Kafka: whether a broker answered, and so whether the ERP publishes order events. */
+export function kafkaLine(brokers: readonly string[], reachable: boolean, topic: string): string {
+  const at = brokers.join(',');
+  return reachable
+    ? `kafka    broker at ${at}: the ERP publishes order events to ${topic}, the bus routes them`
+    : `kafka    no broker at ${at}: ERP order events are off (start one with npm run kafka:start, or set KAFKA_BROKERS)`;
 }
 
 /** Where to look while the demo runs. */
@@ -108,6 +121,7 @@ export function whereToLook(busUrl: string, sandboxUrl: string): string[] {
     `  ERP SOAP WSDL    curl '${sandboxUrl}/erp/soap?wsdl'`,
     `  bus SOAP WSDL    curl '${busUrl}/soap/orders?wsdl'`,
     `  sandbox totals   curl ${sandboxUrl}/_sandbox/stats`,
+    `  Kafka lag        curl ${busUrl}/admin/kafka/lag`,
     '',
   ];
 }

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '@junction/testing';
 import { ROUTES_WSDL_DIR } from '../testing/legacy-soap-stand-in';
 import { runDemo, type DemoOptions } from './demo-runner';
 
@@ -36,7 +37,7 @@ const server = http.createServer((req, res) => {
   });
 });
 server.listen(Number(process.env.PORT), '127.0.0.1', () => {
-  console.log('fake bus on ' + process.env.PORT);
+  console.log('fake bus on ' + process.env.PORT + ' with KAFKA_BROKERS=' + (process.env.KAFKA_BROKERS ?? '(unset)'));
   if (!soapMode) return;
   const soap = require(process.env.SOAP_MODULE);
   const port = {
@@ -57,6 +58,11 @@ process.on('SIGTERM', () => { console.log('fake bus stopping'); server.close(() 
 
 describe('runDemo', () => {
   let lines: string[];
+  // Where no broker answers, so that the demo never uses a broker that happens to run on 127.0.0.1:9092.
+  let noBroker: string;
+  beforeAll(async () => {
+    noBroker = `127.0.0.1:${await freePort()}`;
+  });
   const options = (overrides: Partial<DemoOptions> = {}): DemoOptions => ({
     sandboxPort: 0,
     busPort: 0,
@@ -72,6 +78,7 @@ describe('runDemo', () => {
     soapEveryMs: 100,
     summaryEveryMs: 500,
     busReadyTimeoutMs: 10_000,
+    kafkaBrokers: [noBroker],
     log: (line) => lines.push(line),
     ...overrides,
   });
@@ -98,15 +105,28 @@ describe('runDemo', () => {
     expect(text).toMatch(/\[bus\] fake bus on \d+/);
     expect(text).toContain('Where to look:');
     expect(text).toMatch(/dead letters\s+curl http:\/\/127\.0\.0\.1:\d+\/admin\/dead-letters/);
+    expect(text).toMatch(/Kafka lag\s+curl http:\/\/127\.0\.0\.1:\d+\/admin\/kafka\/lag/);
     expect(text).toMatch(/^web {4}W-100001 C-\d{4} .* -> 202 Accepted {2}msg m-\d+$/m);
     expect(text).toMatch(/^legacy B-000001 \d orders? \(L-\d+.*\) {2}-> 202 Accepted/m);
     expect(text).toMatch(/== \d+ s \| sent to the bus: web \d+ \(\d+ accepted\), legacy \d+ \(\d+ accepted\) \| /);
-    expect(text).toMatch(/\| sandbox received: crm [1-9]\d*, erp 0, legacy [1-9]/);
+    expect(text).toMatch(/\| sandbox received: crm [1-9]\d*, erp 0, legacy [1-9]\d* \| CRM order events: 0$/m);
     expect(text).toContain('[bus] fake bus stopping');
     expect(text).toMatch(/bus stopped \(exit code 0\)/);
     expect(lines[lines.length - 1]).toBe('sandbox stopped');
     expect(await listening(urlOf(/^sandbox {2}(http:\S+)/))).toBe(false);
     expect(await listening(urlOf(/ready at (http:\S+)/))).toBe(false);
+  });
+
+  it('says when no Kafka broker answers, tells the bus of none, and runs all the same', async () => {
+    const code = await runDemo(options({ durationMs: 400 }));
+    expect(code).toBe(0);
+    expect(lines).toContain(
+      `kafka    no broker at ${noBroker}: ERP order events are off (start one with npm run kafka:start, or set KAFKA_BROKERS)`,
+    );
+    expect(logged()).toContain('[bus] fake bus on');
+    expect(logged()).toContain('with KAFKA_BROKERS=(unset)');
+    expect(logged()).not.toMatch(/starting .* KAFKA_BROKERS=/);
+    expect(logged()).not.toContain('erp events:');
   });
 
   it('marks orders that are invalid on purpose as such when the bus rejects them', async () => {

@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
-import { startSandbox, type Sandbox } from '../sandbox.server';
+import type { ErpEventsKafkaConfig } from '../erp-events.kafka';
+import { DEFAULT_ERP_EVENTS_TOPIC } from '../sandbox.env';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox.server';
 import type { UsernameCredentials } from '../sandbox.wssecurity';
 import { describeExit, portOrFree, spawnBus, waitForHealth, type BusProcess, type ExitStatus } from './bus-process';
 import {
   emptyTally,
+  kafkaLine,
   orderLine,
   soapOrderLine,
   summaryLine,
@@ -12,6 +15,7 @@ import {
   whereToLook,
   type Outcome,
 } from './demo-console';
+import { DEFAULT_KAFKA_BROKERS, ensureTopic, probeKafka } from './kafka-probe';
 import { LEGACY_SOAP_PATH, LegacySoapClient } from './legacy-soap-client';
 import { legacyBatch, legacySoapOrder, seededRandom, webOrder, type SampleRequest } from './sample-orders';
 
@@ -26,8 +30,9 @@ export interface DemoOptions {
   /** A file that must exist before the bus is started (its entry point), for a clear message when it is not built. */
   readonly busEntry?: string;
   /**
-   * Base environment of the bus; the demo adds PORT, SANDBOX_URL, PUBLIC_URL (unless set) and, with `erpCredentials`,
-   * SANDBOX_ERP_USER and SANDBOX_ERP_PASSWORD for routes that call the ERP's SOAP service.
+   * Base environment of the bus; the demo adds PORT, SANDBOX_URL, PUBLIC_URL (unless set), with `erpCredentials`
+   * SANDBOX_ERP_USER and SANDBOX_ERP_PASSWORD for routes that call the ERP's SOAP service, and, when a Kafka broker
+   * answered at start, KAFKA_BROKERS and SANDBOX_ERP_EVENTS_TOPIC for the route of the ERP's order events.
    */
   readonly busEnv: NodeJS.ProcessEnv;
   /** Sent as `Authorization: Bearer <token>` with every order, for a bus started with INGRESS_TOKEN. */
@@ -36,6 +41,13 @@ export interface DemoOptions {
   readonly failureRate: number;
   /** WS-Security credentials the sandbox's ERP SOAP service requires; none: it requires none. */
   readonly erpCredentials?: UsernameCredentials;
+  /**
+   * The Kafka broker the demo looks for at start (default 127.0.0.1:9092). When it answers, the sandbox's ERP
+   * publishes its order events there and the bus is told where it is; when not, neither happens.
+   */
+  readonly kafkaBrokers?: readonly string[];
+  /** Topic of the ERP's order events (default erp.order-events). */
+  readonly erpEventsTopic?: string;
   /** Stop by itself after this long (from the moment the bus is ready). */
   readonly durationMs?: number;
   readonly seed: number;
@@ -73,12 +85,21 @@ const REQUEST_TIMEOUT_MS = 10_000;
  */
 export async function runDemo(o: DemoOptions): Promise<number> {
   const { log } = o;
+  const brokers = o.kafkaBrokers ?? DEFAULT_KAFKA_BROKERS;
+  const topic = o.erpEventsTopic ?? DEFAULT_ERP_EVENTS_TOPIC;
+  const kafka: ErpEventsKafkaConfig | undefined = (await probeKafka(brokers)).reachable ? { brokers, topic } : undefined;
+  const sandboxOptions: SandboxOptions = {
+    failureRate: o.failureRate,
+    erpCredentials: o.erpCredentials,
+    log,
+    ...(kafka ? { kafka } : {}),
+  };
   let sandbox: Sandbox;
   try {
-    sandbox = await startSandbox({ port: o.sandboxPort, failureRate: o.failureRate, erpCredentials: o.erpCredentials });
+    sandbox = await startSandbox({ ...sandboxOptions, port: o.sandboxPort });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-    sandbox = await startSandbox({ port: 0, failureRate: o.failureRate, erpCredentials: o.erpCredentials });
+    sandbox = await startSandbox({ ...sandboxOptions, port: 0 });
     log(`port ${o.sandboxPort} is taken; the sandbox uses ${sandbox.port} instead`);
   }
   try {
@@ -86,14 +107,18 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     const user = o.erpCredentials?.username;
     const soap = user ? `ERP SOAP /erp/soap with WS-Security user ${user}` : 'ERP SOAP /erp/soap';
     log(`sandbox  ${sandbox.url}  (CRM /crm, ERP /erp, ${soap}, legacy /legacy; ${failure})`);
-    return await withBus(o, sandbox);
+    log(kafkaLine(brokers, kafka !== undefined, topic));
+    // The topic exists before the bus starts, so that its Kafka route subscribes at once rather than retrying.
+    const check = kafka && (await ensureTopic(kafka.brokers, kafka.topic));
+    if (check && !check.ok) log(`kafka    could not create ${topic} (${check.reason}); the bus's route may wait for it`);
+    return await withBus(o, sandbox, kafka);
   } finally {
     await sandbox.close();
     log('sandbox stopped');
   }
 }
 
-async function withBus(o: DemoOptions, sandbox: Sandbox): Promise<number> {
+async function withBus(o: DemoOptions, sandbox: Sandbox, kafka: ErpEventsKafkaConfig | undefined): Promise<number> {
   const { log } = o;
   if (o.busEntry !== undefined && !existsSync(o.busEntry)) {
     log(`the bus is not built: ${o.busEntry} is missing (run npm run build)`);
@@ -103,12 +128,16 @@ async function withBus(o: DemoOptions, sandbox: Sandbox): Promise<number> {
   if (o.busPort !== 0 && busPort !== o.busPort) log(`port ${o.busPort} is taken; the bus uses ${busPort} instead`);
   const busUrl = `http://127.0.0.1:${busPort}`;
   const publicUrl = o.busEnv.PUBLIC_URL || busUrl;
-  const settings = `PORT=${busPort} SANDBOX_URL=${sandbox.url} PUBLIC_URL=${publicUrl}`;
+  // No broker answered: the bus is told of none, and its Kafka route waits for one.
+  const kafkaEnv = kafka ? { KAFKA_BROKERS: kafka.brokers.join(','), SANDBOX_ERP_EVENTS_TOPIC: kafka.topic } : {};
+  const settings = [`PORT=${busPort}`, `SANDBOX_URL=${sandbox.url}`, `PUBLIC_URL=${publicUrl}`]
+    .concat(Object.entries(kafkaEnv).map(([name, value]) => `${name}=${value}`))
+    .join(' ');
   log(`bus      starting ${[o.busCommand, ...o.busArgs].join(' ')} with ${settings}`);
   const erp = o.erpCredentials;
   const erpEnv = erp ? { SANDBOX_ERP_USER: erp.username, SANDBOX_ERP_PASSWORD: erp.password } : {};
   const bus = spawnBus(o.busCommand, o.busArgs, {
-    env: { ...o.busEnv, PORT: String(busPort), SANDBOX_URL: sandbox.url, PUBLIC_URL: publicUrl, ...erpEnv },
+    env: { ...o.busEnv, PORT: String(busPort), SANDBOX_URL: sandbox.url, PUBLIC_URL: publicUrl, ...erpEnv, ...kafkaEnv },
     cwd: o.cwd,
     log,
   });
@@ -185,7 +214,7 @@ async function trickle(o: DemoOptions, sandbox: Sandbox, bus: BusProcess, busUrl
       }),
     );
   };
-  const summary = () => log(summaryLine(Date.now() - begun, tallies, sandbox.recorder.counts()));
+  const summary = () => log(summaryLine(Date.now() - begun, tallies, sandbox.recorder.counts(), sandbox.crmOrderEvents()));
 
   const timers = [
     setInterval(() => send(webOrder(++webN, random)), o.webEveryMs),

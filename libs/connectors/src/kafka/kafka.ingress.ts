@@ -50,6 +50,9 @@ export class KafkaIngress extends Server implements CustomTransportStrategy, Ing
   private closing = false;
   private reconciling: Promise<void> = Promise.resolve();
   private dlt?: Promise<Producer>;
+  /** Consumers connecting right now (so that close can give them up). */
+  private readonly starting = new Set<Consumer>();
+  private closed: Promise<void> = Promise.resolve();
   /** Routes whose broker could not be reached yet. */
   private readonly waiting = new Set<string>();
 
@@ -93,10 +96,17 @@ export class KafkaIngress extends Server implements CustomTransportStrategy, Ing
   }
 
   async close(): Promise<void> {
-    if (this.closing) return this.reconciling;
+    if (this.closing) return this.closed;
     this.closing = true;
     this.listening = false;
-    await this.reconciling;
+    this.closed = this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
+    // A consumer still trying to reach its broker is given up at once rather than waited for.
+    await Promise.all([...this.starting].map((c) => c.disconnect().catch(() => undefined)));
+    await Promise.race([this.reconciling, new Promise((r) => setTimeout(r, 2_000).unref())]);
     const all = [...this.running.values()];
     this.running.clear();
     await Promise.all(all.map((r) => r.consumer.disconnect().catch(() => undefined)));
@@ -176,12 +186,19 @@ export class KafkaIngress extends Server implements CustomTransportStrategy, Ing
     const brokers = this.clients.brokers(b.config.brokers);
     const consumer = this.clients.client(brokers).consumer({ groupId: b.config.group, allowAutoTopicCreation: true });
     const topics: Array<string | RegExp> = b.config.topics ?? (b.config.topic ? [b.config.topic] : [new RegExp(b.config.topicPattern!)]);
+    this.starting.add(consumer);
     try {
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: b.config.fromBeginning });
     } catch (err) {
       await consumer.disconnect().catch(() => undefined);
       throw err;
+    } finally {
+      this.starting.delete(consumer);
+    }
+    if (this.closing) {
+      await consumer.disconnect().catch(() => undefined);
+      return;
     }
     await consumer.run({
       autoCommit: true,

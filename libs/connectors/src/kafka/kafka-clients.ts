@@ -32,8 +32,9 @@ export class KafkaClients {
           () =>
           ({ level, log: entry }: LogEntry) => {
             const { message, ...rest } = entry;
-            // An unreachable broker is reported once per route by the ingress; kafkajs's own retries stay quiet.
-            if (/connect|ECONNREFUSED|ENOTFOUND|Connection error/i.test(`${message} ${String(rest.error ?? '')}`)) log.debug({ kafka: rest }, message);
+            // An unreachable broker is reported once per route by the ingress, and a group still electing its coordinator
+            // sorts itself out: kafkajs retries those, quietly.
+            if (/connect|ECONNREFUSED|ENOTFOUND|Connection error|coordinator is not available|leader/i.test(`${message} ${String(rest.error ?? '')}`)) log.debug({ kafka: rest }, message);
             else if (level <= logLevel.ERROR) log.error({ kafka: rest }, message);
             else log.warn({ kafka: rest }, message);
           },

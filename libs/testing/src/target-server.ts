@@ -95,6 +95,8 @@ export async function startTargetServer(options: TargetServerOptions = {}): Prom
     }
     const send = () => write(res, answer);
     if (!answer.delayMs) return send();
+    // Closed while `respond` ran: no delayed answer may outlive the server (it would hold the process open).
+    if (closing) return void res.destroy();
     const timer = setTimeout(() => {
       delayed.delete(timer);
       send();

@@ -1,6 +1,6 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { PROBLEM_CONTENT_TYPE, problemFor } from '@junction/connectors';
-import { BusError, InputError, toBusError } from '@junction/core';
+import { PROBLEM_CONTENT_TYPE, problemFor, requestError } from '@junction/connectors';
+import { InputError, type BusError } from '@junction/core';
 import type { FastifyReply } from 'fastify';
 
 /**
@@ -13,18 +13,11 @@ import type { FastifyReply } from 'fastify';
 export class ProblemFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    let error: BusError;
-    const fastifyStatus = (exception as { statusCode?: unknown }).statusCode;
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      error = new InputError(`HTTP_${status}`, exception.message, status);
-    } else if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
-      // Fastify's own refusals (body over the limit, unreadable body) reach the filter through Nest's error handler.
-      const code = (exception as { code?: string }).code ?? `HTTP_${fastifyStatus}`;
-      error = new InputError(code, (exception as Error).message, fastifyStatus);
-    } else {
-      error = toBusError(exception);
-    }
+    // Fastify's own refusals (body over the limit, unreadable body) reach the filter through Nest's error handler.
+    const error: BusError =
+      exception instanceof HttpException
+        ? new InputError(`HTTP_${exception.getStatus()}`, exception.message, exception.getStatus())
+        : requestError(exception);
     const problem = problemFor(error);
     if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
     reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);

@@ -1,6 +1,6 @@
 import { InputError } from '@junction/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { PROBLEM_CONTENT_TYPE, problemFor } from './problem';
+import { PROBLEM_CONTENT_TYPE, problemFor, requestError } from './problem';
 
 /** Answers one request on a path an ingress mounted. */
 export type PathHandler = (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
@@ -27,8 +27,8 @@ export class HttpListener {
     // body) are answered as problems here whatever error handler the rest of the app installs.
     this.fastify.register(async (scope) => {
       scope.setErrorHandler((err: FastifyError, _req, reply) => {
-        const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-        sendProblem(reply, status, status === 500 ? 'INTERNAL' : (err.code ?? `HTTP_${status}`), status === 500 ? 'internal error' : err.message);
+        const p = problemFor(requestError(err));
+        void reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(p);
       });
       scope.route({ method: ['GET', 'POST', 'PUT'], url: '/*', handler: (req, reply) => this.dispatch(req, reply) });
     });

@@ -1,4 +1,4 @@
-import { BusError, DeliveryError, InputError, StoreError, ValidationError, type BusError as BusErrorType } from '@junction/core';
+import { BusError, DeliveryError, InputError, StoreError, toBusError, ValidationError, type BusError as BusErrorType } from '@junction/core';
 
 /** An RFC 9457 problem body, as every HTTP error of the bus is answered. */
 export interface Problem {
@@ -54,3 +54,15 @@ const TITLES: Record<number, string> = {
 };
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/**
+ * An error thrown around a request, as the error tree sees it: Fastify's own refusals (body over the limit,
+ * unreadable body) carry a 4xx `statusCode` and are the caller's input errors; anything else goes through toBusError.
+ */
+export function requestError(err: unknown): BusErrorType {
+  const status = (err as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500 && !(err instanceof BusError)) {
+    return new InputError((err as { code?: string }).code ?? `HTTP_${status}`, (err as Error).message, status);
+  }
+  return toBusError(err);
+}

@@ -75,7 +75,7 @@ export class SoapEgress implements EgressConnector<SoapTargetDef> {
         const { operation, catalog, url, pool } = target;
         const payload =
           message.body.format === 'xml'
-            ? stripDeclaration(message.body.bytes().toString('utf8'))
+            ? message.body.bytes().toString('utf8')
             : serializeInput(catalog, operation, message.body.value(), this.codec);
         const headerXml = token ? [usernameTokenHeader({ username: token.username, password: token.password, digest: token.digest })] : [];
         const headers: Headers = {
@@ -192,6 +192,3 @@ function safe<T>(f: () => T): T | undefined {
   }
 }
 
-function stripDeclaration(xml: string): string {
-  return xml.replace(/^\uFEFF?\s*<\?xml[^?]*\?>\s*/, '');
-}

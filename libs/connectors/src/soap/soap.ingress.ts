@@ -247,7 +247,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       const value = body.value() as Record<string, unknown>;
       const root = Object.keys(value).find((k) => k !== '?xml');
       const local = root?.slice(root.indexOf(':') + 1);
-      if (local === output.localName) return stripDeclaration(body.bytes().toString('utf8'));
+      if (local === output.localName) return body.bytes().toString('utf8');
       return serializeOutput(service.catalog, operation, root ? value[root] : {}, this.codec);
     }
     return serializeOutput(service.catalog, operation, body.value(), this.codec);
@@ -279,7 +279,4 @@ function header(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function stripDeclaration(xml: string): string {
-  return xml.replace(/^\uFEFF?\s*<\?xml[^?]*\?>\s*/, '');
-}
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, startChildProcess, startTargetServer, waitUntil, type RunningChild, type TargetServer } from '@junction/testing';
 import { createTopic, testBrokers, testProducer, tally, uniqueTopic } from './support/kafka';
-import { freshDatabase, getJson } from './support/test-bus';
+import { freshDatabase, getJson, TEST_ADMIN_TOKEN } from './support/test-bus';
 
 const MAIN = resolve(__dirname, '..', 'dist', 'apps', 'bus', 'src', 'main.js');
 
@@ -58,6 +58,7 @@ describe('Kafka ingress end to end', () => {
         DATABASE_URL: databaseUrl,
         TARGET_URL: target.url,
         KAFKA_BROKERS: testBrokers().join(','),
+        ADMIN_TOKEN: TEST_ADMIN_TOKEN,
         LOG_LEVEL: 'warn',
         LEASE_MS: '2000',
         WATCH_ROUTES: 'false',

@@ -1,7 +1,7 @@
 import { createClientAsync, WSSecurity } from 'soap';
 import { startTargetServer, waitUntil, type TargetServer } from '@junction/testing';
 import { copyWsdlFixtures, envelope, ORDERS_NS, placeOrder, postSoap } from './support/soap';
-import { getJson, startTestBus, type TestBus } from './support/test-bus';
+import { getJson, post, startTestBus, type TestBus } from './support/test-bus';
 
 /** A SOAP service published by the bus and bridged to REST targets: real SOAP clients and raw envelopes. */
 const ROUTES = `
@@ -64,7 +64,7 @@ describe('SOAP ingress', () => {
     bus = await startTestBus({ routes: {}, env: { TARGET_URL: target.url, LEGACY_PASSWORD: 's3cret-pw' } });
     copyWsdlFixtures(bus.routesDir);
     bus.writeRoute('soap.yaml', ROUTES);
-    const reload = await (await fetch(`${bus.url}/admin/routes/reload`, { method: 'POST' })).json();
+    const reload = (await post(`${bus.url}/admin/routes/reload`, {})).json;
     expect(reload).toMatchObject({ ok: true, routes: 2 });
   });
   afterAll(async () => {

@@ -61,6 +61,7 @@ export async function startTestBus(options: {
     LOG_LEVEL: 'silent',
     OUTBOX_POLL_MS: '20',
     WATCH_ROUTES: 'false',
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     ...options.env,
   };
   const bus = await startBus(loadSettings(env), env);
@@ -77,6 +78,17 @@ export async function startTestBus(options: {
   };
 }
 
+/** The admin token every test bus has unless a test sets its own; `post` and `getJson` send it on /admin and
+ *  /metrics calls that carry no Authorization of their own. */
+export const TEST_ADMIN_TOKEN = 'test-admin-token';
+
+function withAdminAuth(url: string, headers: Record<string, string>): Record<string, string> {
+  const path = new URL(url).pathname;
+  const admin = path.startsWith('/admin/') || path === '/metrics';
+  const given = Object.keys(headers).some((h) => h.toLowerCase() === 'authorization');
+  return admin && !given ? { ...headers, authorization: `Bearer ${TEST_ADMIN_TOKEN}` } : headers;
+}
+
 /** POSTs a body to the bus and returns status, headers and the parsed JSON (or text) reply. */
 export async function post(
   url: string,
@@ -87,7 +99,7 @@ export async function post(
   const isText = typeof body === 'string';
   const res = await fetch(url, {
     method,
-    headers: { 'content-type': isText ? 'application/xml' : 'application/json', ...headers },
+    headers: withAdminAuth(url, { 'content-type': isText ? 'application/xml' : 'application/json', ...headers }),
     body: isText ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -102,6 +114,6 @@ export async function post(
 
 /** GETs a JSON document (the admin API) with the given headers. */
 export async function getJson(url: string, headers: Record<string, string> = {}): Promise<any> {
-  const res = await fetch(url, { headers });
+  const res = await fetch(url, { headers: withAdminAuth(url, headers) });
   return res.json();
 }

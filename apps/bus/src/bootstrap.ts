@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mountHealth } from '@junction/admin';
 import type { Settings } from '@junction/config';
 import { BusRuntime } from '@junction/engine';
+import Fastify, { type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { BusModule } from './bus.module';
 import { NestPinoLogger } from './nest-logger';
@@ -10,58 +12,102 @@ import { NestPinoLogger } from './nest-logger';
 export interface RunningBus {
   readonly app: NestFastifyApplication;
   readonly runtime: BusRuntime;
+  /** Where ingress (and /health) answers. */
   readonly url: string;
+  /** Where the admin API, /metrics and the dashboard answer: `url`, unless ADMIN_PORT gives them a port of their own. */
+  readonly adminUrl: string;
   readonly log: Logger;
-  /** Graceful stop: ingress closed, in-flight work finished (bounded), store closed, listener closed. */
+  /** Graceful stop: ingress closed, in-flight work finished (bounded), store closed, listeners closed. */
   close(): Promise<void>;
 }
 
 /**
  * Builds and starts the bus: Fastify with raw bodies (ingress needs the exact bytes; admin parses its own JSON), the
- * runtime (store, routes, connectors, worker), the Nest admin module, then the listener.
+ * runtime (store, routes, connectors, worker), the Nest admin module, then the listeners. With ADMIN_PORT, ingress
+ * gets a bare Fastify instance of its own on PORT, so that nothing but ingress and health is reachable there.
  */
 export async function startBus(settings: Settings, env: Record<string, string | undefined>): Promise<RunningBus> {
-  const log = pino({ level: settings.LOG_LEVEL, base: { service: 'junction', instance: settings.INSTANCE_ID } });
-  const adapter = new FastifyAdapter({
+  const log = pino({
+    level: settings.LOG_LEVEL,
+    base: { service: 'junction', instance: settings.INSTANCE_ID },
+    redact: { paths: LOG_REDACTIONS, censor: '***' },
+  });
+  const serverOptions = {
     bodyLimit: settings.BODY_LIMIT_BYTES,
     requestTimeout: settings.SYNC_TIMEOUT_MS + 10_000,
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
-  });
-  const fastify = adapter.getInstance();
-  fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  };
+  const adapter = new FastifyAdapter(serverOptions);
+  const separateAdmin = settings.ADMIN_PORT !== undefined;
+  const ingressServer: FastifyInstance = separateAdmin ? Fastify(serverOptions) : adapter.getInstance();
+  for (const server of new Set([adapter.getInstance(), ingressServer])) takeRawBodies(server);
 
-  const runtime = new BusRuntime(settings, fastify, log, env);
+  const runtime = new BusRuntime(settings, ingressServer, log, env);
   try {
     await runtime.start();
   } catch (err) {
     await runtime.stop().catch(() => undefined);
     throw err;
   }
-  const app = await NestFactory.create<NestFastifyApplication>(BusModule.create(runtime, settings), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(BusModule.create(runtime, settings, log), adapter, {
     bodyParser: false,
     logger: new NestPinoLogger(log),
   });
   // A hybrid application: the Kafka ingress runs as a custom transport strategy beside the HTTP listener.
   app.connectMicroservice({ strategy: runtime.kafka }, { inheritAppConfig: true });
   await app.startAllMicroservices();
-  await app.listen(settings.PORT, settings.HOST);
-  const address = fastify.server.address();
-  const port = typeof address === 'object' && address ? address.port : settings.PORT;
-  const url = `http://${settings.HOST === '0.0.0.0' ? '127.0.0.1' : settings.HOST}:${port}`;
-  log.info({ url }, 'listening');
+  let url: string;
+  let adminUrl: string;
+  if (separateAdmin) {
+    mountHealth(ingressServer, runtime);
+    await ingressServer.listen({ port: settings.PORT, host: settings.HOST });
+    await app.listen(settings.ADMIN_PORT!, settings.HOST);
+    url = urlOf(ingressServer, settings);
+    adminUrl = urlOf(adapter.getInstance(), settings);
+  } else {
+    await app.listen(settings.PORT, settings.HOST);
+    url = adminUrl = urlOf(ingressServer, settings);
+  }
+  log.info({ url, adminUrl }, 'listening');
 
   let closing: Promise<void> | undefined;
   return {
     app,
     runtime,
     url,
+    adminUrl,
     log,
     close: () =>
       (closing ??= (async () => {
         await runtime.stop();
         await app.close();
+        if (separateAdmin) await ingressServer.close();
       })()),
   };
+}
+
+/** Secrets that may sit in logged objects (request headers, settings, errors) are written as `***`. */
+const LOG_REDACTIONS = [
+  'headers.authorization',
+  'headers.cookie',
+  'headers["proxy-authorization"]',
+  'headers["x-api-key"]',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  '*.password',
+  '*.token',
+  'password',
+  'token',
+];
+
+function takeRawBodies(server: FastifyInstance): void {
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+}
+
+function urlOf(server: FastifyInstance, settings: Settings): string {
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : settings.PORT;
+  return `http://${settings.HOST === '0.0.0.0' ? '127.0.0.1' : settings.HOST}:${port}`;
 }

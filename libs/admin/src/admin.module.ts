@@ -1,25 +1,49 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { Settings } from '@junction/config';
+import type { Logger } from '@junction/core';
 import type { BusRuntime } from '@junction/engine';
-import { AdminAuthGuard } from './admin-auth.guard';
-import { ADMIN_TOKEN, BUS_RUNTIME } from './admin.tokens';
+import { AuditController } from './audit.controller';
+import { AdminAuth } from './auth/admin-auth';
+import { AdminAuthGuard } from './auth/admin-auth.guard';
+import { AuditTrail } from './auth/audit-trail';
+import { SessionController } from './auth/session.controller';
+import { BUS_RUNTIME } from './admin.tokens';
 import { DeadLettersController } from './dead-letters.controller';
 import { HealthController } from './health.controller';
 import { KafkaController } from './kafka.controller';
 import { MessagesController } from './messages.controller';
 import { RoutesController } from './routes.controller';
 
-/** The admin API over a running bus: health, routes and reload, the journal, dead letters and replay. */
+/** The admin API over a running bus: health, login, routes and reload, the journal, dead letters and replay, the
+ *  audit log. Global, so that the dashboard's module can ask `AdminAuth` who is calling. */
+@Global()
 @Module({})
 export class AdminModule {
-  static forRuntime(runtime: BusRuntime, adminToken: string | undefined): DynamicModule {
+  static forRuntime(runtime: BusRuntime, settings: AdminSettings, log: Logger): DynamicModule {
+    const auth = new AdminAuth({
+      token: settings.ADMIN_TOKEN,
+      user: settings.ADMIN_USER,
+      password: settings.ADMIN_PASSWORD,
+      sessionTtlMs: settings.ADMIN_SESSION_TTL_MS,
+      secureCookie: settings.PUBLIC_URL?.startsWith('https:') ?? false,
+    });
+    if (auth.locked) log.warn({}, 'admin API and dashboard are locked: set ADMIN_TOKEN, or ADMIN_USER and ADMIN_PASSWORD');
     return {
       module: AdminModule,
-      controllers: [HealthController, RoutesController, MessagesController, DeadLettersController, KafkaController],
+      controllers: [HealthController, SessionController, RoutesController, MessagesController, DeadLettersController, KafkaController, AuditController],
       providers: [
         { provide: BUS_RUNTIME, useValue: runtime },
-        { provide: ADMIN_TOKEN, useValue: adminToken },
+        { provide: AdminAuth, useValue: auth },
+        { provide: AuditTrail, useValue: new AuditTrail(runtime.store, log) },
         AdminAuthGuard,
       ],
+      exports: [AdminAuth, AdminAuthGuard, BUS_RUNTIME],
     };
   }
 }
+
+/** The settings the admin part reads. */
+export type AdminSettings = Pick<
+  Settings,
+  'ADMIN_TOKEN' | 'ADMIN_USER' | 'ADMIN_PASSWORD' | 'ADMIN_SESSION_TTL_MS' | 'PUBLIC_URL'
+>;

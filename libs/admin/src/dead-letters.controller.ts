@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { InputError } from '@junction/core';
 import type { BusRuntime } from '@junction/engine';
-import { AdminAuthGuard } from './admin-auth.guard';
+import { AdminAuthGuard, type AdminRequest } from './auth/admin-auth.guard';
+import { AuditTrail } from './auth/audit-trail';
 import { BUS_RUNTIME } from './admin.tokens';
 import { bodyView, jsonBody } from './body-view';
 import { limit } from './messages.controller';
@@ -10,7 +11,10 @@ import { limit } from './messages.controller';
 @Controller('admin/dead-letters')
 @UseGuards(AdminAuthGuard)
 export class DeadLettersController {
-  constructor(@Inject(BUS_RUNTIME) private readonly bus: BusRuntime) {}
+  constructor(
+    @Inject(BUS_RUNTIME) private readonly bus: BusRuntime,
+    private readonly audit: AuditTrail,
+  ) {}
 
   @Get()
   list(@Query() q: Record<string, string | undefined>) {
@@ -29,7 +33,7 @@ export class DeadLettersController {
   /** Replays several: `{ "ids": [...] }`. Each one is reported; a missing one does not stop the others. */
   @Post('replay')
   @HttpCode(202)
-  async replayMany(@Body() raw: unknown) {
+  async replayMany(@Req() request: AdminRequest, @Body() raw: unknown) {
     const ids = jsonBody(raw).ids;
     if (!Array.isArray(ids) || ids.length === 0 || ids.some((i) => typeof i !== 'string')) {
       throw new InputError('BAD_REQUEST', 'expected { "ids": ["<dead letter id>", ...] }');
@@ -43,21 +47,38 @@ export class DeadLettersController {
       }
     }
     this.bus.worker.wake();
+    const failed = results.filter((r) => 'error' in r).length;
+    await this.audit.record(request, {
+      action: 'replay-many',
+      target: `${ids.length} dead letters`,
+      outcome: failed === ids.length ? 'failed' : 'ok',
+      detail: { ids, replayed: ids.length - failed, failed },
+    });
     return { results };
   }
 
   /** Replays one; an optional JSON body `{ body, contentType, headers }` edits the message first. */
   @Post(':id/replay')
   @HttpCode(202)
-  async replay(@Param('id') id: string, @Body() raw: unknown) {
+  async replay(@Req() request: AdminRequest, @Param('id') id: string, @Body() raw: unknown) {
     const edit = jsonBody(raw);
     const body = edit.body === undefined ? undefined : typeof edit.body === 'string' ? edit.body : JSON.stringify(edit.body);
-    const requeued = await this.bus.store.replayDeadLetter(id, {
-      body: body === undefined ? undefined : Buffer.from(body),
-      contentType: typeof edit.contentType === 'string' ? edit.contentType : undefined,
-      headers: edit.headers && typeof edit.headers === 'object' ? (edit.headers as Record<string, string>) : undefined,
-    });
+    const edited = ['body', 'contentType', 'headers'].filter((k) => edit[k] !== undefined);
+    const action = edited.length > 0 ? 'replay-edit' : 'replay';
+    let requeued;
+    try {
+      requeued = await this.bus.store.replayDeadLetter(id, {
+        body: body === undefined ? undefined : Buffer.from(body),
+        contentType: typeof edit.contentType === 'string' ? edit.contentType : undefined,
+        headers: edit.headers && typeof edit.headers === 'object' ? (edit.headers as Record<string, string>) : undefined,
+      });
+    } catch (err) {
+      await this.audit.record(request, { action, target: id, outcome: 'failed', detail: { edited, error: (err as Error).message } });
+      throw err;
+    }
     this.bus.worker.wake();
+    // The audit keeps which parts were edited, not the edited body (it may hold what the journal masks).
+    await this.audit.record(request, { action, target: id, outcome: 'ok', detail: { edited, requeued } });
     return { id, requeued };
   }
 }

@@ -2,10 +2,12 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { BusRuntime } from '@junction/engine';
 import type { FastifyReply } from 'fastify';
 import { BUS_RUNTIME } from './admin.tokens';
+import { healthReport } from './health';
 
 /**
- * Liveness and readiness. `/health` reports both with the store's status; it answers 503 when the bus cannot take
- * messages (store unreachable or no routes loaded), so a load balancer can take the instance out.
+ * Liveness and readiness, open to probes without credentials. `/health` reports both with the store's status; it
+ * answers 503 when the bus cannot take messages (store unreachable or no routes loaded), so a load balancer can take
+ * the instance out.
  */
 @Controller('health')
 export class HealthController {
@@ -13,17 +15,8 @@ export class HealthController {
 
   @Get()
   async health(@Res() reply: FastifyReply): Promise<void> {
-    const store = await this.bus.store.health();
-    const reload = this.bus.routes.lastReload;
-    const ready = store.ok && this.bus.routes.list().length > 0;
-    reply.code(ready ? 200 : 503).send({
-      status: ready ? 'ok' : 'unavailable',
-      live: true,
-      ready,
-      store,
-      routes: this.bus.routes.list().length,
-      lastReload: reload,
-    });
+    const report = await healthReport(this.bus);
+    reply.code(report.ready ? 200 : 503).send(report);
   }
 
   @Get('live')
@@ -33,8 +26,7 @@ export class HealthController {
 
   @Get('ready')
   async ready(@Res() reply: FastifyReply): Promise<void> {
-    const store = await this.bus.store.health();
-    const ready = store.ok && this.bus.routes.list().length > 0;
+    const { ready, store } = await healthReport(this.bus);
     reply.code(ready ? 200 : 503).send({ ready, store });
   }
 }

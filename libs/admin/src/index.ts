@@ -1,3 +1,7 @@
 export * from './admin.module';
 export * from './admin.tokens';
+export { AdminAuth, type AdminPrincipal, SESSION_COOKIE, CSRF_HEADER } from './auth/admin-auth';
+export { AdminAuthGuard, type AdminRequest } from './auth/admin-auth.guard';
+export { AuditTrail } from './auth/audit-trail';
 export { routeView } from './routes.controller';
+export { mountHealth } from './health';

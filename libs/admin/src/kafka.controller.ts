@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
 import type { BusRuntime } from '@junction/engine';
-import { AdminAuthGuard } from './admin-auth.guard';
+import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { BUS_RUNTIME } from './admin.tokens';
 
 /** Kafka consumer lag and committed offsets per route (the dashboard shows them). */

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, NotFoundException, Param, Query, UseGuards } f
 import { InputError } from '@junction/core';
 import type { BusRuntime } from '@junction/engine';
 import type { MessageStatus } from '@junction/store';
-import { AdminAuthGuard } from './admin-auth.guard';
+import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { BUS_RUNTIME } from './admin.tokens';
 import { bodyView } from './body-view';
 

@@ -1,8 +1,9 @@
-import { Controller, Get, HttpCode, Inject, Post, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { BusRuntime } from '@junction/engine';
 import type { CompiledRoute } from '@junction/routing';
 import type { FastifyReply } from 'fastify';
-import { AdminAuthGuard } from './admin-auth.guard';
+import { AdminAuthGuard, type AdminRequest } from './auth/admin-auth.guard';
+import { AuditTrail } from './auth/audit-trail';
 import { BUS_RUNTIME } from './admin.tokens';
 
 /** The loaded routes as the admin API shows them: definitions as written, so secrets stay placeholders. */
@@ -23,7 +24,10 @@ export function routeView(route: CompiledRoute) {
 @Controller('admin/routes')
 @UseGuards(AdminAuthGuard)
 export class RoutesController {
-  constructor(@Inject(BUS_RUNTIME) private readonly bus: BusRuntime) {}
+  constructor(
+    @Inject(BUS_RUNTIME) private readonly bus: BusRuntime,
+    private readonly audit: AuditTrail,
+  ) {}
 
   @Get()
   list() {
@@ -38,9 +42,14 @@ export class RoutesController {
 
   @Post('reload')
   @HttpCode(200)
-  async reload(@Res({ passthrough: true }) reply: FastifyReply) {
+  async reload(@Req() request: AdminRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const report = await this.bus.reload('admin');
     if (!report.ok) reply.code(422);
+    await this.audit.record(request, {
+      action: 'reload',
+      outcome: report.ok ? 'ok' : 'refused',
+      detail: { routes: report.routes, problems: report.problems.length },
+    });
     return report;
   }
 }

@@ -58,7 +58,23 @@ export const SettingsSchema = z.strictObject({
   WATCH_ROUTES: flag.default(true).describe('Reload the routes when a route file changes (`true`/`false`/`1`/`0`).'),
   ADMIN_TOKEN: bearerToken
     .optional()
-    .describe('When set, the admin API requires `Authorization: Bearer <token>`; unset: the admin API is open.'),
+    .describe('Admin bearer token: the admin API, /metrics and the dashboard accept `Authorization: Bearer <token>` (and a login with it).'),
+  ADMIN_USER: z
+    .string()
+    .regex(/^[A-Za-z0-9._@-]{1,100}$/, { error: 'expected letters, digits, . _ @ - (at most 100)' })
+    .optional()
+    .describe('Admin user name for the dashboard login and HTTP Basic; set with ADMIN_PASSWORD. Without any admin credential the admin API and dashboard stay locked.'),
+  ADMIN_PASSWORD: z
+    .string()
+    .min(8, { error: 'expected at least 8 characters' })
+    .optional()
+    .describe('Password of ADMIN_USER.'),
+  ADMIN_PORT: integer(0, 65535)
+    .optional()
+    .describe('When set, the admin API, /metrics and the dashboard listen on this port only (0 picks a free one), off the ingress port.'),
+  ADMIN_SESSION_TTL_MS: integer(60_000, 604_800_000)
+    .default(28_800_000)
+    .describe('How long a dashboard login lasts without use, in ms.'),
   INGRESS_TOKEN: bearerToken
     .optional()
     .describe('When set, ingress endpoints require `Authorization: Bearer <token>`; unset: ingress is open.'),
@@ -111,7 +127,19 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>> =
     if (v) input[name] = v;
   }
   const parsed = SettingsSchema.safeParse(input, { error: () => 'invalid value' });
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+  const problems = parsed.success ? crossChecks(parsed.data) : parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+  if (parsed.success && problems.length === 0) return parsed.data;
   throw new ConfigError(problems.join('; '), problems);
+}
+
+/** Rules that tie two settings together. */
+function crossChecks(s: Settings): string[] {
+  const problems: string[] = [];
+  if ((s.ADMIN_USER === undefined) !== (s.ADMIN_PASSWORD === undefined)) {
+    problems.push(`${s.ADMIN_USER === undefined ? 'ADMIN_USER' : 'ADMIN_PASSWORD'}: expected with ${s.ADMIN_USER === undefined ? 'ADMIN_PASSWORD' : 'ADMIN_USER'}`);
+  }
+  if (s.ADMIN_PORT !== undefined && s.ADMIN_PORT !== 0 && s.ADMIN_PORT === s.PORT) {
+    problems.push('ADMIN_PORT: expected a port other than PORT');
+  }
+  return problems;
 }

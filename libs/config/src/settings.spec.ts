@@ -23,6 +23,7 @@ describe('loadSettings', () => {
       LOG_LEVEL: 'info',
       BODY_LIMIT_BYTES: 10485760,
       WATCH_ROUTES: true,
+      ADMIN_SESSION_TTL_MS: 28800000,
       WORKER_CONCURRENCY: 32,
       OUTBOX_BATCH: 100,
       OUTBOX_POLL_MS: 50,
@@ -97,6 +98,20 @@ describe('loadSettings', () => {
     expect(s.LOG_LEVEL).toBe('warn');
   });
 
+  it.each([
+    [{ ADMIN_USER: 'admin' }, 'ADMIN_PASSWORD: expected with ADMIN_USER'],
+    [{ ADMIN_PASSWORD: 'long enough' }, 'ADMIN_USER: expected with ADMIN_PASSWORD'],
+    [{ ADMIN_USER: 'admin', ADMIN_PASSWORD: 'short' }, 'ADMIN_PASSWORD: expected at least 8 characters'],
+    [{ PORT: '9000', ADMIN_PORT: '9000' }, 'ADMIN_PORT: expected a port other than PORT'],
+  ])('rejects admin settings that do not go together: %j', (env, message) => {
+    expect(rejection(env).message).toBe(message);
+  });
+
+  it('takes admin credentials and a separate admin port together', () => {
+    const s = loadSettings({ ADMIN_USER: 'ops@example', ADMIN_PASSWORD: 'correct horse', ADMIN_PORT: '9090' });
+    expect(s).toMatchObject({ ADMIN_USER: 'ops@example', ADMIN_PASSWORD: 'correct horse', ADMIN_PORT: 9090, ADMIN_SESSION_TTL_MS: 28_800_000 });
+  });
+
   it('reads only its own variables', () => {
     expect(loadSettings({ PATH: '/usr/bin', HOME: '/root', NODE_ENV: 'production', port: '1' })).toStrictEqual(loadSettings({}));
   });
@@ -125,6 +140,9 @@ describe('loadSettings', () => {
     ['SHUTDOWN_TIMEOUT_MS', 'soon', 'SHUTDOWN_TIMEOUT_MS: expected an integer from 0 to 600000'],
     ['XML_MAX_DEPTH', '0', 'XML_MAX_DEPTH: expected an integer from 1 to 10000'],
     ['XML_MAX_ATTRIBUTES', '1e3', 'XML_MAX_ATTRIBUTES: expected an integer from 1 to 100000'],
+    ['ADMIN_USER', 'ad min', 'ADMIN_USER: expected letters, digits, . _ @ - (at most 100)'],
+    ['ADMIN_PORT', '70000', 'ADMIN_PORT: expected an integer from 0 to 65535'],
+    ['ADMIN_SESSION_TTL_MS', '1000', 'ADMIN_SESSION_TTL_MS: expected an integer from 60000 to 604800000'],
   ])('rejects %s=%j naming the variable and what it expects', (name, value, message) => {
     const err = rejection({ [name]: value });
     expect(err.message).toBe(message);

@@ -31,7 +31,7 @@ describe('SqlStore on PostgreSQL', () => {
         `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
         [schema],
       );
-      expect(tables.map((t) => t.table_name)).toEqual(['attempts', 'dead_letters', 'deliveries', 'messages', 'store_migrations']);
+      expect(tables.map((t) => t.table_name)).toEqual(['attempts', 'audit_log', 'dead_letters', 'deliveries', 'messages', 'store_migrations']);
     });
 
     it('lets two instances claim 2,000 rows concurrently, each row exactly once', async () => {

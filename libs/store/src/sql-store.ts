@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { StoreError } from '@junction/core';
 import type { DataSource } from 'typeorm';
 import { AdminQueries } from './admin-queries';
+import { insertAudit, listAudit } from './audit-log';
 import { buildDataSource, migrate } from './data-source';
 import { toStoreError } from './db-errors';
 import { applyAttemptOutcome } from './delivery-outcome';
@@ -18,6 +19,8 @@ import { redact, type StoreTarget } from './store-url';
 import type {
   AttemptOutcome,
   AttemptRecord,
+  AuditEntry,
+  AuditFilter,
   DeadLetterDetail,
   DeadLetterFilter,
   DeadLetterSummary,
@@ -25,6 +28,7 @@ import type {
   MessageDetail,
   MessageFilter,
   MessageSummary,
+  NewAuditEntry,
   NewMessage,
   ReplayEdit,
   RoutingResult,
@@ -197,6 +201,15 @@ export class SqlStore implements Store {
 
   async stats(): Promise<StoreStats> {
     return this.exec().run('counting', (sql) => this.admin.stats(sql));
+  }
+
+  async recordAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    const now = Date.now();
+    return this.exec().tx('recording an admin action', (sql) => insertAudit(sql, this.entities, entry, now));
+  }
+
+  async listAudit(filter: AuditFilter): Promise<AuditEntry[]> {
+    return this.exec().run('reading the audit log', (sql) => listAudit(sql, this.entities, filter));
   }
 
   /** One group-commit batch: every accepted message and journaled exchange in one transaction. */

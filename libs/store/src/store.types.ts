@@ -222,6 +222,29 @@ export interface StoreStats {
   deadLetters: number;
 }
 
+/** One admin action for the audit log. `detail` holds what the action needs to be understood later (ids, counts,
+ *  the edit's keys), never a secret or a body. */
+export interface NewAuditEntry {
+  actor: string;
+  action: string;
+  target?: string | null;
+  outcome: 'ok' | 'refused' | 'failed';
+  detail?: Record<string, unknown>;
+  remote?: string | null;
+}
+
+export interface AuditEntry extends Required<NewAuditEntry> {
+  id: string;
+  at: number;
+}
+
+export interface AuditFilter {
+  limit?: number;
+  /** Paging: entries older than this id. */
+  before?: string;
+  action?: string;
+}
+
 export interface StoreHealth {
   ok: boolean;
   driver: string;
@@ -293,4 +316,8 @@ export interface Store {
   replayDeadLetter(id: string, edit?: ReplayEdit): Promise<{ kind: 'delivery' | 'message'; id: string }>;
   /** Counts for the admin API: messages by status, pending deliveries, dead letters not replayed. */
   stats(): Promise<StoreStats>;
+  /** Appends an admin action to the audit log (its own transaction, off the message path). */
+  recordAudit(entry: NewAuditEntry): Promise<AuditEntry>;
+  /** Newest first. */
+  listAudit(filter: AuditFilter): Promise<AuditEntry[]>;
 }

@@ -8,6 +8,7 @@ import {
   tallyOutcome,
   tallySoapOutcome,
   whereToLook,
+  demoAdmin,
 } from './demo-console';
 import { legacySoapOrder, seededRandom, type SampleRequest, type SoapOrderRequest } from './sample-orders';
 
@@ -71,6 +72,18 @@ describe('demo console', () => {
     expect(whereToLook('http://127.0.0.1:8080', 'http://127.0.0.1:4010')).toContain(
       '  Kafka lag        curl http://127.0.0.1:8080/admin/kafka/lag',
     );
+  });
+
+  it('gives the demo its own admin login unless the environment brings one, and shows how to use it', () => {
+    const own = demoAdmin({});
+    expect(own.env).toEqual({ ADMIN_USER: 'admin', ADMIN_PASSWORD: 'junction-demo' });
+    const lines = whereToLook('http://127.0.0.1:8080', 'http://127.0.0.1:4010', own.admin);
+    expect(lines).toContain('  dashboard        http://127.0.0.1:8080/dashboard  (log in as admin / junction-demo)');
+    expect(lines).toContain('  metrics          curl -u admin:junction-demo http://127.0.0.1:8080/metrics');
+    const token = demoAdmin({ ADMIN_TOKEN: 'secret-token' });
+    expect(token.env).toEqual({});
+    expect(whereToLook('http://b', 'http://s', token.admin).join('\n')).not.toContain('secret-token');
+    expect(demoAdmin({ ADMIN_USER: 'ops', ADMIN_PASSWORD: 'pw-from-env' }).admin.curlAuth).toBe('-u ops:$ADMIN_PASSWORD ');
   });
 
   const soap: SoapOrderRequest = { ...legacySoapOrder(1, seededRandom(1)), summary: 'L-700001 C-1001' };

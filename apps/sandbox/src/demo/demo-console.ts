@@ -108,22 +108,46 @@ export function kafkaLine(brokers: readonly string[], reachable: boolean, topic:
 }
 
 /** Where to look while the demo runs. */
-export function whereToLook(busUrl: string, sandboxUrl: string): string[] {
+export function whereToLook(busUrl: string, sandboxUrl: string, admin: DemoAdmin = { curlAuth: '' }): string[] {
+  const a = admin.curlAuth;
   return [
     '',
     'Where to look:',
+    `  dashboard        ${busUrl}/dashboard${admin.login ? `  (log in as ${admin.login})` : ''}`,
     `  bus              ${busUrl}`,
-    `  messages         curl ${busUrl}/admin/messages`,
-    `  dead letters     curl ${busUrl}/admin/dead-letters`,
+    `  messages         curl ${a}${busUrl}/admin/messages`,
+    `  dead letters     curl ${a}${busUrl}/admin/dead-letters`,
+    `  metrics          curl ${a}${busUrl}/metrics`,
     `  sandbox CRM      curl '${sandboxUrl}/_sandbox/received?system=crm'`,
     `  sandbox ERP      curl '${sandboxUrl}/_sandbox/received?system=erp'`,
     `  sandbox legacy   curl '${sandboxUrl}/_sandbox/received?system=legacy'`,
     `  ERP SOAP WSDL    curl '${sandboxUrl}/erp/soap?wsdl'`,
     `  bus SOAP WSDL    curl '${busUrl}/soap/orders?wsdl'`,
     `  sandbox totals   curl ${sandboxUrl}/_sandbox/stats`,
-    `  Kafka lag        curl ${busUrl}/admin/kafka/lag`,
+    `  Kafka lag        curl ${a}${busUrl}/admin/kafka/lag`,
     '',
   ];
+}
+
+/** How the demo's admin is reached: the login to show, and the curl option that authenticates. */
+export interface DemoAdmin {
+  readonly login?: string;
+  readonly curlAuth: string;
+}
+
+/** The demo's own admin login unless the environment brings admin credentials: admin / junction-demo. */
+export const DEMO_ADMIN_USER = 'admin';
+export const DEMO_ADMIN_PASSWORD = 'junction-demo';
+
+export function demoAdmin(env: NodeJS.ProcessEnv): { env: Record<string, string>; admin: DemoAdmin } {
+  if (env.ADMIN_USER && env.ADMIN_PASSWORD) {
+    return { env: {}, admin: { login: `${env.ADMIN_USER} (your ADMIN_PASSWORD)`, curlAuth: `-u ${env.ADMIN_USER}:$ADMIN_PASSWORD ` } };
+  }
+  if (env.ADMIN_TOKEN) return { env: {}, admin: { login: 'your ADMIN_TOKEN', curlAuth: `-H "Authorization: Bearer $ADMIN_TOKEN" ` } };
+  return {
+    env: { ADMIN_USER: DEMO_ADMIN_USER, ADMIN_PASSWORD: DEMO_ADMIN_PASSWORD },
+    admin: { login: `${DEMO_ADMIN_USER} / ${DEMO_ADMIN_PASSWORD}`, curlAuth: `-u ${DEMO_ADMIN_USER}:${DEMO_ADMIN_PASSWORD} ` },
+  };
 }
 
 const LEVELS: Readonly<Record<number, string>> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };

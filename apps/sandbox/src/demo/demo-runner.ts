@@ -6,6 +6,7 @@ import type { UsernameCredentials } from '../sandbox.wssecurity';
 import { describeExit, portOrFree, spawnBus, waitForHealth, type BusProcess, type ExitStatus } from './bus-process';
 import {
   emptyTally,
+  demoAdmin,
   kafkaLine,
   orderLine,
   soapOrderLine,
@@ -134,10 +135,11 @@ async function withBus(o: DemoOptions, sandbox: Sandbox, kafka: ErpEventsKafkaCo
     .concat(Object.entries(kafkaEnv).map(([name, value]) => `${name}=${value}`))
     .join(' ');
   log(`bus      starting ${[o.busCommand, ...o.busArgs].join(' ')} with ${settings}`);
+  const admin = demoAdmin(o.busEnv);
   const erp = o.erpCredentials;
   const erpEnv = erp ? { SANDBOX_ERP_USER: erp.username, SANDBOX_ERP_PASSWORD: erp.password } : {};
   const bus = spawnBus(o.busCommand, o.busArgs, {
-    env: { ...o.busEnv, PORT: String(busPort), SANDBOX_URL: sandbox.url, PUBLIC_URL: publicUrl, ...erpEnv, ...kafkaEnv },
+    env: { ...admin.env, ...o.busEnv, PORT: String(busPort), SANDBOX_URL: sandbox.url, PUBLIC_URL: publicUrl, ...erpEnv, ...kafkaEnv },
     cwd: o.cwd,
     log,
   });
@@ -150,7 +152,7 @@ async function withBus(o: DemoOptions, sandbox: Sandbox, kafka: ErpEventsKafkaCo
     return 1;
   }
   log(`bus      ready at ${busUrl} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  whereToLook(busUrl, sandbox.url).forEach((line) => log(line));
+  whereToLook(busUrl, sandbox.url, admin.admin).forEach((line) => log(line));
   const every = (ms: number) => (ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`);
   log(
     `Sending a web order every ${every(o.webEveryMs)}, a legacy batch every ${every(o.legacyEveryMs)}, and a legacy SOAP ` +

@@ -1,11 +1,12 @@
 import type { EntitySchema } from 'typeorm';
 import type { Driver } from './columns';
 import { attemptEntity, type AttemptEntity } from './attempt.entity';
+import { auditEntity, type AuditEntity } from './audit.entity';
 import { deadLetterEntity, type DeadLetterEntity } from './dead-letter.entity';
 import { deliveryEntity, type DeliveryEntity } from './delivery.entity';
 import { messageEntity, type MessageEntity } from './message.entity';
 
-export type { AttemptEntity, DeadLetterEntity, DeliveryEntity, MessageEntity };
+export type { AttemptEntity, AuditEntity, DeadLetterEntity, DeliveryEntity, MessageEntity };
 export { epochMs, epochMsOrNull, type Driver } from './columns';
 
 /** The entity schemas of one data source. Built per driver because the binary column type differs (blob / bytea). */
@@ -14,6 +15,7 @@ export interface StoreEntities {
   delivery: EntitySchema<DeliveryEntity>;
   attempt: EntitySchema<AttemptEntity>;
   deadLetter: EntitySchema<DeadLetterEntity>;
+  audit: EntitySchema<AuditEntity>;
 }
 
 export function storeEntities(driver: Driver): StoreEntities {
@@ -22,5 +24,6 @@ export function storeEntities(driver: Driver): StoreEntities {
     delivery: deliveryEntity(driver),
     attempt: attemptEntity(driver),
     deadLetter: deadLetterEntity(driver),
+    audit: auditEntity(),
   };
 }

@@ -158,6 +158,30 @@ export function describeJournal(h: StoreHarness): void {
     });
   });
 
+  describe('audit log', () => {
+    it('appends admin actions and lists them newest first, by action, with paging', async () => {
+      const actor = `admin-${Date.now()}`;
+      const first = await h.store.recordAudit({ actor, action: 'login', outcome: 'ok', remote: '127.0.0.1' });
+      const second = await h.store.recordAudit({
+        actor,
+        action: 'replay',
+        target: 'dl-1',
+        outcome: 'failed',
+        detail: { error: 'no dead letter dl-1' },
+      });
+      expect(second.id > first.id).toBe(true);
+      const mine = (await h.store.listAudit({ limit: 1000 })).filter((e) => e.actor === actor);
+      expect(mine.map((e) => e.action)).toEqual(['replay', 'login']);
+      expect(mine[0]).toEqual({ ...second, at: expect.any(Number) });
+      expect(mine[1]).toMatchObject({ target: null, detail: {}, remote: '127.0.0.1', outcome: 'ok' });
+      const older = await h.store.listAudit({ before: second.id, limit: 1000 });
+      expect(older.some((e) => e.id === second.id)).toBe(false);
+      expect(older.some((e) => e.id === first.id)).toBe(true);
+      const replays = await h.store.listAudit({ action: 'replay', limit: 1000 });
+      expect(replays.every((e) => e.action === 'replay')).toBe(true);
+    });
+  });
+
   describe('schema and lifecycle', () => {
     it('has entities that agree with the migrations (nothing left to synchronise)', async () => {
       const target = parseStoreUrl(h.url);

@@ -1,0 +1,57 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { InputError } from '@junction/core';
+import type { FastifyReply } from 'fastify';
+import { jsonBody } from '../body-view';
+import { AdminAuth } from './admin-auth';
+import { AdminAuthGuard, fromSameOrigin, type AdminRequest } from './admin-auth.guard';
+import { AuditTrail } from './audit-trail';
+
+/** Dashboard login: opens a session (HttpOnly, SameSite=Strict cookie) and hands the page its CSRF token. */
+@Controller('admin/session')
+export class SessionController {
+  constructor(
+    private readonly auth: AdminAuth,
+    private readonly audit: AuditTrail,
+  ) {}
+
+  /** `{ username, password }` or `{ token }`. Every attempt goes to the audit log; the password never does. */
+  @Post()
+  @HttpCode(200)
+  async login(@Req() request: AdminRequest, @Body() raw: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    // A login posted from another site's page (login CSRF) is refused.
+    if (!fromSameOrigin(request)) throw new InputError('CSRF_REJECTED', 'log in from the dashboard itself', 403);
+    const body = jsonBody(raw);
+    const remote = request.ip ?? 'unknown';
+    const claimed = typeof body.username === 'string' ? body.username.slice(0, 100) : 'token';
+    let opened;
+    try {
+      opened = this.auth.login(body, remote);
+    } catch (err) {
+      const e = err as InputError;
+      if (e.status === 429) reply.header('retry-after', String(Math.ceil(this.auth.throttle.retryAfterMs(remote) / 1000)));
+      await this.audit.record(request, { actor: claimed, action: 'login-failed', outcome: 'refused', detail: { code: e.code } });
+      throw err;
+    }
+    await this.audit.record(request, { actor: opened.session.user, action: 'login', outcome: 'ok' });
+    reply.header('set-cookie', this.auth.cookie(opened.id));
+    reply.header('cache-control', 'no-store');
+    return { user: opened.session.user, csrfToken: opened.session.csrfToken, expiresAt: opened.session.expiresAt };
+  }
+
+  @Get()
+  @UseGuards(AdminAuthGuard)
+  current(@Req() request: AdminRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    reply.header('cache-control', 'no-store');
+    const p = request.adminPrincipal!;
+    return { user: p.user, via: p.via, ...(p.csrfToken ? { csrfToken: p.csrfToken } : {}) };
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @UseGuards(AdminAuthGuard)
+  async logout(@Req() request: AdminRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    this.auth.logout(request);
+    reply.header('set-cookie', this.auth.cookie(undefined));
+    await this.audit.record(request, { action: 'logout', outcome: 'ok' });
+  }
+}

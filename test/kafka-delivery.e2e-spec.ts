@@ -1,18 +1,7 @@
-import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { startTargetServer, waitUntil, type TargetServer } from '@junction/testing';
-import { createTopic, testBrokers, uniqueTopic } from './support/kafka';
+import { createTopic, drain, testBrokers, uniqueTopic } from './support/kafka';
 import { getJson, post, startTestBus, type TestBus } from './support/test-bus';
-
-/** Reads every message of a topic from the beginning into an array, until stopped. */
-async function drain(topic: string): Promise<{ messages: KafkaMessage[]; stop(): Promise<void> }> {
-  const kafka = new Kafka({ clientId: 'junction-test-reader', brokers: testBrokers(), logLevel: logLevel.NOTHING });
-  const consumer: Consumer = kafka.consumer({ groupId: `reader-${topic}` });
-  const messages: KafkaMessage[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
-  return { messages, stop: () => consumer.disconnect() };
-}
 
 const text = (v: Buffer | string | (Buffer | string)[] | null | undefined) => (v === undefined || v === null ? undefined : String(v));
 

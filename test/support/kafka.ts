@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 
 /** The broker the e2e setup started (or the one KAFKA_BROKERS names). */
 export function testBrokers(): string[] {
@@ -49,4 +49,15 @@ export function tally(label: string, produced: readonly string[], receivedIds: r
   const duplicated = receivedIds.length - unique.size;
   process.stdout.write(`${label}: produced=${produced.length} delivered=${unique.size} lost=${lost} duplicated=${duplicated}\n`);
   return { delivered: unique.size, lost, duplicated };
+}
+
+/** Reads every message of a topic from the beginning into an array, until stopped. */
+export async function drain(topic: string): Promise<{ messages: KafkaMessage[]; stop(): Promise<void> }> {
+  const kafka = new Kafka({ clientId: 'junction-test-reader', brokers: testBrokers(), logLevel: logLevel.NOTHING });
+  const consumer: Consumer = kafka.consumer({ groupId: `reader-${topic}` });
+  const messages: KafkaMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+  return { messages, stop: () => consumer.disconnect() };
 }

@@ -5,8 +5,9 @@ import { mountHealth } from '@junction/admin';
 import type { Settings } from '@junction/config';
 import { BusRuntime } from '@junction/engine';
 import Fastify, { type FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { BusModule } from './bus.module';
+import { busLogger } from './bus-logger';
 import { NestPinoLogger } from './nest-logger';
 
 export interface RunningBus {
@@ -27,11 +28,7 @@ export interface RunningBus {
  * gets a bare Fastify instance of its own on PORT, so that nothing but ingress and health is reachable there.
  */
 export async function startBus(settings: Settings, env: Record<string, string | undefined>): Promise<RunningBus> {
-  const log = pino({
-    level: settings.LOG_LEVEL,
-    base: { service: 'junction', instance: settings.INSTANCE_ID },
-    redact: { paths: LOG_REDACTIONS, censor: '***' },
-  });
+  const log = busLogger(settings);
   const serverOptions = {
     bodyLimit: settings.BODY_LIMIT_BYTES,
     requestTimeout: settings.SYNC_TIMEOUT_MS + 10_000,
@@ -86,20 +83,6 @@ export async function startBus(settings: Settings, env: Record<string, string | 
       })()),
   };
 }
-
-/** Secrets that may sit in logged objects (request headers, settings, errors) are written as `***`. */
-const LOG_REDACTIONS = [
-  'headers.authorization',
-  'headers.cookie',
-  'headers["proxy-authorization"]',
-  'headers["x-api-key"]',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  '*.password',
-  '*.token',
-  'password',
-  'token',
-];
 
 function takeRawBodies(server: FastifyInstance): void {
   server.removeAllContentTypeParsers();

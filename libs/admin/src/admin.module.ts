@@ -11,7 +11,9 @@ import { BUS_RUNTIME } from './admin.tokens';
 import { DeadLettersController } from './dead-letters.controller';
 import { HealthController } from './health.controller';
 import { KafkaController } from './kafka.controller';
+import { LiveController } from './live.controller';
 import { MessagesController } from './messages.controller';
+import { MetricsController } from './metrics.controller';
 import { RoutesController } from './routes.controller';
 
 /** The admin API over a running bus: health, login, routes and reload, the journal, dead letters and replay, the
@@ -30,7 +32,7 @@ export class AdminModule {
     if (auth.locked) log.warn({}, 'admin API and dashboard are locked: set ADMIN_TOKEN, or ADMIN_USER and ADMIN_PASSWORD');
     return {
       module: AdminModule,
-      controllers: [HealthController, SessionController, RoutesController, MessagesController, DeadLettersController, KafkaController, AuditController],
+      controllers: [HealthController, SessionController, RoutesController, MessagesController, DeadLettersController, KafkaController, AuditController, MetricsController, LiveController],
       providers: [
         { provide: BUS_RUNTIME, useValue: runtime },
         { provide: AdminAuth, useValue: auth },

@@ -4,7 +4,9 @@ import type { BusRuntime } from '@junction/engine';
 import { AdminAuthGuard, type AdminRequest } from './auth/admin-auth.guard';
 import { AuditTrail } from './auth/audit-trail';
 import { BUS_RUNTIME } from './admin.tokens';
-import { bodyView, jsonBody } from './body-view';
+import { jsonBody } from './body-view';
+import { deadLetterView, maskerOf } from './masked-view';
+import { MASK } from '@junction/transform';
 import { limit } from './messages.controller';
 
 /** Dead letters and their replay: one, several, or one with an edited body or headers. */
@@ -26,8 +28,7 @@ export class DeadLettersController {
   async get(@Param('id') id: string) {
     const dl = await this.bus.store.getDeadLetter(id);
     if (!dl) throw new NotFoundException(`no dead letter ${id}`);
-    const { body, ...rest } = dl;
-    return { ...rest, ...bodyView(body, dl.contentType) };
+    return deadLetterView(dl, maskerOf(this.bus, dl.routeId));
   }
 
   /** Replays several: `{ "ids": [...] }`. Each one is reported; a missing one does not stop the others. */
@@ -62,15 +63,15 @@ export class DeadLettersController {
   @HttpCode(202)
   async replay(@Req() request: AdminRequest, @Param('id') id: string, @Body() raw: unknown) {
     const edit = jsonBody(raw);
-    const body = edit.body === undefined ? undefined : typeof edit.body === 'string' ? edit.body : JSON.stringify(edit.body);
+    const body = await this.unmasked(id, edit);
     const edited = ['body', 'contentType', 'headers'].filter((k) => edit[k] !== undefined);
     const action = edited.length > 0 ? 'replay-edit' : 'replay';
     let requeued;
     try {
       requeued = await this.bus.store.replayDeadLetter(id, {
-        body: body === undefined ? undefined : Buffer.from(body),
+        body,
         contentType: typeof edit.contentType === 'string' ? edit.contentType : undefined,
-        headers: edit.headers && typeof edit.headers === 'object' ? (edit.headers as Record<string, string>) : undefined,
+        headers: await this.unmaskedHeaders(id, edit.headers),
       });
     } catch (err) {
       await this.audit.record(request, { action, target: id, outcome: 'failed', detail: { edited, error: (err as Error).message } });
@@ -80,5 +81,26 @@ export class DeadLettersController {
     // The audit keeps which parts were edited, not the edited body (it may hold what the journal masks).
     await this.audit.record(request, { action, target: id, outcome: 'ok', detail: { edited, requeued } });
     return { id, requeued };
+  }
+
+  /** The edited body, with every field the dashboard showed masked (and left so) put back from the dead letter. */
+  private async unmasked(id: string, edit: Record<string, unknown>): Promise<Buffer | undefined> {
+    if (edit.body === undefined) return undefined;
+    const edited = Buffer.from(typeof edit.body === 'string' ? edit.body : JSON.stringify(edit.body));
+    const dl = await this.bus.store.getDeadLetter(id);
+    if (!dl) return edited;
+    const masker = maskerOf(this.bus, dl.routeId);
+    const contentType = typeof edit.contentType === 'string' ? edit.contentType : dl.contentType;
+    return masker.restore(edited, dl.body, contentType);
+  }
+
+  /** Edited headers, with any left showing the mask put back from the dead letter. */
+  private async unmaskedHeaders(id: string, headers: unknown): Promise<Record<string, string> | undefined> {
+    if (!headers || typeof headers !== 'object') return undefined;
+    const edited = headers as Record<string, string>;
+    const masked = Object.keys(edited).filter((k) => edited[k] === MASK);
+    if (masked.length === 0) return edited;
+    const original = (await this.bus.store.getDeadLetter(id))?.headers ?? {};
+    return Object.fromEntries(Object.entries(edited).map(([k, v]) => [k, v === MASK && k in original ? original[k] : v]));
   }
 }

@@ -4,7 +4,7 @@ import type { BusRuntime } from '@junction/engine';
 import type { MessageStatus } from '@junction/store';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { BUS_RUNTIME } from './admin.tokens';
-import { bodyView } from './body-view';
+import { maskerOf, messageView } from './masked-view';
 
 const STATUSES: readonly MessageStatus[] = ['received', 'pending', 'delivered', 'filtered', 'dead'];
 
@@ -35,12 +35,7 @@ export class MessagesController {
   async get(@Param('id') id: string) {
     const detail = await this.bus.store.getMessage(id);
     if (!detail) throw new NotFoundException(`no message ${id}`);
-    const { body, ...rest } = detail;
-    return {
-      ...rest,
-      ...bodyView(body, detail.contentType),
-      deliveries: detail.deliveries.map(({ body: b, ...d }) => ({ ...d, ...bodyView(b, d.contentType) })),
-    };
+    return messageView(detail, maskerOf(this.bus, detail.routeId));
   }
 }
 

@@ -213,6 +213,16 @@ export const RouteSchema = z
     businessKey: expression
       .optional()
       .describe('JSONata for a business key (an order number...) stored with the message for search.'),
+    sensitive: z
+      .strictObject({
+        fields: z
+          .array(z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, { error: 'expected a field name or a dotted path' }))
+          .default([])
+          .describe('Body fields to mask: a name (any depth; XML: elements of that local name) or a dotted path from the root.'),
+        headers: z.array(z.string().min(1)).default([]).describe('Message headers to mask, besides the credential headers always masked.'),
+      })
+      .optional()
+      .describe('What the journal, the admin API, the dashboard and the logs show as `***`.'),
     steps: z.array(StepSchema).default([]).describe('Steps applied in order to each message.'),
     to: z.array(TargetSchema).default([]).describe('Targets that receive the message after the steps.'),
     reply: z.array(StepSchema).default([]).describe('Steps applied to the reply before it goes back to a sync caller.'),

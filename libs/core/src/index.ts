@@ -4,3 +4,4 @@ export * from './body';
 export * from './message';
 export * from './connector';
 export * from './logger';
+export * from './trace-context';

@@ -1,6 +1,6 @@
 import type { EgressEndpoint, Message, Reply } from '@junction/core';
 import type { RetryDef, RouteDef, SourceDef } from '@junction/config';
-import type { XmlCodec } from '@junction/transform';
+import type { Masker, XmlCodec } from '@junction/transform';
 
 /** A target prepared at load: its endpoint, retry policy and the body format it expects. */
 export interface CompiledTarget {
@@ -63,4 +63,6 @@ export interface CompiledRoute {
   readonly transformReply: Transformer;
   /** Evaluates the route's business key on a message, or resolves undefined when none is declared. */
   businessKey(message: Message): Promise<string | undefined>;
+  /** Masks what the route marks as sensitive (and credential headers) for the journal's readers. */
+  readonly masker: Masker;
 }

@@ -1,6 +1,6 @@
 import { TARGET_KINDS, type LoadedRoute, type RouteDef, type StepDef, type TargetDef } from '@junction/config';
 import type { EndpointContext, Message } from '@junction/core';
-import { createXmlCodec, type XmlLimits } from '@junction/transform';
+import { createMasker, createXmlCodec, type XmlLimits } from '@junction/transform';
 import type { CompiledRoute, CompiledTarget } from './compiled-route';
 import type { CompileContext, CompileProblem, DefPath, EgressRegistry } from './compile-context';
 import { DEFAULT_RETRY } from './retry-policy';
@@ -82,6 +82,7 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       run,
       transformReply,
       businessKey,
+      masker: createMasker(def.sensitive),
     },
   };
 }

@@ -17,3 +17,4 @@ export {
   jsonataBoolean,
 } from './jsonata/jsonata-expression';
 export { type SchemaValidator, compileSchema } from './schema/schema-validator';
+export { ALWAYS_SENSITIVE_HEADERS, MASK, type Masker, type SensitiveSpec, createMasker } from './masking/masker';

@@ -1,5 +1,5 @@
 import type { HttpTargetDef } from '@junction/config';
-import type { EgressConnector, EgressEndpoint, Headers, Message, Reply } from '@junction/core';
+import { outgoingTraceHeaders, type EgressConnector, type EgressEndpoint, type Headers, type Message, type Reply } from '@junction/core';
 import { BytesBody } from '@junction/transform';
 import { Pool } from 'undici';
 import { forwardable } from './http-headers';
@@ -31,8 +31,7 @@ export class HttpEgress implements EgressConnector<HttpTargetDef> {
       send: async (message: Message, signal?: AbortSignal): Promise<Reply> => {
         const headers: Headers = {
           ...forwardable(message.headers),
-          'x-message-id': message.id,
-          'x-correlation-id': message.correlationId,
+          ...outgoingTraceHeaders(message),
           ...fixed,
         };
         if (hasBody) headers['content-type'] = message.body.contentType;

@@ -7,6 +7,7 @@ import {
   type Headers,
   type Message,
   type Reply,
+  outgoingTraceHeaders,
 } from '@junction/core';
 import { BytesBody, compileExpression } from '@junction/transform';
 import { CompressionTypes, type Message as KafkaMessage, type Producer } from 'kafkajs';
@@ -47,8 +48,7 @@ export class KafkaEgress implements EgressConnector<KafkaTargetDef> {
         const headers: Headers = {
           ...forwardable(message.headers),
           'content-type': message.body.contentType,
-          'x-message-id': message.id,
-          'x-correlation-id': message.correlationId,
+          ...outgoingTraceHeaders(message),
           ...fixed,
         };
         let k: string | undefined;

@@ -11,10 +11,12 @@ import {
   type Headers,
   type Message,
   type Reply,
+  outgoingTraceHeaders,
 } from '@junction/core';
 import { BytesBody, createXmlCodec, type XmlCodec } from '@junction/transform';
 import { Pool } from 'undici';
 import { forwardable } from '../http/http-headers';
+import { traceHeaderBlocks } from './trace-header';
 import { sendRequest, statusError } from '../http/http-request';
 import { buildEnvelope, parseEnvelope, soapRequestHeaders, type SoapVersion } from './soap-envelope';
 import { canonicalPayload, declaredPrefixes } from './payload-prefixes';
@@ -77,11 +79,12 @@ export class SoapEgress implements EgressConnector<SoapTargetDef> {
           message.body.format === 'xml'
             ? message.body.bytes().toString('utf8')
             : serializeInput(catalog, operation, message.body.value(), this.codec);
-        const headerXml = token ? [usernameTokenHeader({ username: token.username, password: token.password, digest: token.digest })] : [];
+        const trace = outgoingTraceHeaders(message);
+        const headerXml = traceHeaderBlocks(trace);
+        if (token) headerXml.unshift(usernameTokenHeader({ username: token.username, password: token.password, digest: token.digest }));
         const headers: Headers = {
           ...forwardable(message.headers),
-          'x-message-id': message.id,
-          'x-correlation-id': message.correlationId,
+          ...trace,
           ...soapRequestHeaders(operation.version, operation.soapAction),
         };
         if (basic) headers.authorization = basic;

@@ -15,6 +15,7 @@ import { compileExpression, createXmlCodec, type CompiledExpression, type XmlCod
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorized } from '../http/http.ingress';
 import { messageHeadersFrom } from '../http/http-headers';
+import { readTraceBlock } from './trace-header';
 import { sendProblem, type HttpListener, type PathHandler } from '../http/http-listener';
 import { NonceCache } from './nonce-cache';
 import { canonicalPayload, declaredPrefixes } from './payload-prefixes';
@@ -268,7 +269,7 @@ function soapHeaders(req: FastifyRequest, envelope: ParsedEnvelope, operation: W
   headers['soap-version'] = operation.version;
   if (operation.soapAction) headers['soap-action'] = operation.soapAction;
   for (const block of envelope.headers) {
-    if (block.ns === WSSE_NS) continue;
+    if (block.ns === WSSE_NS || readTraceBlock(block, headers)) continue;
     headers[`soap-header-${block.localName.toLowerCase()}`] = block.text ?? JSON.stringify(block.value);
   }
   return headers;

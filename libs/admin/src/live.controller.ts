@@ -1,0 +1,80 @@
+import { Controller, Get, Inject, NotFoundException, Query, Res, UseGuards, type OnModuleDestroy } from '@nestjs/common';
+import { InputError } from '@junction/core';
+import type { BusRuntime } from '@junction/engine';
+import type { LiveSnapshot } from '@junction/telemetry';
+import type { FastifyReply } from 'fastify';
+import { AdminAuthGuard } from './auth/admin-auth.guard';
+import { BUS_RUNTIME } from './admin.tokens';
+
+// Comments keep proxies and clients from timing out the stream between events that stop for a while.
+const PING_MS = 15_000;
+
+/**
+ * The live figures: a server-sent event stream (`GET /admin/live`, one `stats` event at once and then every second),
+ * the same snapshot as one JSON document, and the per-second history.
+ */
+@Controller('admin')
+@UseGuards(AdminAuthGuard)
+export class LiveController implements OnModuleDestroy {
+  /** Ends of the open streams, so that shutting the app down never waits on one. */
+  private readonly streams = new Set<() => void>();
+
+  constructor(@Inject(BUS_RUNTIME) private readonly bus: BusRuntime) {}
+
+  /**
+   * Written to the raw response (Fastify hands it over with `hijack`): the stream ends when the client goes, when the
+   * bus stops, or when the module is destroyed. A client that does not keep up misses snapshots rather than piling
+   * them up (each one is complete).
+   */
+  @Get('live')
+  async live(@Res() reply: FastifyReply): Promise<void> {
+    const first = await this.bus.telemetry.snapshot();
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    let ended = false;
+    let unsubscribe = () => {};
+    const ping = setInterval(() => raw.write(': ping\n\n'), PING_MS);
+    ping.unref();
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      clearInterval(ping);
+      unsubscribe();
+      this.streams.delete(end);
+      if (!raw.writableEnded) raw.end();
+    };
+    const send = (snapshot: LiveSnapshot) => {
+      if (!ended && !raw.writableNeedDrain) raw.write(`event: stats\ndata: ${JSON.stringify(snapshot)}\n\n`);
+    };
+    this.streams.add(end);
+    raw.on('close', end);
+    raw.on('error', end);
+    send(first);
+    unsubscribe = this.bus.telemetry.subscribe({ snapshot: send, end });
+  }
+
+  @Get('live/snapshot')
+  snapshot(): Promise<LiveSnapshot> {
+    return this.bus.telemetry.snapshot();
+  }
+
+  /** `?minutes=1..15` (default 15) and `route=<id>` (default: the whole bus). */
+  @Get('stats/history')
+  history(@Query('minutes') minutes?: string, @Query('route') route?: string) {
+    const m = minutes === undefined || minutes === '' ? 15 : Number(minutes);
+    if (!Number.isFinite(m) || m <= 0 || m > 15) throw new InputError('BAD_FILTER', 'minutes must be a number from 1 to 15');
+    const history = this.bus.telemetry.history(route || undefined, m);
+    if (!history) throw new NotFoundException(`no route ${route}`);
+    return history;
+  }
+
+  onModuleDestroy(): void {
+    for (const end of [...this.streams]) end();
+  }
+}

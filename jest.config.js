@@ -12,7 +12,7 @@ const swc = [
   },
 ];
 const aliases = {
-  '^@junction/(core|config|routing|transform|connectors|store|admin|engine|testing)$': '<rootDir>/libs/$1/src',
+  '^@junction/(core|config|routing|transform|connectors|store|admin|engine|testing|telemetry)$': '<rootDir>/libs/$1/src',
 };
 const common = {
   rootDir: __dirname,

@@ -11,7 +11,9 @@ import {
   connectorRegistry,
 } from '@junction/connectors';
 import { ConfigError, type EgressConnector, type IngressConnector, type Logger } from '@junction/core';
+import type { CompiledRoute } from '@junction/routing';
 import { createStore, type Store } from '@junction/store';
+import { BusTelemetry, type RouteInfo } from '@junction/telemetry';
 import type { FastifyInstance } from 'fastify';
 import { Exchange } from './exchange';
 import { OutboxWorker } from './outbox-worker';
@@ -29,6 +31,8 @@ export class BusRuntime {
   readonly worker: OutboxWorker;
   /** The Kafka ingress, which the Nest app runs as its custom transport strategy (a hybrid application). */
   readonly kafka: KafkaIngress;
+  /** Metrics, live figures and per-message logs of this instance. */
+  readonly telemetry: BusTelemetry;
   private readonly ingress: Map<string, IngressConnector>;
   private readonly egress: Map<string, EgressConnector>;
   private watcher?: { close(): void };
@@ -50,6 +54,10 @@ export class BusRuntime {
       this.kafka,
     ]);
     this.egress = connectorRegistry<EgressConnector>([new HttpEgress(), new SoapEgress(), new KafkaEgress(kafka)]);
+    this.telemetry = new BusTelemetry(
+      { routes: () => this.routes.list().map(routeInfo), store: this.store, kafkaLag: () => this.kafka.lag() },
+      log,
+    );
     this.routes = new RouteTable({
       dir: settings.ROUTES_DIR,
       env,
@@ -68,10 +76,12 @@ export class BusRuntime {
         callTimeoutMs: settings.SYNC_TIMEOUT_MS,
       },
       log,
+      this.telemetry.observer,
     );
     this.exchange = new Exchange(this.routes, this.store, {
       syncTimeoutMs: settings.SYNC_TIMEOUT_MS,
       wake: () => this.worker.wake(),
+      observer: this.telemetry.observer,
     });
   }
 
@@ -82,12 +92,14 @@ export class BusRuntime {
     if (!report.ok) throw new ConfigError(`routes in ${this.settings.ROUTES_DIR} have problems`, report.problems);
     for (const connector of this.ingress.values()) await connector.start(this.exchange);
     this.worker.start();
+    this.telemetry.start();
     if (this.settings.WATCH_ROUTES) this.watcher = watchRoutes(this.settings.ROUTES_DIR, () => void this.reload('watch'));
     this.log.info({ routes: report.routes, store: this.store.driver }, 'bus started');
   }
 
   async reload(trigger: 'watch' | 'admin'): Promise<ReloadReport> {
     const report = await this.routes.reload();
+    this.telemetry.observer.reloaded(report.ok);
     if (report.ok) this.log.info({ trigger, routes: report.routes }, 'routes reloaded');
     else this.log.warn({ trigger, problems: report.problems }, 'route reload refused; previous routes keep running');
     return report;
@@ -95,10 +107,17 @@ export class BusRuntime {
 
   /** Stops taking messages, lets in-flight work finish (bounded), then closes connectors and the store. */
   async stop(): Promise<void> {
+    // First, so that live streams end and the admin listener can close.
+    await this.telemetry.stop();
     this.watcher?.close();
     for (const connector of this.ingress.values()) await connector.close(this.settings.SHUTDOWN_TIMEOUT_MS);
     await this.worker.stop(this.settings.SHUTDOWN_TIMEOUT_MS);
     for (const connector of this.egress.values()) await connector.close();
     await this.store.close();
   }
+}
+
+function routeInfo(route: CompiledRoute): RouteInfo {
+  const sourceKind = Object.keys(route.source).find((k) => (route.source as Record<string, unknown>)[k] !== undefined) ?? 'unknown';
+  return { id: route.id, sourceKind };
 }

@@ -1,6 +1,8 @@
 import {
   BusError,
   correlationIdFrom,
+  formatTraceparent,
+  ingressTrace,
   DeliveryError,
   InputError,
   Message,
@@ -14,6 +16,7 @@ import {
 } from '@junction/core';
 import { outgoingBody, runRoute, type CompiledRoute, type Dispatch, type RouteRun } from '@junction/routing';
 import type { NewDelivery, NewMessage, Store } from '@junction/store';
+import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
 import { bodyFromBytes } from '@junction/transform';
 import { callInline, deliverInline, type InlineDelivery } from './deliverer';
 import type { RouteTable } from './route-table';
@@ -22,6 +25,8 @@ export interface ExchangeOptions {
   readonly syncTimeoutMs: number;
   /** Called after an async message was committed, so the outbox worker starts at once instead of at its next poll. */
   readonly wake: () => void;
+  /** Told about every message, attempt and outcome (metrics, per-message logs). */
+  readonly observer?: BusObserver;
 }
 
 /**
@@ -30,35 +35,56 @@ export interface ExchangeOptions {
  * whole exchange is journaled (dead letters included) before the caller gets the reply.
  */
 export class Exchange implements MessageSink {
+  private readonly observer: BusObserver;
+
   constructor(
     private readonly routes: RouteTable,
     private readonly store: Store,
     private readonly options: ExchangeOptions,
-  ) {}
+  ) {
+    this.observer = options.observer ?? NOOP_OBSERVER;
+  }
 
   async dispatch(routeId: string, incoming: Incoming): Promise<Ack> {
     const route = this.routes.get(routeId);
     if (!route) throw new InputError('NO_ROUTE', `route ${routeId} is not loaded`, 404);
+    this.observer.inFlight(route.id, 1);
+    try {
+      return await this.take(route, incoming);
+    } finally {
+      this.observer.inFlight(route.id, -1);
+    }
+  }
+
+  private async take(route: CompiledRoute, incoming: Incoming): Promise<Ack> {
     const id = newMessageId();
+    // The bus's own span in the caller's trace (or a new trace): journaled with the message, so that the outbox
+    // worker and every target call continue it.
+    const headers = { ...incoming.headers, traceparent: formatTraceparent(ingressTrace(incoming.headers)) };
     const message = new Message(
       id,
       correlationIdFrom(incoming.headers, id),
       incoming.source,
-      incoming.headers,
+      headers,
       bodyFromBytes(incoming.body, incoming.contentType, route.codec),
       Date.now(),
     );
+    this.observer.received(route.id, message);
     const record = toNewMessage(route, message, incoming);
     try {
       message.body.value();
       record.businessKey = (await route.businessKey(message)) ?? null;
     } catch (err) {
-      return this.reject(record, message, toBusError(err));
+      const error = toBusError(err);
+      this.observer.rejected(route.id, message, error);
+      return this.reject(record, message, error);
     }
     message.hop('received', `${incoming.source.kind} ${incoming.source.address}`);
     if (route.mode === 'async') {
       await this.store.acceptMessage(record).catch((err) => {
-        throw withId(toBusError(err), id);
+        const error = withId(toBusError(err), id);
+        this.observer.rejected(route.id, message, error);
+        throw error;
       });
       this.options.wake();
       return { kind: 'accepted', messageId: id };
@@ -81,6 +107,7 @@ export class Exchange implements MessageSink {
     } catch (err) {
       const error = toBusError(err);
       message.hop('failed', error.code);
+      this.observer.completed(route.id, 'sync', message, 'dead', Date.now() - message.receivedAt, error);
       return this.reject(record, message, error);
     }
     const { dispatches, filtered } = run;
@@ -95,18 +122,33 @@ export class Exchange implements MessageSink {
         .filter((d) => d.wireTap)
         .map((d) => ({ ...newDelivery(d, outgoingBody(d.message.body, d.target, route.codec)), status: 'pending' as const, attempts: [] })),
     ];
+    for (let i = 0; i < direct.length; i++) this.observeAttempts(route.id, direct[i], deliveries[i].id, results[i]);
     const dead = deliveries.find((d) => d.status === 'dead');
     const status = direct.length === 0 ? (filtered ? 'filtered' : 'delivered') : dead ? 'dead' : 'delivered';
     message.hop(status);
     await this.store
       .journalExchange({ message: record, status, hops: message.hops, deliveries, failure: dead?.failure })
       .catch((err) => {
-        throw withId(toBusError(err), message.id);
+        const error = withId(toBusError(err), message.id);
+        this.observer.rejected(route.id, message, error);
+        throw error;
       });
+    this.observer.completed(route.id, 'sync', message, status, Date.now() - message.receivedAt, dead?.failure);
     if (direct.length === 0) return { kind: 'filtered', messageId: message.id };
     const chosen = results[replyIndex];
     if (!chosen.reply) throw withId(chosen.error ?? new DeliveryError('NO_REPLY', 'no reply', { retriable: false }), message.id);
     return { kind: 'reply', messageId: message.id, reply: await this.replyFor(route, message, chosen.reply) };
+  }
+
+  /** Every attempt of an inline delivery: the failed ones before the last were retried, the last one decided. */
+  private observeAttempts(route: string, d: Dispatch, deliveryId: string, result: InlineDelivery): void {
+    const ref = { id: deliveryId, messageId: d.message.id, correlationId: d.message.correlationId, headers: d.message.headers, wireTap: false };
+    const last = result.attempts.length - 1;
+    result.attempts.forEach((a, n) => {
+      const outcome = a.ok ? 'delivered' : n < last ? 'retry' : 'dead';
+      const error = a.ok ? undefined : { code: a.errorCode ?? 'DELIVERY_FAILED', message: a.error ?? '' };
+      this.observer.attempted(route, d.target.id, outcome, a.durationMs, ref, { error });
+    });
   }
 
   private async replyFor(route: CompiledRoute, request: Message, reply: Reply): Promise<Reply> {
@@ -155,7 +197,7 @@ function toNewMessage(route: CompiledRoute, message: Message, incoming: Incoming
     sourceKind: incoming.source.kind,
     sourceAddress: incoming.source.address,
     mode: route.mode,
-    headers: { ...incoming.headers },
+    headers: { ...message.headers },
     contentType: incoming.contentType,
     body: incoming.body,
     receivedAt: message.receivedAt,

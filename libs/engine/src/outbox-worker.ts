@@ -1,6 +1,7 @@
 import { DeliveryError, Message, toBusError, type Logger } from '@junction/core';
 import { decideRetry, outgoingBody, runRoute, type RouteRun } from '@junction/routing';
 import type { StoredDelivery, StoredMessage, Store } from '@junction/store';
+import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
 import { BytesBody, bodyFromBytes } from '@junction/transform';
 import { attempt, callInline, sleep } from './deliverer';
 import { newDelivery } from './exchange';
@@ -36,6 +37,8 @@ export class OutboxWorker {
     private readonly routes: RouteTable,
     private readonly options: OutboxWorkerOptions,
     private readonly log: Logger,
+    /** Told about every routing, attempt and outcome (metrics, per-message logs). */
+    private readonly observer: BusObserver = NOOP_OBSERVER,
   ) {}
 
   start(): void {
@@ -68,9 +71,9 @@ export class OutboxWorker {
           // deliveries already waiting (and deliveries take whatever routing leaves).
           const limit = Math.min(free, this.options.batch);
           const messages = await this.store.claimMessages(Math.max(1, Math.floor(limit / 2)), this.options.leaseMs);
-          for (const m of messages) this.track(this.routeMessage(m));
+          for (const m of messages) this.track(m.routeId, this.routeMessage(m));
           const deliveries = await this.store.claimDeliveries(Math.max(0, limit - messages.length), this.options.leaseMs);
-          for (const d of deliveries) this.track(this.deliver(d));
+          for (const d of deliveries) this.track(d.routeId, this.deliver(d));
           claimed = messages.length + deliveries.length;
         }
       } catch (err) {
@@ -94,12 +97,14 @@ export class OutboxWorker {
     });
   }
 
-  private track(work: Promise<void>): void {
+  private track(route: string, work: Promise<void>): void {
     this.inFlight++;
+    this.observer.inFlight(route, 1);
     work
       .catch((err) => this.log.error({ err: toBusError(err).message }, 'outbox work failed; its lease will expire'))
       .finally(() => {
         this.inFlight--;
+        this.observer.inFlight(route, -1);
         if (this.running) this.wake();
         if (this.inFlight === 0) for (const resolve of this.idle) resolve();
       });
@@ -110,7 +115,9 @@ export class OutboxWorker {
     const hops = stored.hops ?? [];
     if (!route) {
       const failure = { code: 'ROUTE_GONE', message: `route ${stored.routeId} is no longer loaded` };
-      return this.store.completeRouting(stored.id, { status: 'dead', hops, deliveries: [], failure });
+      await this.store.completeRouting(stored.id, { status: 'dead', hops, deliveries: [], failure });
+      this.observer.completed(stored.routeId, 'async', stored, 'dead', Date.now() - stored.receivedAt, failure);
+      return;
     }
     const message = new Message(
       stored.id,
@@ -127,16 +134,14 @@ export class OutboxWorker {
     } catch (err) {
       const error = toBusError(err);
       message.hop('failed', error.code);
-      return this.store.completeRouting(stored.id, {
-        status: 'dead',
-        hops: message.hops,
-        deliveries: [],
-        failure: { code: error.code, message: error.message },
-      });
+      const failure = { code: error.code, message: error.message };
+      await this.store.completeRouting(stored.id, { status: 'dead', hops: message.hops, deliveries: [], failure });
+      this.observer.completed(route.id, 'async', stored, 'dead', Date.now() - stored.receivedAt, failure);
+      return;
     }
     const { dispatches, filtered } = run;
-    const direct = dispatches.some((d) => !d.wireTap);
-    const status = direct ? 'pending' : filtered ? 'filtered' : 'delivered';
+    const direct = dispatches.filter((d) => !d.wireTap).length;
+    const status = direct > 0 ? 'pending' : filtered ? 'filtered' : 'delivered';
     message.hop('routed', `${dispatches.length} deliveries`);
     await this.store.completeRouting(stored.id, {
       status,
@@ -144,6 +149,8 @@ export class OutboxWorker {
       deliveries: dispatches.map((d) => newDelivery(d, outgoingBody(d.message.body, d.target, route.codec))),
     });
     this.counts.routed++;
+    if (status === 'pending') this.observer.routed(route.id, stored, direct);
+    else this.observer.completed(route.id, 'async', stored, status, Date.now() - stored.receivedAt);
     if (dispatches.length > 0) this.wake();
   }
 
@@ -152,7 +159,9 @@ export class OutboxWorker {
     if (!target) {
       const failure = { code: 'TARGET_GONE', message: `target ${d.targetId} of route ${d.routeId} is no longer configured` };
       const record = { number: d.attempts + 1, startedAt: Date.now(), durationMs: 0, ok: false, errorCode: failure.code, error: failure.message };
-      return this.store.recordAttempt(d.id, record, { kind: 'dead', failure });
+      await this.store.recordAttempt(d.id, record, { kind: 'dead', failure });
+      this.observer.attempted(d.routeId, d.targetId, 'dead', 0, d, { error: failure });
+      return;
     }
     const message = new Message(
       d.messageId,
@@ -167,17 +176,21 @@ export class OutboxWorker {
     if (result.reply) {
       await this.store.recordAttempt(d.id, result.record, { kind: 'delivered' });
       this.counts.delivered++;
+      this.observer.attempted(d.routeId, d.targetId, 'delivered', result.record.durationMs, d);
       return;
     }
     const error = result.error!;
     const policy = { ...target.retry, attempts: d.maxAttempts };
     const decision = decideRetry(policy, number, error);
     if (decision.kind === 'retry') {
-      await this.store.recordAttempt(d.id, result.record, { kind: 'retry', nextAttemptAt: Date.now() + decision.delayMs });
+      const nextAttemptAt = Date.now() + decision.delayMs;
+      await this.store.recordAttempt(d.id, result.record, { kind: 'retry', nextAttemptAt });
       this.counts.retried++;
+      this.observer.attempted(d.routeId, d.targetId, 'retry', result.record.durationMs, d, { nextAttemptAt, error });
       return;
     }
     await this.store.recordAttempt(d.id, result.record, { kind: 'dead', failure: { code: error.code, message: error.message } });
     this.counts.dead++;
+    this.observer.attempted(d.routeId, d.targetId, 'dead', result.record.durationMs, d, { error });
   }
 }

@@ -1,0 +1,261 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Figures, History, LiveSnapshot } from './live.types';
+import { RollingFigures, HISTORY_SECONDS } from './rolling-figures';
+
+/** The final status of a message. */
+export type CompletionStatus = 'delivered' | 'filtered' | 'dead';
+/** What became of one attempt at a target. */
+export type AttemptOutcome = 'delivered' | 'retry' | 'dead';
+export type RouteMode = 'sync' | 'async';
+
+/** A loaded route as the live figures need it. */
+export interface RouteInfo {
+  readonly id: string;
+  /** The ingress kind of its source (http, soap, kafka...). */
+  readonly sourceKind: string;
+}
+
+/** Figures read from the store and the Kafka ingress by the refresh loop (see BusTelemetry). */
+export interface QueueFigures {
+  /** Messages stored and waiting to be routed. */
+  readonly messagesWaiting: number;
+  /** Deliveries not done yet, those waiting for a retry included. */
+  readonly deliveriesPending: number;
+  /** Dead letters not replayed, whole bus. */
+  readonly deadLetters: number;
+  /** Dead letters not replayed, by route. */
+  readonly deadLettersByRoute: ReadonlyMap<string, number>;
+  /** Deliveries waiting for their next attempt, by route. */
+  readonly retryWaitingByRoute: ReadonlyMap<string, number>;
+  /** Kafka consumer lag per route and partition (routes whose lag is unknown yet are absent). */
+  readonly kafkaLag: ReadonlyArray<{ routeId: string; partitions: ReadonlyArray<{ topic: string; partition: number; lag: number }> }>;
+}
+
+/** The Prometheus text format content type of `/metrics`. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+// Attempts are network calls: milliseconds to the longest timeouts.
+const ATTEMPT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+// End to end, async messages include their retries: up to an hour.
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
+/** Instruments of one route, label children resolved once. */
+interface RouteInstruments {
+  readonly figures: RollingFigures;
+  readonly received: Map<string, Counter.Internal>;
+  readonly rejected: Map<string, Counter.Internal>;
+  readonly completed: Record<CompletionStatus, Counter.Internal>;
+  readonly latency: Record<RouteMode, Histogram.Internal<string>>;
+  readonly inFlightGauge: Gauge.Internal<string>;
+  inFlight: number;
+  readonly targets: Map<string, TargetInstruments>;
+}
+
+interface TargetInstruments {
+  readonly outcomes: Record<AttemptOutcome, Counter.Internal>;
+  readonly duration: Histogram.Internal<string>;
+}
+
+/**
+ * The bus's metrics: a Prometheus registry of its own (Node runtime metrics and the `junction_*` metrics) and the live
+ * figures of the dashboard. Each recording call updates both, so `/metrics` and `/admin/live` always agree. Labelled
+ * children are resolved once per route and target and kept; recording allocates nothing once they exist.
+ */
+export class BusMetrics {
+  readonly registry = new Registry();
+  private readonly routes = new Map<string, RouteInstruments>();
+  private readonly bus: RollingFigures;
+  private busInFlight = 0;
+  private queues: QueueFigures = {
+    messagesWaiting: 0,
+    deliveriesPending: 0,
+    deadLetters: 0,
+    deadLettersByRoute: new Map(),
+    retryWaitingByRoute: new Map(),
+    kafkaLag: [],
+  };
+  private readonly m: Instruments;
+
+  /** `routeCount` feeds `junction_routes_loaded`; `now` is the clock (tests pass their own). */
+  constructor(routeCount: () => number, private readonly now: () => number = Date.now) {
+    this.bus = new RollingFigures(now());
+    collectDefaultMetrics({ register: this.registry, prefix: 'junction_' });
+    this.m = instruments(this.registry, routeCount);
+  }
+
+  received(route: string, sourceKind: string): void {
+    const r = this.route(route);
+    let child = r.received.get(sourceKind);
+    if (!child) r.received.set(sourceKind, (child = this.m.received.labels(route, sourceKind)));
+    child.inc();
+    const now = this.now();
+    r.figures.recordReceived(now);
+    this.bus.recordReceived(now);
+  }
+
+  rejected(route: string, code: string): void {
+    const r = this.route(route);
+    let child = r.rejected.get(code);
+    if (!child) r.rejected.set(code, (child = this.m.rejected.labels(route, code)));
+    child.inc();
+    const now = this.now();
+    r.figures.recordRefused(now);
+    this.bus.recordRefused(now);
+  }
+
+  completed(route: string, mode: RouteMode, status: CompletionStatus, latencyMs: number): void {
+    const r = this.route(route);
+    r.completed[status].inc();
+    r.latency[mode].observe(latencyMs / 1000);
+    const now = this.now();
+    r.figures.recordCompleted(now, status !== 'dead', latencyMs);
+    this.bus.recordCompleted(now, status !== 'dead', latencyMs);
+  }
+
+  attempted(route: string, target: string, outcome: AttemptOutcome, durationMs: number): void {
+    const t = this.target(route, target);
+    t.outcomes[outcome].inc();
+    t.duration.observe(durationMs / 1000);
+  }
+
+  inFlight(route: string, delta: number): void {
+    const r = this.route(route);
+    r.inFlight += delta;
+    r.inFlightGauge.set(r.inFlight);
+    this.busInFlight += delta;
+  }
+
+  reloaded(ok: boolean): void {
+    this.m.reloads.inc({ outcome: ok ? 'ok' : 'refused' });
+  }
+
+  /** Takes the figures of the last refresh; the gauges show them until the next. */
+  setQueues(q: QueueFigures): void {
+    this.queues = q;
+    this.m.queue.set({ queue: 'messages_waiting' }, q.messagesWaiting);
+    this.m.queue.set({ queue: 'deliveries_pending' }, q.deliveriesPending);
+    let retries = 0;
+    for (const n of q.retryWaitingByRoute.values()) retries += n;
+    this.m.queue.set({ queue: 'deliveries_retry_waiting' }, retries);
+    // Reset first so that routes and partitions that went away disappear; nothing runs between reset and set.
+    this.m.deadLetters.reset();
+    for (const [route, n] of q.deadLettersByRoute) this.m.deadLetters.set({ route }, n);
+    this.m.lag.reset();
+    for (const r of q.kafkaLag) {
+      for (const p of r.partitions) this.m.lag.set({ route: r.routeId, topic: p.topic, partition: String(p.partition) }, p.lag);
+    }
+  }
+
+  /** The live figures of the bus and of every route in `routes` (the loaded ones, traffic or not). */
+  snapshot(routes: readonly RouteInfo[]): LiveSnapshot {
+    const now = this.now();
+    const lagByRoute = new Map<string, number>();
+    for (const r of this.queues.kafkaLag) lagByRoute.set(r.routeId, r.partitions.reduce((sum, p) => sum + p.lag, 0));
+    const figures: Record<string, Figures> = {};
+    let busLag: number | null = null;
+    let busRetries = 0;
+    for (const route of routes) {
+      const r = this.route(route.id);
+      const kafka = route.sourceKind === 'kafka';
+      const lag = kafka ? (lagByRoute.get(route.id) ?? null) : null;
+      if (kafka) busLag = (busLag ?? 0) + (lag ?? 0);
+      const pendingRetries = this.queues.retryWaitingByRoute.get(route.id) ?? 0;
+      busRetries += pendingRetries;
+      figures[route.id] = {
+        ...r.figures.view(now),
+        inFlight: r.inFlight,
+        pendingRetries,
+        deadLetters: this.queues.deadLettersByRoute.get(route.id) ?? 0,
+        consumerLag: lag,
+      };
+    }
+    const bus: Figures = {
+      ...this.bus.view(now),
+      inFlight: this.busInFlight,
+      pendingRetries: busRetries,
+      deadLetters: this.queues.deadLetters,
+      consumerLag: busLag,
+    };
+    return { at: now, bus, routes: figures };
+  }
+
+  /** Starts the figures of these routes now, so that their history begins at their load, traffic or not. */
+  track(routes: readonly RouteInfo[]): void {
+    for (const r of routes) this.route(r.id);
+  }
+
+  /** Per-second history of a route (undefined when never tracked), or of the bus when `route` is undefined. */
+  history(route: string | undefined, minutes: number): History | undefined {
+    const seconds = Math.min(HISTORY_SECONDS, Math.max(0, Math.floor(minutes * 60)));
+    const figures = route === undefined ? this.bus : this.routes.get(route)?.figures;
+    return figures && { step: 1000, points: figures.history(this.now(), seconds) };
+  }
+
+  /** The Prometheus text exposition of the registry. */
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private route(id: string): RouteInstruments {
+    let r = this.routes.get(id);
+    if (r) return r;
+    const { completed, latency, inFlight } = this.m;
+    r = {
+      figures: new RollingFigures(this.now()),
+      received: new Map(),
+      rejected: new Map(),
+      completed: { delivered: completed.labels(id, 'delivered'), filtered: completed.labels(id, 'filtered'), dead: completed.labels(id, 'dead') },
+      latency: { sync: latency.labels(id, 'sync'), async: latency.labels(id, 'async') },
+      inFlightGauge: inFlight.labels(id),
+      inFlight: 0,
+      targets: new Map(),
+    };
+    this.routes.set(id, r);
+    return r;
+  }
+
+  private target(route: string, id: string): TargetInstruments {
+    const r = this.route(route);
+    let t = r.targets.get(id);
+    if (t) return t;
+    const d = this.m.deliveries;
+    t = {
+      outcomes: { delivered: d.labels(route, id, 'delivered'), retry: d.labels(route, id, 'retry'), dead: d.labels(route, id, 'dead') },
+      duration: this.m.attempt.labels(route, id),
+    };
+    r.targets.set(id, t);
+    return t;
+  }
+}
+
+type Instruments = ReturnType<typeof instruments>;
+
+/** The `junction_*` metrics, registered in `registry` only. */
+function instruments(registry: Registry, routeCount: () => number) {
+  const registers = [registry];
+  const counter = (name: string, help: string, labelNames: string[]) => new Counter({ name, help, labelNames, registers });
+  const gauge = (name: string, help: string, labelNames: string[]) => new Gauge({ name, help, labelNames, registers });
+  const histogram = (name: string, help: string, labelNames: string[], buckets: number[]) =>
+    new Histogram({ name, help, labelNames, buckets, registers });
+  return {
+    received: counter('junction_messages_received_total', 'Messages received, by route and source kind.', ['route', 'source']),
+    rejected: counter('junction_messages_rejected_total', 'Messages the bus refused (bad input, store down), by error code.', ['route', 'code']),
+    completed: counter('junction_messages_completed_total', 'Messages that reached their final status.', ['route', 'status']),
+    deliveries: counter('junction_deliveries_total', 'Delivery attempts by outcome (retry: failed, tried again later).', ['route', 'target', 'outcome']),
+    attempt: histogram('junction_delivery_attempt_duration_seconds', 'Duration of one attempt at a target.', ['route', 'target'], ATTEMPT_BUCKETS),
+    latency: histogram('junction_message_latency_seconds', 'Time from reception to final status.', ['route', 'mode'], LATENCY_BUCKETS),
+    inFlight: gauge('junction_messages_in_flight', 'Messages and deliveries being processed in this instance.', ['route']),
+    queue: gauge('junction_queue_depth', 'Messages waiting to be routed, deliveries pending, deliveries waiting for a retry.', ['queue']),
+    deadLetters: gauge('junction_dead_letters', 'Dead letters not replayed, by route.', ['route']),
+    lag: gauge('junction_kafka_consumer_lag', 'Kafka consumer lag, by route, topic and partition.', ['route', 'topic', 'partition']),
+    routesLoaded: new Gauge({
+      name: 'junction_routes_loaded',
+      help: 'Routes loaded.',
+      registers,
+      collect() {
+        this.set(routeCount());
+      },
+    }),
+    reloads: counter('junction_route_reloads_total', 'Route reloads, by outcome (ok, refused).', ['outcome']),
+  };
+}

@@ -50,6 +50,12 @@ describe('sensitive fields and credential headers are masked for the journal rea
     expect(record.deliveries[0].headers['x-partner-key']).toBe('***');
     const raw = JSON.stringify(record);
     for (const secret of ['4111111111111111', 'ann@example.com', 'pk-live-123', 'ak-9']) expect(raw).not.toContain(secret);
+
+    // At rest too: a delivered exchange no longer needs its payload, so the journal keeps only the masked copy.
+    const stored = (await bus.runtime.store.getMessage(res.headers.get('x-message-id')!))!;
+    const rows = JSON.stringify([stored.body.toString(), stored.headers, ...stored.deliveries.map((d) => [d.body.toString(), d.headers])]);
+    for (const secret of ['4111111111111111', 'ann@example.com', 'pk-live-123', 'ak-9']) expect(rows).not.toContain(secret);
+    expect(rows).toContain('Ann');
   });
 
   test('XML bodies are masked by element; a dead letter is shown masked and replayed with its real values', async () => {
@@ -68,6 +74,10 @@ describe('sensitive fields and credential headers are masked for the journal rea
     expect(replay.status).toBe(202);
     await waitUntil(async () => (await getJson(`${bus.url}/admin/messages/${res.json.messageId}`)).status === 'delivered', 10_000, 'delivered');
     expect(target.requests.at(-1)!.body).toBe('<Payment><CardNumber>5500000000000004</CardNumber><Amount>10</Amount></Payment>');
+    // Delivered after the replay: the stored message and delivery keep only the masked copy.
+    const stored = (await bus.runtime.store.getMessage(res.json.messageId))!;
+    expect(stored.body.toString()).toBe('<Payment><CardNumber>***</CardNumber><Amount>9</Amount></Payment>');
+    expect(stored.deliveries[0].body.toString()).toBe('<Payment><CardNumber>***</CardNumber><Amount>10</Amount></Payment>');
   });
 
   test('an edited JSON replay keeps masked values and takes the real edits', async () => {

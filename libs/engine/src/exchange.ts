@@ -20,6 +20,7 @@ import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
 import { bodyFromBytes } from '@junction/transform';
 import { callInline, deliverInline, type InlineDelivery } from './deliverer';
 import type { RouteTable } from './route-table';
+import { scrubbedCopy } from './scrub';
 
 export interface ExchangeOptions {
   readonly syncTimeoutMs: number;
@@ -126,6 +127,9 @@ export class Exchange implements MessageSink {
     const dead = deliveries.find((d) => d.status === 'dead');
     const status = direct.length === 0 ? (filtered ? 'filtered' : 'delivered') : dead ? 'dead' : 'delivered';
     message.hop(status);
+    // What is done is journaled masked; what may be replayed (dead) or is still to be delivered keeps its payload.
+    if (status !== 'dead') Object.assign(record, scrubbedCopy(route.masker, record.headers, record.body, record.contentType));
+    for (const d of deliveries) if (d.status === 'delivered') Object.assign(d, scrubbedCopy(route.masker, d.headers, d.body, d.contentType));
     await this.store
       .journalExchange({ message: record, status, hops: message.hops, deliveries, failure: dead?.failure })
       .catch((err) => {

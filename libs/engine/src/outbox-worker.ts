@@ -6,6 +6,7 @@ import { BytesBody, bodyFromBytes } from '@junction/transform';
 import { attempt, callInline, sleep } from './deliverer';
 import { newDelivery } from './exchange';
 import type { RouteTable } from './route-table';
+import { scrubbedCopy } from './scrub';
 
 export interface OutboxWorkerOptions {
   /** Messages and deliveries in flight at once in this instance. */
@@ -147,6 +148,7 @@ export class OutboxWorker {
       status,
       hops: message.hops,
       deliveries: dispatches.map((d) => newDelivery(d, outgoingBody(d.message.body, d.target, route.codec))),
+      scrubbed: scrubbedCopy(route.masker, stored.headers, stored.body, stored.contentType),
     });
     this.counts.routed++;
     if (status === 'pending') this.observer.routed(route.id, stored, direct);
@@ -174,7 +176,9 @@ export class OutboxWorker {
     const number = d.attempts + 1;
     const result = await attempt(target, message, number);
     if (result.reply) {
-      await this.store.recordAttempt(d.id, result.record, { kind: 'delivered' });
+      const route = this.routes.get(d.routeId);
+      const scrubbed = route ? scrubbedCopy(route.masker, d.headers, d.body, d.contentType) : undefined;
+      await this.store.recordAttempt(d.id, result.record, { kind: 'delivered', scrubbed });
       this.counts.delivered++;
       this.observer.attempted(d.routeId, d.targetId, 'delivered', result.record.durationMs, d);
       return;

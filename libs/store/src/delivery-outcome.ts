@@ -38,6 +38,9 @@ export async function applyAttemptOutcome(
 
   await insertRows(sql, s, 'attempts', [attemptRow(deliveryId, attempt)]);
   if (outcome.kind === 'retry') return;
+  if (outcome.kind === 'delivered' && outcome.scrubbed) {
+    await sql.run(s.scrubDelivery, [JSON.stringify(outcome.scrubbed.headers), outcome.scrubbed.body, deliveryId]);
+  }
   const messageId = updated.message_id as string;
   if (outcome.kind === 'dead') {
     const f = outcome.failure;

@@ -33,6 +33,9 @@ export async function applyRoutingResult(
     deliveryRow(d, routed.route_id, routed.correlation_id, 'pending', 0, null, now),
   );
   await insertRows(sql, s, 'deliveries', deliveries);
+  if (result.scrubbed && status !== 'dead') {
+    await sql.run(s.scrubMessage, [JSON.stringify(result.scrubbed.headers), result.scrubbed.body, messageId]);
+  }
   if (status === 'dead') {
     const reason = failure ?? { code: 'STEP_FAILED', message: 'routing failed' };
     // The dead letter copies the stored body without bringing it into JS.

@@ -56,6 +56,9 @@ export class SqlStatements {
   /** PostgreSQL: locks the message row so that deliveries finishing at once settle it one after the other. */
   readonly lockMessage: string | null;
   readonly routeMessage: string;
+  /** Replaces a record's payload with its masked copy once nothing needs the original any more. */
+  readonly scrubMessage: string;
+  readonly scrubDelivery: string;
   readonly messageState: string;
   readonly deadLetterFromMessage: string;
   readonly deliveryDelivered: string;
@@ -108,6 +111,8 @@ export class SqlStatements {
         lease_owner = NULL, lease_until = NULL, updated_at = ?
       WHERE id = ? AND status = 'received' AND (lease_owner = ? OR lease_owner IS NULL)
       RETURNING route_id, correlation_id`);
+    this.scrubMessage = q(`UPDATE messages SET headers = ?, body = ? WHERE id = ?`);
+    this.scrubDelivery = q(`UPDATE deliveries SET headers = ?, body = ? WHERE id = ?`);
     this.messageState = q(`SELECT status, lease_owner FROM messages WHERE id = ?`);
     this.deadLetterFromMessage = q(`INSERT INTO dead_letters (${DEAD_LETTER_COLUMNS.join(', ')})
       SELECT ?, id, NULL, route_id, NULL, ?, ?, content_type, headers, body, ?, NULL, 0 FROM messages WHERE id = ?`);

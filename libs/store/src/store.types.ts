@@ -166,10 +166,19 @@ export type RoutingResult = {
   hops: Hop[];
   deliveries: NewDelivery[];
   failure?: Failure;
+  /** The message's masked payload, stored instead of the original when routing succeeded (the deliveries carry
+   *  what the targets need; only a dead message is replayed from its own body). */
+  scrubbed?: Scrubbed;
 };
 
+/** A record's payload as it is kept once nothing needs the original: sensitive fields masked. */
+export interface Scrubbed {
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
 export type AttemptOutcome =
-  | { kind: 'delivered'; reply?: string }
+  | { kind: 'delivered'; reply?: string; scrubbed?: Scrubbed }
   | { kind: 'retry'; nextAttemptAt: number }
   | { kind: 'dead'; failure: Failure };
 

@@ -49,7 +49,7 @@ export const SettingsSchema = z.strictObject({
   ROUTES_DIR: z.string().default('./routes').describe('Folder of the route files, read with its subfolders.'),
   DATABASE_URL: databaseUrl
     .default('sqlite:./data/junction.db')
-    .describe('Message store: `sqlite:<file>`, `sqlite::memory:`, or `postgres://` / `postgresql://` URL.'),
+    .describe('Message store: `sqlite:<file>`, `sqlite::memory:`, or `postgres://` / `postgresql://` URL (`?schema=name` for a schema of its own).'),
   LOG_LEVEL: z
     .enum(LOG_LEVELS, { error: `expected one of: ${LOG_LEVELS.join(', ')}` })
     .default('info')

@@ -119,7 +119,7 @@ export class TelemetryObserver implements BusObserver {
       const error = detail?.error ? { code: detail.error.code, error: detail.error.message } : {};
       const line = { ...fields(route, delivery.messageId, delivery), target, deliveryId: delivery.id, durationMs, ...error };
       if (outcome === 'dead') this.log.warn(line, 'delivery dead-lettered');
-      else this.log.debug(line, outcome === 'retry' ? 'delivery failed; will retry' : 'delivery delivered');
+      else this.log.debug(line, outcome === 'retry' ? 'delivery failed; will retry' : 'delivered to target');
     }
     if (settled) {
       const latencyMs = this.now() - settled.receivedAt;

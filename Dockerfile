@@ -14,6 +14,7 @@ ENV NODE_ENV=production
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY --from=build /app/bin bin
+COPY --from=build /app/apps/dashboard/public apps/dashboard/public
 COPY package.json ./
 COPY routes routes
 EXPOSE 8080

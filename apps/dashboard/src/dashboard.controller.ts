@@ -1,0 +1,36 @@
+import { Controller, Get, Inject, NotFoundException, Param, Req, Res } from '@nestjs/common';
+import { AdminAuth } from '@junction/admin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ASSET_HEADERS, PAGE_HEADERS, type DashboardAssets, type DashboardFile } from './dashboard-assets';
+
+/** DI token of the dashboard's files, read once at start. */
+export const DASHBOARD_ASSETS = Symbol('DASHBOARD_ASSETS');
+
+/**
+ * The admin dashboard: `GET /dashboard` is the app to a signed-in admin and the login page to anyone else (both 200,
+ * so a browser shows the login form where it asked for the app); `GET /dashboard/assets/<name>` serves its scripts and
+ * styles from memory. The page holds no data: everything it shows comes from the admin API, which checks every call.
+ */
+@Controller('dashboard')
+export class DashboardController {
+  constructor(
+    private readonly auth: AdminAuth,
+    @Inject(DASHBOARD_ASSETS) private readonly files: DashboardAssets,
+  ) {}
+
+  @Get()
+  page(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+    const page = this.auth.principalOf(request) ? this.files.appPage : this.files.loginPage;
+    reply.code(200).headers(PAGE_HEADERS).type(page.contentType).send(page.body);
+  }
+
+  /** The login page needs its script and styles too, so assets are served without a principal: they are code, not data. */
+  @Get('assets/:name')
+  asset(@Param('name') name: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+    const file: DashboardFile | undefined = this.files.assets.get(name);
+    if (!file) throw new NotFoundException(`no dashboard asset ${name}`);
+    reply.headers(ASSET_HEADERS).header('etag', file.etag);
+    if (request.headers['if-none-match'] === file.etag) return void reply.code(304).send();
+    reply.code(200).type(file.contentType).send(file.body);
+  }
+}

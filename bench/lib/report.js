@@ -1,0 +1,138 @@
+'use strict';
+/**
+ * The results as a markdown table, and the issue's targets, each with the figure measured in this run and whether
+ * it is met. A target whose cells were not run says so instead of passing.
+ */
+
+const fmt = (v, digits = 0) => (v === null || v === undefined ? '-' : Number(v).toLocaleString('en-US', { maximumFractionDigits: digits }));
+const pct = (v) => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(v > 0 && v < 0.001 ? 3 : 1)}%`);
+
+function table(rows) {
+  const lines = [
+    '| scenario | size | c | rps | baseline rps | ratio | p50 ms | p99 ms | base p99 ms | errors | bus CPU % | peak RSS MB |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    if (r.skipped) {
+      lines.push(`| ${r.scenario} | ${r.size} | ${r.concurrency} | skipped: ${r.skipped} | | | | | | | | |`);
+      continue;
+    }
+    const backlog = r.pending ? `, ${fmt(r.pending)} pending at the limit` : '';
+    const extra = r.probe
+      ? ` (probe p99 ${fmt(r.probe.p99Ms, 1)} ms, max ${fmt(r.probe.maxMs, 1)})`
+      : r.delivered !== undefined
+        ? ` delivered/s (${fmt(r.delivered)} of ${fmt(r.messages)}${backlog})`
+        : '';
+    lines.push(
+      `| ${r.scenario} | ${r.size} | ${r.concurrency} | ${fmt(r.rps)}${extra} | ${fmt(r.baselineRps)} | ${fmt(r.ratio, 2)} | ` +
+        `${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.baselineP99Ms, 2)} | ${pct(r.errorRate)} | ${fmt(r.cpuPct)} | ${fmt(r.rssMb)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+const measured = (rows) => rows.filter((r) => !r.skipped);
+
+/** The targets of the issue. `figure` gives [value, where] from the rows, or undefined when nothing was measured. */
+const TARGETS = [
+  {
+    name: 'S1 passthrough >= 0.6 of the raw proxy (c=100, worst size)',
+    op: '>=',
+    goal: 0.6,
+    figure: (rows) => worst(rows.filter((r) => r.scenario === 'S1' && r.concurrency === 100), 'ratio', 'min'),
+  },
+  {
+    name: 'S4 content routing at 1 KB >= 0.5 of the raw proxy',
+    op: '>=',
+    goal: 0.5,
+    figure: (rows) => worst(rows.filter((r) => r.scenario.startsWith('S4') && r.size === '1KB'), 'ratio', 'min'),
+  },
+  {
+    name: 'S5 XML <-> JSON at 1 KB >= 0.35 of the raw proxy',
+    op: '>=',
+    goal: 0.35,
+    figure: (rows) => worst(rows.filter((r) => r.scenario === 'S5' && r.size === '1KB'), 'ratio', 'min'),
+  },
+  {
+    name: 'S7 async on SQLite >= 5,000 delivered/s',
+    op: '>=',
+    goal: 5000,
+    figure: (rows) => worst(rows.filter((r) => r.scenario === 'S7-sqlite' && r.size === '1KB'), 'rps', 'min'),
+  },
+  {
+    name: 'S7 async on PostgreSQL >= 3,000 delivered/s',
+    op: '>=',
+    goal: 3000,
+    figure: (rows) => worst(rows.filter((r) => r.scenario === 'S7-pg' && r.size === '1KB'), 'rps', 'min'),
+  },
+  {
+    name: 'S8 Kafka -> HTTP >= 10,000 delivered/s',
+    op: '>=',
+    goal: 10000,
+    figure: (rows) => worst(rows.filter((r) => r.scenario === 'S8' && r.size === '1KB'), 'rps', 'min'),
+  },
+  {
+    name: 'latency added at c=10 <= 2 ms at p99 (S1, bus p99 - proxy p99)',
+    op: '<=',
+    goal: 2,
+    figure: (rows) => {
+      const cells = rows.filter((r) => r.scenario === 'S1' && r.concurrency === 10 && r.p99Ms !== null && r.baselineP99Ms !== null);
+      return worst(cells.map((r) => ({ ...r, added: Math.round((r.p99Ms - r.baselineP99Ms) * 100) / 100 })), 'added', 'max');
+    },
+  },
+  {
+    name: 'peak RSS <= 250 MB at c=500',
+    op: '<=',
+    goal: 250,
+    figure: (rows) => worst(rows.filter((r) => r.concurrency === 500 && r.rssMb !== null), 'rssMb', 'max'),
+  },
+  {
+    name: '100 KB bodies: bus up, no failed request, another route never waits > 2 s (probe max ms)',
+    op: '<=',
+    goal: 2000,
+    figure: (rows) => {
+      const cells = rows.filter((r) => r.size === '100KB' && r.probe);
+      if (cells.length === 0) return undefined;
+      // A dead bus, a failed 100 KB request or a failed probe request is a miss whatever the latency.
+      const broken = cells.find((r) => !r.busAlive || r.errorRate > 0 || !r.probe.ok || r.probe.errors > 0);
+      if (broken) return [Infinity, `${broken.scenario} ${broken.size} c=${broken.concurrency}: ${describeBroken(broken)}`];
+      return worst(cells.map((r) => ({ ...r, probeMax: r.probe.maxMs })), 'probeMax', 'max');
+    },
+  },
+];
+
+function describeBroken(r) {
+  if (!r.busAlive) return 'the bus died or stopped answering /health';
+  if (r.errorRate > 0) return `${pct(r.errorRate)} of the 100 KB requests failed`;
+  if (r.probe.failed) return `probe failed: ${r.probe.failed}`;
+  return r.probe.ok ? `${r.probe.errors} probe requests failed` : 'the probe got no answer in the whole window';
+}
+
+function worst(rows, field, how) {
+  const cells = rows.filter((r) => typeof r[field] === 'number');
+  if (cells.length === 0) return undefined;
+  const pick = cells.reduce((a, b) => ((how === 'min' ? b[field] < a[field] : b[field] > a[field]) ? b : a));
+  return [pick[field], `${pick.scenario} ${pick.size} c=${pick.concurrency}`];
+}
+
+function targets(allRows) {
+  const rows = measured(allRows);
+  return TARGETS.map((t) => {
+    const f = t.figure(rows);
+    if (!f) return { target: t.name, goal: t.goal, value: null, where: null, met: null };
+    const [value, where] = f;
+    const met = t.op === '>=' ? value >= t.goal : value <= t.goal;
+    return { target: t.name, goal: t.goal, value: Number.isFinite(value) ? value : null, where, met };
+  });
+}
+
+function targetsTable(results) {
+  const lines = ['| target | measured | where | met |', '|---|---:|---|---|'];
+  for (const t of results) {
+    const met = t.met === null ? 'not measured' : t.met ? 'yes' : '**no**';
+    lines.push(`| ${t.target} | ${t.value === null ? '-' : fmt(t.value, 2)} | ${t.where ?? '-'} | ${met} |`);
+  }
+  return lines.join('\n');
+}
+
+module.exports = { table, targets, targetsTable };

@@ -1,0 +1,108 @@
+'use strict';
+/**
+ * The scenario matrix. Each scenario names the bus it needs (`bus`: which routes and which store) and how it is
+ * driven: `http` (sync request-reply, compared with the raw proxy), `async` (S7: N posts answered 202, delivered/s at
+ * the backend) or `kafka` (S8: N records produced, delivered/s at the backend). The route files are in bench/routes.
+ */
+const { SIZES } = require('./payloads');
+
+const SCENARIOS = [
+  { id: 'S1', kind: 'http', bus: 'sync', path: '/s1', format: 'xml', title: 'passthrough HTTP -> HTTP' },
+  { id: 'S1-json', kind: 'http', bus: 'sync', path: '/s1', format: 'json', title: 'S1 with the JSON twin' },
+  { id: 'S2', kind: 'http', bus: 'sync', path: '/s2', format: 'xml', headers: { 'x-route': 'echo' }, title: 'route on an HTTP header' },
+  { id: 'S2-json', kind: 'http', bus: 'sync', path: '/s2', format: 'json', headers: { 'x-route': 'echo' }, title: 'S2 with the JSON twin' },
+  { id: 'S3', kind: 'http', bus: 'sync', path: '/s3', format: 'xml', soapHeader: true, title: 'route on a SOAP header block' },
+  { id: 'S4', kind: 'http', bus: 'sync', path: '/s4', format: 'xml', title: "route on the body (first order's symbol)" },
+  { id: 'S4-json', kind: 'http', bus: 'sync', path: '/s4-json', format: 'json', title: 'S4 with the JSON twin' },
+  { id: 'S5', kind: 'http', bus: 'sync', path: '/s5', format: 'xml', title: 'XML -> JSON request, JSON -> XML reply' },
+  // SOAP 1.1: text/xml with a SOAPAction naming the operation, as a WSDL client sends it.
+  { id: 'S6', kind: 'http', bus: 'sync', path: '/s6', format: 'xml', headers: { soapaction: '"urn:buyStocks"' }, title: 'SOAP ingress -> S4 -> REST target' },
+  { id: 'S7-sqlite', kind: 'async', bus: 'async-sqlite', path: '/s7', format: 'json', title: 'async (202) HTTP -> REST on SQLite, delivered/s' },
+  { id: 'S7-pg', kind: 'async', bus: 'async-pg', path: '/s7', format: 'json', title: 'async (202) HTTP -> REST on PostgreSQL, delivered/s' },
+  { id: 'S8', kind: 'kafka', bus: 'kafka', format: 'json', title: 'Kafka -> route -> HTTP, delivered/s' },
+];
+
+/** The buses: which route folder (under bench/routes) and which store. */
+const BUSES = {
+  sync: { routes: 'http', store: 'sqlite' },
+  'async-sqlite': { routes: 'http', store: 'sqlite' },
+  'async-pg': { routes: 'http', store: 'pg' },
+  kafka: { routes: 'kafka', store: 'sqlite' },
+};
+
+const CONCURRENCY = [10, 100, 500];
+/** The Kafka scenario's parallelism is the topic's partitions (one consumer task each), not HTTP connections. */
+const KAFKA_PARTITIONS = 3;
+
+/**
+ * Messages per S7/S8 run: enough for a few seconds at the targets' rates, fewer for large bodies so that a run stays
+ * bounded in time and disk (30,000 x 100 KB would be 3 GB of journal).
+ */
+function messagesFor(size, base) {
+  const scale = { '500B': 1, '1KB': 1, '10KB': 1 / 3, '100KB': 1 / 30 }[size];
+  return Math.max(200, Math.round(base * scale));
+}
+
+/** Every cell of the full matrix: each scenario at each size, HTTP and S7 at each concurrency. */
+function fullMatrix() {
+  const cells = [];
+  for (const s of SCENARIOS) {
+    for (const size of Object.keys(SIZES)) {
+      if (s.kind === 'kafka') cells.push({ scenario: s, size, concurrency: KAFKA_PARTITIONS });
+      else for (const c of CONCURRENCY) cells.push({ scenario: s, size, concurrency: c });
+    }
+  }
+  return cells;
+}
+
+/**
+ * The quick subset: one cell for every target. S1 at 1 KB at c=10 (latency added), c=100 (ratio) and c=500 (peak
+ * RSS); S2-S6 at 1 KB, c=100; S1 at 100 KB (no crash, no stall of another route); S7 on both stores; S8.
+ */
+function quickMatrix() {
+  const byId = Object.fromEntries(SCENARIOS.map((s) => [s.id, s]));
+  const cell = (id, size, concurrency) => ({ scenario: byId[id], size, concurrency });
+  return [
+    cell('S1', '1KB', 10),
+    cell('S1', '1KB', 100),
+    cell('S1', '1KB', 500),
+    cell('S2', '1KB', 100),
+    cell('S3', '1KB', 100),
+    cell('S4', '1KB', 100),
+    cell('S5', '1KB', 100),
+    cell('S6', '1KB', 100),
+    cell('S1', '100KB', 100),
+    cell('S7-sqlite', '1KB', 100),
+    cell('S7-pg', '1KB', 100),
+    cell('S8', '1KB', KAFKA_PARTITIONS),
+  ];
+}
+
+/**
+ * `S1` names exactly S1; a name that is no scenario id selects the scenarios it prefixes (`S7`: S7-sqlite and
+ * S7-pg). Unknown names are an error rather than an empty run.
+ */
+function selectScenarios(names) {
+  const ids = new Set();
+  for (const name of names) {
+    const exact = SCENARIOS.find((s) => s.id.toLowerCase() === name.toLowerCase());
+    const matches = exact ? [exact] : SCENARIOS.filter((s) => s.id.toLowerCase().startsWith(`${name.toLowerCase()}-`));
+    if (matches.length === 0) throw new Error(`unknown scenario ${name} (known: ${SCENARIOS.map((s) => s.id).join(', ')})`);
+    for (const s of matches) ids.add(s.id);
+  }
+  return ids;
+}
+
+/** The cells to run: the quick or full matrix, narrowed by --scenarios, --sizes and --concurrency. */
+function matrix(options) {
+  let cells = options.quick ? quickMatrix() : fullMatrix();
+  if (options.scenarios) {
+    const ids = selectScenarios(options.scenarios);
+    cells = cells.filter((c) => ids.has(c.scenario.id));
+  }
+  if (options.sizes) cells = cells.filter((c) => options.sizes.includes(c.size));
+  if (options.concurrency) cells = cells.filter((c) => c.scenario.kind === 'kafka' || options.concurrency.includes(c.concurrency));
+  return cells;
+}
+
+module.exports = { SCENARIOS, BUSES, CONCURRENCY, KAFKA_PARTITIONS, matrix, messagesFor };

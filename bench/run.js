@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm run bench` (the full matrix) and `npm run bench:quick` (the subset that covers every target). Starts the echo
+ * backend and the raw baseline proxy, then for each bus the scenarios need (see lib/scenarios.js) starts the built bus
+ * as its own process on its own routes and store, measures its cells, and stops it. Prints a markdown table and the
+ * targets, and writes the rows to bench/results/latest.json (or --out). See bench/README.md.
+ *
+ * Figures are only comparable within one run on one machine: the proxy runs in the same run for that reason.
+ * The exit code says whether the harness worked, not whether targets were met (benchmarks are not tests).
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { parseOptions, USAGE } = require('./lib/options');
+const { BUSES, matrix, messagesFor } = require('./lib/scenarios');
+const { BUS_MAIN, forkServer, startBus, stopAll, post } = require('./lib/processes');
+const { freshStore, postgresProblem } = require('./lib/stores');
+const kafka = require('./lib/kafka');
+const { measureHttp, measureAsync, measureKafka } = require('./lib/measure');
+const { table, targets, targetsTable } = require('./lib/report');
+
+const cleanups = [];
+const log = (line) => process.stdout.write(`${line}\n`);
+
+/** Cells grouped by the bus they need, in matrix order, so that each bus starts once (S8: once per cell). */
+function groupByBus(cells) {
+  const groups = new Map();
+  for (const cell of cells) {
+    const key = cell.scenario.bus;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(cell);
+  }
+  return groups;
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return `${cpus.length} x ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, node ${process.version}`;
+}
+
+/** Starts a bus on a copy of bench/routes/<folder> and a fresh store; registers its store for dropping. */
+async function busFor(name, dir, options, env) {
+  const spec = BUSES[name];
+  const routesDir = path.join(dir, `${name}-${Date.now().toString(36)}-routes`);
+  fs.cpSync(path.join(__dirname, 'routes', spec.routes), routesDir, { recursive: true });
+  const store = freshStore(spec.store, dir, `${name}-${Date.now().toString(36)}`);
+  cleanups.push(() => store.drop());
+  const bus = await startBus({
+    nodeArgs: options.busNodeArgs,
+    env: {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      WATCH_ROUTES: 'false',
+      ROUTES_DIR: routesDir,
+      DATABASE_URL: store.url,
+      KAFKA_BROKERS: kafka.BROKERS.join(','),
+      ...env,
+    },
+  });
+  return { bus, store };
+}
+
+async function stopBus(bus, store) {
+  await bus.stop(15_000); // time for a --cpu-prof profile to be written on the way out
+  await store.drop().catch((err) => log(`(could not drop the bus's store: ${err.message})`));
+}
+
+function progress(row) {
+  const base = row.baselineRps ? `, proxy ${row.baselineRps} rps -> ratio ${row.ratio}` : '';
+  const lat = row.p99Ms !== null && row.p99Ms !== undefined ? `, p50 ${row.p50Ms} / p99 ${row.p99Ms} ms` : '';
+  const unit = row.delivered !== undefined ? `delivered/s (${row.delivered}/${row.messages})` : 'rps';
+  log(`  ${row.scenario} ${row.size} c=${row.concurrency}: ${row.rps} ${unit}${lat}${base}, errors ${row.errorRate}, CPU ${row.cpuPct}%, RSS ${row.rssMb} MB`);
+}
+
+async function runGroup(name, cells, ctx) {
+  const rows = [];
+  const skip = (problem) => cells.map((c) => ({ scenario: c.scenario.id, size: c.size, concurrency: c.concurrency, skipped: problem }));
+  const needs = BUSES[name].store === 'pg' ? await postgresProblem() : name === 'kafka' ? await kafka.kafkaProblem() : undefined;
+  if (needs) {
+    log(`skipping ${cells.map((c) => c.scenario.id).join(', ')}: ${needs}`);
+    return skip(needs);
+  }
+  if (name === 'kafka') {
+    for (const cell of cells) rows.push(await runKafkaCell(cell, ctx));
+    return rows;
+  }
+  log(`starting the bus for ${name}...`);
+  let { bus, store } = await busFor(name, ctx.dir, ctx.options, { BACKEND_URL: ctx.backend.url });
+  try {
+    for (const [i, cell] of cells.entries()) {
+      const row =
+        cell.scenario.kind === 'async'
+          ? await measureAsync(cell, { ...ctx, bus, messages: messagesFor(cell.size, ctx.options.messages) })
+          : await measureHttp(cell, { ...ctx, bus, firstCell: i === 0 });
+      row.busAlive ??= bus.alive();
+      progress(row);
+      rows.push(row);
+      if (!bus.alive()) {
+        // Recorded (busAlive: false) and reported; the remaining cells get a new bus rather than no figures.
+        log(`  the bus died during ${cell.scenario.id} ${cell.size} c=${cell.concurrency}; its last output:\n${bus.output().slice(-2000)}`);
+        await stopBus(bus, store);
+        ({ bus, store } = await busFor(name, ctx.dir, ctx.options, { BACKEND_URL: ctx.backend.url }));
+      }
+    }
+  } finally {
+    await stopBus(bus, store);
+  }
+  return rows;
+}
+
+/** S8: a fresh topic and a bus whose route consumes it, for each cell. */
+async function runKafkaCell(cell, ctx) {
+  const topic = `bench-s8-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+  await kafka.createTopic(topic, cell.concurrency);
+  cleanups.push(() => kafka.deleteTopic(topic));
+  log(`starting the bus for S8 (${ctx.options.kafkaMode} route, topic ${topic})...`);
+  const { bus, store } = await busFor('kafka', ctx.dir, ctx.options, {
+    BACKEND_URL: ctx.backend.url,
+    BENCH_TOPIC: topic,
+    BENCH_GROUP: topic,
+    BENCH_KAFKA_MODE: ctx.options.kafkaMode,
+  });
+  try {
+    const row = await measureKafka(cell, { ...ctx, bus, topic, messages: messagesFor(cell.size, ctx.options.messages) });
+    row.kafkaMode = ctx.options.kafkaMode;
+    progress(row);
+    return row;
+  } finally {
+    await stopBus(bus, store);
+  }
+}
+
+async function main(options) {
+  if (!fs.existsSync(BUS_MAIN)) throw new Error(`${path.relative(process.cwd(), BUS_MAIN)} is missing: run npm run build first`);
+  const cells = matrix(options);
+  if (cells.length === 0) throw new Error('no cell of the matrix matches the options');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'junction-bench-'));
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const started = Date.now();
+  log(`Junction bench: ${cells.length} cells, ${options.quick ? 'quick' : 'full'} matrix, ${options.warmupS} s warm-up + ${options.durationS} s per HTTP run`);
+  log(`machine: ${machine()}`);
+
+  const backend = await forkServer(path.join(__dirname, 'echo-backend.js'));
+  const proxy = await forkServer(path.join(__dirname, 'baseline-proxy.js'), [backend.url]);
+  const ctx = { dir, options, backend, proxy: { url: proxy.url, pid: proxy.child.pid } };
+  await post(`${backend.url}/reset`);
+
+  const rows = [];
+  for (const [name, group] of groupByBus(cells)) rows.push(...(await runGroup(name, group, ctx)));
+
+  const met = targets(rows);
+  fs.mkdirSync(path.dirname(options.out), { recursive: true });
+  fs.writeFileSync(options.out, `${JSON.stringify(rows, null, 2)}\n`);
+  log(`\n## Results (${new Date().toISOString()}, ${Math.round((Date.now() - started) / 1000)} s)\n\nmachine: ${machine()}\n`);
+  log(table(rows));
+  log(`\n## Targets\n\n${targetsTable(met)}\n`);
+  log(`written: ${path.relative(process.cwd(), options.out)}`);
+}
+
+let finishing;
+/** Stops every process and removes what the run created; runs once, whichever way the run ends. */
+function finish(code) {
+  finishing ??= (async () => {
+    await stopAll(15_000);
+    for (const c of cleanups.reverse()) await Promise.resolve().then(c).catch(() => undefined);
+    process.exit(code);
+  })();
+  return finishing;
+}
+
+let options;
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`${err.message}\n`);
+  process.exit(2);
+}
+if (options.help) {
+  log(USAGE);
+  process.exit(0);
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    process.stderr.write(`\n${signal}: stopping the bench's processes...\n`);
+    void finish(130);
+  });
+}
+// A reader that went away (`npm run bench | head`) must end the run, not make every later write fail again.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => void finish(1));
+process.on('uncaughtException', (err) => {
+  if (!finishing) process.stderr.write(`bench failed: ${err.stack ?? err}\n`);
+  void finish(1);
+});
+main(options).then(
+  () => finish(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${err.stack ?? err}\n`);
+    return finish(1);
+  },
+);

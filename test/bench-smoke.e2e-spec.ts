@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..');
+
+interface BenchRow {
+  scenario: string;
+  size: string;
+  concurrency: number;
+  rps: number;
+  baselineRps: number | null;
+  ratio: number | null;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  errorRate: number;
+  rssMb: number | null;
+  requests: number;
+  busAlive: boolean;
+}
+
+function run(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [join(ROOT, 'bench', 'run.js'), ...args], { cwd: ROOT, timeout: timeoutMs }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * The benchmark harness runs end to end on the built bus: one tiny cell (S1 at 1 KB, 10 connections, about a second)
+ * against the bus and the raw proxy. Only the shape of the output and that load was really applied are checked:
+ * benchmark figures are never asserted in the test suite (they depend on the machine and on what else runs on it).
+ */
+describe('bench harness smoke run', () => {
+  let dir: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'junction-bench-smoke-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('S1 at 1 KB, c=10 for a second: a results file with one measured row and a markdown table', async () => {
+    const out = join(dir, 'results.json');
+    const args = ['--scenarios', 'S1', '--sizes', '1KB', '--concurrency', '10', '--duration', '1', '--warmup', '0', '--out', out];
+    const { code, stdout, stderr } = await run(args, 100_000);
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toContain('| scenario | size | c | rps |');
+    expect(stdout).toContain('## Targets');
+
+    const rows = JSON.parse(readFileSync(out, 'utf8')) as BenchRow[];
+    expect(rows).toHaveLength(1);
+    const [row] = rows;
+    expect(row).toMatchObject({ scenario: 'S1', size: '1KB', concurrency: 10, busAlive: true });
+    for (const key of ['rps', 'baselineRps', 'ratio', 'p50Ms', 'p99Ms', 'errorRate', 'rssMb'] as const) {
+      expect(typeof row[key]).toBe('number');
+    }
+    // Load really went through the bus and the proxy, and the bus's memory was sampled.
+    expect(row.requests).toBeGreaterThan(0);
+    expect(row.rps).toBeGreaterThan(0);
+    expect(row.baselineRps).toBeGreaterThan(0);
+    expect(row.rssMb).toBeGreaterThan(0);
+    expect(row.errorRate).toBeLessThan(1);
+  });
+});

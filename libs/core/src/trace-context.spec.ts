@@ -50,4 +50,9 @@ describe('trace context (W3C traceparent)', () => {
     const headers = outgoingTraceHeaders({ id: 'm-1', correlationId: 'c-1', headers: { traceparent: `00-${TRACE}-${SPAN}-01` } });
     expect(headers).toEqual({ 'x-message-id': 'm-1', 'x-correlation-id': 'c-1', traceparent: expect.stringMatching(new RegExp(`^00-${TRACE}-[\\da-f]{16}-01$`)) });
   });
+
+  it('draws distinct ids across refills of its random pool', () => {
+    const spans = Array.from({ length: 3000 }, () => parseTraceparent(childTraceparent(`00-${TRACE}-${SPAN}-01`))!.spanId);
+    expect(new Set(spans).size).toBe(3000);
+  });
 });

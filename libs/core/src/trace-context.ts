@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /**
  * W3C Trace Context (`traceparent`: `00-<trace id>-<parent span id>-<flags>`). The bus is one participant in a trace:
@@ -35,7 +35,7 @@ export function ingressTrace(headers: Readonly<Record<string, string>>): TraceCo
   const caller = parseTraceparent(headers['traceparent']);
   return caller
     ? { traceId: caller.traceId, spanId: newSpanId(), flags: caller.flags }
-    : { traceId: randomBytes(16).toString('hex'), spanId: newSpanId(), flags: '01' };
+    : { traceId: randomHex(16), spanId: newSpanId(), flags: '01' };
 }
 
 /** The `traceparent` of one call to a target: a child of the message's span (or a new trace if it has none). */
@@ -47,9 +47,24 @@ export function childTraceparent(messageTraceparent: string | undefined): string
 }
 
 function newSpanId(): string {
-  let id = randomBytes(8).toString('hex');
-  while (id === ZERO_SPAN) id = randomBytes(8).toString('hex');
+  let id = randomHex(8);
+  while (id === ZERO_SPAN) id = randomHex(8);
   return id;
+}
+
+// Ids are drawn from a pool filled 4 KB at a time: one call into the CSPRNG per few hundred ids instead of one per id
+// (every message takes a span, and every target call another).
+const pool = Buffer.alloc(4096);
+let used = pool.length;
+
+function randomHex(bytes: number): string {
+  if (used + bytes > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  const hex = pool.toString('hex', used, used + bytes);
+  used += bytes;
+  return hex;
 }
 
 /** What every call to a target carries, whatever the protocol: the message and correlation ids and a child span. */

@@ -73,7 +73,10 @@ export class Exchange implements MessageSink {
     this.observer.received(route.id, message);
     const record = toNewMessage(route, message, incoming);
     try {
-      message.body.value();
+      // Malformed input is refused before it is accepted. A passthrough never reads its body: XML is only screened
+      // (DTD, depth, attributes) in one pass, and the target gets the bytes as they came.
+      if (route.readsBody) message.body.value();
+      else if (message.body.format === 'xml') route.codec.screen(incoming.body);
       record.businessKey = (await route.businessKey(message)) ?? null;
     } catch (err) {
       const error = toBusError(err);

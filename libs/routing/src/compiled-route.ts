@@ -65,4 +65,6 @@ export interface CompiledRoute {
   businessKey(message: Message): Promise<string | undefined>;
   /** Masks what the route marks as sensitive (and credential headers) for the journal's readers. */
   readonly masker: Masker;
+  /** False for a passthrough: nothing in the route reads the parsed body, so ingress does not parse it. */
+  readonly readsBody: boolean;
 }

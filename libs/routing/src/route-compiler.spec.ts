@@ -707,3 +707,18 @@ describe('compileRoute: a wire tap whose own steps fail', () => {
     expect(message.hops.map((h) => h.note)).toContainEqual(expect.stringMatching(/^tap skipped: .*missing/));
   });
 });
+
+describe('compileRoute: which routes read the body', () => {
+  const base = { id: 'r', from: { http: { path: '/r' } } };
+  it.each([
+    ['a passthrough to HTTP targets sending the bytes as they are', { to: [target('a'), target('b')] }, false],
+    ['a route with steps', { steps: [{ setHeaders: { x: "'1'" } }], to: [target('a')] }, true],
+    ['a route with a business key', { businessKey: 'order.id', to: [target('a')] }, true],
+    ['a route with reply steps', { mode: 'sync', reply: [{ map: '$' }], to: [target('a')] }, true],
+    ['a target converting the format', { to: [target('a', {}, { format: 'json' })] }, true],
+    ['a target with its own steps', { to: [target('a', { steps: [{ map: '$' }] })] }, true],
+    ['a Kafka target', { to: [{ id: 'k', kafka: { topic: 't', brokers: ['127.0.0.1:9'] } }] }, true],
+  ])('%s: %s', (_name, route, expected) => {
+    expect(compileFixture({ ...base, ...route }).route.readsBody).toBe(expected);
+  });
+});

@@ -83,8 +83,19 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       transformReply,
       businessKey,
       masker: createMasker(def.sensitive),
+      readsBody: readsBody(def, [...targets.values()]),
     },
   };
+}
+
+/**
+ * Whether running the route needs the body's parsed value. A passthrough (no steps, business key or reply steps, only
+ * HTTP targets that send the bytes as they are) never does: its body is not parsed at all, so a proxy route costs no
+ * parsing and a large body does not hold the event loop up for other routes.
+ */
+function readsBody(def: RouteDef, targets: readonly CompiledTarget[]): boolean {
+  if (def.steps.length > 0 || def.reply.length > 0 || def.businessKey !== undefined) return true;
+  return def.to.some((t) => (t.steps?.length ?? 0) > 0) || targets.some((t) => t.kind !== 'http' || t.format !== 'asis');
 }
 
 /** Calls `visit` on every target of a route, in the order they stand in the file. */

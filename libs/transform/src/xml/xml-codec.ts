@@ -20,6 +20,11 @@ export interface XmlCodec {
    * `XML_LIMIT` (message names the limit), `XML_MALFORMED` (message gives line and column where known).
    */
   parse(input: string | Buffer): Record<string, unknown>;
+  /**
+   * The cheap refusals of `parse` without building anything: size, encoding, DTD, depth, attribute count, a second
+   * root. For bodies the bus passes on without reading, so that they are screened in one linear pass.
+   */
+  screen(input: string | Buffer): void;
   /** Writes a JSON value as XML; throws InputError `XML_ROOT_REQUIRED`, `XML_UNREPRESENTABLE` (422) or `XML_LIMIT`. */
   build(value: unknown, options?: XmlBuildOptions): string;
 }
@@ -58,6 +63,10 @@ class DefaultXmlCodec implements XmlCodec {
     private readonly paths: ArrayPaths | undefined,
     private readonly parser: XMLParser,
   ) {}
+
+  screen(input: string | Buffer): void {
+    prescanXml(decodeXmlInput(input, this.limits.maxBytes), this.limits);
+  }
 
   parse(input: string | Buffer): Record<string, unknown> {
     const text = decodeXmlInput(input, this.limits.maxBytes);

@@ -176,3 +176,18 @@ describe('malformed XML names the problem and its position', () => {
     expect(error.retriable).toBe(false);
   });
 });
+
+describe('screen: the refusals of parse without a tree, for bodies passed on unread', () => {
+  it.each([
+    ['a DTD', billionLaughs, 'XML_DOCTYPE_FORBIDDEN'],
+    ['deep nesting', `${'<a>'.repeat(200)}${'</a>'.repeat(200)}`, 'XML_LIMIT'],
+    ['too many attributes', `<a ${Array.from({ length: 300 }, (_, i) => `a${i}="1"`).join(' ')}/>`, 'XML_LIMIT'],
+    ['a second root', '<a/><b/>', 'XML_MALFORMED'],
+  ])('refuses %s', (_name, xml, code) => {
+    expect(refusal(() => codec.screen(xml)).error.code).toBe(code);
+  });
+
+  it('lets a well-formed document through without parsing it', () => {
+    expect(() => codec.screen('<?xml version="1.0"?><a x="1"><b>text</b></a>')).not.toThrow();
+  });
+});

@@ -129,7 +129,8 @@ describe('Kafka ingress end to end', () => {
     const ids = Array.from({ length: 5_000 }, (_, i) => `${topic}-${i}`);
     const set = new Set(ids);
     const db = `sqlite:${join(dir, `${signal}.db`)}`;
-    const first = await startBus(`${signal}-1`, route(topic, `${topic}-group`), db);
+    // A short shutdown allowance, so that a SIGTERM stops the first bus while the outbox still holds accepted work.
+    const first = await startBus(`${signal}-1`, route(topic, `${topic}-group`), db, { SHUTDOWN_TIMEOUT_MS: '100' });
     const producer = await testProducer();
     await producer.produce(topic, ids);
     await producer.close();

@@ -110,8 +110,12 @@ export class BusRuntime {
     // First, so that live streams end and the admin listener can close.
     await this.telemetry.stop();
     this.watcher?.close();
-    for (const connector of this.ingress.values()) await connector.close(this.settings.SHUTDOWN_TIMEOUT_MS);
-    await this.worker.stop(this.settings.SHUTDOWN_TIMEOUT_MS);
+    // Ingress stops taking messages while the worker stops claiming: work already in the outbox waits there for the
+    // next start instead of holding the shutdown up (a Kafka consumer can take seconds to leave its group).
+    const ingressClosed = (async () => {
+      for (const connector of this.ingress.values()) await connector.close(this.settings.SHUTDOWN_TIMEOUT_MS);
+    })();
+    await Promise.all([ingressClosed, this.worker.stop(this.settings.SHUTDOWN_TIMEOUT_MS)]);
     for (const connector of this.egress.values()) await connector.close();
     await this.store.close();
   }

@@ -27,6 +27,13 @@ export interface Incoming {
   readonly headers: Headers;
   readonly body: Buffer;
   readonly contentType: string;
+  /**
+   * Optional, for an XML body the ingress built itself (a SOAP payload made canonical): the value in the XML
+   * convention that `body` was written from, so that the bus takes the body's value from it instead of parsing
+   * `body` (the route's `arrays` paths and limits still apply). `body` must be exactly what it was written as: it
+   * is what is journaled and what passthrough targets get.
+   */
+  readonly parsed?: unknown;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { XmlCodec } from '@junction/transform';
+import type { EnvelopeBody } from './soap-envelope';
 import type { WsdlCatalog } from './wsdl-catalog';
-import { attributeName, elementName, ROOT_SCOPE, scopeOf, type NsScope, type XmlName } from './xml-namespaces';
+import { attributeName, elementName, ROOT_SCOPE, scopeOf, standalone, type NsScope, type XmlName } from './xml-namespaces';
 
 type XmlObject = Record<string, unknown>;
 
@@ -29,9 +30,42 @@ export function declaredPrefixes(catalog: WsdlCatalog): Map<string, string> {
  * are otherwise kept; the document means the same.
  */
 export function canonicalPayload(xml: string, codec: XmlCodec, declared: ReadonlyMap<string, string>): string {
-  const doc = codec.parse(xml);
+  const doc = canonicalDocument(codec.parse(xml), declared);
+  return doc ? codec.build(doc) : xml;
+}
+
+/** A Body element read by readEnvelope made canonical: its document in the XML convention and that document's XML. */
+export interface CanonicalBody {
+  readonly doc: Record<string, unknown>;
+  readonly xml: string;
+}
+
+/**
+ * The Body element of an Envelope read by readEnvelope, made canonical as canonicalPayload does, on the tree already
+ * built: the same XML as canonicalPayload over parseEnvelope's payload, without writing the element out and reading
+ * it back. `doc` is the value `xml` was written from (for XmlCodec.reread); it shares strings and CDATA entries with
+ * the tree and must not be changed. Throws what canonicalPayload throws (XML_MALFORMED for an undeclared prefix,
+ * the codec's limits).
+ */
+export function canonicalBody(body: EnvelopeBody, codec: XmlCodec, declared: ReadonlyMap<string, string>): CanonicalBody {
+  const element = standalone(body.qname, body.value, body.outer);
+  // The element alone carries the declarations in scope as attributes of its own: when that is more than the codec
+  // allows, reading it back is refused as before (this throws).
+  if (attributeCount(element[body.qname]) > codec.limits.maxAttributes) codec.parse(codec.build(element, { declaration: false }));
+  const doc = canonicalDocument(element, declared)!;
+  return { doc, xml: codec.build(doc) };
+}
+
+function attributeCount(value: unknown): number {
+  let n = 0;
+  if (isObject(value)) for (const key of Object.keys(value)) if (key.charCodeAt(0) === 0x40) n++;
+  return n;
+}
+
+/** canonicalPayload's work on a document already in the convention; undefined when it has no root element. */
+function canonicalDocument(doc: Record<string, unknown>, declared: ReadonlyMap<string, string>): Record<string, unknown> | undefined {
   const rootKey = Object.keys(doc).find((k) => k !== '?xml');
-  if (!rootKey) return xml;
+  if (!rootKey) return undefined;
   const rootValue = doc[rootKey];
   const rootScope = scopeOf(rootValue, ROOT_SCOPE);
   const root = elementName(rootKey, rootScope);
@@ -93,5 +127,5 @@ export function canonicalPayload(xml: string, codec: XmlCodec, declared: Readonl
   // Walked first so that every prefix in use is known before the root's declarations are written.
   for (const [ns, p] of prefixes) decls[`@xmlns:${p}`] = ns;
   const rootOut = isObject(body) ? { ...decls, ...body } : Object.keys(decls).length ? { ...decls, '#text': body } : body;
-  return codec.build({ [root.localName]: rootOut });
+  return { [root.localName]: rootOut };
 }

@@ -123,11 +123,20 @@ export interface ParsedEnvelope {
   readonly payload?: SoapPayload;
 }
 
+/** The Body's element as readEnvelope found it: its name as written and resolved, its value, the scopes around and in it. */
+export interface EnvelopeBody {
+  readonly qname: string;
+  readonly name: XmlName;
+  readonly value: unknown;
+  readonly outer: NsScope;
+  readonly scope: NsScope;
+}
+
 /** An Envelope read down to its Body element, for the parsers of this folder. */
 export interface EnvelopeTree {
   readonly version: SoapVersion;
   readonly headers: readonly SoapHeaderBlock[];
-  readonly body?: { readonly qname: string; readonly name: XmlName; readonly value: unknown; readonly outer: NsScope; readonly scope: NsScope };
+  readonly body?: EnvelopeBody;
 }
 
 function refuse(code: string, message: string): InputError {

@@ -18,13 +18,13 @@ import { messageHeadersFrom } from '../http/http-headers';
 import { readTraceBlock } from './trace-header';
 import { sendProblem, type HttpListener, type PathHandler } from '../http/http-listener';
 import { NonceCache } from './nonce-cache';
-import { canonicalPayload, declaredPrefixes } from './payload-prefixes';
+import { canonicalBody, declaredPrefixes, type CanonicalBody } from './payload-prefixes';
 import {
   buildEnvelope,
-  parseEnvelope,
+  readEnvelope,
   unquoteSoapAction,
   versionFromContentType,
-  type ParsedEnvelope,
+  type EnvelopeTree,
   type SoapVersion,
 } from './soap-envelope';
 import { buildFault, faultFor } from './soap-fault';
@@ -192,36 +192,39 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       const f = buildFault('1.1', { side: 'client', code: 'UNSUPPORTED_MEDIA_TYPE', reason: `expected text/xml or application/soap+xml, got "${given}"` });
       return void reply.code(415).type(f.contentType).send(f.body);
     }
-    let envelope: ParsedEnvelope;
+    let envelope: EnvelopeTree;
     let operation: WsdlOperation;
     try {
-      envelope = parseEnvelope(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), this.codec);
+      // Read once: the payload is made canonical on this tree and the bus takes its value from it (no re-parse).
+      envelope = readEnvelope(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), this.codec);
       if (envelope.version !== version) {
         throw new InputError('SOAP_VERSION_MISMATCH', `a SOAP ${envelope.version} envelope sent as SOAP ${version}`);
       }
       if (service.users) {
         verifyUsernameToken(envelope.headers, { users: service.users, nonces: service.nonces, maxSkewMs: service.config.security?.usernameToken.maxSkewMs });
       }
-      if (!envelope.payload) throw new InputError('SOAP_EMPTY_BODY', 'the SOAP Body is empty');
+      if (!envelope.body) throw new InputError('SOAP_EMPTY_BODY', 'the SOAP Body is empty');
+      const payload = envelope.body.name;
       const action = version === '1.1' ? unquoteSoapAction(header(req, 'soapaction')) : media.action;
-      const found = operationFor(service.catalog, { version, action, payload: envelope.payload, service: service.config.service });
+      const found = operationFor(service.catalog, { version, action, payload, service: service.config.service });
       if (!found) {
-        throw new InputError('SOAP_UNKNOWN_OPERATION', `no operation of ${service.path} takes {${envelope.payload.ns}}${envelope.payload.localName}`);
+        throw new InputError('SOAP_UNKNOWN_OPERATION', `no operation of ${service.path} takes {${payload.ns}}${payload.localName}`);
       }
       operation = found;
     } catch (err) {
       return fault(err);
     }
     let ack: Ack;
-    let payload: string;
+    let payload: CanonicalBody;
     this.inFlight++;
     try {
-      payload = canonicalPayload(envelope.payload!.xml, this.codec, service.prefixes);
+      payload = canonicalBody(envelope.body!, this.codec, service.prefixes);
       ack = await this.sink!.dispatch(service.routeId, {
         source: { kind: 'soap', address: service.path },
         headers: soapHeaders(req, envelope, operation),
-        body: Buffer.from(payload),
+        body: Buffer.from(payload.xml),
         contentType: 'application/xml',
+        parsed: payload.doc,
       });
     } catch (err) {
       return fault(err);
@@ -255,14 +258,15 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
   }
 
   /** The response of an async route: the route's `ack` over the request, else an empty response element. */
-  private async acknowledgement(service: Service, payload: string, messageId: string): Promise<unknown> {
+  private async acknowledgement(service: Service, payload: CanonicalBody, messageId: string): Promise<unknown> {
     if (!service.ack) return {};
-    return service.ack.evaluate(this.codec.parse(payload), { messageId });
+    const request = this.codec.reread(payload.doc, payload.xml) ?? this.codec.parse(payload.xml);
+    return service.ack.evaluate(request, { messageId });
   }
 }
 
 /** Message headers of a SOAP call: the HTTP ones, the operation, and each SOAP header block but wsse:Security. */
-function soapHeaders(req: FastifyRequest, envelope: ParsedEnvelope, operation: WsdlOperation): Headers {
+function soapHeaders(req: FastifyRequest, envelope: EnvelopeTree, operation: WsdlOperation): Headers {
   const headers = messageHeadersFrom(req.headers);
   delete headers['soapaction'];
   headers['soap-operation'] = operation.name;

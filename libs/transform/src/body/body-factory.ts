@@ -3,9 +3,12 @@ import type { XmlCodec } from '../xml/xml-codec';
 import { BytesBody } from './bytes.body';
 import { ValueBody, type ValueBodyOptions } from './value.body';
 
-/** A body over received bytes; the format follows the content type (see BytesBody). */
-export function bodyFromBytes(bytes: Buffer, contentType: string, codec: XmlCodec): Body {
-  return new BytesBody(bytes, contentType, codec);
+/**
+ * A body over received bytes; the format follows the content type (see BytesBody). `written`: for XML bytes built by
+ * their producer, the value they were built from, so that the body's value is not parsed back from them.
+ */
+export function bodyFromBytes(bytes: Buffer, contentType: string, codec: XmlCodec, written?: unknown): Body {
+  return new BytesBody(bytes, contentType, codec, written);
 }
 
 /** A body over a value a step produced, written in `format` when bytes are asked for (see ValueBody). */

@@ -70,6 +70,31 @@ describe('BytesBody', () => {
     expect(error.status).toBe(415);
     expect(body.bytes()).toEqual(Buffer.from([1, 2, 3]));
   });
+
+  describe('with the value its producer wrote the bytes from', () => {
+    const written = { r: { '@xmlns': 'urn:x', item: 'a' } };
+    const raw = Buffer.from('<r xmlns="urn:x"><item>a</item></r>');
+
+    it('takes that value, with the codec`s arrays paths, instead of parsing', () => {
+      const codec = createXmlCodec({ arrays: ['r.item'] });
+      const parse = jest.spyOn(codec, 'parse');
+      const body = new BytesBody(raw, 'application/xml', codec, written);
+      expect(body.value()).toEqual({ r: { '@xmlns': 'urn:x', item: ['a'] } });
+      expect(parse).not.toHaveBeenCalled();
+      expect(body.value()).toEqual(codec.parse(raw));
+      expect(body.bytes()).toBe(raw);
+    });
+
+    it('parses the bytes when the codec cannot tell the value from it, and refuses as parse does', () => {
+      const small = createXmlCodec({ limits: { maxBytes: 10 } });
+      expect(() => new BytesBody(raw, 'application/xml', small, written).value()).toThrow(/maxBytes/);
+      expect(new BytesBody(Buffer.from('<r>7</r>'), 'application/xml', createXmlCodec(), { r: 7 }).value()).toEqual({ r: '7' });
+    });
+
+    it('is ignored for a body that is not XML', () => {
+      expect(new BytesBody(Buffer.from('{"a":1}'), 'application/json', createXmlCodec(), written).value()).toEqual({ a: 1 });
+    });
+  });
 });
 
 function captured(run: () => unknown): InputError {

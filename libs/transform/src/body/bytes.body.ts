@@ -14,11 +14,17 @@ export class BytesBody implements Body {
   private parsedValue: unknown;
   private failure: unknown;
 
-  /** `codec` decides the XML convention's `arrays` paths and limits; the default codec is used when omitted. */
+  /**
+   * `codec` decides the XML convention's `arrays` paths and limits; the default codec is used when omitted.
+   * `written`, for an XML body its producer built: the value `raw` was written from (see XmlCodec.reread), so that
+   * `value()` takes it (the codec's `arrays` paths applied) instead of parsing `raw`; `raw` is parsed after all when
+   * the codec cannot tell the value from it. Ignored for other formats.
+   */
   constructor(
     private readonly raw: Buffer,
     readonly contentType: string,
     private readonly codec: XmlCodec = defaultXmlCodec,
+    private readonly written?: unknown,
   ) {
     this.format = formatOf(contentType);
   }
@@ -49,7 +55,7 @@ export class BytesBody implements Body {
       case 'json':
         return parseJsonText(this.raw.toString('utf8'));
       case 'xml':
-        return this.codec.parse(this.raw);
+        return (this.written !== undefined ? this.codec.reread(this.written, this.raw) : undefined) ?? this.codec.parse(this.raw);
       case 'text':
         return decodeText(this.raw, this.contentType);
       default:

@@ -4,6 +4,7 @@ import type { XmlBuildOptions, XmlLimits, XmlOptions } from './xml-convention';
 import { XmlReferenceError, xmlEntityDecoder } from './xml-entities';
 import { decodeXmlInput, malformed, prescanXml, resolveXmlLimits } from './xml-guard';
 import { type ArrayPaths, ESCAPED_NAME_PREFIX, type OrderedNode, compileArrayPaths, readDocument } from './xml-reader';
+import { rereadWritten } from './xml-reread';
 import { writeXml } from './xml-writer';
 
 /**
@@ -27,6 +28,14 @@ export interface XmlCodec {
   screen(input: string | Buffer): void;
   /** Writes a JSON value as XML; throws InputError `XML_ROOT_REQUIRED`, `XML_UNREPRESENTABLE` (422) or `XML_LIMIT`. */
   build(value: unknown, options?: XmlBuildOptions): string;
+  /**
+   * What `parse(bytes)` returns, worked out from `written`, the value `bytes` were built from (by any codec's `build`,
+   * without a declaration), so that a producer that built a document need not have it read back: this codec's
+   * `arrays` paths apply as in `parse`. Undefined when that cannot be told without reading the bytes (a shape the
+   * reader never produces, or bytes one of this codec's limits would refuse): call `parse` then. The result is new;
+   * `written` is not changed.
+   */
+  reread(written: unknown, bytes: Buffer | string): Record<string, unknown> | undefined;
 }
 
 // Names the parser refuses as object keys; renamed on the way in and back by the reader.
@@ -90,6 +99,11 @@ class DefaultXmlCodec implements XmlCodec {
 
   build(value: unknown, options: XmlBuildOptions = {}): string {
     return writeXml(value, options, this.limits.maxDepth);
+  }
+
+  reread(written: unknown, bytes: Buffer | string): Record<string, unknown> | undefined {
+    const length = typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
+    return rereadWritten(written, length, this.paths, this.limits);
   }
 }
 

@@ -206,6 +206,12 @@ export const RouteSchema = z
       .enum(['sync', 'async'])
       .default('async')
       .describe('`sync`: the caller gets the target\'s reply. `async`: stored first, 202, delivered after.'),
+    journal: z
+      .enum(['all', 'failures'])
+      .default('all')
+      .describe(
+        'Sync routes: `all` journals every exchange; `failures` journals only failed ones (dead-lettered, replayable), for high-volume proxies whose successes need no record. Async routes always store.',
+      ),
     xml: z
       .strictObject({ arrays: z.array(z.string().min(1)).default([]) })
       .optional()

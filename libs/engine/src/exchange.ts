@@ -15,7 +15,7 @@ import {
   type Reply,
 } from '@junction/core';
 import { outgoingBody, runRoute, type CompiledRoute, type Dispatch, type RouteRun } from '@junction/routing';
-import type { NewDelivery, NewMessage, Store } from '@junction/store';
+import type { Exchange as JournaledExchange, NewDelivery, NewMessage, Store } from '@junction/store';
 import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
 import { bodyFromBytes } from '@junction/transform';
 import { callInline, deliverInline, type InlineDelivery } from './deliverer';
@@ -96,6 +96,21 @@ export class Exchange implements MessageSink {
     return this.runSync(route, message, record);
   }
 
+  /** Journals a finished sync exchange. What is done is kept masked; what may be replayed (dead) or is still to be
+   *  delivered (a wire tap) keeps its payload. */
+  private async journal(route: CompiledRoute, message: Message, exchange: JournaledExchange): Promise<void> {
+    const m = exchange.message;
+    if (exchange.status !== 'dead') Object.assign(m, scrubbedCopy(route.masker, m.headers, m.body, m.contentType));
+    for (const d of exchange.deliveries) {
+      if (d.status === 'delivered') Object.assign(d, scrubbedCopy(route.masker, d.headers, d.body, d.contentType));
+    }
+    await this.store.journalExchange(exchange).catch((err) => {
+      const error = withId(toBusError(err), message.id);
+      this.observer.rejected(route.id, message, error);
+      throw error;
+    });
+  }
+
   /** Input the route cannot take: journaled as dead (with its reason, replayable after a fix), then refused. */
   private async reject(record: NewMessage, message: Message, error: BusError): Promise<never> {
     const failure = { code: error.code, message: error.message };
@@ -130,16 +145,9 @@ export class Exchange implements MessageSink {
     const dead = deliveries.find((d) => d.status === 'dead');
     const status = direct.length === 0 ? (filtered ? 'filtered' : 'delivered') : dead ? 'dead' : 'delivered';
     message.hop(status);
-    // What is done is journaled masked; what may be replayed (dead) or is still to be delivered keeps its payload.
-    if (status !== 'dead') Object.assign(record, scrubbedCopy(route.masker, record.headers, record.body, record.contentType));
-    for (const d of deliveries) if (d.status === 'delivered') Object.assign(d, scrubbedCopy(route.masker, d.headers, d.body, d.contentType));
-    await this.store
-      .journalExchange({ message: record, status, hops: message.hops, deliveries, failure: dead?.failure })
-      .catch((err) => {
-        const error = withId(toBusError(err), message.id);
-        this.observer.rejected(route.id, message, error);
-        throw error;
-      });
+    // A route that journals only failures skips a success, unless wire-tap copies wait in the outbox.
+    const journaled = route.def.journal === 'all' || status === 'dead' || deliveries.length > direct.length;
+    if (journaled) await this.journal(route, message, { message: record, status, hops: message.hops, deliveries, failure: dead?.failure });
     this.observer.completed(route.id, 'sync', message, status, Date.now() - message.receivedAt, dead?.failure);
     if (direct.length === 0) return { kind: 'filtered', messageId: message.id };
     const chosen = results[replyIndex];

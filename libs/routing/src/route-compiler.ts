@@ -55,6 +55,9 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
   if (targets.size === 0) {
     problems.push({ path: ['to'], message: 'a route needs a target: in to, in a choice branch, a split or a wire tap' });
   }
+  if (def.mode === 'async' && def.journal === 'failures') {
+    problems.push({ path: ['journal'], message: 'journal: failures is for sync routes; an async route stores every message' });
+  }
   if (def.mode === 'sync' && [...targets.values()].filter((t) => t.reply).length > 1) {
     problems.push({ path: ['to'], message: 'only one target may set reply: true' });
   }

@@ -8,6 +8,7 @@ const { SIZES } = require('./payloads');
 
 const SCENARIOS = [
   { id: 'S1', kind: 'http', bus: 'sync', path: '/s1', format: 'xml', title: 'passthrough HTTP -> HTTP' },
+  { id: 'S1-quiet', kind: 'http', bus: 'sync', path: '/s1-quiet', format: 'xml', title: 'S1 journaling only failures (journal: failures)' },
   { id: 'S1-json', kind: 'http', bus: 'sync', path: '/s1', format: 'json', title: 'S1 with the JSON twin' },
   { id: 'S2', kind: 'http', bus: 'sync', path: '/s2', format: 'xml', headers: { 'x-route': 'echo' }, title: 'route on an HTTP header' },
   { id: 'S2-json', kind: 'http', bus: 'sync', path: '/s2', format: 'json', headers: { 'x-route': 'echo' }, title: 'S2 with the JSON twin' },
@@ -57,7 +58,8 @@ function fullMatrix() {
 
 /**
  * The quick subset: one cell for every target. S1 at 1 KB at c=10 (latency added), c=100 (ratio) and c=500 (peak
- * RSS); S2-S6 at 1 KB, c=100; S1 at 100 KB (no crash, no stall of another route); S7 on both stores; S8.
+ * RSS), and S1-quiet (the same proxy journaling only failures) at c=10 and c=100; S2-S6 at 1 KB, c=100; S1 at
+ * 100 KB (no crash, no stall of another route); S7 on both stores; S8.
  */
 function quickMatrix() {
   const byId = Object.fromEntries(SCENARIOS.map((s) => [s.id, s]));
@@ -66,6 +68,8 @@ function quickMatrix() {
     cell('S1', '1KB', 10),
     cell('S1', '1KB', 100),
     cell('S1', '1KB', 500),
+    cell('S1-quiet', '1KB', 10),
+    cell('S1-quiet', '1KB', 100),
     cell('S2', '1KB', 100),
     cell('S3', '1KB', 100),
     cell('S4', '1KB', 100),

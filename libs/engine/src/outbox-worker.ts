@@ -18,17 +18,40 @@ export interface OutboxWorkerOptions {
   readonly callTimeoutMs: number;
 }
 
+/** Wakes closer together than this are merged into one claim pass (see OutboxWorker.wake). */
+export const WAKE_COALESCE_MS = 5;
+
 /**
  * Drains the durable outbox: routes stored messages (status 'received') and delivers pending deliveries, with the
  * target's retry policy between attempts. Rows are claimed with a lease, so that several instances share one store
  * and a crashed instance's work is taken over when its leases run out. Every outcome is written before the lease is
  * given up: a crash at any point means a second delivery, never a lost one (at-least-once).
+ *
+ * Batching, so that the store's cost per message stays small under load:
+ * - Wakes are coalesced: at most one claim pass per WAKE_COALESCE_MS while busy (an idle worker claims on the next
+ *   turn of the event loop), and no pass while fewer than a quarter of the slots are free and work is in flight
+ *   (each finished piece of work wakes the worker again). Claims then take many rows rather than one or two.
+ * - A routing pass hands the deliveries it creates straight to this worker: they are inserted already leased to this
+ *   instance (Store.completeRouting's `handOff`) and started at once, without a second claim. Only as many as this
+ *   worker has slots for (its own slot included) are handed off; the others are inserted free, for any worker's next
+ *   claim, rather than leased and left waiting for the lease to run out. A crash before they are done leaves them
+ *   leased: they are claimed again when the lease runs out, as any claimed delivery.
+ * - Completions are group-committed by the store (one transaction for the outcomes finishing together).
  */
 export class OutboxWorker {
   private running = false;
   private inFlight = 0;
+  /** Slots promised to deliveries a routing pass is handing off (see routeMessage). */
+  private reserved = 0;
   private readonly idle = new Set<() => void>();
-  private wakeUp?: () => void;
+  /** Set by wake(); cleared when a claim pass starts, so that a wake during a pass is not lost. */
+  private woken = false;
+  /** Ends the current pause early (coalesced), while the loop is paused. */
+  private resume?: () => void;
+  private lastPassAt = 0;
+  /** When deliveries were last claimed, and whether this worker since left some free for a claim. */
+  private lastDeliveryClaimAt = 0;
+  private deliveriesLeft = true;
   private loop?: Promise<void>;
   /** What this instance's worker did since start (deliveries by outcome), for the admin API and scale-out checks. */
   readonly counts = { routed: 0, delivered: 0, retried: 0, dead: 0 };
@@ -58,43 +81,83 @@ export class OutboxWorker {
     }
   }
 
+  /** There may be work: new messages, new deliveries or free slots. Many wakes make one claim pass (see the class). */
   wake(): void {
-    this.wakeUp?.();
+    this.woken = true;
+    this.resume?.();
   }
 
   private async run(): Promise<void> {
     while (this.running) {
-      let claimed = 0;
-      try {
-        const free = this.options.concurrency - this.inFlight;
-        if (free > 0) {
-          // Routing may take at most half the free slots, so that a flood of new messages never starves the
-          // deliveries already waiting (and deliveries take whatever routing leaves).
-          const limit = Math.min(free, this.options.batch);
-          const messages = await this.store.claimMessages(Math.max(1, Math.floor(limit / 2)), this.options.leaseMs);
-          for (const m of messages) this.track(m.routeId, this.routeMessage(m));
-          const deliveries = await this.store.claimDeliveries(Math.max(0, limit - messages.length), this.options.leaseMs);
-          for (const d of deliveries) this.track(d.routeId, this.deliver(d));
-          claimed = messages.length + deliveries.length;
+      let more = false;
+      const free = this.options.concurrency - this.inFlight - this.reserved;
+      // A pass for one or two free slots would claim one or two rows: wait for more to free up (each wakes us).
+      const minClaim = Math.max(1, Math.floor(Math.min(this.options.batch, this.options.concurrency) / 4));
+      if (free >= minClaim || (free > 0 && this.inFlight === 0)) {
+        this.woken = false;
+        this.lastPassAt = Date.now();
+        try {
+          more = await this.claim(free);
+        } catch (err) {
+          this.log.warn({ err: toBusError(err).message }, 'outbox claim failed; retrying');
+          await sleep(Math.max(this.options.pollMs, 500));
         }
-      } catch (err) {
-        this.log.warn({ err: toBusError(err).message }, 'outbox claim failed; retrying');
-        await sleep(Math.max(this.options.pollMs, 500));
       }
-      if (claimed === 0 && this.running) await this.pause();
+      if (!more && this.running) await this.pause();
     }
   }
 
+  /** One claim pass; true when a claim came back full (more may be waiting). */
+  private async claim(free: number): Promise<boolean> {
+    // Routing may take at most half the free slots, so that a flood of new messages never starves the deliveries
+    // already waiting (and deliveries take whatever routing leaves).
+    const limit = Math.min(free, this.options.batch);
+    const messageLimit = Math.max(1, Math.floor(limit / 2));
+    const messages = await this.store.claimMessages(messageLimit, this.options.leaseMs);
+    for (const m of messages) this.track(m.routeId, this.routeMessage(m));
+    // Handed-off deliveries need no claim: claim only for those this worker left free, and once per poll interval for
+    // the rest (retries coming due, other instances' work, expired leases, sync routes' wire taps).
+    const now = Date.now();
+    const due = this.deliveriesLeft || now - this.lastDeliveryClaimAt >= this.options.pollMs;
+    const deliveryLimit = due ? Math.max(0, limit - messages.length) : 0;
+    if (deliveryLimit === 0) return messages.length === messageLimit;
+    this.deliveriesLeft = false;
+    let deliveries: StoredDelivery[];
+    try {
+      deliveries = await this.store.claimDeliveries(deliveryLimit, this.options.leaseMs);
+    } catch (err) {
+      this.deliveriesLeft = true;
+      throw err;
+    }
+    this.lastDeliveryClaimAt = now;
+    for (const d of deliveries) this.track(d.routeId, this.deliver(d));
+    // A full claim may have left more behind.
+    if (deliveries.length === deliveryLimit) this.deliveriesLeft = true;
+    return messages.length === messageLimit || deliveries.length === deliveryLimit;
+  }
+
+  /** Until the poll interval runs out or a wake comes: at once when the last pass is WAKE_COALESCE_MS old (on the
+   *  next turn of the event loop, so that wakes of one I/O phase share it), else when it will be. */
   private pause(): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.options.pollMs);
+      let timeout: NodeJS.Timeout | undefined = setTimeout(done, this.options.pollMs);
+      let immediate: NodeJS.Immediate | undefined;
       const self = this;
       function done() {
-        clearTimeout(timer);
-        self.wakeUp = undefined;
+        clearTimeout(timeout);
+        if (immediate) clearImmediate(immediate);
+        self.resume = undefined;
         resolve();
       }
-      this.wakeUp = done;
+      function soon() {
+        self.resume = undefined;
+        clearTimeout(timeout);
+        const wait = self.lastPassAt + WAKE_COALESCE_MS - Date.now();
+        if (wait > 0) timeout = setTimeout(done, wait);
+        else immediate = setImmediate(done);
+      }
+      if (this.woken) soon();
+      else this.resume = soon;
     });
   }
 
@@ -144,16 +207,34 @@ export class OutboxWorker {
     const direct = dispatches.filter((d) => !d.wireTap).length;
     const status = direct > 0 ? 'pending' : filtered ? 'filtered' : 'delivered';
     message.hop('routed', `${dispatches.length} deliveries`);
-    await this.store.completeRouting(stored.id, {
-      status,
-      hops: message.hops,
-      deliveries: dispatches.map((d) => newDelivery(d, outgoingBody(d.message.body, d.target, route.codec))),
-      scrubbed: scrubbedCopy(route.masker, stored.headers, stored.body, stored.contentType),
-    });
+    // Hand off as many deliveries as this worker can start now: this routing's own slot, plus the free ones.
+    // A stopping worker hands off nothing: what it has not started stays free for the others.
+    const slots = this.running ? 1 + Math.max(0, this.options.concurrency - this.inFlight - this.reserved) : 0;
+    const handOff = Math.min(dispatches.length, slots);
+    this.reserved += handOff;
+    let leased: StoredDelivery[];
+    try {
+      leased = await this.store.completeRouting(
+        stored.id,
+        {
+          status,
+          hops: message.hops,
+          deliveries: dispatches.map((d) => newDelivery(d, outgoingBody(d.message.body, d.target, route.codec))),
+          scrubbed: scrubbedCopy(route.masker, stored.headers, stored.body, stored.contentType),
+        },
+        handOff > 0 ? { count: handOff, leaseMs: this.options.leaseMs } : undefined,
+      );
+    } finally {
+      this.reserved -= handOff;
+    }
     this.counts.routed++;
     if (status === 'pending') this.observer.routed(route.id, stored, direct);
     else this.observer.completed(route.id, 'async', stored, status, Date.now() - stored.receivedAt);
-    if (dispatches.length > 0) this.wake();
+    for (const d of leased) this.track(d.routeId, this.deliver(d));
+    if (leased.length < dispatches.length) {
+      this.deliveriesLeft = true;
+      this.wake();
+    }
   }
 
   private async deliver(d: StoredDelivery): Promise<void> {

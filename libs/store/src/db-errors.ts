@@ -26,3 +26,15 @@ function isRejectedData(err: unknown): boolean {
   // 23 (integrity constraint violation).
   return code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || /^2[23][0-9A-Z]{3}$/.test(code);
 }
+
+/** PostgreSQL gave up a transaction to break a deadlock (40P01) or a serialization conflict (40001): the same work
+ *  in smaller transactions succeeds. Looks through `cause` (StoreError wraps the driver's error). */
+export function isLockConflict(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    const driverError: unknown = e instanceof QueryFailedError ? e.driverError : e;
+    const code = (driverError as { code?: unknown }).code;
+    if (code === '40P01' || code === '40001') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -18,9 +18,14 @@ export async function applyAttemptOutcome(
   const error = attempt.error ?? null;
   // 'delivered' is applied whoever holds the lease now: the target has the message. 'retry' and 'dead' only by the
   // holder, so that an instance that lost its lease cannot undo the work of the one that took it over.
+  // 'delivered' writes the masked copy (when given) in the same statement.
+  const scrubbed = outcome.kind === 'delivered' ? outcome.scrubbed : undefined;
   const [updated] =
     outcome.kind === 'delivered'
-      ? await sql.rows(s.deliveryDelivered, [outcome.reply ?? null, now, deliveryId])
+      ? await sql.rows(s.deliveryDelivered, [
+          outcome.reply ?? null, scrubbed ? JSON.stringify(scrubbed.headers) : null, scrubbed?.body ?? null, now,
+          deliveryId,
+        ])
       : outcome.kind === 'retry'
         ? await sql.rows(s.deliveryRetry, [outcome.nextAttemptAt, error, now, deliveryId, ctx.instanceId])
         : await sql.rows(s.deliveryDead, [outcome.failure.message, now, deliveryId, ctx.instanceId]);
@@ -38,9 +43,6 @@ export async function applyAttemptOutcome(
 
   await insertRows(sql, s, 'attempts', [attemptRow(deliveryId, attempt)]);
   if (outcome.kind === 'retry') return;
-  if (outcome.kind === 'delivered' && outcome.scrubbed) {
-    await sql.run(s.scrubDelivery, [JSON.stringify(outcome.scrubbed.headers), outcome.scrubbed.body, deliveryId]);
-  }
   const messageId = updated.message_id as string;
   if (outcome.kind === 'dead') {
     const f = outcome.failure;

@@ -41,7 +41,7 @@ export function messageRow(
   ];
 }
 
-/** `routeId`/`correlationId` come from the message: a claim then needs no join. */
+/** `routeId`/`correlationId` come from the message: a claim then needs no join. `lease`: inserted already claimed. */
 export function deliveryRow(
   d: NewDelivery,
   routeId: string,
@@ -50,11 +50,12 @@ export function deliveryRow(
   attempts: number,
   lastError: string | null,
   now: number,
+  lease: { owner: string; until: number } | null = null,
 ): Row {
   return [
     d.id, d.messageId, routeId, correlationId, d.targetId, d.targetDescription, d.partIndex, d.wireTap, status,
-    JSON.stringify(d.headers), d.contentType, d.body, attempts, d.maxAttempts, now, null, null, null, lastError, now,
-    now,
+    JSON.stringify(d.headers), d.contentType, d.body, attempts, d.maxAttempts, now, lease?.owner ?? null,
+    lease?.until ?? null, null, lastError, now, now,
   ];
 }
 

@@ -56,9 +56,6 @@ export class SqlStatements {
   /** PostgreSQL: locks the message row so that deliveries finishing at once settle it one after the other. */
   readonly lockMessage: string | null;
   readonly routeMessage: string;
-  /** Replaces a record's payload with its masked copy once nothing needs the original any more. */
-  readonly scrubMessage: string;
-  readonly scrubDelivery: string;
   readonly messageState: string;
   readonly deadLetterFromMessage: string;
   readonly deliveryDelivered: string;
@@ -107,19 +104,18 @@ export class SqlStatements {
         RETURNING ${delivery}`;
     }
     this.lockMessage = pg ? `SELECT id FROM messages WHERE id = $1 FOR UPDATE` : null;
+    // The masked copy (when given) is written by the same statement: one round trip less per message.
     this.routeMessage = q(`UPDATE messages SET status = ?, hops = ?, failure_code = ?, failure_message = ?,
-        lease_owner = NULL, lease_until = NULL, updated_at = ?
+        headers = COALESCE(?, headers), body = COALESCE(?, body), lease_owner = NULL, lease_until = NULL, updated_at = ?
       WHERE id = ? AND status = 'received' AND (lease_owner = ? OR lease_owner IS NULL)
       RETURNING route_id, correlation_id`);
-    this.scrubMessage = q(`UPDATE messages SET headers = ?, body = ? WHERE id = ?`);
-    this.scrubDelivery = q(`UPDATE deliveries SET headers = ?, body = ? WHERE id = ?`);
     this.messageState = q(`SELECT status, lease_owner FROM messages WHERE id = ?`);
     this.deadLetterFromMessage = q(`INSERT INTO dead_letters (${DEAD_LETTER_COLUMNS.join(', ')})
       SELECT ?, id, NULL, route_id, NULL, ?, ?, content_type, headers, body, ?, NULL, 0 FROM messages WHERE id = ?`);
 
     const releaseDelivery = `lease_owner = NULL, lease_until = NULL, updated_at = ?`;
     this.deliveryDelivered = q(`UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, reply = ?,
-        last_error = NULL, ${releaseDelivery}
+        last_error = NULL, headers = COALESCE(?, headers), body = COALESCE(?, body), ${releaseDelivery}
       WHERE id = ? AND status = 'pending' RETURNING message_id, wire_tap`);
     this.deliveryRetry = q(`UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,
         ${releaseDelivery}

@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { StoreError } from '@junction/core';
+import { BusError, StoreError } from '@junction/core';
 import type { DataSource } from 'typeorm';
 import { AdminQueries } from './admin-queries';
 import { insertAudit, listAudit } from './audit-log';
 import { buildDataSource, migrate } from './data-source';
-import { toStoreError } from './db-errors';
-import { applyAttemptOutcome } from './delivery-outcome';
+import { isLockConflict, toStoreError } from './db-errors';
+import { applyCompletions, type Completion } from './completion-batch';
 import { replayDeadLetter } from './dead-letter-replay';
 import { storeEntities, type StoreEntities } from './entities';
 import { GroupCommit } from './group-commit';
 import { addExchangeRows, emptyRows, insertJournalRows, messageRow } from './row-builders';
 import { storedDelivery, storedMessage } from './row-mappers';
-import { applyRoutingResult } from './routing-result';
 import { SqlExecutor, type Sql } from './sql-executor';
 import { SqlStatements } from './sql-statements';
 import type { StoreContext } from './store-context';
@@ -31,6 +30,7 @@ import type {
   NewAuditEntry,
   NewMessage,
   ReplayEdit,
+  RoutingHandOff,
   RoutingResult,
   Store,
   StoreHealth,
@@ -46,6 +46,7 @@ const MAX_BATCH = 1000;
 
 type JournalItem = { kind: 'accept'; message: NewMessage } | { kind: 'exchange'; exchange: Exchange };
 type WriteOp = (sql: Sql) => Promise<unknown>;
+type Write = { kind: 'op'; op: WriteOp } | Completion;
 
 /** The Store on TypeORM, for SQLite and PostgreSQL. See Store for the contract. */
 export class SqlStore implements Store {
@@ -54,9 +55,13 @@ export class SqlStore implements Store {
   private readonly context: StoreContext;
   private readonly admin: AdminQueries;
   private readonly journal: GroupCommit<JournalItem>;
-  /** SQLite only: the other writes, group-committed too (one writer, and a commit costs more than the statements).
-   *  PostgreSQL runs them in parallel transactions on its pool instead. */
-  private readonly writes: GroupCommit<WriteOp, unknown> | null;
+  /**
+   * The outbox's completions (completeRouting, recordAttempt), group-committed: a commit costs more than the few
+   * statements of one completion (SQLite: one writer; PostgreSQL: a round trip and a WAL flush each), and on
+   * PostgreSQL a batch is written with a few multi-row statements (see applyCompletions). On SQLite the replays go
+   * through it too. On PostgreSQL its transactions run with `synchronous_commit = off`: see `writeBatch`.
+   */
+  private readonly writes: GroupCommit<Write, unknown>;
   private dataSource: DataSource | null = null;
   private executor: SqlExecutor | null = null;
   private initError: string | undefined;
@@ -77,8 +82,7 @@ export class SqlStore implements Store {
     };
     this.admin = new AdminQueries(this.entities, statements);
     this.journal = new GroupCommit((items) => this.writeJournal(items), MAX_BATCH);
-    this.writes =
-      target.driver === 'sqlite' ? new GroupCommit((ops) => this.writeOps(ops), MAX_BATCH) : null;
+    this.writes = new GroupCommit((items) => this.writeBatch(items), MAX_BATCH);
   }
 
   async init(): Promise<void> {
@@ -106,7 +110,7 @@ export class SqlStore implements Store {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([this.journal.close(), this.writes?.close()]);
+    await Promise.all([this.journal.close(), this.writes.close()]);
     const dataSource = this.dataSource;
     this.dataSource = null;
     this.executor = null;
@@ -165,17 +169,15 @@ export class SqlStore implements Store {
     return rows.map(storedDelivery).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || (a.id < b.id ? -1 : 1));
   }
 
-  async completeRouting(messageId: string, result: RoutingResult): Promise<void> {
+  async completeRouting(messageId: string, result: RoutingResult, handOff?: RoutingHandOff): Promise<StoredDelivery[]> {
     const now = Date.now();
-    return this.write('completing routing', (sql) => applyRoutingResult(sql, this.context, messageId, result, now));
+    return (await this.complete({ kind: 'route', messageId, result, handOff, now })) as StoredDelivery[];
   }
 
   async recordAttempt(deliveryId: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<void> {
     const fixed = outcome.kind === 'retry' ? { ...outcome, nextAttemptAt: Math.round(outcome.nextAttemptAt) } : outcome;
     const now = Date.now();
-    return this.write('recording an attempt', (sql) =>
-      applyAttemptOutcome(sql, this.context, deliveryId, attempt, fixed, now),
-    );
+    await this.complete({ kind: 'attempt', deliveryId, attempt, outcome: fixed, now });
   }
 
   async listMessages(filter: MessageFilter): Promise<MessageSummary[]> {
@@ -225,22 +227,53 @@ export class SqlStore implements Store {
     return items.map(() => undefined);
   }
 
-  /** A write in its own transaction (PostgreSQL) or group-committed with others (SQLite). An operation throws its
-   *  BusErrors (NOT_FOUND, CONFLICT) before writing anything; in a batch, any error rolls the batch back and
-   *  GroupCommit runs each operation again alone. */
-  private async write<R>(what: string, op: (sql: Sql) => Promise<R>): Promise<R> {
-    if (!this.writes) return this.exec().tx(what, op);
+  /** An outbox completion, group-committed on both drivers. An operation throws its BusErrors (NOT_FOUND) before
+   *  writing anything; in a batch, any error rolls the batch back and GroupCommit runs each operation again alone. */
+  private async complete(completion: Completion): Promise<unknown> {
     this.exec();
-    return (await this.writes.submit(op)) as R;
+    return this.writes.submit(completion);
   }
 
-  private async writeOps(ops: WriteOp[]): Promise<unknown[]> {
-    const what = ops.length === 1 ? 'writing' : `writing ${ops.length} changes`;
-    return this.exec().tx(what, async (sql) => {
-      const results: unknown[] = [];
-      for (const op of ops) results.push(await op(sql));
-      return results;
-    });
+  /** Another write: group-committed with the completions on SQLite (one writer); on PostgreSQL in its own, durable
+   *  transaction (a replay is acknowledged to an admin). */
+  private async write<R>(what: string, op: (sql: Sql) => Promise<R>): Promise<R> {
+    if (this.driver === 'postgres') return this.exec().tx(what, op);
+    this.exec();
+    return (await this.writes.submit({ kind: 'op', op })) as R;
+  }
+
+  /**
+   * One group-commit batch of writes in one transaction.
+   *
+   * PostgreSQL: `synchronous_commit = off` for this transaction only. Every operation here completes outbox work that
+   * is already durable (an accepted message, a claimed delivery) and whose lease protects it: if a crash loses the
+   * commit, the message or delivery is still 'received'/'pending' in the database and is claimed and done again once
+   * its lease runs out, a second delivery that at-least-once allows. Acceptance (`acceptMessage`, `journalExchange`)
+   * and replays, which answer a caller, stay durable. Lock order: a batch locks its routed messages, then its
+   * deliveries, then the messages it settles (in id order); retries and dead deliveries go one by one after. Two
+   * instances settling deliveries of the same messages can still deadlock; PostgreSQL then aborts one batch, which is
+   * run again operation by operation (each alone locks its delivery, then its message). Deliveries a routing pass
+   * hands off stay with the instance that routed their message, which keeps such overlaps rare.
+   */
+  private async writeBatch(items: Write[]): Promise<unknown[]> {
+    const what = items.length === 1 ? 'writing' : `writing ${items.length} changes`;
+    const ops = items.filter((x): x is Extract<Write, { kind: 'op' }> => x.kind === 'op');
+    const completions = items.filter((x): x is Completion => x.kind !== 'op');
+    try {
+      return await this.exec().tx(what, async (sql) => {
+        if (this.driver === 'postgres') await sql.run('SET LOCAL synchronous_commit = off');
+        const done = await applyCompletions(sql, this.context, completions);
+        const results = new Map<Write, unknown>(completions.map((c, i) => [c, done[i]]));
+        for (const x of ops) results.set(x, await x.op(sql));
+        return items.map((x) => results.get(x));
+      });
+    } catch (err) {
+      // Not retriable as a batch: GroupCommit then runs each operation alone.
+      if (items.length > 1 && isLockConflict(err)) {
+        throw new BusError('STORE_LOCK_CONFLICT', `${what}: lock conflict, run again one by one`, { retriable: false, cause: err });
+      }
+      throw err;
+    }
   }
 
   private exec(): SqlExecutor {

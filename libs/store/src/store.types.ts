@@ -171,6 +171,17 @@ export type RoutingResult = {
   scrubbed?: Scrubbed;
 };
 
+/**
+ * Deliveries a routing pass hands straight to the worker that routed the message, so that they need no claim: the
+ * first `count` of the result's deliveries are inserted already leased to this instance for `leaseMs`, the others
+ * pending and free for any worker. A worker asks only for what it can start at once: a delivery it cannot take must
+ * not wait for a lease to run out.
+ */
+export interface RoutingHandOff {
+  count: number;
+  leaseMs: number;
+}
+
 /** A record's payload as it is kept once nothing needs the original: sensitive fields masked. */
 export interface Scrubbed {
   headers: Record<string, string>;
@@ -296,15 +307,20 @@ export interface Store {
   /** Applies the result of routing a claimed message in one transaction: status, hops (replacing the stored ones), the
    *  deliveries it produced (pending, claimable at once), and a dead letter when the status is 'dead' (reason = failure).
    *  Releases the lease. 'pending' without a non-wire-tap delivery is stored as 'delivered'. Throws NOT_FOUND for an
-   *  unknown id; ignored (and logged) when the message is no longer 'received' or leased by another instance. */
-  completeRouting(messageId: string, result: RoutingResult): Promise<void>;
+   *  unknown id; ignored (and logged) when the message is no longer 'received' or leased by another instance.
+   *  With `handOff`, the first `handOff.count` deliveries are inserted leased to this instance and returned as claimed
+   *  (see RoutingHandOff); otherwise, and when the result was ignored, resolves with none. Concurrent calls may share
+   *  one transaction (group commit); on PostgreSQL that commit does not wait for the WAL flush: a completion lost in
+   *  a crash leaves the message claimable again once its lease runs out (a second delivery, never a lost one). */
+  completeRouting(messageId: string, result: RoutingResult, handOff?: RoutingHandOff): Promise<StoredDelivery[]>;
   /** Claims up to `limit` pending deliveries due now with a free or expired lease, for `leaseMs`. SKIP LOCKED on
    *  PostgreSQL. */
   claimDeliveries(limit: number, leaseMs: number): Promise<StoredDelivery[]>;
   /** Records one attempt and its outcome in one transaction: 'delivered' marks the delivery done, 'retry' sets when to
    *  try next and frees the lease, 'dead' marks it dead and writes a dead letter. When every non-wire-tap delivery of
    *  the message is then done or dead, the message becomes 'delivered' (or 'dead' if any is dead); wire taps never
-   *  change the message. A 'retry' or 'dead' from an instance that lost the lease only records the attempt. */
+   *  change the message. A 'retry' or 'dead' from an instance that lost the lease only records the attempt. Group- and
+   *  (on PostgreSQL) asynchronously committed like completeRouting: a lost outcome means the attempt is made again. */
   recordAttempt(deliveryId: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<void>;
   /** Sync routes: journals a whole exchange after the caller had its reply, group-committed like acceptMessage: the
    *  message with its final status and hops, its deliveries with their attempts and final status (pending ones, e.g.

@@ -1,4 +1,5 @@
 import { BusError } from '@junction/core';
+import { SqlExecutor } from '../sql-executor';
 import type { AttemptRecord, Store } from '../store.types';
 import { newDelivery, newMessage, quiesce, recordingLogger, sleep, unique, type StoreHarness } from './store-fixtures';
 
@@ -267,6 +268,78 @@ export function describeLifecycle(h: StoreHarness): void {
       expect(detail?.deliveries[0].attempts).toHaveLength(1);
       expect(await claimDelivery(h.store, d.id)).toBeUndefined();
       expect(logger.warnings).toHaveLength(2);
+    });
+
+    it('hands off the deliveries a routing asks for: leased to this instance, the others free for any claim', async () => {
+      const other = await h.open({ instanceId: 'other' });
+      const m = newMessage();
+      await h.store.acceptMessage(m);
+      await claimMine(h.store, m.id);
+      const parts = Array.from({ length: 3 }, (_, i) => newDelivery(m.id, { partIndex: i }));
+      const before = Date.now();
+      const handed = await h.store.completeRouting(m.id, { status: 'pending', hops: [], deliveries: parts }, { count: 2, leaseMs: 80 });
+
+      expect(handed.map((d) => d.id)).toEqual([parts[0].id, parts[1].id]);
+      expect(handed[0]).toMatchObject({
+        messageId: m.id,
+        routeId: m.routeId,
+        correlationId: m.correlationId,
+        targetId: 'crm',
+        partIndex: 0,
+        wireTap: false,
+        headers: parts[0].headers,
+        contentType: 'application/xml',
+        attempts: 0,
+        maxAttempts: 3,
+      });
+      expect(handed[0].body.toString()).toBe('<order/>');
+      expect(handed[0].leaseUntil).toBeGreaterThanOrEqual(before + 80);
+      // Only the third is free; the handed-off ones come back only once their lease runs out (a crashed worker).
+      expect((await other.claimDeliveries(100, 60_000)).map((d) => d.id)).toEqual([parts[2].id]);
+      await h.store.recordAttempt(parts[0].id, attempt(1, true), { kind: 'delivered' });
+      await sleep(120);
+      expect((await other.claimDeliveries(100, 60_000)).map((d) => d.id)).toEqual([parts[1].id]);
+    });
+
+    it('hands off nothing when the routing result is ignored', async () => {
+      const slow = await h.open({ instanceId: 'slow-handoff' });
+      const m = newMessage();
+      await h.store.acceptMessage(m);
+      expect(await claimMine(slow, m.id, 30)).toBeDefined();
+      await sleep(60);
+      expect(await claimMine(h.store, m.id)).toBeDefined();
+      const d = newDelivery(m.id);
+      expect(await slow.completeRouting(m.id, { status: 'pending', hops: [], deliveries: [d] }, { count: 1, leaseMs: 60_000 })).toEqual([]);
+      expect((await h.store.getMessage(m.id))?.deliveries).toEqual([]);
+    });
+
+    it('group-commits a burst of routings and attempts into a few transactions', async () => {
+      const tx = jest.spyOn(SqlExecutor.prototype, 'tx');
+      try {
+        const ms = Array.from({ length: 40 }, () => newMessage());
+        for (const m of ms) await h.store.acceptMessage(m);
+        await h.store.claimMessages(100, 60_000);
+        tx.mockClear();
+        const ds = ms.map((m) => newDelivery(m.id));
+        const handed = await Promise.all(
+          ms.map((m, i) => h.store.completeRouting(m.id, { status: 'pending', hops: [], deliveries: [ds[i]] }, { count: 1, leaseMs: 60_000 })),
+        );
+        expect(handed.map((x) => x.map((d) => d.id))).toEqual(ds.map((d) => [d.id]));
+        const scrubbed = { headers: { masked: '1' }, body: Buffer.from('<order>***</order>') };
+        await Promise.all(
+          ds.map((d, i) =>
+            h.store.recordAttempt(d.id, attempt(1, i !== 7), i === 7 ? { kind: 'retry', nextAttemptAt: Date.now() + 60_000 } : { kind: 'delivered', scrubbed }),
+          ),
+        );
+        expect(tx.mock.calls.length).toBeLessThanOrEqual(4);
+        const details = await Promise.all(ms.map((m) => h.store.getMessage(m.id)));
+        expect(details.map((x) => x?.status)).toEqual(ms.map((_, i) => (i === 7 ? 'pending' : 'delivered')));
+        expect(details[0]?.deliveries[0]).toMatchObject({ status: 'delivered', headers: { masked: '1' }, attempts: [expect.objectContaining({ ok: true })] });
+        expect(details[0]?.deliveries[0].body.toString()).toBe('<order>***</order>');
+        expect(details[7]?.deliveries[0]).toMatchObject({ status: 'pending', attempts: [expect.objectContaining({ ok: false })] });
+      } finally {
+        tx.mockRestore();
+      }
     });
 
     it('rejects work on unknown ids with NOT_FOUND', async () => {

@@ -147,11 +147,14 @@ async function main(options) {
   await post(`${backend.url}/reset`);
 
   const rows = [];
-  for (const [name, group] of groupByBus(cells)) rows.push(...(await runGroup(name, group, ctx)));
+  fs.mkdirSync(path.dirname(options.out), { recursive: true });
+  for (const [name, group] of groupByBus(cells)) {
+    rows.push(...(await runGroup(name, group, ctx)));
+    // Written after every bus, so that a long run that fails late keeps what it measured.
+    fs.writeFileSync(options.out, `${JSON.stringify(rows, null, 2)}\n`);
+  }
 
   const met = targets(rows);
-  fs.mkdirSync(path.dirname(options.out), { recursive: true });
-  fs.writeFileSync(options.out, `${JSON.stringify(rows, null, 2)}\n`);
   log(`\n## Results (${new Date().toISOString()}, ${Math.round((Date.now() - started) / 1000)} s)\n\nmachine: ${machine()}\n`);
   log(table(rows));
   log(`\n## Targets\n\n${targetsTable(met)}\n`);

@@ -51,7 +51,8 @@ async function producer() {
   await p.connect();
   return {
     async produce(topic, body, count, from = 0) {
-      const BATCH = 1_000;
+      // One produce request stays under the broker's default message.max.bytes (1 MB), whatever the body size.
+      const BATCH = Math.max(1, Math.min(1_000, Math.floor(900_000 / (body.length + 64))));
       const headers = { 'content-type': 'application/json' };
       for (let i = 0; i < count; i += BATCH) {
         const n = Math.min(BATCH, count - i);

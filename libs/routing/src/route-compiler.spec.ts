@@ -712,7 +712,12 @@ describe('compileRoute: which routes read the body', () => {
   const base = { id: 'r', from: { http: { path: '/r' } } };
   it.each([
     ['a passthrough to HTTP targets sending the bytes as they are', { to: [target('a'), target('b')] }, false],
-    ['a route with steps', { steps: [{ setHeaders: { x: "'1'" } }], to: [target('a')] }, true],
+    ['a route setting and removing headers', { steps: [{ setHeaders: { x: 'one', y: { expr: '$headers.a' } } }, { removeHeaders: ['z'] }], to: [target('a')] }, false],
+    ['a route choosing on a header', { steps: [{ choice: { when: [{ if: "$headers.k = 'a'", to: [target('a')] }], otherwise: { to: [target('b')] } } }] }, false],
+    ['a route filtering on a header', { steps: [{ filter: '$exists($headers.k)' }], to: [target('a')] }, false],
+    ['a route choosing on the body', { steps: [{ choice: { when: [{ if: "order.kind = 'a'", to: [target('a')] }] } }] }, true],
+    ['a header set from the body', { steps: [{ setHeaders: { x: { expr: 'order.id' } } }], to: [target('a')] }, true],
+    ['a route mapping the body', { steps: [{ map: '{ "a": order.id }' }], to: [target('a')] }, true],
     ['a route with a business key', { businessKey: 'order.id', to: [target('a')] }, true],
     ['a route with reply steps', { mode: 'sync', reply: [{ map: '$' }], to: [target('a')] }, true],
     ['a target converting the format', { to: [target('a', {}, { format: 'json' })] }, true],

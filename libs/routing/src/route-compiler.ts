@@ -1,6 +1,6 @@
 import { TARGET_KINDS, type LoadedRoute, type RouteDef, type StepDef, type TargetDef } from '@junction/config';
 import type { EndpointContext, Message } from '@junction/core';
-import { createMasker, createXmlCodec, type XmlLimits } from '@junction/transform';
+import { compileExpression, createMasker, createXmlCodec, type XmlLimits } from '@junction/transform';
 import type { CompiledRoute, CompiledTarget } from './compiled-route';
 import type { CompileContext, CompileProblem, DefPath, EgressRegistry } from './compile-context';
 import { DEFAULT_RETRY } from './retry-policy';
@@ -92,13 +92,44 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
 }
 
 /**
- * Whether running the route needs the body's parsed value. A passthrough (no steps, business key or reply steps, only
- * HTTP targets that send the bytes as they are) never does: its body is not parsed at all, so a proxy route costs no
- * parsing and a large body does not hold the event loop up for other routes.
+ * Whether running the route needs the body's parsed value. A passthrough never does: no business key or reply steps,
+ * steps that look at headers only (header-based choice and filter, setting or removing headers), and HTTP targets
+ * that send the bytes as they are. Its body is then not parsed at all, so a proxy route costs no parsing and a large
+ * body does not hold the event loop up for other routes.
  */
 function readsBody(def: RouteDef, targets: readonly CompiledTarget[]): boolean {
-  if (def.steps.length > 0 || def.reply.length > 0 || def.businessKey !== undefined) return true;
-  return def.to.some((t) => (t.steps?.length ?? 0) > 0) || targets.some((t) => t.kind !== 'http' || t.format !== 'asis');
+  if (def.reply.length > 0 || def.businessKey !== undefined) return true;
+  if (targets.some((t) => t.kind !== 'http' || t.format !== 'asis')) return true;
+  return stepsReadBody(def.steps) || targetsReadBody(def.to);
+}
+
+function stepsReadBody(steps: readonly StepDef[] | undefined): boolean {
+  return (steps ?? []).some((step) => {
+    if (step.removeHeaders) return false;
+    if (step.setHeaders) return Object.values(step.setHeaders).some((v) => typeof v !== 'string' && exprReadsBody(v.expr));
+    if (step.filter !== undefined) return exprReadsBody(step.filter);
+    if (step.choice) {
+      const branches = [...step.choice.when, ...(step.choice.otherwise ? [step.choice.otherwise] : [])];
+      return (
+        step.choice.when.some((w) => exprReadsBody(w.if)) ||
+        branches.some((b) => stepsReadBody(b.steps) || targetsReadBody(b.to))
+      );
+    }
+    return true;
+  });
+}
+
+function targetsReadBody(targets: readonly TargetDef[] | undefined): boolean {
+  return (targets ?? []).some((t) => (t.steps?.length ?? 0) > 0);
+}
+
+/** A syntax error is reported by the step's own compilation; here it only counts as reading the body. */
+function exprReadsBody(source: string): boolean {
+  try {
+    return compileExpression(source).readsInput;
+  } catch {
+    return true;
+  }
 }
 
 /** Calls `visit` on every target of a route, in the order they stand in the file. */

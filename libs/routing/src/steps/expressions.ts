@@ -18,7 +18,8 @@ export function expressionAt(ctx: CompileContext, source: string, path: DefPath)
 
 /** Evaluates an expression over the message's JSON form with the standard bindings. */
 export function evaluateOn(expr: CompiledExpression, message: Message, routeId: string): Promise<unknown> {
-  return expr.evaluate(message.body.value(), bindingsOf(message, routeId));
+  // An expression over the headers alone leaves the body unparsed.
+  return expr.evaluate(expr.readsInput ? message.body.value() : undefined, bindingsOf(message, routeId));
 }
 
 /** A compiled predicate: true when the expression's result is truthy in JSONata's sense. */

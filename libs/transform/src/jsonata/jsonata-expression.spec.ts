@@ -120,3 +120,27 @@ describe('evaluatePredicate and jsonataBoolean', () => {
     await expect(evaluatePredicate(compileExpression('items[price > 100]'), { items: [{ price: 1 }] })).resolves.toBe(false);
   });
 });
+
+describe('readsInput: whether an expression needs the message body', () => {
+  it.each([
+    ["$headers.'x-route' = 'echo'", false],
+    ['$exists($headers.x)', false],
+    ["$headers.x & '-' & $messageId", false],
+    ['$count($headers) > 2', false],
+    ["'literal'", false],
+    ['$headers.items[kind = "a"].id', false],
+    ['order.symbol', true],
+    ['$', true],
+    ['$$.a', true],
+    ['*.a', true],
+    ['**.a', true],
+    ["$headers.x = order.id", true],
+    ['$headers.items[$$.order.id = id]', true],
+    ['($x := a; $x)', true],
+    ['$string(a)', true],
+    ['function($v) { $v + 1 }(total)', true],
+    ['[1, 2, b]', true],
+  ])('%s reads the input: %s', (source, expected) => {
+    expect(compileExpression(source).readsInput).toBe(expected);
+  });
+});

@@ -21,6 +21,11 @@ export interface ExpressionOptions {
 export interface CompiledExpression {
   readonly source: string;
   /**
+   * False when the expression never reads its input (only variables such as `$headers`): it can then be evaluated
+   * without the message body, which is then not parsed. Derived from the parsed expression, conservatively.
+   */
+  readonly readsInput: boolean;
+  /**
    * Evaluates over `input` with `bindings` as `$name` variables. Resolves to the result (`undefined` when nothing
    * matched); rejects with StepError (code STEP_FAILED) on a runtime error, a timeout or a too deep evaluation.
    */
@@ -49,6 +54,7 @@ export function compileExpression(source: string, options: ExpressionOptions = {
   }
   return {
     source,
+    readsInput: readsInput(expression.ast()),
     async evaluate(input, bindings) {
       try {
         return await expression.evaluate(input, bindings);
@@ -60,6 +66,35 @@ export function compileExpression(source: string, options: ExpressionOptions = {
       }
     },
   };
+}
+
+/**
+ * Whether a JSONata syntax tree refers to its input: a field name, wildcard, descendant or parent step, or `$` / `$$`,
+ * outside a path that starts from a named variable (`$headers.x`: `x` is a field of the variable, not of the input).
+ * Any node it does not know is searched through, so an unknown construct that reads the input is still found.
+ */
+function readsInput(node: unknown, inVariablePath = false): boolean {
+  if (Array.isArray(node)) return node.some((n) => readsInput(n, inVariablePath));
+  if (node === null || typeof node !== 'object') return false;
+  const n = node as { type?: string; value?: unknown; steps?: unknown[] };
+  if (n.type === 'path' && Array.isArray(n.steps) && n.steps.length > 0) {
+    const first = n.steps[0] as { type?: string; value?: unknown };
+    if (first.type === 'variable' && first.value !== '' && first.value !== '$') {
+      // The variable's own predicates and the later steps are about the variable's value.
+      const rest = { ...n, steps: undefined };
+      return readsInput(children(first), true) || readsInput(n.steps.slice(1), true) || readsInput(children(rest), inVariablePath);
+    }
+  }
+  if (n.type === 'variable' && (n.value === '$' || (n.value === '' && !inVariablePath))) return true;
+  if (!inVariablePath && (n.type === 'name' || n.type === 'wildcard' || n.type === 'descendant' || n.type === 'parent')) return true;
+  return readsInput(children(n), inVariablePath);
+}
+
+/** A node's sub-trees: everything but its own type, value and position. */
+function children(node: object): unknown[] {
+  return Object.entries(node)
+    .filter(([key]) => key !== 'type' && key !== 'value' && key !== 'position')
+    .map(([, value]) => value);
 }
 
 function excerpt(source: string): string {

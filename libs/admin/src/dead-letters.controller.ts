@@ -1,12 +1,13 @@
 import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { InputError } from '@junction/core';
 import type { BusRuntime } from '@junction/engine';
+import type { ReplayEdit } from '@junction/store';
+import { MASK } from '@junction/transform';
 import { AdminAuthGuard, type AdminRequest } from './auth/admin-auth.guard';
 import { AuditTrail } from './auth/audit-trail';
 import { BUS_RUNTIME } from './admin.tokens';
 import { jsonBody } from './body-view';
 import { deadLetterView, maskerOf } from './masked-view';
-import { MASK } from '@junction/transform';
 import { limit } from './messages.controller';
 
 /** Dead letters and their replay: one, several, or one with an edited body or headers. */
@@ -63,16 +64,11 @@ export class DeadLettersController {
   @HttpCode(202)
   async replay(@Req() request: AdminRequest, @Param('id') id: string, @Body() raw: unknown) {
     const edit = jsonBody(raw);
-    const body = await this.unmasked(id, edit);
     const edited = ['body', 'contentType', 'headers'].filter((k) => edit[k] !== undefined);
     const action = edited.length > 0 ? 'replay-edit' : 'replay';
     let requeued;
     try {
-      requeued = await this.bus.store.replayDeadLetter(id, {
-        body,
-        contentType: typeof edit.contentType === 'string' ? edit.contentType : undefined,
-        headers: await this.unmaskedHeaders(id, edit.headers),
-      });
+      requeued = await this.bus.store.replayDeadLetter(id, edited.length > 0 ? await this.unmaskedEdit(id, edit) : {});
     } catch (err) {
       await this.audit.record(request, { action, target: id, outcome: 'failed', detail: { edited, error: (err as Error).message } });
       throw err;
@@ -83,24 +79,21 @@ export class DeadLettersController {
     return { id, requeued };
   }
 
-  /** The edited body, with every field the dashboard showed masked (and left so) put back from the dead letter. */
-  private async unmasked(id: string, edit: Record<string, unknown>): Promise<Buffer | undefined> {
-    if (edit.body === undefined) return undefined;
-    const edited = Buffer.from(typeof edit.body === 'string' ? edit.body : JSON.stringify(edit.body));
+  /**
+   * The edit as the store takes it. The dashboard shows masked values: a body field or a header still showing the
+   * mask gets its real value back from the dead letter, so that an admin never sends `***` to a target by editing
+   * something else.
+   */
+  private async unmaskedEdit(id: string, edit: Record<string, unknown>): Promise<ReplayEdit> {
     const dl = await this.bus.store.getDeadLetter(id);
-    if (!dl) return edited;
-    const masker = maskerOf(this.bus, dl.routeId);
-    const contentType = typeof edit.contentType === 'string' ? edit.contentType : dl.contentType;
-    return masker.restore(edited, dl.body, contentType);
-  }
-
-  /** Edited headers, with any left showing the mask put back from the dead letter. */
-  private async unmaskedHeaders(id: string, headers: unknown): Promise<Record<string, string> | undefined> {
-    if (!headers || typeof headers !== 'object') return undefined;
-    const edited = headers as Record<string, string>;
-    const masked = Object.keys(edited).filter((k) => edited[k] === MASK);
-    if (masked.length === 0) return edited;
-    const original = (await this.bus.store.getDeadLetter(id))?.headers ?? {};
-    return Object.fromEntries(Object.entries(edited).map(([k, v]) => [k, v === MASK && k in original ? original[k] : v]));
+    const contentType = typeof edit.contentType === 'string' ? edit.contentType : undefined;
+    let body: Buffer | undefined = edit.body === undefined ? undefined : Buffer.from(typeof edit.body === 'string' ? edit.body : JSON.stringify(edit.body));
+    let headers = edit.headers && typeof edit.headers === 'object' ? (edit.headers as Record<string, string>) : undefined;
+    if (dl && body) body = maskerOf(this.bus, dl.routeId).restore(body, dl.body, contentType ?? dl.contentType);
+    if (dl && headers) {
+      const original = dl.headers;
+      headers = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v === MASK && k in original ? original[k] : v]));
+    }
+    return { body, contentType, headers };
   }
 }

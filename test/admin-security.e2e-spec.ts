@@ -1,5 +1,5 @@
 import { startTargetServer, type TargetServer } from '@junction/testing';
-import { post, startTestBus, type TestBus } from './support/test-bus';
+import { post, readReply, startTestBus, type TestBus } from './support/test-bus';
 
 const ROUTES = {
   'a.yaml': `
@@ -14,17 +14,7 @@ routes:
 const USER = 'ops';
 const PASSWORD = 'correct horse battery';
 
-async function call(url: string, init: RequestInit & { headers?: Record<string, string> } = {}) {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, json, text };
-}
+const call = async (url: string, init: RequestInit = {}) => readReply(await fetch(url, init));
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 

@@ -102,6 +102,11 @@ export async function post(
     headers: withAdminAuth(url, { 'content-type': isText ? 'application/xml' : 'application/json', ...headers }),
     body: isText ? body : JSON.stringify(body),
   });
+  return readReply(res);
+}
+
+/** A fetch response as the tests read it: status, headers, the text, and the parsed JSON when it is JSON. */
+export async function readReply(res: Response): Promise<{ status: number; headers: Headers; json: any; text: string }> {
   const text = await res.text();
   let json: unknown;
   try {

@@ -1,4 +1,4 @@
-import type { HistoryPoint } from './live.types';
+import type { Figures, HistoryPoint } from './live.types';
 import { LATENCY_BUCKETS, latencyBucket, percentile } from './log-histogram';
 
 /** Seconds of history kept: 15 minutes. */
@@ -10,16 +10,8 @@ export const LATENCY_WINDOW_SECONDS = 60;
 // One latency slice per second of the window, plus the second being filled.
 const SLICES = LATENCY_WINDOW_SECONDS + 1;
 
-/** The counting part of the live figures of one scope (a route or the whole bus). */
-export interface RollingView {
-  inPerSec: number;
-  outPerSec: number;
-  errorRate: number;
-  p50Ms: number | null;
-  p95Ms: number | null;
-  p99Ms: number | null;
-  totals: { received: number; completed: number; failed: number };
-}
+/** The counting part of the live figures of one scope (a route or the whole bus); the rest comes from the store. */
+export type RollingView = Omit<Figures, 'inFlight' | 'pendingRetries' | 'deadLetters' | 'consumerLag'>;
 
 /**
  * Per-second counts of one scope in ring buffers: received, completed (delivered or filtered) and failed (dead or

@@ -7,6 +7,7 @@ import { BusRuntime } from '@junction/engine';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { BusModule } from './bus.module';
+import { CONNECTORS } from './connectors';
 import { busLogger } from './bus-logger';
 import { NestPinoLogger } from './nest-logger';
 
@@ -40,7 +41,7 @@ export async function startBus(settings: Settings, env: Record<string, string | 
   const ingressServer: FastifyInstance = separateAdmin ? Fastify(serverOptions) : adapter.getInstance();
   for (const server of new Set([adapter.getInstance(), ingressServer])) takeRawBodies(server);
 
-  const runtime = new BusRuntime(settings, ingressServer, log, env);
+  const runtime = new BusRuntime(settings, ingressServer, log, env, CONNECTORS);
   try {
     await runtime.start();
   } catch (err) {
@@ -51,8 +52,9 @@ export async function startBus(settings: Settings, env: Record<string, string | 
     bodyParser: false,
     logger: new NestPinoLogger(log),
   });
-  // A hybrid application: the Kafka ingress runs as a custom transport strategy beside the HTTP listener.
-  app.connectMicroservice({ strategy: runtime.kafka }, { inheritAppConfig: true });
+  // A hybrid application: the broker ingresses (Kafka, AMQP, MQTT...) run in one custom transport strategy beside the
+  // HTTP listener.
+  app.connectMicroservice({ strategy: runtime.transport }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   let url: string;
   let adminUrl: string;

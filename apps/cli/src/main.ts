@@ -1,13 +1,16 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatProblem, TARGET_KINDS } from '@junction/config';
-import { CaptureEgress, compileRouteDir, runRouteTests } from '@junction/routing';
+import { formatProblem, writeJsonSchemas } from '@junction/config';
+import { captureEgresses, compileRouteDir, runRouteTests } from '@junction/routing';
+import { CONNECTORS } from '../../bus/src/connectors';
 
 const USAGE = `usage: junction <command> [options]
 
 commands:
-  validate [dir]   check the route files in dir (default: $ROUTES_DIR or ./routes); exit 1 on any problem
+  validate [dir]   check the route files in dir (default: $ROUTES_DIR or ./routes), with every connector's offline
+                   checks (files, WSDL operations, patterns); exit 1 on any problem
   test [dir]       run the route tests (*.test.yaml) beside the routes; no network is used
+  schema [dir]     write the editor JSON Schemas of route and route test files into dir (default: ./schemas)
   start            start the bus (settings from the environment; see the README)
 `;
 
@@ -19,11 +22,14 @@ export async function cli(argv: string[], env: Record<string, string | undefined
     out.write(USAGE);
     return command || values.help ? 0 : 2;
   }
+  if (command === 'schema') {
+    for (const file of writeJsonSchemas(CONNECTORS, resolve(dirArg ?? 'schemas'))) out.write(`wrote ${file}\n`);
+    return 0;
+  }
   const dir = resolve(dirArg ?? env.ROUTES_DIR ?? 'routes');
   switch (command) {
     case 'validate': {
-      const captures = new Map(TARGET_KINDS.map((k) => [k, new CaptureEgress(k)]));
-      const set = compileRouteDir(dir, env, { egress: captures });
+      const set = await compileRouteDir(dir, env, { connectors: CONNECTORS, egress: captureEgresses(CONNECTORS) });
       if (set.problems.length > 0) {
         for (const p of set.problems) err.write(`${formatProblem(p)}\n`);
         err.write(`${set.problems.length} problem${set.problems.length === 1 ? '' : 's'}\n`);
@@ -33,7 +39,7 @@ export async function cli(argv: string[], env: Record<string, string | undefined
       return 0;
     }
     case 'test': {
-      const run = await runRouteTests(dir, env);
+      const run = await runRouteTests(dir, env, CONNECTORS);
       if (run.problems.length > 0) {
         for (const p of run.problems) err.write(`${p}\n`);
         return 1;

@@ -10,7 +10,7 @@ import { SessionController } from './auth/session.controller';
 import { BUS_RUNTIME } from './admin.tokens';
 import { DeadLettersController } from './dead-letters.controller';
 import { HealthController } from './health.controller';
-import { KafkaController } from './kafka.controller';
+import { ConnectorsController } from './connectors.controller';
 import { LiveController } from './live.controller';
 import { MessagesController } from './messages.controller';
 import { MetricsController } from './metrics.controller';
@@ -32,7 +32,7 @@ export class AdminModule {
     if (auth.locked) log.warn({}, 'admin API and dashboard are locked: set ADMIN_TOKEN, or ADMIN_USER and ADMIN_PASSWORD');
     return {
       module: AdminModule,
-      controllers: [HealthController, SessionController, RoutesController, MessagesController, DeadLettersController, KafkaController, AuditController, MetricsController, LiveController],
+      controllers: [HealthController, SessionController, RoutesController, MessagesController, DeadLettersController, ConnectorsController, AuditController, MetricsController, LiveController],
       providers: [
         { provide: BUS_RUNTIME, useValue: runtime },
         { provide: AdminAuth, useValue: auth },

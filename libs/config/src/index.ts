@@ -1,6 +1,4 @@
 export * from './route.schema';
-export * from './soap.schema';
-export * from './kafka.schema';
 export * from './route-problem';
 export * from './env-interpolation';
 export * from './route-loader';
@@ -10,3 +8,5 @@ export * from './settings.schema';
 export * from './settings-doc';
 export * from './route-json-schema';
 export { listConfigFiles, type ConfigFileKind } from './config-files';
+export * from './connector-spec';
+export { writeJsonSchemas } from './export-json-schema';

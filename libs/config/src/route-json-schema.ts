@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { RouteFileSchema } from './route.schema';
+import type { ConnectorSpec } from './connector-spec';
+import { routeSchemas } from './route.schema';
 import { RouteTestFileSchema } from './route-test.schema';
 
 /**
@@ -57,10 +58,10 @@ function isSchema(v: unknown): v is JsonSchema {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** JSON Schema of a route file (`routes/*.yaml`). */
-export function routeFileJsonSchema(): Record<string, unknown> {
+/** JSON Schema of a route file (`routes/*.yaml`) for the bus's connector list. */
+export function routeFileJsonSchema(connectors: readonly ConnectorSpec[]): Record<string, unknown> {
   return exported(
-    RouteFileSchema,
+    routeSchemas(connectors).file,
     ROUTES_SCHEMA_ID,
     'Junction route file',
     'Routes of the Junction service bus: where messages come from, the steps applied to them and the targets they go to. Strings may use ${ENV} and ${ENV:-default}; $${ is a literal ${.',
@@ -78,10 +79,12 @@ export function routeTestFileJsonSchema(): Record<string, unknown> {
 }
 
 /** The committed files under `schemas/`, by file name: their text is exactly what `renderJsonSchema` gives. */
-export const JSON_SCHEMA_FILES: ReadonlyArray<{ readonly file: string; readonly schema: () => Record<string, unknown> }> = [
-  { file: 'routes.schema.json', schema: routeFileJsonSchema },
-  { file: 'route-tests.schema.json', schema: routeTestFileJsonSchema },
-];
+export function jsonSchemaFiles(connectors: readonly ConnectorSpec[]): ReadonlyArray<{ readonly file: string; readonly schema: Record<string, unknown> }> {
+  return [
+    { file: 'routes.schema.json', schema: routeFileJsonSchema(connectors) },
+    { file: 'route-tests.schema.json', schema: routeTestFileJsonSchema() },
+  ];
+}
 
 /** Stable text of a schema file: two-space indentation, key order as generated, final newline. */
 export function renderJsonSchema(schema: Record<string, unknown>): string {

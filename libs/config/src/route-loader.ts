@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { errorCode, listConfigFiles } from './config-files';
 import type { Env } from './env-interpolation';
-import { RouteFileSchema, sourceKeys, type RouteDef, type SourceDef } from './route.schema';
+import type { RouteDef, RouteSchemas, SourceDef } from './route.schema';
 import { displayFile, formatPath, type DefPath, type RouteProblem } from './route-problem';
 import { readConfigFile } from './yaml-config-file';
 import { valueAt } from './zod-issues';
@@ -36,10 +36,10 @@ interface Claim {
 /**
  * Loads every route file of `dir` (see `listConfigFiles`), in a stable order. Every problem is reported, each with
  * file, line and path; a file with any problem contributes no routes, and the other files still load. Route ids and
- * ingress addresses (`sourceKeys`) must be unique across all files: the later one is reported, naming the first.
- * Never throws; `env` is only read for `${VAR}` placeholders, and no value from it appears in a problem.
+ * ingress addresses (each connector's `sourceKeys`) must be unique across all files: the later one is reported,
+ * naming the first. The schema comes from the bus's connector list (`routeSchemas`). Never throws; `env` is only read for `${VAR}` placeholders, and no value from it appears in a problem.
  */
-export function loadRoutes(dir: string, env: Env): RouteLoad {
+export function loadRoutes(dir: string, env: Env, schemas: RouteSchemas): RouteLoad {
   let files: string[];
   try {
     files = listConfigFiles(dir, 'routes');
@@ -55,7 +55,7 @@ export function loadRoutes(dir: string, env: Env): RouteLoad {
 
   for (const absolute of files) {
     const file = displayFile(absolute);
-    const read = readConfigFile(absolute, file, env, { schema: RouteFileSchema, expected: 'a mapping with a "routes" list' });
+    const read = readConfigFile(absolute, file, env, { schema: schemas.file, expected: 'a mapping with a "routes" list' });
     if (!read.ok) {
       problems.push(...read.problems);
       continue;
@@ -74,9 +74,9 @@ export function loadRoutes(dir: string, env: Env): RouteLoad {
       else fileIds.set(def.id, id);
 
       const fromLine = read.lineOf(['routes', index, 'from']);
-      const shownKeys = sourceKeys(asWritten(def.from, written(['from'])) as SourceDef);
+      const shownKeys = schemas.sourceKeys(asWritten(def.from, written(['from'])) as SourceDef);
       const own = new Set<string>();
-      sourceKeys(def.from).forEach((key, k) => {
+      schemas.sourceKeys(def.from).forEach((key, k) => {
         if (own.has(key)) return;
         own.add(key);
         const first = addresses.get(key) ?? fileAddresses.get(key);

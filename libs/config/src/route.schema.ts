@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { KafkaSourceSchema, KafkaTargetSchema } from './kafka.schema';
-import { SoapSourceSchema, SoapTargetSchema } from './soap.schema';
+import type { ConnectorSpec } from './connector-spec';
 
 /**
- * The route file schema, written once: it validates route files, gives the typed definitions the compiler reads, and
- * is exported as JSON Schema for editors (`schemas/routes.schema.json`). Objects are strict: an unknown key is an
+ * The route file schema: it validates route files, gives the typed definitions the compiler reads, and is exported as
+ * JSON Schema for editors (`schemas/routes.schema.json`). The parts that name connector kinds (a route's source, a
+ * target) are built from the connector list the bus runs with (`routeSchemas`), so that a connector brings its own
+ * config schema and nothing here names a kind. Objects are strict: an unknown key is an
  * error, so that a typo never silently drops a branch. Values have had `${ENV}` interpolation applied before this
  * schema sees them. `.describe()` texts are the hover help editors show; `meta` ids name the JSON Schema definitions.
  */
@@ -52,25 +53,6 @@ export const RetrySchema = z
   })
   .meta({ id: 'Retry', description: 'Redelivery policy of a target.' });
 
-const method = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
-
-export const HttpTargetSchema = z
-  .strictObject({
-    url: z.url({ protocol: /^https?$/, error: 'expected a URL' }).describe('http:// or https:// URL of the target.'),
-    method: method.default('POST'),
-    headers: z.record(headerName, z.string()).default({}).describe('Headers added to every request.'),
-    format: z
-      .enum(['json', 'xml', 'asis'])
-      .default('asis')
-      .describe('Body format sent: `json` or `xml` convert the message as needed, `asis` sends the bytes as they are.'),
-    xmlRoot: z
-      .string()
-      .optional()
-      .describe('Root element name when JSON without a single top-level key is converted to XML.'),
-    timeoutMs: z.int().min(1).max(600_000).default(10_000).describe('Time allowed for the whole request and reply.'),
-  })
-  .describe('Sends the message over HTTP.');
-
 /** The steps that turn one message into one message: usable anywhere, also per target and on replies. */
 const transformFields = {
     validate: z
@@ -96,48 +78,6 @@ export const TransformStepSchema = z
   .superRefine(exactlyOne('transform step', TRANSFORM_STEP_KINDS))
   .meta({ id: 'TransformStep', description: 'A transform step: exactly one of validate, map, setHeaders, removeHeaders, convert.', ...oneKindMeta(TRANSFORM_STEP_KINDS) });
 
-export const TARGET_KINDS = ['http', 'soap', 'kafka'] as const;
-
-export const TargetSchema = z
-  .strictObject({
-    id: id('target')
-      .optional()
-      .describe('Name in the journal, the admin API and route tests; defaults to `<kind>:<host><path>`.'),
-    http: HttpTargetSchema.optional(),
-    soap: SoapTargetSchema.optional(),
-    kafka: KafkaTargetSchema.optional(),
-    retry: RetrySchema.optional(),
-    reply: z
-      .boolean()
-      .optional()
-      .describe('In a sync route, the target whose reply goes back to the caller (default: the first target).'),
-    steps: z
-      .array(TransformStepSchema)
-      .optional()
-      .describe("Transform steps (validate, map, setHeaders, removeHeaders, convert) applied to this target's copy only."),
-  })
-  .superRefine(exactlyOne('target', TARGET_KINDS))
-  .meta({ id: 'Target', description: 'Where a message goes: exactly one target kind.', ...oneKindMeta(TARGET_KINDS) });
-
-const httpPath = z.string().regex(/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/, { error: 'expected an absolute URL path' });
-const ingressMethod = z.enum(['POST', 'PUT']);
-
-export const HttpSourceSchema = z
-  .strictObject({
-    path: httpPath.describe('URL path the bus listens on, e.g. `/orders`.'),
-    method: z.union([ingressMethod, z.array(ingressMethod).min(1)]).default('POST'),
-  })
-  .describe('Receives messages over HTTP.');
-
-export const SOURCE_KINDS = ['http', 'soap', 'kafka'] as const;
-
-export const SourceSchema = z
-  .strictObject({ http: HttpSourceSchema.optional(), soap: SoapSourceSchema.optional(), kafka: KafkaSourceSchema.optional() })
-  .superRefine(exactlyOne('source', SOURCE_KINDS))
-  .meta({ id: 'Source', description: 'Where messages come from: exactly one source kind.', ...oneKindMeta(SOURCE_KINDS) });
-
-const targets = z.array(TargetSchema).min(1);
-
 export const STEP_KINDS = [
   'validate',
   'map',
@@ -151,91 +91,142 @@ export const STEP_KINDS = [
   'enrich',
 ] as const;
 
-export const StepSchema = z
-  .strictObject({
-    validate: transformFields.validate,
-    map: transformFields.map,
-    setHeaders: transformFields.setHeaders,
-    removeHeaders: transformFields.removeHeaders,
-    convert: transformFields.convert,
-    filter: expression.optional().describe('Message filter: the message goes on only when the expression is true.'),
-    get choice() {
-      return z
-        .strictObject({
-          when: z.array(z.strictObject({ if: expression, steps: z.array(StepSchema).optional(), to: targets.optional() })).min(1),
-          otherwise: z.strictObject({ steps: z.array(StepSchema).optional(), to: targets.optional() }).optional(),
-        })
+/** A source: exactly one key, the connector kind, holding that connector's config. */
+export interface SourceDef {
+  readonly [kind: string]: unknown;
+}
+
+/** A target: the connector kind's key with its config (exactly one), and the fields every target has. */
+export interface TargetDef {
+  readonly id?: string;
+  readonly retry?: RetryDef;
+  readonly reply?: boolean;
+  readonly steps?: TransformStepDef[];
+  readonly [kind: string]: unknown;
+}
+
+/** Keys of a target that are not a connector kind. */
+const TARGET_FIELDS = ['id', 'retry', 'reply', 'steps'] as const;
+
+function targetSchemaOf(kinds: ReadonlyArray<readonly [string, z.ZodType]>): z.ZodType<TargetDef> {
+  const names = kinds.map(([k]) => k);
+  return z
+    .strictObject({
+      id: id('target')
         .optional()
-        .describe('Content-based router: the first branch whose `if` is true is taken, else `otherwise`.');
-    },
-    get split() {
-      return z
-        .strictObject({
-          path: z.string().min(1).optional(),
-          expr: expression.optional(),
-          steps: z.array(StepSchema).optional(),
-          to: targets.optional(),
-        })
-        .superRefine(exactlyOne('split', ['path', 'expr']))
-        .meta(oneKindMeta(['path', 'expr']))
+        .describe('Name in the journal, the admin API and route tests; defaults to `<kind>:<host><path>`.'),
+      ...Object.fromEntries(kinds.map(([k, schema]) => [k, schema.optional()])),
+      retry: RetrySchema.optional(),
+      reply: z
+        .boolean()
         .optional()
-        .describe('Splitter: one message per item of an array (`expr`, JSONata) or per repeated element (`path`, dotted).');
-    },
-    wireTap: TargetSchema.optional().describe('Wire tap: a copy goes to the target; its failure never affects the flow.'),
-    enrich: z
-      .strictObject({
-        target: TargetSchema,
-        merge: expression
+        .describe('In a sync route, the target whose reply goes back to the caller (default: the first target).'),
+      steps: z
+        .array(TransformStepSchema)
+        .optional()
+        .describe("Transform steps (validate, map, setHeaders, removeHeaders, convert) applied to this target's copy only."),
+    })
+    .superRefine(exactlyOne('target', names))
+    .meta({ id: 'Target', description: 'Where a message goes: exactly one target kind.', ...oneKindMeta(names) }) as unknown as z.ZodType<TargetDef>;
+}
+
+function sourceSchemaOf(kinds: ReadonlyArray<readonly [string, z.ZodType]>): z.ZodType<SourceDef> {
+  const names = kinds.map(([k]) => k);
+  return z
+    .strictObject(Object.fromEntries(kinds.map(([k, schema]) => [k, schema.optional()])))
+    .superRefine(exactlyOne('source', names))
+    .meta({ id: 'Source', description: 'Where messages come from: exactly one source kind.', ...oneKindMeta(names) }) as unknown as z.ZodType<SourceDef>;
+}
+
+function stepSchemaOf(target: z.ZodType<TargetDef>) {
+  const targets = z.array(target).min(1);
+  const StepSchema = z
+    .strictObject({
+      validate: transformFields.validate,
+      map: transformFields.map,
+      setHeaders: transformFields.setHeaders,
+      removeHeaders: transformFields.removeHeaders,
+      convert: transformFields.convert,
+      filter: expression.optional().describe('Message filter: the message goes on only when the expression is true.'),
+      get choice() {
+        return z
+          .strictObject({
+            when: z.array(z.strictObject({ if: expression, steps: z.array(StepSchema).optional(), to: targets.optional() })).min(1),
+            otherwise: z.strictObject({ steps: z.array(StepSchema).optional(), to: targets.optional() }).optional(),
+          })
           .optional()
-          .describe('JSONata over `{ body, reply }`; default merges the reply\'s fields into the body.'),
-        into: z.string().min(1).optional().describe('Puts the reply under this key of the body instead of merging.'),
-      })
-      .optional()
-      .describe('Content enricher: calls the target and merges its reply into the body.'),
-  })
-  .superRefine(exactlyOne('step', STEP_KINDS));
-// Registered rather than chained with `.meta()`: a chained call would make the recursive type refer to itself.
-z.globalRegistry.add(StepSchema, { id: 'Step', description: 'One processing step: exactly one step kind.', ...oneKindMeta(STEP_KINDS) });
+          .describe('Content-based router: the first branch whose `if` is true is taken, else `otherwise`.');
+      },
+      get split() {
+        return z
+          .strictObject({
+            path: z.string().min(1).optional(),
+            expr: expression.optional(),
+            steps: z.array(StepSchema).optional(),
+            to: targets.optional(),
+          })
+          .superRefine(exactlyOne('split', ['path', 'expr']))
+          .meta(oneKindMeta(['path', 'expr']))
+          .optional()
+          .describe('Splitter: one message per item of an array (`expr`, JSONata) or per repeated element (`path`, dotted).');
+      },
+      wireTap: target.optional().describe('Wire tap: a copy goes to the target; its failure never affects the flow.'),
+      enrich: z
+        .strictObject({
+          target,
+          merge: expression
+            .optional()
+            .describe('JSONata over `{ body, reply }`; default merges the reply\'s fields into the body.'),
+          into: z.string().min(1).optional().describe('Puts the reply under this key of the body instead of merging.'),
+        })
+        .optional()
+        .describe('Content enricher: calls the target and merges its reply into the body.'),
+    })
+    .superRefine(exactlyOne('step', STEP_KINDS));
+  // Registered rather than chained with `.meta()`: a chained call would make the recursive type refer to itself.
+  z.globalRegistry.add(StepSchema, { id: 'Step', description: 'One processing step: exactly one step kind.', ...oneKindMeta(STEP_KINDS) });
+  return StepSchema;
+}
 
-export const RouteSchema = z
-  .strictObject({
-    id: id('route').describe('Unique name of the route, used in the journal, the admin API and route tests.'),
-    description: z.string().default(''),
-    from: SourceSchema,
-    mode: z
-      .enum(['sync', 'async'])
-      .default('async')
-      .describe('`sync`: the caller gets the target\'s reply. `async`: stored first, 202, delivered after.'),
-    journal: z
-      .enum(['all', 'failures'])
-      .default('all')
-      .describe(
-        'Sync routes: `all` journals every exchange; `failures` journals only failed ones (dead-lettered, replayable), for high-volume proxies whose successes need no record. Async routes always store.',
-      ),
-    xml: z
-      .strictObject({ arrays: z.array(z.string().min(1)).default([]) })
-      .optional()
-      .describe('XML convention options: element paths (dotted, e.g. `Orders.Order`) that are always lists.'),
-    businessKey: expression
-      .optional()
-      .describe('JSONata for a business key (an order number...) stored with the message for search.'),
-    sensitive: z
-      .strictObject({
-        fields: z
-          .array(z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, { error: 'expected a field name or a dotted path' }))
-          .default([])
-          .describe('Body fields to mask: a name (any depth; XML: elements of that local name) or a dotted path from the root.'),
-        headers: z.array(z.string().min(1)).default([]).describe('Message headers to mask, besides the credential headers always masked.'),
-      })
-      .optional()
-      .describe('What the journal, the admin API, the dashboard and the logs show as `***`.'),
-    steps: z.array(StepSchema).default([]).describe('Steps applied in order to each message.'),
-    to: z.array(TargetSchema).default([]).describe('Targets that receive the message after the steps.'),
-    reply: z.array(StepSchema).default([]).describe('Steps applied to the reply before it goes back to a sync caller.'),
-  })
-  .meta({ id: 'Route' });
-
-export const RouteFileSchema = z.strictObject({ routes: z.array(RouteSchema).min(1).describe('The routes of this file.') });
+function routeSchemaOf(source: z.ZodType<SourceDef>, target: z.ZodType<TargetDef>, step: ReturnType<typeof stepSchemaOf>) {
+  return z
+    .strictObject({
+      id: id('route').describe('Unique name of the route, used in the journal, the admin API and route tests.'),
+      description: z.string().default(''),
+      from: source,
+      mode: z
+        .enum(['sync', 'async'])
+        .default('async')
+        .describe('`sync`: the caller gets the target\'s reply. `async`: stored first, 202, delivered after.'),
+      journal: z
+        .enum(['all', 'failures'])
+        .default('all')
+        .describe(
+          'Sync routes: `all` journals every exchange; `failures` journals only failed ones (dead-lettered, replayable), for high-volume proxies whose successes need no record. Async routes always store.',
+        ),
+      xml: z
+        .strictObject({ arrays: z.array(z.string().min(1)).default([]) })
+        .optional()
+        .describe('XML convention options: element paths (dotted, e.g. `Orders.Order`) that are always lists.'),
+      businessKey: expression
+        .optional()
+        .describe('JSONata for a business key (an order number...) stored with the message for search.'),
+      sensitive: z
+        .strictObject({
+          fields: z
+            .array(z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, { error: 'expected a field name or a dotted path' }))
+            .default([])
+            .describe('Body fields to mask: a name (any depth; XML: elements of that local name) or a dotted path from the root.'),
+          headers: z.array(z.string().min(1)).default([]).describe('Message headers to mask, besides the credential headers always masked.'),
+        })
+        .optional()
+        .describe('What the journal, the admin API, the dashboard and the logs show as `***`.'),
+      steps: z.array(step).default([]).describe('Steps applied in order to each message.'),
+      to: z.array(target).default([]).describe('Targets that receive the message after the steps.'),
+      reply: z.array(step).default([]).describe('Steps applied to the reply before it goes back to a sync caller.'),
+    })
+    .meta({ id: 'Route' });
+}
 
 /** Shared with the route test file schema, so that both accept the same ids and header names. */
 export const RouteIdSchema = id('route');
@@ -243,31 +234,71 @@ export const TargetIdSchema = id('target');
 export const HeaderNameSchema = headerName;
 
 export type RetryDef = z.output<typeof RetrySchema>;
-export type HttpTargetDef = z.output<typeof HttpTargetSchema>;
-export type TargetDef = z.output<typeof TargetSchema>;
-export type HttpSourceDef = z.output<typeof HttpSourceSchema>;
-export type SourceDef = z.output<typeof SourceSchema>;
 export type TransformStepDef = z.output<typeof TransformStepSchema>;
-export type StepDef = z.output<typeof StepSchema>;
-export type RouteDef = z.output<typeof RouteSchema>;
-export type RouteFileDef = z.output<typeof RouteFileSchema>;
+export type StepDef = z.output<ReturnType<typeof stepSchemaOf>>;
+export type RouteDef = z.output<ReturnType<typeof routeSchemaOf>>;
+export interface RouteFileDef {
+  readonly routes: RouteDef[];
+}
+
+/** The route file schema for one connector list, and what only that list knows (kinds, claimed addresses). */
+export interface RouteSchemas {
+  readonly connectors: readonly ConnectorSpec[];
+  readonly file: z.ZodType<RouteFileDef>;
+  readonly route: z.ZodType<RouteDef>;
+  readonly target: z.ZodType<TargetDef>;
+  readonly sourceKinds: readonly string[];
+  readonly targetKinds: readonly string[];
+  /** The connector kind of a source (its one key). */
+  sourceKind(from: SourceDef): string;
+  /** The connector kind of a target (its one key that is not `id`, `retry`, `reply` or `steps`). */
+  targetKind(target: TargetDef): string;
+  /**
+   * The ingress addresses a route claims, e.g. `http POST /orders`, as its connector says; two routes may not claim
+   * the same one.
+   */
+  sourceKeys(from: SourceDef): string[];
+}
+
+const built = new WeakMap<readonly ConnectorSpec[], RouteSchemas>();
 
 /**
- * The ingress addresses a route claims, e.g. `http POST /orders`; two routes may not claim the same one. Connectors
- * added later (SOAP, Kafka) add their own keys here.
+ * Builds the route file schema from the connector list the bus runs with (built once per list). Fails fast on two
+ * connectors of one kind, or a kind that would clash with a target's own fields.
  */
-export function sourceKeys(from: SourceDef): string[] {
-  if (from.http) {
-    const methods = Array.isArray(from.http.method) ? from.http.method : [from.http.method];
-    return methods.map((m) => `http ${m} ${from.http!.path}`);
+export function routeSchemas(connectors: readonly ConnectorSpec[]): RouteSchemas {
+  const cached = built.get(connectors);
+  if (cached) return cached;
+  const byKind = new Map<string, ConnectorSpec>();
+  for (const c of connectors) {
+    if (!/^[a-z][a-z0-9]*$/.test(c.kind)) throw new Error(`connector kind "${c.kind}" must be lower-case letters and digits`);
+    if (byKind.has(c.kind)) throw new Error(`two connectors of kind "${c.kind}"`);
+    if ((TARGET_FIELDS as readonly string[]).includes(c.kind)) throw new Error(`connector kind "${c.kind}" is a reserved target field`);
+    byKind.set(c.kind, c);
   }
-  // A SOAP service takes POST on its path of the same HTTP listener (and serves its WSDL there).
-  if (from.soap) return [`http POST ${from.soap.path}`];
-  // One consumer per group and subscription: the same again would split the partitions between two routes.
-  if (from.kafka) {
-    const k = from.kafka;
-    const subscriptions = k.topics ?? [k.topic ?? `/${k.topicPattern}/`];
-    return subscriptions.map((t) => `kafka ${k.group} ${t}`);
-  }
-  return [];
+  const sources = connectors.filter((c) => c.source).map((c) => [c.kind, c.source!] as const);
+  const targets = connectors.filter((c) => c.target).map((c) => [c.kind, c.target!] as const);
+  const target = targetSchemaOf(targets);
+  const step = stepSchemaOf(target);
+  const route = routeSchemaOf(sourceSchemaOf(sources), target, step);
+  const file = z.strictObject({ routes: z.array(route).min(1).describe('The routes of this file.') });
+  const sourceKinds = sources.map(([k]) => k);
+  const targetKinds = targets.map(([k]) => k);
+  const sourceKind = (from: SourceDef) => sourceKinds.find((k) => from[k] !== undefined) ?? 'unknown';
+  const schemas: RouteSchemas = {
+    connectors,
+    file: file as unknown as z.ZodType<RouteFileDef>,
+    route: route as unknown as z.ZodType<RouteDef>,
+    target,
+    sourceKinds,
+    targetKinds,
+    sourceKind,
+    targetKind: (t) => targetKinds.find((k) => t[k] !== undefined) ?? 'unknown',
+    sourceKeys: (from) => {
+      const kind = sourceKind(from);
+      return byKind.get(kind)?.sourceKeys?.(from[kind]) ?? [];
+    },
+  };
+  built.set(connectors, schemas);
+  return schemas;
 }

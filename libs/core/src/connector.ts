@@ -72,6 +72,8 @@ export interface IngressConnector<C = unknown> {
   bind(bindings: readonly IngressBinding<C>[]): void;
   /** Stops taking messages and waits (at most `timeoutMs`) for those already handed to the bus. */
   close(timeoutMs?: number): Promise<void>;
+  /** The state of each bound route's source; cheap enough to be read every few seconds (bounded I/O). */
+  status?(): Promise<readonly SourceStatus[]>;
 }
 
 /**
@@ -82,6 +84,11 @@ export interface IngressConnector<C = unknown> {
 export interface EgressEndpoint {
   /** A short human description (method and URL with secrets removed) for logs and the admin API. */
   readonly description: string;
+  /**
+   * True when the endpoint sends the body's bytes as they are (an HTTP target with `format: asis`): a route whose
+   * targets all do so, and whose steps never read the body, does not parse bodies at all.
+   */
+  readonly passthrough?: boolean;
   send(message: Message, signal?: AbortSignal): Promise<Reply>;
 }
 
@@ -103,3 +110,29 @@ export interface EgressConnector<C = unknown> {
 }
 
 export type { Headers };
+
+/** State of one route's link to its source (a broker consumer, a listener mount, a schedule). */
+export type LinkState = 'connected' | 'connecting' | 'reconnecting' | 'stopped';
+
+/**
+ * What an ingress reports of one route's source, for `GET /admin/connectors`, the metrics and the dashboard. Kinds
+ * fill what they know: a broker its backlog (Kafka lag, an AMQP queue's ready messages), a listener only its state.
+ */
+export interface SourceStatus {
+  readonly routeId: string;
+  readonly state: LinkState;
+  /** Since when (epoch ms) the source is in this state. */
+  readonly since: number;
+  /** Messages waiting at the source: consumer lag, queue depth. Absent when the kind cannot tell. */
+  readonly backlog?: number;
+  /** The last connection error, when not connected (no secrets: connectors strip credentials from it). */
+  readonly error?: string;
+  /** Kind-specific detail for the admin API (partitions and offsets, a queue's name...). */
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+/** What a running connector reports of itself: the state of each route's source it serves. */
+export interface ConnectorStatus {
+  readonly kind: string;
+  readonly sources: readonly SourceStatus[];
+}

@@ -1,16 +1,6 @@
 import type { Settings } from '@junction/config';
-import {
-  HttpEgress,
-  HttpIngress,
-  HttpListener,
-  KafkaClients,
-  KafkaEgress,
-  KafkaIngress,
-  SoapEgress,
-  SoapIngress,
-  connectorRegistry,
-} from '@junction/connectors';
-import { ConfigError, type EgressConnector, type IngressConnector, type Logger } from '@junction/core';
+import { BrokerTransport, HttpListener, connectorList, isHosted, type ConnectorModule } from '@junction/connectors';
+import { ConfigError, type ConnectorStatus, type EgressConnector, type IngressConnector, type Logger, type SourceStatus } from '@junction/core';
 import type { CompiledRoute } from '@junction/routing';
 import { createStore, type Store } from '@junction/store';
 import { BusTelemetry, type RouteInfo } from '@junction/telemetry';
@@ -29,38 +19,45 @@ export class BusRuntime {
   readonly routes: RouteTable;
   readonly exchange: Exchange;
   readonly worker: OutboxWorker;
-  /** The Kafka ingress, which the Nest app runs as its custom transport strategy (a hybrid application). */
-  readonly kafka: KafkaIngress;
+  /** Hosts every broker ingress; the Nest app runs it as its custom transport strategy (a hybrid application). */
+  readonly transport: BrokerTransport;
   /** Metrics, live figures and per-message logs of this instance. */
   readonly telemetry: BusTelemetry;
   private readonly ingress: Map<string, IngressConnector>;
   private readonly egress: Map<string, EgressConnector>;
   private watcher?: { close(): void };
 
+  /**
+   * `connectors` is the bus's connector list (apps/bus): each module is built here once, with the shared HTTP
+   * listener on `fastify`, the settings and the store; the same list gives the route schema and the checks.
+   */
   constructor(
     private readonly settings: Settings,
     fastify: FastifyInstance,
     private readonly log: Logger,
     env: Record<string, string | undefined>,
+    readonly connectors: readonly ConnectorModule[],
   ) {
+    connectorList(connectors);
     this.store = createStore({ url: settings.DATABASE_URL, instanceId: settings.INSTANCE_ID, logger: log });
-    const listener = new HttpListener(fastify);
     const xmlLimits = { maxDepth: settings.XML_MAX_DEPTH, maxAttributes: settings.XML_MAX_ATTRIBUTES, maxBytes: settings.BODY_LIMIT_BYTES };
-    const kafka = new KafkaClients({ brokers: settings.KAFKA_BROKERS, clientId: settings.KAFKA_CLIENT_ID, log });
-    this.kafka = new KafkaIngress(kafka, log);
-    this.ingress = connectorRegistry<IngressConnector>([
-      new HttpIngress(listener, { token: settings.INGRESS_TOKEN }),
-      new SoapIngress(listener, { token: settings.INGRESS_TOKEN, publicUrl: settings.PUBLIC_URL, xmlLimits }),
-      this.kafka,
-    ]);
-    this.egress = connectorRegistry<EgressConnector>([new HttpEgress(), new SoapEgress(), new KafkaEgress(kafka)]);
+    const context = { settings, log, http: new HttpListener(fastify), store: this.store };
+    this.ingress = new Map();
+    this.egress = new Map();
+    for (const module of connectors) {
+      const built = module.create(context);
+      if (built.ingress) this.ingress.set(module.kind, built.ingress);
+      if (built.egress) this.egress.set(module.kind, built.egress);
+    }
+    this.transport = new BrokerTransport([...this.ingress.values()].filter(isHosted));
     this.telemetry = new BusTelemetry(
-      { routes: () => this.routes.list().map(routeInfo), store: this.store, kafkaLag: () => this.kafka.lag() },
+      { routes: () => this.routes.list().map(routeInfo), store: this.store, sourceStatus: () => this.sourceStatus() },
       log,
     );
     this.routes = new RouteTable({
       dir: settings.ROUTES_DIR,
       env,
+      connectors,
       egress: this.egress,
       ingress: this.ingress,
       xmlLimits,
@@ -97,6 +94,17 @@ export class BusRuntime {
     this.log.info({ routes: report.routes, store: this.store.driver }, 'bus started');
   }
 
+  /** Every connector's status: the state, backlog and detail of each bound route's source (`GET /admin/connectors`). */
+  async connectorStatus(): Promise<ConnectorStatus[]> {
+    return Promise.all(
+      this.connectors.map(async (m) => ({ kind: m.kind, sources: (await this.ingress.get(m.kind)?.status?.().catch(() => [])) ?? [] })),
+    );
+  }
+
+  private async sourceStatus(): Promise<SourceStatus[]> {
+    return (await this.connectorStatus()).flatMap((c) => c.sources);
+  }
+
   async reload(trigger: 'watch' | 'admin'): Promise<ReloadReport> {
     const report = await this.routes.reload();
     this.telemetry.observer.reloaded(report.ok);
@@ -122,6 +130,5 @@ export class BusRuntime {
 }
 
 function routeInfo(route: CompiledRoute): RouteInfo {
-  const sourceKind = Object.keys(route.source).find((k) => (route.source as Record<string, unknown>)[k] !== undefined) ?? 'unknown';
-  return { id: route.id, sourceKind };
+  return { id: route.id, sourceKind: route.sourceKind };
 }

@@ -49,12 +49,12 @@ export class RouteTable {
 
   private async load(): Promise<ReloadReport> {
     const at = Date.now();
-    const set = compileRouteDir(this.options.dir, this.options.env, this.options);
+    const set = await compileRouteDir(this.options.dir, this.options.env, this.options);
     const problems = set.problems.map(formatProblem);
     const bindings = new Map<string, IngressBinding[]>();
     for (const route of set.routes) {
-      const kind = Object.keys(route.source).find((k) => (route.source as Record<string, unknown>)[k] !== undefined)!;
-      const config = (route.source as Record<string, unknown>)[kind];
+      const kind = route.sourceKind;
+      const config = route.source[kind];
       if (!this.options.ingress.has(kind)) problems.push(`${route.file} routes ${route.id}: no ingress for "${kind}"`);
       else {
         const binding = { routeId: route.id, mode: route.mode, config, baseDir: route.baseDir };

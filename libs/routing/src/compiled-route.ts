@@ -14,8 +14,19 @@ export interface CompiledTarget {
   readonly xmlRoot?: string;
   /** In a sync route, this target's reply goes back to the caller. */
   readonly reply: boolean;
+  /** The endpoint sends the body's bytes as they are (its kind says so and its format is `asis`): no parsing needed. */
+  readonly passthrough: boolean;
   /** The target's own transform steps, applied to its copy before it is dispatched (identity when none). */
   readonly prepare: Transformer;
+}
+
+/** One connector config in a route: the source's or a target's, with where it stands in the definition. */
+export interface ConnectorConfig {
+  readonly role: 'source' | 'target';
+  readonly kind: string;
+  readonly config: unknown;
+  /** Path of the config in the route definition, e.g. `['to', 0, 'soap']`. */
+  readonly path: readonly (string | number)[];
 }
 
 /** A message bound for a target, produced by running a route's flow. */
@@ -50,6 +61,10 @@ export interface CompiledRoute {
   readonly description: string;
   readonly mode: 'sync' | 'async';
   readonly source: SourceDef;
+  /** The connector kind of the source. */
+  readonly sourceKind: string;
+  /** The source's and every target's connector config with its path in the route, for the connectors' checks. */
+  readonly configs: readonly ConnectorConfig[];
   readonly def: RouteDef;
   /** The route as written (placeholders kept), for the admin API. */
   readonly display: unknown;

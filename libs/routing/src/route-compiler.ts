@@ -1,13 +1,15 @@
-import { TARGET_KINDS, type LoadedRoute, type RouteDef, type StepDef, type TargetDef } from '@junction/config';
+import { routeSchemas, type ConnectorSpec, type LoadedRoute, type RouteDef, type StepDef, type TargetDef } from '@junction/config';
 import type { EndpointContext, Message } from '@junction/core';
 import { compileExpression, createMasker, createXmlCodec, type XmlLimits } from '@junction/transform';
-import type { CompiledRoute, CompiledTarget } from './compiled-route';
+import type { CompiledRoute, CompiledTarget, ConnectorConfig } from './compiled-route';
 import type { CompileContext, CompileProblem, DefPath, EgressRegistry } from './compile-context';
 import { DEFAULT_RETRY } from './retry-policy';
 import { evaluateOn, expressionAt } from './steps/expressions';
 import { compileSequence, compileTransforms, dispatchTo } from './steps/flow-compiler';
 
 export interface CompileOptions {
+  /** The connector list the bus runs with: it gives the route schema, and each kind's offline checks. */
+  readonly connectors: readonly ConnectorSpec[];
   readonly egress: EgressRegistry;
   readonly xmlLimits?: Partial<XmlLimits>;
 }
@@ -27,6 +29,9 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
   const targets = new Map<string, CompiledTarget>();
   const byDefinition = new Map<string, CompiledTarget>();
   const codec = createXmlCodec({ arrays: def.xml?.arrays ?? [], limits: options.xmlLimits });
+  const schemas = routeSchemas(options.connectors);
+  const sourceKind = schemas.sourceKind(def.from);
+  const configs: ConnectorConfig[] = [{ role: 'source', kind: sourceKind, config: def.from[sourceKind], path: ['from', sourceKind] }];
 
   const context = { routeId: def.id, baseDir: loaded.baseDir };
   const ctx: CompileContext = {
@@ -39,7 +44,9 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       const same = byDefinition.get(key);
       if (same) return same;
       const prepare = t.steps?.length ? compileTransforms(ctx, t.steps, [...path, 'steps'], 'target steps') : identity;
-      const compiled = { ...compileTarget(t, path, options.egress, problems, targets, context), prepare };
+      const kind = schemas.targetKind(t);
+      const compiled = { ...compileTarget(t, kind, path, options.egress, problems, targets, context), prepare };
+      configs.push({ role: 'target', kind, config: t[kind], path: [...path, kind] });
       byDefinition.set(key, compiled);
       targets.set(compiled.id, compiled);
       return compiled;
@@ -76,6 +83,8 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       description: def.description,
       mode: def.mode,
       source: def.from,
+      sourceKind,
+      configs,
       def,
       display: loaded.display,
       file: loaded.file,
@@ -99,7 +108,7 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
  */
 function readsBody(def: RouteDef, targets: readonly CompiledTarget[]): boolean {
   if (def.reply.length > 0 || def.businessKey !== undefined) return true;
-  if (targets.some((t) => t.kind !== 'http' || t.format !== 'asis')) return true;
+  if (targets.some((t) => !t.passthrough)) return true;
   return stepsReadBody(def.steps) || targetsReadBody(def.to);
 }
 
@@ -154,14 +163,14 @@ const identity = async (m: Message): Promise<Message> => m;
 
 function compileTarget(
   def: TargetDef,
+  kind: string,
   path: DefPath,
   egress: EgressRegistry,
   problems: CompileProblem[],
   taken: ReadonlyMap<string, CompiledTarget>,
   context: EndpointContext,
 ): Omit<CompiledTarget, 'prepare'> {
-  const kind = TARGET_KINDS.find((k) => def[k] !== undefined) ?? 'unknown';
-  const config = (def as Record<string, unknown>)[kind] as { format?: 'json' | 'xml' | 'asis'; xmlRoot?: string };
+  const config = def[kind] as { format?: 'json' | 'xml' | 'asis'; xmlRoot?: string };
   const connector = egress.get(kind);
   let id = def.id ?? defaultTargetId(kind, config);
   if (def.id && taken.has(id)) problems.push({ path: [...path, 'id'], message: `duplicate target id "${id}"` });
@@ -187,6 +196,7 @@ function compileTarget(
     format: config?.format ?? 'asis',
     xmlRoot: config?.xmlRoot,
     reply: def.reply ?? false,
+    passthrough: endpoint.passthrough === true && (config?.format ?? 'asis') === 'asis',
   };
 }
 

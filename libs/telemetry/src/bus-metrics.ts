@@ -1,3 +1,4 @@
+import type { SourceStatus } from '@junction/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Figures, History, LiveSnapshot } from './live.types';
 import { RollingFigures, HISTORY_SECONDS } from './rolling-figures';
@@ -15,7 +16,7 @@ export interface RouteInfo {
   readonly sourceKind: string;
 }
 
-/** Figures read from the store and the Kafka ingress by the refresh loop (see BusTelemetry). */
+/** Figures read from the store and the connectors by the refresh loop (see BusTelemetry). */
 export interface QueueFigures {
   /** Messages stored and waiting to be routed. */
   readonly messagesWaiting: number;
@@ -27,8 +28,8 @@ export interface QueueFigures {
   readonly deadLettersByRoute: ReadonlyMap<string, number>;
   /** Deliveries waiting for their next attempt, by route. */
   readonly retryWaitingByRoute: ReadonlyMap<string, number>;
-  /** Kafka consumer lag per route and partition (routes whose lag is unknown yet are absent). */
-  readonly kafkaLag: ReadonlyArray<{ routeId: string; partitions: ReadonlyArray<{ topic: string; partition: number; lag: number }> }>;
+  /** The state and backlog of each route's source, as its connector reports them (`GET /admin/connectors`). */
+  readonly sources: readonly SourceStatus[];
 }
 
 /** The Prometheus text format content type of `/metrics`. */
@@ -72,7 +73,7 @@ export class BusMetrics {
     deadLetters: 0,
     deadLettersByRoute: new Map(),
     retryWaitingByRoute: new Map(),
-    kafkaLag: [],
+    sources: [],
   };
   private readonly m: Instruments;
 
@@ -140,25 +141,26 @@ export class BusMetrics {
     // Reset first so that routes and partitions that went away disappear; nothing runs between reset and set.
     this.m.deadLetters.reset();
     for (const [route, n] of q.deadLettersByRoute) this.m.deadLetters.set({ route }, n);
-    this.m.lag.reset();
-    for (const r of q.kafkaLag) {
-      for (const p of r.partitions) this.m.lag.set({ route: r.routeId, topic: p.topic, partition: String(p.partition) }, p.lag);
+    this.m.backlog.reset();
+    this.m.up.reset();
+    for (const s of q.sources) {
+      this.m.up.set({ route: s.routeId }, s.state === 'connected' ? 1 : 0);
+      if (s.backlog !== undefined) this.m.backlog.set({ route: s.routeId }, s.backlog);
     }
   }
 
   /** The live figures of the bus and of every route in `routes` (the loaded ones, traffic or not). */
   snapshot(routes: readonly RouteInfo[]): LiveSnapshot {
     const now = this.now();
-    const lagByRoute = new Map<string, number>();
-    for (const r of this.queues.kafkaLag) lagByRoute.set(r.routeId, r.partitions.reduce((sum, p) => sum + p.lag, 0));
+    const backlogByRoute = new Map<string, number>();
+    for (const s of this.queues.sources) if (s.backlog !== undefined) backlogByRoute.set(s.routeId, s.backlog);
     const figures: Record<string, Figures> = {};
-    let busLag: number | null = null;
+    let busBacklog: number | null = null;
     let busRetries = 0;
     for (const route of routes) {
       const r = this.route(route.id);
-      const kafka = route.sourceKind === 'kafka';
-      const lag = kafka ? (lagByRoute.get(route.id) ?? null) : null;
-      if (kafka) busLag = (busLag ?? 0) + (lag ?? 0);
+      const backlog = backlogByRoute.get(route.id) ?? null;
+      if (backlog !== null) busBacklog = (busBacklog ?? 0) + backlog;
       const pendingRetries = this.queues.retryWaitingByRoute.get(route.id) ?? 0;
       busRetries += pendingRetries;
       figures[route.id] = {
@@ -166,7 +168,7 @@ export class BusMetrics {
         inFlight: r.inFlight,
         pendingRetries,
         deadLetters: this.queues.deadLettersByRoute.get(route.id) ?? 0,
-        consumerLag: lag,
+        backlog,
       };
     }
     const bus: Figures = {
@@ -174,7 +176,7 @@ export class BusMetrics {
       inFlight: this.busInFlight,
       pendingRetries: busRetries,
       deadLetters: this.queues.deadLetters,
-      consumerLag: busLag,
+      backlog: busBacklog,
     };
     return { at: now, bus, routes: figures };
   }
@@ -247,7 +249,8 @@ function instruments(registry: Registry, routeCount: () => number) {
     inFlight: gauge('junction_messages_in_flight', 'Messages and deliveries being processed in this instance.', ['route']),
     queue: gauge('junction_queue_depth', 'Messages waiting to be routed, deliveries pending, deliveries waiting for a retry.', ['queue']),
     deadLetters: gauge('junction_dead_letters', 'Dead letters not replayed, by route.', ['route']),
-    lag: gauge('junction_kafka_consumer_lag', 'Kafka consumer lag, by route, topic and partition.', ['route', 'topic', 'partition']),
+    backlog: gauge('junction_source_backlog', "Messages waiting at a route's source (Kafka consumer lag, an AMQP queue's depth), by route.", ['route']),
+    up: gauge('junction_source_up', "1 when a route's source is connected (broker consumers, schedules), else 0.", ['route']),
     routesLoaded: new Gauge({
       name: 'junction_routes_loaded',
       help: 'Routes loaded.',

@@ -1,3 +1,4 @@
+import type { SourceStatus } from '@junction/core';
 import type { Store } from '@junction/store';
 import { BusMetrics, PROMETHEUS_CONTENT_TYPE, type QueueFigures, type RouteInfo } from './bus-metrics';
 import { TelemetryObserver, type BusObserver, type ObserverLogger } from './bus-observer';
@@ -10,8 +11,8 @@ export interface TelemetrySources {
   routes(): readonly RouteInfo[];
   /** Queue depths and dead letters. */
   readonly store: Pick<Store, 'stats' | 'listDeadLetters'>;
-  /** Kafka consumer lag per route and partition (the Kafka ingress's `lag()`). */
-  kafkaLag(): Promise<ReadonlyArray<{ routeId: string; partitions: ReadonlyArray<{ topic: string; partition: number; lag: number }> }>>;
+  /** The state and backlog of every route's source, from the connectors. */
+  sourceStatus(): Promise<readonly SourceStatus[]>;
 }
 
 /** Receives the live snapshots, one a second, until `end` (the bus stops). */
@@ -21,7 +22,8 @@ export interface LiveListener {
 }
 
 const TICK_MS = 1000;
-// Kafka's lag takes an admin connection per route: read it less often than the store's counts.
+// A source's backlog can cost a broker round trip (Kafka's lag takes an admin connection per route): read it less
+// often than the store's counts.
 const LAG_EVERY_MS = 5000;
 // A scrape or a snapshot keeps the store counts refreshed this long; with nobody looking, the store is left alone.
 const INTEREST_MS = 60_000;
@@ -36,7 +38,8 @@ const DEAD_LETTERS_LISTED = 1000;
 
 /**
  * The telemetry of a running bus: the metrics, the observer the engine calls, and one loop (a tick a second) that
- * publishes live snapshots and refreshes what the store and Kafka know (queue depths, dead letters, lag).
+ * publishes live snapshots and refreshes what the store and the connectors know (queue depths, dead letters,
+ * sources' state and backlog).
  * Refreshes are single-flight and at most one a second, whatever the number of scrapes and streams: a read that
  * finds the counts stale waits for the refresh under way (or starts one), at most WAIT_MS.
  *
@@ -61,7 +64,7 @@ export class BusTelemetry {
   private deadLettersAt = 0;
   private lagging?: Promise<void>;
   private lagAt = 0;
-  private lag: QueueFigures['kafkaLag'] = [];
+  private lag: QueueFigures['sources'] = [];
 
   constructor(
     private readonly sources: TelemetrySources,
@@ -175,10 +178,10 @@ export class BusTelemetry {
 
   private async readLag(): Promise<void> {
     try {
-      this.lag = await this.sources.kafkaLag();
+      this.lag = await this.sources.sourceStatus();
       this.apply();
     } catch (err) {
-      this.log.debug({ err: (err as Error).message }, 'telemetry could not read the Kafka lag');
+      this.log.debug({ err: (err as Error).message }, "telemetry could not read the sources' status");
     }
   }
 
@@ -187,7 +190,7 @@ export class BusTelemetry {
       ...this.counts,
       deadLettersByRoute: this.deadLettersByRoute,
       retryWaitingByRoute: this.tracker.retryWaiting(Date.now()),
-      kafkaLag: this.lag,
+      sources: this.lag,
     });
   }
 }

@@ -20,8 +20,8 @@ export interface Figures {
   pendingRetries: number;
   /** Dead letters not yet replayed (store). */
   deadLetters: number;
-  /** Kafka consumer lag summed over partitions; null when the route (or the bus) has no Kafka source. */
-  consumerLag: number | null;
+  /** Messages waiting at the source (Kafka lag, queue depth); null when no source of the route (or the bus) tells. */
+  backlog: number | null;
   /** Since this instance started. */
   totals: { received: number; completed: number; failed: number };
 }

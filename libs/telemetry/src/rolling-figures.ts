@@ -11,7 +11,7 @@ export const LATENCY_WINDOW_SECONDS = 60;
 const SLICES = LATENCY_WINDOW_SECONDS + 1;
 
 /** The counting part of the live figures of one scope (a route or the whole bus); the rest comes from the store. */
-export type RollingView = Omit<Figures, 'inFlight' | 'pendingRetries' | 'deadLetters' | 'consumerLag'>;
+export type RollingView = Omit<Figures, 'inFlight' | 'pendingRetries' | 'deadLetters' | 'backlog'>;
 
 /**
  * Per-second counts of one scope in ring buffers: received, completed (delivered or filtered) and failed (dead or

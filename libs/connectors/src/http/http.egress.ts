@@ -1,9 +1,9 @@
-import type { HttpTargetDef } from '@junction/config';
+import type { HttpTargetDef } from './http.config';
 import { outgoingTraceHeaders, type EgressConnector, type EgressEndpoint, type Headers, type Message, type Reply } from '@junction/core';
 import { BytesBody } from '@junction/transform';
 import { Pool } from 'undici';
-import { forwardable } from './http-headers';
-import { sendRequest, statusError } from './http-request';
+import { forwardable } from '../shared/http-headers';
+import { sendRequest, statusError } from '../shared/http-request';
 
 /**
  * REST/HTTP delivery over undici keep-alive pools, one pool per origin shared by every target on it. `endpoint` only
@@ -28,6 +28,7 @@ export class HttpEgress implements EgressConnector<HttpTargetDef> {
     const { method, timeoutMs } = config;
     return {
       description,
+      passthrough: true,
       send: async (message: Message, signal?: AbortSignal): Promise<Reply> => {
         const headers: Headers = {
           ...forwardable(message.headers),

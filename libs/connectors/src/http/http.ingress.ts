@@ -1,5 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { HttpSourceDef } from '@junction/config';
+import type { HttpSourceDef } from './http.config';
 import {
   ConfigError,
   formatOf,
@@ -10,9 +9,10 @@ import {
   type MessageSink,
 } from '@junction/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { forwardable, messageHeadersFrom } from './http-headers';
-import { pathOf, sendProblem, type HttpListener, type PathHandler } from './http-listener';
-import { PROBLEM_CONTENT_TYPE, problemFor } from './problem';
+import { forwardable, messageHeadersFrom } from '../shared/http-headers';
+import { pathOf, sendProblem, type HttpListener, type PathHandler } from '../shared/http-listener';
+import { authorized } from '../shared/ingress-auth';
+import { PROBLEM_CONTENT_TYPE, problemFor } from '../shared/problem';
 
 export interface HttpIngressOptions {
   /** When set, callers must send `Authorization: Bearer <token>`. */
@@ -117,11 +117,4 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
       }
     }
   }
-}
-
-/** Constant-time check of an `Authorization` header against `Bearer <token>`. */
-export function authorized(header: string | undefined, expected: Buffer): boolean {
-  if (!header) return false;
-  const given = Buffer.from(header);
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -1,4 +1,4 @@
-import type { KafkaTargetDef } from '@junction/config';
+import type { KafkaTargetDef } from './kafka.config';
 import {
   DeliveryError,
   toBusError,
@@ -11,7 +11,7 @@ import {
 } from '@junction/core';
 import { BytesBody, compileExpression } from '@junction/transform';
 import { CompressionTypes, type Message as KafkaMessage, type Producer } from 'kafkajs';
-import { forwardable } from '../http/http-headers';
+import { forwardable } from '../shared/http-headers';
 import type { KafkaClients } from './kafka-clients';
 
 /** Sends that arrive within this many ms of each other go to the broker in one request. */

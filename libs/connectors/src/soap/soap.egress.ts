@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { SoapTargetDef } from '@junction/config';
+import type { SoapTargetDef } from './soap.config';
 import {
   ConfigError,
   DeliveryError,
@@ -15,9 +15,9 @@ import {
 } from '@junction/core';
 import { BytesBody, createXmlCodec, type XmlCodec } from '@junction/transform';
 import { Pool } from 'undici';
-import { forwardable } from '../http/http-headers';
+import { forwardable } from '../shared/http-headers';
 import { traceHeaderBlocks } from './trace-header';
-import { sendRequest, statusError } from '../http/http-request';
+import { sendRequest, statusError } from '../shared/http-request';
 import { buildEnvelope, parseEnvelope, soapRequestHeaders, type SoapVersion } from './soap-envelope';
 import { canonicalPayload, declaredPrefixes } from './payload-prefixes';
 import { parseFault } from './soap-fault';

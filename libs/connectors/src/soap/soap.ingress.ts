@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { SoapSourceDef } from '@junction/config';
+import type { SoapSourceDef } from './soap.config';
 import {
   ConfigError,
   InputError,
@@ -13,10 +13,10 @@ import {
 } from '@junction/core';
 import { compileExpression, createXmlCodec, type CompiledExpression, type XmlCodec, type XmlLimits } from '@junction/transform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authorized } from '../http/http.ingress';
-import { messageHeadersFrom } from '../http/http-headers';
+import { authorized } from '../shared/ingress-auth';
+import { messageHeadersFrom } from '../shared/http-headers';
 import { readTraceBlock } from './trace-header';
-import { sendProblem, type HttpListener, type PathHandler } from '../http/http-listener';
+import { sendProblem, type HttpListener, type PathHandler } from '../shared/http-listener';
 import { NonceCache } from './nonce-cache';
 import { canonicalBody, declaredPrefixes, type CanonicalBody } from './payload-prefixes';
 import {

@@ -1,4 +1,4 @@
-import { formatProblem, loadRouteTests, TARGET_KINDS, type RouteTestDef } from '@junction/config';
+import { formatProblem, loadRouteTests, type ConnectorSpec, type RouteTestDef } from '@junction/config';
 import { contentTypeOf, Message, toBusError, type Reply } from '@junction/core';
 import { bodyFromBytes } from '@junction/transform';
 import type { CompiledRoute, Dispatch } from '../compiled-route';
@@ -26,9 +26,9 @@ export interface RouteTestRun {
  * every target replaced by a capture that records what it is sent and answers the case's canned reply. Nothing
  * leaves the process.
  */
-export async function runRouteTests(dir: string, env: Record<string, string | undefined>): Promise<RouteTestRun> {
-  const captures = new Map<string, CaptureEgress>(TARGET_KINDS.map((k) => [k, new CaptureEgress(k)]));
-  const set = compileRouteDir(dir, env, { egress: captures });
+export async function runRouteTests(dir: string, env: Record<string, string | undefined>, connectors: readonly ConnectorSpec[]): Promise<RouteTestRun> {
+  const captures = captureEgresses(connectors);
+  const set = await compileRouteDir(dir, env, { connectors, egress: captures });
   const tests = loadRouteTests(dir, env);
   const problems = [...set.problems, ...tests.problems].map(formatProblem);
   if (problems.length > 0) return { problems, results: [] };
@@ -45,6 +45,11 @@ export async function runRouteTests(dir: string, env: Record<string, string | un
     }
   }
   return { problems: [], results };
+}
+
+/** One capture egress per target kind: what `junction validate` and `junction test` compile targets against. */
+export function captureEgresses(connectors: readonly ConnectorSpec[]): Map<string, CaptureEgress> {
+  return new Map(connectors.filter((c) => c.target).map((c) => [c.kind, new CaptureEgress(c.kind)]));
 }
 
 async function runCase(route: CompiledRoute, c: RouteTestDef, captures: Map<string, CaptureEgress>): Promise<string[]> {

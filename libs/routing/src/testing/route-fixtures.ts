@@ -3,7 +3,8 @@
  * compiled against capture egresses, and run through a FlowContext that records what the flow did. Not part of the
  * build (`**\/testing/**` is excluded from tsconfig.build.json).
  */
-import { RouteSchema, TARGET_KINDS, type LoadedRoute } from '@junction/config';
+import { routeSchemas, type LoadedRoute } from '@junction/config';
+import { httpConnector, kafkaConnector, soapConnector } from '@junction/connectors';
 import { contentTypeOf, Message, type Headers, type Reply } from '@junction/core';
 import { bodyFromBytes, type XmlCodec } from '@junction/transform';
 import type { CompiledRoute, CompiledTarget, Dispatch, FlowContext } from '../compiled-route';
@@ -11,9 +12,12 @@ import { outgoingBody } from '../outgoing-body';
 import { compileRoute, type CompileResult } from '../route-compiler';
 import { CaptureEgress } from '../route-tests/capture.egress';
 
+/** The connectors the routing specs write routes for. */
+export const SPEC_CONNECTORS = [httpConnector, soapConnector, kafkaConnector] as const;
+
 /** One capture egress per target kind, as `junction test` uses. */
 export function captureRegistry(): Map<string, CaptureEgress> {
-  return new Map(TARGET_KINDS.map((k) => [k, new CaptureEgress(k)]));
+  return new Map(SPEC_CONNECTORS.map((c) => [c.kind, new CaptureEgress(c.kind)]));
 }
 
 /**
@@ -23,7 +27,7 @@ export function captureRegistry(): Map<string, CaptureEgress> {
 export function loadedRoute(raw: Record<string, unknown>, baseDir = process.cwd()): LoadedRoute {
   const written = { id: 'r', from: { http: { path: '/r' } }, ...raw };
   return {
-    def: RouteSchema.parse(written),
+    def: routeSchemas(SPEC_CONNECTORS).route.parse(written),
     file: 'inline.yaml',
     baseDir,
     index: 0,
@@ -34,7 +38,7 @@ export function loadedRoute(raw: Record<string, unknown>, baseDir = process.cwd(
 
 /** Compiles `raw` and returns the problems (empty when it compiled). */
 export function compileProblems(raw: Record<string, unknown>, baseDir?: string): CompileResult {
-  return compileRoute(loadedRoute(raw, baseDir), { egress: captureRegistry() });
+  return compileRoute(loadedRoute(raw, baseDir), { connectors: SPEC_CONNECTORS, egress: captureRegistry() });
 }
 
 /** A compiled route whose capture endpoints know their target ids, and the captures themselves. */
@@ -46,7 +50,7 @@ export interface CompiledFixture {
 /** Compiles `raw`; fails the test with the problems when it does not compile. */
 export function compileFixture(raw: Record<string, unknown>, baseDir?: string): CompiledFixture {
   const captures = captureRegistry();
-  const result = compileRoute(loadedRoute(raw, baseDir), { egress: captures });
+  const result = compileRoute(loadedRoute(raw, baseDir), { connectors: SPEC_CONNECTORS, egress: captures });
   if (!result.ok) throw new Error(`route did not compile: ${JSON.stringify(result.problems)}`);
   for (const t of result.route.targets.values()) captures.get(t.kind)?.name(t.endpoint, t.id);
   return { route: result.route, captures };

@@ -1,0 +1,43 @@
+import type { z } from 'zod';
+import type { DefPath } from './route-problem';
+
+/** Where a source or target config stands, for an offline check: its route and the route file's folder. */
+export interface CheckContext {
+  readonly routeId: string;
+  readonly mode: 'sync' | 'async';
+  /** Folder of the route file: relative paths in the config (a WSDL, a key file) resolve from here. */
+  readonly baseDir: string;
+}
+
+/** A problem an offline check found, at a path inside the config it checked (e.g. `['operation']`). */
+export interface CheckProblem {
+  readonly path: DefPath;
+  readonly message: string;
+}
+
+/**
+ * What route files know of a connector: its kind (the key under `from:` and in a target), the schemas of its source
+ * and target config, the addresses a source claims, and an offline check. The route schema, the editors' JSON Schema,
+ * the loader and `junction validate` are built from a list of these; a connector module (libs/connectors) is one.
+ */
+export interface ConnectorSpec<S = any, T = any> {
+  /** Lower-case key used in route files: `from: { <kind>: ... }`, `to: [{ <kind>: ... }]`. */
+  readonly kind: string;
+  /** Schema of the source config; absent when the connector has no ingress. */
+  readonly source?: z.ZodType<S>;
+  /** Schema of the target config; absent when the connector has no egress. */
+  readonly target?: z.ZodType<T>;
+  /**
+   * The ingress addresses a source claims (`http GET /customers/:id`, `amqp amqp://host/vhost orders`); two routes may
+   * not claim the same one. Default: none (every route may use any address).
+   */
+  sourceKeys?(config: S): string[];
+  /**
+   * Offline checks, run by `junction validate`, `junction test`, at start-up and on every reload: what the schema
+   * cannot see (a referenced file exists, a WSDL has the operation, a topic pattern compiles). No network I/O.
+   */
+  readonly check?: {
+    source?(config: S, context: CheckContext): CheckProblem[] | Promise<CheckProblem[]>;
+    target?(config: T, context: CheckContext): CheckProblem[] | Promise<CheckProblem[]>;
+  };
+}

@@ -40,6 +40,46 @@ describe('the junction command', () => {
     expect(lines.at(-1)).toBe('3 problems');
   });
 
+  test("validate and test run every connector's offline checks: a missing WSDL, an unknown operation, a bad topic pattern (exit 1)", () => {
+    writeFileSync(
+      join(dir, 'routes', 'connector-problems.yaml'),
+      [
+        'routes:',
+        '  - id: to-missing-wsdl',
+        '    from: { http: { path: /checks/missing } }',
+        '    to:',
+        '      - soap:',
+        '          wsdl: wsdl/nowhere.wsdl',
+        '          operation: SubmitOrder',
+        '  - id: to-unknown-operation',
+        '    from: { http: { path: /checks/unknown } }',
+        '    to:',
+        '      - soap:',
+        '          wsdl: wsdl/legacy-orders.wsdl',
+        '          operation: SubmitOrdr',
+        '  - id: from-bad-pattern',
+        '    from:',
+        '      kafka:',
+        '        topicPattern: "orders.(unclosed"',
+        '        group: checks',
+        '    to: [{ http: { url: "http://127.0.0.1:9/x" } }]',
+        '',
+      ].join('\n'),
+    );
+    const expected = [
+      'routes/connector-problems.yaml:6 routes[0].to[0].soap.wsdl: WSDL wsdl/nowhere.wsdl not found',
+      expect.stringMatching(/^routes\/connector-problems\.yaml:13 routes\[1\]\.to\[0\]\.soap\.operation: wsdl\/legacy-orders\.wsdl has no operation "SubmitOrdr" \(it has "SubmitOrder"/),
+      expect.stringMatching(/^routes\/connector-problems\.yaml:17 routes\[2\]\.from\.kafka\.topicPattern: not a regular expression/),
+    ];
+    const validate = junction(['validate', 'routes'], {}, dir);
+    expect(validate.code).toBe(1);
+    const lines = validate.stderr.trim().split('\n');
+    expect(lines).toEqual([...expected, '3 problems']);
+    const tests = junction(['test', 'routes'], {}, dir);
+    expect(tests.code).toBe(1);
+    expect(tests.stderr.trim().split('\n')).toEqual(expected);
+  });
+
   test('test: runs the route tests beside the routes; a wrong expectation fails with its reason', () => {
     const ok = junction(['test', join(dir, 'routes')]);
     expect(ok.code).toBe(0);

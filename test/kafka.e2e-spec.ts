@@ -88,14 +88,16 @@ describe('Kafka ingress end to end', () => {
     const counts = tally('kafka 10,000', ids, received(set));
     expect(counts.lost).toBe(0);
     // every offset committed once the messages were taken: the lag drains to 0 (commits are periodic)
-    type Lag = Array<{ routeId: string; group: string; partitions: Array<{ committed: number; high: number; lag: number }> }>;
-    let lag: Lag = [];
+    type Source = { routeId: string; state: string; backlog?: number; detail?: { group: string; partitions: Array<{ committed: number; high: number; lag: number }> } };
+    let source: Source | undefined;
     await waitUntil(async () => {
-      lag = await getJson(`${bus.url}/admin/kafka/lag`);
-      return lag.length === 1 && lag[0].partitions.length === 3 && lag[0].partitions.every((p) => p.lag === 0);
+      const connectors: Array<{ kind: string; sources: Source[] }> = await getJson(`${bus.url}/admin/connectors`);
+      source = connectors.find((c) => c.kind === 'kafka')?.sources[0];
+      const partitions = source?.detail?.partitions ?? [];
+      return partitions.length === 3 && partitions.every((p) => p.lag === 0);
     }, 30_000, 'consumer lag 0');
-    expect(lag[0]).toMatchObject({ routeId: 'kafka-orders', group: `${topic}-group` });
-    expect(lag[0].partitions.reduce((sum, p) => sum + p.committed, 0)).toBe(10_000);
+    expect(source).toMatchObject({ routeId: 'kafka-orders', state: 'connected', backlog: 0, detail: { group: `${topic}-group` } });
+    expect(source!.detail!.partitions.reduce((sum, p) => sum + p.committed, 0)).toBe(10_000);
     await bus.child.kill('SIGTERM');
   });
 

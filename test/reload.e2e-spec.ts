@@ -1,3 +1,5 @@
+import { unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { startTargetServer, waitUntil, type TargetServer } from '@junction/testing';
 import { getJson, post, startTestBus, type TestBus } from './support/test-bus';
 
@@ -35,6 +37,22 @@ describe('route reload without restart', () => {
     expect((await post(`${bus.url}/beta`, { b: 1 })).status).toBe(404);
     const last = await getJson(`${bus.url}/admin/routes/reload`);
     expect(last).toMatchObject({ ok: false, problems: res.json.problems });
+  });
+
+  test("a connector's problem (a misspelled WSDL operation) refuses the reload with 422 and its location, never 500", async () => {
+    const wsdl = join(__dirname, '..', 'routes', 'wsdl', 'legacy-orders.wsdl');
+    bus.writeRoute(
+      'c.yaml',
+      ['routes:', '  - id: gamma', '    from: { http: { path: /gamma } }', '    to:', '      - soap:', `          wsdl: ${wsdl}`, '          operation: SubmitOrdr', ''].join('\n'),
+    );
+    const res = await post(`${bus.url}/admin/routes/reload`, {});
+    expect(res.status).toBe(422);
+    expect(res.json.problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/c\.yaml:7 routes\[0\]\.to\[0\]\.soap\.operation: .*has no operation "SubmitOrdr"/)]),
+    );
+    expect((await post(`${bus.url}/gamma`, { c: 1 })).status).toBe(404);
+    expect((await post(`${bus.url}/alpha`, { a: 1 })).status).toBe(200);
+    unlinkSync(join(bus.routesDir, 'c.yaml'));
   });
 
   test('a fixed file is picked up by the admin reload, and by the file watcher', async () => {

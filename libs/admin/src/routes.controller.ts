@@ -8,7 +8,7 @@ import { BUS_RUNTIME } from './admin.tokens';
 
 /** The loaded routes as the admin API shows them: definitions as written, so secrets stay placeholders. */
 export function routeView(route: CompiledRoute) {
-  const kind = Object.keys(route.source).find((k) => (route.source as Record<string, unknown>)[k] !== undefined)!;
+  const kind = route.sourceKind;
   return {
     id: route.id,
     description: route.description,

@@ -33,6 +33,11 @@ export interface ConnectorSpec<S = any, T = any> {
    */
   sourceKeys?(config: S): string[];
   /**
+   * Whether a target sends the message's bytes as they are (an HTTP target with `format: asis`): a route whose targets
+   * all do, and whose steps never read the body, does not parse bodies at all. Default: no.
+   */
+  sendsBytesAsIs?(config: T): boolean;
+  /**
    * Offline checks, run by `junction validate`, `junction test`, at start-up and on every reload: what the schema
    * cannot see (a referenced file exists, a WSDL has the operation, a topic pattern compiles). No network I/O.
    */

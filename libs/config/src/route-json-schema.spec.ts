@@ -3,9 +3,11 @@ import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { JSON_SCHEMA_FILES, renderJsonSchema, routeFileJsonSchema, routeTestFileJsonSchema, ROUTES_SCHEMA_ID } from './route-json-schema';
+import { SPEC_CONNECTORS } from '../../connectors/src/testing/spec-connectors';
+import { routeFileJsonSchema as fileSchemaOf, routeTestFileJsonSchema, ROUTES_SCHEMA_ID } from './route-json-schema';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
+const routeFileJsonSchema = () => fileSchemaOf(SPEC_CONNECTORS);
+
 const FIXTURES = path.join(__dirname, '..', 'test-fixtures');
 
 function validator(schema: Record<string, unknown>) {
@@ -18,14 +20,7 @@ function fixture(rel: string): unknown {
   return parse(readFileSync(path.join(FIXTURES, rel), 'utf8'));
 }
 
-describe('committed JSON Schemas', () => {
-  it.each(JSON_SCHEMA_FILES.map((f) => [f.file, f.schema] as const))(
-    'schemas/%s equals freshly generated output (regenerate with npm run build && npm run schema:export)',
-    (file, schema) => {
-      expect(readFileSync(path.join(ROOT, 'schemas', file), 'utf8')).toBe(renderJsonSchema(schema()));
-    },
-  );
-
+describe('exported JSON Schemas', () => {
   it('carries $schema, $id, title and description first', () => {
     expect(Object.keys(routeFileJsonSchema()).slice(0, 4)).toEqual(['$schema', '$id', 'title', 'description']);
     expect(routeFileJsonSchema().$id).toBe(ROUTES_SCHEMA_ID);

@@ -1,12 +1,13 @@
 import * as path from 'node:path';
 import { loadRoutes } from './route-loader';
 import { formatProblem } from './route-problem';
+import { specSchemas } from '../../connectors/src/testing/spec-connectors';
 
 const FIXTURES = path.join(__dirname, '..', 'test-fixtures');
 
 /** Every problem of a fixture folder, formatted; paths are relative to the repository root, where jest runs. */
 function problems(folder: string, env: Record<string, string> = {}): string[] {
-  return loadRoutes(path.join(FIXTURES, folder), env).problems.map(formatProblem);
+  return loadRoutes(path.join(FIXTURES, folder), env, specSchemas()).problems.map(formatProblem);
 }
 
 describe('route file problems', () => {
@@ -40,7 +41,7 @@ describe('route file problems', () => {
   });
 
   it('reports a duplicate route id across files at the second, naming the first; that file loads no route', () => {
-    const load = loadRoutes(path.join(FIXTURES, 'duplicate-id'), {});
+    const load = loadRoutes(path.join(FIXTURES, 'duplicate-id'), {}, specSchemas());
     expect(load.problems.map(formatProblem)).toEqual([
       'libs/config/test-fixtures/duplicate-id/b.yaml:7 routes[1].id: duplicate route id "orders": first defined at libs/config/test-fixtures/duplicate-id/a.yaml:2',
     ]);
@@ -48,7 +49,7 @@ describe('route file problems', () => {
   });
 
   it('reports a duplicate ingress address across files at the second, naming the first', () => {
-    const load = loadRoutes(path.join(FIXTURES, 'duplicate-path'), {});
+    const load = loadRoutes(path.join(FIXTURES, 'duplicate-path'), {}, specSchemas());
     expect(load.problems.map(formatProblem)).toEqual([
       'libs/config/test-fixtures/duplicate-path/b.yaml:3 routes[0].from: ingress "http POST /orders" is already taken by route "one" at libs/config/test-fixtures/duplicate-path/a.yaml:3',
     ]);
@@ -70,13 +71,13 @@ describe('route file problems', () => {
   });
 
   it('takes a variable set to the empty string as set', () => {
-    const load = loadRoutes(path.join(FIXTURES, 'missing-env'), { CRM_URL: 'http://crm.local', CRM_TOKEN: '' });
+    const load = loadRoutes(path.join(FIXTURES, 'missing-env'), { CRM_URL: 'http://crm.local', CRM_TOKEN: '' }, specSchemas());
     expect(load.problems).toEqual([]);
     expect(load.routes[0].def.to[0].http).toMatchObject({ url: 'http://crm.local/orders', headers: { authorization: 'Bearer ' } });
   });
 
   it('reports a YAML syntax error with its line; the other files still load', () => {
-    const load = loadRoutes(path.join(FIXTURES, 'yaml-syntax'), {});
+    const load = loadRoutes(path.join(FIXTURES, 'yaml-syntax'), {}, specSchemas());
     expect(load.problems.map(formatProblem)).toEqual([
       'libs/config/test-fixtures/yaml-syntax/bad.yaml:5 YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }',
     ]);
@@ -107,7 +108,7 @@ describe('secrets in problems', () => {
     SECRET_TOKEN: 'hunter2-token',
     SECRET_URL: 'hunter2-url',
   };
-  const load = loadRoutes(path.join(FIXTURES, 'secret'), env);
+  const load = loadRoutes(path.join(FIXTURES, 'secret'), env, specSchemas());
   const text = load.problems.map(formatProblem);
 
   it('never puts an interpolated value into a problem', () => {
@@ -140,7 +141,7 @@ describe('secrets in problems', () => {
 
   it('explains the YAML error of an unquoted placeholder inside a flow mapping', () => {
     const dir = path.join(FIXTURES, 'flow-placeholder');
-    expect(loadRoutes(dir, env).problems.map(formatProblem)).toEqual([
+    expect(loadRoutes(dir, env, specSchemas()).problems.map(formatProblem)).toEqual([
       'libs/config/test-fixtures/flow-placeholder/orders.yaml:7 YAML syntax error: Unexpected flow-map-start at node end (inside { } or [ ], quote a value that holds ${...})',
     ]);
   });

@@ -2,6 +2,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadRoutes, type LoadedRoute } from './route-loader';
+import { specSchemas } from '../../connectors/src/testing/spec-connectors';
+
+/** A source's or target's HTTP config, as the specs read it. */
+const http = (def: { readonly [kind: string]: unknown }) => def.http as Record<string, unknown> | undefined;
 
 const FIXTURES = path.join(__dirname, '..', 'test-fixtures');
 const SECRET = 'k3y-Never-Shown';
@@ -21,7 +25,7 @@ function route(routes: LoadedRoute[], id: string): LoadedRoute {
 }
 
 describe('loadRoutes over a valid folder', () => {
-  const load = loadRoutes(path.join(FIXTURES, 'valid'), ENV);
+  const load = loadRoutes(path.join(FIXTURES, 'valid'), ENV, specSchemas());
 
   it('loads every route file of the folder and its subfolders in sorted order, with no problems', () => {
     expect(load.problems).toEqual([]);
@@ -46,26 +50,26 @@ describe('loadRoutes over a valid folder', () => {
   it('applies schema defaults', () => {
     const r = route(load.routes, 'web-orders').def;
     expect(r.mode).toBe('async');
-    expect(r.to[0].http?.method).toBe('POST');
-    expect(r.to[0].http?.format).toBe('asis');
-    expect(route(load.routes, 'stock-updates').def.from.http?.method).toEqual(['POST', 'PUT']);
+    expect(http(r.to[0])?.method).toBe('POST');
+    expect(http(r.to[0])?.format).toBe('asis');
+    expect(http(route(load.routes, 'stock-updates').def.from)?.method).toEqual(['POST', 'PUT']);
   });
 
   it('interpolates ${VAR}, ${VAR:-default} (whole and embedded) and $${ before validating', () => {
     const r = route(load.routes, 'web-orders').def;
-    expect(r.to[0].http?.url).toBe('http://localhost:4010/orders');
-    expect(r.to[1].http?.url).toBe('http://erp.local/api/v1/orders/acme');
-    expect(r.to[0].http?.headers).toEqual({ 'x-note': 'literal ${NOT_A_VAR} and $$ stay' });
+    expect(http(r.to[0])?.url).toBe('http://localhost:4010/orders');
+    expect(http(r.to[1])?.url).toBe('http://erp.local/api/v1/orders/acme');
+    expect(http(r.to[0])?.headers).toEqual({ 'x-note': 'literal ${NOT_A_VAR} and $$ stay' });
     expect(r.steps[2].setHeaders).toEqual({ 'x-api-key': SECRET, 'x-source': 'web' });
   });
 
   it('reads a single placeholder as the number or boolean the schema wants, quoted or not', () => {
-    expect(route(load.routes, 'web-orders').def.to[0].http?.timeoutMs).toBe(5000);
+    expect(http(route(load.routes, 'web-orders').def.to[0])?.timeoutMs).toBe(5000);
     const stock = route(load.routes, 'stock-updates').def.to[0];
-    expect(stock.http?.timeoutMs).toBe(2000);
+    expect(http(stock)?.timeoutMs).toBe(2000);
     expect(stock.reply).toBe(true);
-    const overridden = loadRoutes(path.join(FIXTURES, 'valid'), { ...ENV, CRM_TIMEOUT_MS: '750', STOCK_REPLY: 'false' });
-    expect(route(overridden.routes, 'web-orders').def.to[0].http?.timeoutMs).toBe(750);
+    const overridden = loadRoutes(path.join(FIXTURES, 'valid'), { ...ENV, CRM_TIMEOUT_MS: '750', STOCK_REPLY: 'false' }, specSchemas());
+    expect(http(route(overridden.routes, 'web-orders').def.to[0])?.timeoutMs).toBe(750);
     expect(route(overridden.routes, 'stock-updates').def.to[0].reply).toBe(false);
   });
 
@@ -109,7 +113,7 @@ describe('loadRoutes over a temporary folder', () => {
 
   it('shows files outside the working folder by their absolute path', () => {
     write('a.yaml', 'routes: []\n');
-    const load = loadRoutes(dir, {});
+    const load = loadRoutes(dir, {}, specSchemas());
     expect(load.problems.map((p) => [p.file, p.line, p.path, p.message])).toEqual([
       [path.join(dir, 'a.yaml'), 1, 'routes', 'expected at least one item'],
     ]);
@@ -120,7 +124,7 @@ describe('loadRoutes over a temporary folder', () => {
     symlinkSync('..2024_01_01', path.join(dir, '..data'));
     symlinkSync(path.join('..data', 'orders.yaml'), path.join(dir, 'orders.yaml'));
     symlinkSync('missing.yaml', path.join(dir, 'dangling.yaml'));
-    const load = loadRoutes(dir, {});
+    const load = loadRoutes(dir, {}, specSchemas());
     expect(load.problems).toEqual([]);
     expect(load.routes.map((r) => [r.file, r.def.id])).toEqual([[path.join(dir, 'orders.yaml'), 'orders']]);
   });
@@ -128,7 +132,7 @@ describe('loadRoutes over a temporary folder', () => {
   it('reads a folder reached twice through links only once', () => {
     write('real/orders.yaml', routeFile('orders', '/orders'));
     symlinkSync('real', path.join(dir, 'alias'));
-    const load = loadRoutes(dir, {});
+    const load = loadRoutes(dir, {}, specSchemas());
     expect(load.problems).toEqual([]);
     expect(load.routes.map((r) => r.def.id)).toEqual(['orders']);
   });
@@ -138,7 +142,7 @@ describe('loadRoutes over a temporary folder', () => {
     write('a.yml', routeFile('a', '/a'));
     write('b.yaml', routeFile('b', '/b'));
     write('B.yaml', routeFile('upper-b', '/upper-b'));
-    expect(loadRoutes(dir, {}).routes.map((r) => r.def.id)).toEqual(['upper-b', 'a', 'b', 'bz']);
+    expect(loadRoutes(dir, {}, specSchemas()).routes.map((r) => r.def.id)).toEqual(['upper-b', 'a', 'b', 'bz']);
   });
 
   it('accepts YAML anchors and merge keys inside routes, not as extra top-level keys', () => {
@@ -155,7 +159,7 @@ describe('loadRoutes over a temporary folder', () => {
         '',
       ].join('\n'),
     );
-    const load = loadRoutes(dir, {});
+    const load = loadRoutes(dir, {}, specSchemas());
     // top-level keys other than `routes` are rejected: anchors live in the routes themselves
     expect(load.problems.map((p) => p.message)).toEqual(['unknown key "x-retry"']);
     write(
@@ -172,7 +176,7 @@ describe('loadRoutes over a temporary folder', () => {
         '',
       ].join('\n'),
     );
-    const merged = loadRoutes(dir, {});
+    const merged = loadRoutes(dir, {}, specSchemas());
     expect(merged.problems).toEqual([]);
     expect(merged.routes[0].def.to.map((t) => t.retry)).toEqual([
       { attempts: 3, backoffMs: 100, maxBackoffMs: 60000 },
@@ -181,7 +185,7 @@ describe('loadRoutes over a temporary folder', () => {
   });
 
   it('reports a folder that cannot be read instead of throwing', () => {
-    const load = loadRoutes(path.join(dir, 'nope'), {});
+    const load = loadRoutes(path.join(dir, 'nope'), {}, specSchemas());
     expect(load.routes).toEqual([]);
     expect(load.problems).toEqual([{ file: path.join(dir, 'nope'), line: 0, path: '', message: 'cannot read the routes folder (ENOENT)' }]);
   });

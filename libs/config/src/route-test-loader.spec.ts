@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { loadRoutes } from './route-loader';
 import { formatProblem } from './route-problem';
 import { routeTestProblems, loadRouteTests } from './route-test-loader';
+import { specSchemas } from '../../connectors/src/testing/spec-connectors';
 
 const FIXTURES = path.join(__dirname, '..', 'test-fixtures');
 const DIR = path.join(FIXTURES, 'route-tests');
@@ -77,7 +78,7 @@ describe('loadRouteTests', () => {
 describe('routeTestProblems', () => {
   it('reports each test whose route did not load', () => {
     const { suites } = loadRouteTests(DIR, { WHO: 'world' });
-    const routes = loadRoutes(DIR, {}).routes.map((r) => r.def.id);
+    const routes = loadRoutes(DIR, {}, specSchemas()).routes.map((r) => r.def.id);
     expect(routes).toEqual(['web-orders']);
     expect(routeTestProblems(suites, routes).map(formatProblem)).toEqual([
       'libs/config/test-fixtures/route-tests/orders.test.yaml:22 tests[1].route: no loaded route has this id',

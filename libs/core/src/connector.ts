@@ -84,11 +84,6 @@ export interface IngressConnector<C = unknown> {
 export interface EgressEndpoint {
   /** A short human description (method and URL with secrets removed) for logs and the admin API. */
   readonly description: string;
-  /**
-   * True when the endpoint sends the body's bytes as they are (an HTTP target with `format: asis`): a route whose
-   * targets all do so, and whose steps never read the body, does not parse bodies at all.
-   */
-  readonly passthrough?: boolean;
   send(message: Message, signal?: AbortSignal): Promise<Reply>;
 }
 

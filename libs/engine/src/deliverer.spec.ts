@@ -26,6 +26,7 @@ function scripted(script: Step[], retry: Partial<RetryDef> = {}) {
     retry: { attempts: 5, backoffMs: 1, maxBackoffMs: 2, ...retry },
     format: 'asis',
     reply: false,
+    passthrough: false,
     prepare: async (m) => m,
     endpoint: {
       description: 'scripted endpoint',

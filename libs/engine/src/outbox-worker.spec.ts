@@ -6,6 +6,7 @@ import { CaptureEgress } from '@junction/routing';
 import { createStore, type NewMessage, type Store } from '@junction/store';
 import { OutboxWorker, type OutboxWorkerOptions } from './outbox-worker';
 import { RouteTable } from './route-table';
+import { SPEC_CONNECTORS } from '../../connectors/src/testing/spec-connectors';
 
 const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;
 
@@ -64,7 +65,7 @@ describe('OutboxWorker', () => {
     dir = mkdtempSync(join(tmpdir(), 'junction-worker-'));
     writeFileSync(join(dir, 'orders.yaml'), ROUTES);
     egress = new CaptureEgress('http');
-    routes = new RouteTable({ dir, env: {}, egress: new Map([['http', egress]]), ingress: new Map([['http', ingress]]) });
+    routes = new RouteTable({ connectors: SPEC_CONNECTORS, dir, env: {}, egress: new Map([['http', egress]]), ingress: new Map([['http', ingress]]) });
     expect((await routes.reload()).ok).toBe(true);
     store = createStore({ url: 'sqlite::memory:', instanceId: 'w1' });
     await store.init();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ConfigError, type IngressBinding, type IngressConnector, type MessageSink } from '@junction/core';
 import { CaptureEgress } from '@junction/routing';
 import { RouteTable } from './route-table';
+import { SPEC_CONNECTORS } from '../../connectors/src/testing/spec-connectors';
 
 /** An ingress that records what the table asks of it; `refuse` makes `prepare` reject as a connector would. */
 class FakeIngress implements IngressConnector {
@@ -44,7 +45,7 @@ describe('RouteTable', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'junction-route-table-'));
     ingress = new FakeIngress();
-    table = new RouteTable({ dir, env: {}, egress: new Map([['http', new CaptureEgress('http')]]), ingress: new Map([['http', ingress]]) });
+    table = new RouteTable({ connectors: SPEC_CONNECTORS, dir, env: {}, egress: new Map([['http', new CaptureEgress('http')]]), ingress: new Map([['http', ingress]]) });
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -134,7 +135,7 @@ describe('RouteTable', () => {
 
   it('refuses a route whose source kind has no ingress connector', async () => {
     write('orders.yaml', file(route('orders', '/orders')));
-    const bare = new RouteTable({ dir, env: {}, egress: new Map([['http', new CaptureEgress('http')]]), ingress: new Map() });
+    const bare = new RouteTable({ connectors: SPEC_CONNECTORS, dir, env: {}, egress: new Map([['http', new CaptureEgress('http')]]), ingress: new Map() });
     const report = await bare.reload();
     expect(report.ok).toBe(false);
     expect(report.problems).toHaveLength(1);
@@ -164,6 +165,7 @@ describe('RouteTable', () => {
   it('interpolates ${ENV} from the options', async () => {
     write('orders.yaml', file(route('orders', '/orders', '', '${CRM_URL}/orders')));
     const withEnv = new RouteTable({
+      connectors: SPEC_CONNECTORS,
       dir,
       env: { CRM_URL: 'http://crm.invalid' },
       egress: new Map([['http', new CaptureEgress('http')]]),

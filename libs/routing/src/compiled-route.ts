@@ -14,7 +14,7 @@ export interface CompiledTarget {
   readonly xmlRoot?: string;
   /** In a sync route, this target's reply goes back to the caller. */
   readonly reply: boolean;
-  /** The endpoint sends the body's bytes as they are (its kind says so and its format is `asis`): no parsing needed. */
+  /** The target sends the body's bytes as they are (its connector says so, e.g. HTTP `format: asis`): no parsing needed. */
   readonly passthrough: boolean;
   /** The target's own transform steps, applied to its copy before it is dispatched (identity when none). */
   readonly prepare: Transformer;

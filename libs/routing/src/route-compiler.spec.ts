@@ -18,6 +18,7 @@ import {
   runFlow,
   target,
   type SeenDispatch,
+  SPEC_CONNECTORS,
 } from './testing/route-fixtures';
 
 interface FlowCase {
@@ -551,7 +552,7 @@ describe('compileRoute: problems', () => {
   });
 
   it('reports a target kind without a connector', () => {
-    const result = compileRoute(loadedRoute({ to: [target('a')] }), { egress: new Map() });
+    const result = compileRoute(loadedRoute({ to: [target('a')] }), { connectors: SPEC_CONNECTORS, egress: new Map() });
     expect(result).toEqual({ ok: false, problems: [{ path: ['to', 0], message: 'no connector for target kind "http"' }] });
   });
 
@@ -563,7 +564,7 @@ describe('compileRoute: problems', () => {
       },
       close: async () => undefined,
     };
-    const result = compileRoute(loadedRoute({ steps: [{ wireTap: target('tap') }], to: [target('a')] }), { egress: new Map([['http', refusing]]) });
+    const result = compileRoute(loadedRoute({ steps: [{ wireTap: target('tap') }], to: [target('a')] }), { connectors: SPEC_CONNECTORS, egress: new Map([['http', refusing]]) });
     expect(result.ok ? [] : result.problems).toEqual([
       { path: ['steps', 0, 'wireTap', 'http'], message: 'header template is broken' },
       { path: ['to', 0, 'http'], message: 'header template is broken' },
@@ -648,7 +649,7 @@ describe('compileRoute: targets', () => {
 describe('compileRoute: the compiled route', () => {
   it('carries the definition, the file and the display form', () => {
     const loaded: LoadedRoute = { ...loadedRoute({ id: 'orders', description: 'd', to: [target('a')] }), file: 'routes/o.yaml' };
-    const result = compileRoute(loaded, { egress: captureRegistry() });
+    const result = compileRoute(loaded, { connectors: SPEC_CONNECTORS, egress: captureRegistry() });
     expect(result.ok && result.route).toMatchObject({
       id: 'orders',
       description: 'd',

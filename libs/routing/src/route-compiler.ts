@@ -45,7 +45,8 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       if (same) return same;
       const prepare = t.steps?.length ? compileTransforms(ctx, t.steps, [...path, 'steps'], 'target steps') : identity;
       const kind = schemas.targetKind(t);
-      const compiled = { ...compileTarget(t, kind, path, options.egress, problems, targets, context), prepare };
+      const passthrough = schemas.connectors.find((c) => c.kind === kind)?.sendsBytesAsIs?.(t[kind]) ?? false;
+      const compiled = { ...compileTarget(t, kind, path, options.egress, problems, targets, context), prepare, passthrough };
       configs.push({ role: 'target', kind, config: t[kind], path: [...path, kind] });
       byDefinition.set(key, compiled);
       targets.set(compiled.id, compiled);
@@ -169,7 +170,7 @@ function compileTarget(
   problems: CompileProblem[],
   taken: ReadonlyMap<string, CompiledTarget>,
   context: EndpointContext,
-): Omit<CompiledTarget, 'prepare'> {
+): Omit<CompiledTarget, 'prepare' | 'passthrough'> {
   const config = def[kind] as { format?: 'json' | 'xml' | 'asis'; xmlRoot?: string };
   const connector = egress.get(kind);
   let id = def.id ?? defaultTargetId(kind, config);
@@ -196,7 +197,6 @@ function compileTarget(
     format: config?.format ?? 'asis',
     xmlRoot: config?.xmlRoot,
     reply: def.reply ?? false,
-    passthrough: endpoint.passthrough === true && (config?.format ?? 'asis') === 'asis',
   };
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatProblem } from '@junction/config';
 import { compileRouteDir, formatPath } from './route-set';
-import { captureRegistry } from './testing/route-fixtures';
+import { captureRegistry, SPEC_CONNECTORS } from './testing/route-fixtures';
 
 /** 1-based line of the first line of `text` containing `needle`. */
 function lineOf(text: string, needle: string): number {
@@ -104,10 +104,10 @@ describe('compileRouteDir', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const set = () => compileRouteDir(dir, {}, { egress: captureRegistry() });
+  const set = () => compileRouteDir(dir, {}, { connectors: SPEC_CONNECTORS, egress: captureRegistry() });
 
-  it('reports a JSONata syntax error inside a choice at the line of its `if`', () => {
-    const problems = set().problems.map(formatProblem).filter((p) => p.startsWith(file('a-orders.yaml')));
+  it('reports a JSONata syntax error inside a choice at the line of its `if`', async () => {
+    const problems = (await set()).problems.map(formatProblem).filter((p) => p.startsWith(file('a-orders.yaml')));
     expect(problems).toEqual([
       expect.stringMatching(
         new RegExp(`^${file('a-orders.yaml')}:${lineOf(ORDERS, 'if: "total >"')} routes\\[0\\]\\.steps\\[1\\]\\.choice\\.when\\[1\\]\\.if: JSONata syntax error at position \\d+`),
@@ -116,8 +116,8 @@ describe('compileRouteDir', () => {
     expect(lineOf(ORDERS, 'if: "total >"')).toBe(13);
   });
 
-  it('reports a problem in an absent part of the route at the nearest line that exists', () => {
-    const problems = set().problems.filter((p) => p.file === file('c-lonely.yaml'));
+  it('reports a problem in an absent part of the route at the nearest line that exists', async () => {
+    const problems = (await set()).problems.filter((p) => p.file === file('c-lonely.yaml'));
     expect(problems).toEqual([
       {
         file: file('c-lonely.yaml'),
@@ -128,22 +128,22 @@ describe('compileRouteDir', () => {
     ]);
   });
 
-  it('writes odd keys in a path as the loader does, so that one path has one spelling', () => {
-    const problems = set().problems.filter((p) => p.file === file('b-headers.yaml'));
+  it('writes odd keys in a path as the loader does, so that one path has one spelling', async () => {
+    const problems = (await set()).problems.filter((p) => p.file === file('b-headers.yaml'));
     expect(problems).toHaveLength(1);
     expect(problems[0].line).toBe(lineOf(HEADERS, 'x.trace'));
     expect(problems[0].path).toBe('routes[0].steps[0].setHeaders["x.trace"].expr');
-    const fromLoader = set().problems.filter((p) => p.file === file('b-header-type.yaml'));
+    const fromLoader = (await set()).problems.filter((p) => p.file === file('b-header-type.yaml'));
     expect(fromLoader.map((p) => p.path)).toEqual(['routes[0].steps[0].setHeaders["x.trace"]']);
   });
 
-  it('keeps the loader problems as they are', () => {
-    const problems = set().problems.filter((p) => p.file === file('e-typo.yaml'));
+  it('keeps the loader problems as they are', async () => {
+    const problems = (await set()).problems.filter((p) => p.file === file('e-typo.yaml'));
     expect(problems.map((p) => [p.line, p.path])).toContainEqual([lineOf(SCHEMA_ERROR, 'too:'), 'routes[0]']);
   });
 
-  it('compiles the files without problems; a file with any problem contributes no route', () => {
-    const result = set();
+  it('compiles the files without problems; a file with any problem contributes no route', async () => {
+    const result = await set();
     expect(result.routes.map((r) => r.id)).toEqual(['good', 'also-good']);
     expect(result.routes.map((r) => [r.file, r.mode])).toEqual([
       [file('d-good.yaml'), 'async'],
@@ -154,8 +154,8 @@ describe('compileRouteDir', () => {
     );
   });
 
-  it('reports a folder it cannot read', () => {
-    const result = compileRouteDir(join(dir, 'missing'), {}, { egress: captureRegistry() });
+  it('reports a folder it cannot read', async () => {
+    const result = await compileRouteDir(join(dir, 'missing'), {}, { connectors: SPEC_CONNECTORS, egress: captureRegistry() });
     expect(result.routes).toEqual([]);
     expect(result.problems.map(formatProblem)).toEqual([`${join(dir, 'missing')} cannot read the routes folder (ENOENT)`]);
   });

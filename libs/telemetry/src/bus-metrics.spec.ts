@@ -11,7 +11,7 @@ function queues(over: Partial<QueueFigures> = {}): QueueFigures {
     deadLetters: 0,
     deadLettersByRoute: new Map(),
     retryWaitingByRoute: new Map(),
-    kafkaLag: [],
+    sources: [],
     ...over,
   };
 }
@@ -124,7 +124,7 @@ describe('bus metrics', () => {
     expect(live.bus.inFlight).toBe(2);
   });
 
-  test('queue depths, dead letters and lag: gauges and live figures from one refresh; gone labels disappear', async () => {
+  test('queue depths, dead letters and source backlog: gauges and live figures from one refresh; gone labels disappear', async () => {
     metrics.setQueues(
       queues({
         messagesWaiting: 4,
@@ -132,7 +132,10 @@ describe('bus metrics', () => {
         deadLetters: 6,
         deadLettersByRoute: new Map([['orders', 5], ['events', 1]]),
         retryWaitingByRoute: new Map([['orders', 2]]),
-        kafkaLag: [{ routeId: 'events', partitions: [{ topic: 't', partition: 0, lag: 3 }, { topic: 't', partition: 1, lag: 4 }] }],
+        sources: [
+          { routeId: 'events', state: 'connected', since: 0, backlog: 7 },
+          { routeId: 'idle', state: 'reconnecting', since: 0, error: 'connection refused' },
+        ],
       }),
     );
     let text = new PrometheusText(await metrics.metrics());
@@ -140,17 +143,21 @@ describe('bus metrics', () => {
     expect(text.value('junction_queue_depth', { queue: 'deliveries_pending' })).toBe(9);
     expect(text.value('junction_queue_depth', { queue: 'deliveries_retry_waiting' })).toBe(2);
     expect(text.value('junction_dead_letters', { route: 'orders' })).toBe(5);
-    expect(text.value('junction_kafka_consumer_lag', { route: 'events', topic: 't', partition: '1' })).toBe(4);
+    expect(text.value('junction_source_backlog', { route: 'events' })).toBe(7);
+    expect(text.value('junction_source_up', { route: 'events' })).toBe(1);
+    expect(text.value('junction_source_up', { route: 'idle' })).toBe(0);
+    expect(text.samples('junction_source_backlog').map((s) => s.labels)).toEqual([{ route: 'events' }]);
     const live = metrics.snapshot(routes);
-    expect(live.bus).toMatchObject({ pendingRetries: 2, deadLetters: 6, consumerLag: 7 });
-    expect(live.routes.orders).toMatchObject({ pendingRetries: 2, deadLetters: 5, consumerLag: null });
-    expect(live.routes.events).toMatchObject({ pendingRetries: 0, deadLetters: 1, consumerLag: 7 });
+    expect(live.bus).toMatchObject({ pendingRetries: 2, deadLetters: 6, backlog: 7 });
+    expect(live.routes.orders).toMatchObject({ pendingRetries: 2, deadLetters: 5, backlog: null });
+    expect(live.routes.events).toMatchObject({ pendingRetries: 0, deadLetters: 1, backlog: 7 });
 
     metrics.setQueues(queues({ deadLettersByRoute: new Map([['events', 1]]) }));
     text = new PrometheusText(await metrics.metrics());
     expect(text.samples('junction_dead_letters').map((s) => s.labels)).toEqual([{ route: 'events' }]);
-    expect(text.families.get('junction_kafka_consumer_lag')?.metrics ?? []).toEqual([]);
-    expect(metrics.snapshot(routes).routes.events.consumerLag).toBeNull();
+    expect(text.families.get('junction_source_backlog')?.metrics ?? []).toEqual([]);
+    expect(text.families.get('junction_source_up')?.metrics ?? []).toEqual([]);
+    expect(metrics.snapshot(routes).routes.events.backlog).toBeNull();
   });
 
   test('the live figures agree with the counters: same calls, same numbers', async () => {

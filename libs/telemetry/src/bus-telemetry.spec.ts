@@ -33,9 +33,9 @@ function fakeSources() {
         return dead as DeadLetterSummary[];
       },
     },
-    kafkaLag: async () => {
+    sourceStatus: async () => {
       calls.lag++;
-      return [{ routeId: 'events', partitions: [{ topic: 't', partition: 0, lag: 11 }] }];
+      return [{ routeId: 'events', state: 'connected' as const, since: 0, backlog: 11 }];
     },
   };
   return {
@@ -85,13 +85,13 @@ describe('bus telemetry', () => {
     // The lag is read in the background; the next refresh shows it.
     await new Promise((resolve) => setImmediate(resolve));
     const snapshot = await telemetry.snapshot();
-    expect(snapshot.bus).toMatchObject({ deadLetters: 3, consumerLag: 11 });
-    expect(snapshot.routes.orders).toMatchObject({ deadLetters: 2, consumerLag: null });
-    expect(snapshot.routes.events).toMatchObject({ deadLetters: 1, consumerLag: 11 });
+    expect(snapshot.bus).toMatchObject({ deadLetters: 3, backlog: 11 });
+    expect(snapshot.routes.orders).toMatchObject({ deadLetters: 2, backlog: null });
+    expect(snapshot.routes.events).toMatchObject({ deadLetters: 1, backlog: 11 });
     const text = await telemetry.metricsText();
     expect(text).toContain('junction_queue_depth{queue="messages_waiting"} 4');
     expect(text).toContain('junction_queue_depth{queue="deliveries_pending"} 9');
-    expect(text).toContain('junction_kafka_consumer_lag{route="events",topic="t",partition="0"} 11');
+    expect(text).toContain('junction_source_backlog{route="events"} 11');
   });
 
   test('a stream gets a snapshot a second, refreshes at most once a second, and ends when the bus stops', async () => {

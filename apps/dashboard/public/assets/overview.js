@@ -17,7 +17,7 @@ const FIGURES = [
   { key: 'in-flight', label: 'in flight', get: (f) => f.inFlight, format: fmt.count },
   { key: 'pending-retries', label: 'pending retries', get: (f) => f.pendingRetries, format: fmt.count },
   { key: 'dead-letters', label: 'dead letters', get: (f) => f.deadLetters, format: fmt.count },
-  { key: 'consumer-lag', label: 'Kafka lag', get: (f) => f.consumerLag, format: fmt.count },
+  { key: 'backlog', label: 'Backlog', get: (f) => f.backlog, format: fmt.count },
 ];
 
 function show(el, value, format) {

@@ -70,7 +70,7 @@ describe('demo console', () => {
 
   it('shows where to see the Kafka consumer lag', () => {
     expect(whereToLook('http://127.0.0.1:8080', 'http://127.0.0.1:4010')).toContain(
-      '  Kafka lag        curl http://127.0.0.1:8080/admin/kafka/lag',
+      '  Connectors       curl http://127.0.0.1:8080/admin/connectors',
     );
   });
 

@@ -124,7 +124,7 @@ export function whereToLook(busUrl: string, sandboxUrl: string, admin: DemoAdmin
     `  ERP SOAP WSDL    curl '${sandboxUrl}/erp/soap?wsdl'`,
     `  bus SOAP WSDL    curl '${busUrl}/soap/orders?wsdl'`,
     `  sandbox totals   curl ${sandboxUrl}/_sandbox/stats`,
-    `  Kafka lag        curl ${a}${busUrl}/admin/kafka/lag`,
+    `  Connectors       curl ${a}${busUrl}/admin/connectors`,
     '',
   ];
 }

@@ -106,7 +106,7 @@ describe('runDemo', () => {
     expect(text).toContain('Where to look:');
     expect(text).toMatch(/dead letters\s+curl -u admin:junction-demo http:\/\/127\.0\.0\.1:\d+\/admin\/dead-letters/);
     expect(text).toMatch(/dashboard\s+http:\/\/127\.0\.0\.1:\d+\/dashboard  \(log in as admin \/ junction-demo\)/);
-    expect(text).toMatch(/Kafka lag\s+curl -u admin:junction-demo http:\/\/127\.0\.0\.1:\d+\/admin\/kafka\/lag/);
+    expect(text).toMatch(/Connectors\s+curl -u admin:junction-demo http:\/\/127\.0\.0\.1:\d+\/admin\/connectors/);
     expect(text).toMatch(/^web {4}W-100001 C-\d{4} .* -> 202 Accepted {2}msg m-\d+$/m);
     expect(text).toMatch(/^legacy B-000001 \d orders? \(L-\d+.*\) {2}-> 202 Accepted/m);
     expect(text).toMatch(/== \d+ s \| sent to the bus: web \d+ \(\d+ accepted\), legacy \d+ \(\d+ accepted\) \| /);

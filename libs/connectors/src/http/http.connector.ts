@@ -10,6 +10,7 @@ export const httpConnector: ConnectorModule<HttpSourceDef, HttpTargetDef> = {
   source: HttpSourceSchema,
   target: HttpTargetSchema,
   settings: ['INGRESS_TOKEN'],
+  sendsBytesAsIs: (config) => config.format === 'asis',
   sourceKeys: (config) => (Array.isArray(config.method) ? config.method : [config.method]).map((m) => `http ${m} ${config.path}`),
   create: ({ http, settings }) => ({
     ingress: new HttpIngress(http, { token: settings.INGRESS_TOKEN }),

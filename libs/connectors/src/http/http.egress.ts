@@ -28,7 +28,6 @@ export class HttpEgress implements EgressConnector<HttpTargetDef> {
     const { method, timeoutMs } = config;
     return {
       description,
-      passthrough: true,
       send: async (message: Message, signal?: AbortSignal): Promise<Reply> => {
         const headers: Headers = {
           ...forwardable(message.headers),

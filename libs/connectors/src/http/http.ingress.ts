@@ -7,12 +7,14 @@ import {
   type IngressBinding,
   type IngressConnector,
   type MessageSink,
+  type SourceStatus,
 } from '@junction/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { forwardable, messageHeadersFrom } from '../shared/http-headers';
 import { pathOf, sendProblem, type HttpListener, type PathHandler } from '../shared/http-listener';
 import { authorized } from '../shared/ingress-auth';
 import { PROBLEM_CONTENT_TYPE, problemFor } from '../shared/problem';
+import { ListenerStatus } from '../shared/listener-status';
 
 export interface HttpIngressOptions {
   /** When set, callers must send `Authorization: Bearer <token>`. */
@@ -27,6 +29,7 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
   readonly kind = 'http';
   private sink?: MessageSink;
   private closing = false;
+  private readonly listenerStatus = new ListenerStatus();
   private inFlight = 0;
   private readonly token?: Buffer;
 
@@ -47,13 +50,20 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
     this.listener.start();
   }
 
+  /** Each mounted route, connected while the listener serves it. */
+  async status(): Promise<SourceStatus[]> {
+    return this.listenerStatus.status();
+  }
+
   bind(bindings: readonly IngressBinding<HttpSourceDef>[]): void {
     this.listener.mount(this.kind, this.table(bindings));
+    this.listenerStatus.mounted(bindings.map((b) => b.routeId));
   }
 
   /** Refuses new messages (503), then waits for those in flight to be answered, for at most `timeoutMs`. */
   async close(timeoutMs = 10_000): Promise<void> {
     this.closing = true;
+    this.listenerStatus.stopped();
     const deadline = Date.now() + timeoutMs;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }

@@ -10,6 +10,7 @@ import {
   type IngressBinding,
   type IngressConnector,
   type MessageSink,
+  type SourceStatus,
 } from '@junction/core';
 import { compileExpression, createXmlCodec, type CompiledExpression, type XmlCodec, type XmlLimits } from '@junction/transform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -32,6 +33,7 @@ import { loadWsdl, operationFor, type WsdlCatalog, type WsdlOperation } from './
 import { PUBLISHED_CONTENT_TYPE, publishWsdl, publishedDocument, type PublishedWsdl } from './wsdl-publisher';
 import { serializeOutput } from './wsdl-serializer';
 import { verifyUsernameToken, WSSE_NS } from './ws-security';
+import { ListenerStatus } from '../shared/listener-status';
 
 export interface SoapIngressOptions {
   /** The bus's public URL, written into published WSDLs; else taken from each request's Host header. */
@@ -77,6 +79,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
   private sink?: MessageSink;
   private prepared = new Map<string, Service>();
   private closing = false;
+  private readonly listenerStatus = new ListenerStatus();
   private inFlight = 0;
   private readonly codec: XmlCodec;
   private readonly token?: Buffer;
@@ -110,6 +113,11 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     this.listener.start();
   }
 
+  /** Each mounted route, connected while the listener serves it. */
+  async status(): Promise<SourceStatus[]> {
+    return this.listenerStatus.status();
+  }
+
   bind(bindings: readonly IngressBinding<SoapSourceDef>[]): void {
     const table = new Map<string, PathHandler>();
     for (const b of bindings) {
@@ -119,10 +127,12 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       table.set(`GET ${service.path}`, (req, reply) => this.describe(service, req, reply));
     }
     this.listener.mount(this.kind, table);
+    this.listenerStatus.mounted(bindings.map((b) => b.routeId));
   }
 
   async close(timeoutMs = 10_000): Promise<void> {
     this.closing = true;
+    this.listenerStatus.stopped();
     const deadline = Date.now() + timeoutMs;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }

@@ -3,6 +3,7 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runRouteTests, type RouteTestRun } from './route-test-runner';
+import { SPEC_CONNECTORS } from '../testing/route-fixtures';
 
 // Every target points at a port nothing listens on, or at a name that never resolves: a test that passes did not
 // touch the network.
@@ -301,7 +302,7 @@ describe('runRouteTests', () => {
     writeFileSync(join(dir, 'orders.test.yaml'), TESTS);
     writeFileSync(join(dir, 'quote.test.yml'), QUOTE_TESTS);
     connect = jest.spyOn(Socket.prototype, 'connect');
-    run = await runRouteTests(dir, {});
+    run = await runRouteTests(dir, {}, SPEC_CONNECTORS);
   });
   afterAll(() => {
     connect.mockRestore();
@@ -385,7 +386,7 @@ describe('runRouteTests with problems', () => {
   it('runs no test when a route does not compile, and reports the problem with file and line', async () => {
     writeFileSync(join(dir, 'routes.yaml'), ROUTES.replace('"total > 0"', '"total >"'));
     writeFileSync(join(dir, 'orders.test.yaml'), TESTS);
-    const run = await runRouteTests(dir, {});
+    const run = await runRouteTests(dir, {}, SPEC_CONNECTORS);
     expect(run.results).toEqual([]);
     expect(run.problems).toEqual([expect.stringMatching(/routes\.yaml:6 routes\[0\]\.steps\[0\]\.filter: JSONata syntax error/)]);
   });
@@ -393,7 +394,7 @@ describe('runRouteTests with problems', () => {
   it('runs no test when a test file is invalid', async () => {
     writeFileSync(join(dir, 'routes.yaml'), ROUTES);
     writeFileSync(join(dir, 'orders.test.yaml'), 'tests:\n  - name: no expectations\n    route: orders\n    input: { body: {} }\n    expect: {}\n');
-    const run = await runRouteTests(dir, {});
+    const run = await runRouteTests(dir, {}, SPEC_CONNECTORS);
     expect(run.results).toEqual([]);
     expect(run.problems).toEqual([expect.stringMatching(/orders\.test\.yaml:5 tests\[0\]\.expect: expected at least one of/)]);
   });
@@ -404,7 +405,7 @@ describe('runRouteTests with problems', () => {
       join(dir, 'env.test.yaml'),
       'tests:\n  - name: env\n    route: orders\n    input: { body: { id: 1, total: 1 } }\n    expect:\n      deliveries:\n        - target: erp\n          headers: { x-source: "${SOURCE}" }\n',
     );
-    const run = await runRouteTests(dir, { SOURCE: 'kiosk' });
+    const run = await runRouteTests(dir, { SOURCE: 'kiosk' }, SPEC_CONNECTORS);
     expect(run.problems).toEqual([]);
     expect(run.results.map((r) => [r.name, r.failures])).toEqual([['env', []]]);
   });

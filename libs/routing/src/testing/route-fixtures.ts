@@ -4,7 +4,7 @@
  * build (`**\/testing/**` is excluded from tsconfig.build.json).
  */
 import { routeSchemas, type LoadedRoute } from '@junction/config';
-import { httpConnector, kafkaConnector, soapConnector } from '@junction/connectors';
+import { SPEC_CONNECTORS } from '../../../connectors/src/testing/spec-connectors';
 import { contentTypeOf, Message, type Headers, type Reply } from '@junction/core';
 import { bodyFromBytes, type XmlCodec } from '@junction/transform';
 import type { CompiledRoute, CompiledTarget, Dispatch, FlowContext } from '../compiled-route';
@@ -12,8 +12,7 @@ import { outgoingBody } from '../outgoing-body';
 import { compileRoute, type CompileResult } from '../route-compiler';
 import { CaptureEgress } from '../route-tests/capture.egress';
 
-/** The connectors the routing specs write routes for. */
-export const SPEC_CONNECTORS = [httpConnector, soapConnector, kafkaConnector] as const;
+export { SPEC_CONNECTORS };
 
 /** One capture egress per target kind, as `junction test` uses. */
 export function captureRegistry(): Map<string, CaptureEgress> {

@@ -294,6 +294,8 @@ describe('admin dashboard in a real browser', () => {
     await logIn(page, '#/routes');
     await page.getByTestId('route-orders').waitFor();
     expect(await page.getByTestId('route-flaky').innerText()).toContain('erp (http)');
+    // Each source's link as its connector reports it (GET /admin/connectors).
+    expect(await text(page, 'route-link-orders')).toBe('connected');
 
     const broken = routes['orders.yaml'].replace('id: orders', 'id: broken').replace('/orders }', '/broken }');
     bus.writeRoute('broken.yaml', broken.replace('businessKey', 'buisnessKey'));

@@ -1,5 +1,6 @@
-// Routes: what is loaded (source, targets, mode, state), the last reload with the problems of a refused one, and the
-// Reload button (POST /admin/routes/reload: 200 when taken, 422 with the problems when refused).
+// Routes: what is loaded (source, targets, mode, state), each source's link as its connector reports it
+// (GET /admin/connectors: connected or reconnecting, backlog, last error), the last reload with the problems of a
+// refused one, and the Reload button (POST /admin/routes/reload: 200 when taken, 422 with the problems when refused).
 import { api } from './api.js';
 import { errorBox, facts, h, link, replace, table } from './dom.js';
 import * as fmt from './format.js';
@@ -31,6 +32,14 @@ function reloadReport(report, testid) {
   );
 }
 
+/** A source's link: its state, the messages waiting at it when its connector tells, and the last error. */
+function linkCell(route) {
+  const s = route.link;
+  if (!s) return h('span', { class: 'muted', testid: `route-link-${route.id}` }, 'unknown');
+  const waiting = s.backlog === undefined ? '' : `, ${fmt.count(s.backlog)} waiting`;
+  return h('span', { testid: `route-link-${route.id}`, title: s.error ?? '' }, `${s.state}${waiting}`);
+}
+
 const COLUMNS = [
   { title: 'route', cell: (r) => [h('strong', {}, r.id), r.description && h('div', { class: 'muted' }, r.description)] },
   { title: 'source', cell: (r) => h('code', {}, sourceText(r.source)) },
@@ -39,6 +48,7 @@ const COLUMNS = [
     cell: (r) => h('ul', { class: 'plain' }, r.targets.map((t) => h('li', { title: t.description }, `${t.id} (${t.kind})`))),
   },
   { title: 'mode', cell: (r) => r.mode },
+  { title: 'source link', cell: (r) => linkCell(r) },
   { title: 'state', cell: (r) => h('span', { testid: `route-state-${r.id}` }, r.state) },
   { title: 'file', cell: (r) => h('code', { class: 'muted' }, r.file) },
   { title: '', cell: (r) => link(`#/messages?route=${encodeURIComponent(r.id)}`, 'messages') },
@@ -61,9 +71,11 @@ export function renderRoutes(view) {
 
   const load = async () => {
     try {
-      const [routes, report] = await Promise.all([api('/admin/routes'), api('/admin/routes/reload')]);
+      const [routes, report, connectors] = await Promise.all([api('/admin/routes'), api('/admin/routes/reload'), api('/admin/connectors')]);
+      const links = new Map(connectors.data.flatMap((c) => c.sources.map((s) => [s.routeId, s])));
+      const rows = routes.data.map((r) => ({ ...r, link: links.get(r.id) }));
       const rowAttrs = (r) => ({ testid: `route-${r.id}` });
-      replace(list, table(COLUMNS, routes.data, { rowAttrs, empty: 'No routes loaded.' }));
+      replace(list, table(COLUMNS, rows, { rowAttrs, empty: 'No routes loaded.' }));
       replace(last, reloadReport(report.data, 'last-reload'));
     } catch (err) {
       replace(list, errorBox(err));

@@ -50,10 +50,15 @@ class ScriptedSink implements MessageSink {
   }
 }
 
-function deferred() {
+/** Makes the sink accept messages only once the returned gate is opened (`resolve`). */
+function holdAnswers(sink: ScriptedSink): { resolve(): void } {
   let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
+  const opened = new Promise<void>((r) => (resolve = r));
+  sink.script = async (_i, n) => {
+    await opened;
+    return { kind: 'accepted', messageId: `m${n}` };
+  };
+  return { resolve };
 }
 
 async function run(source: ContractSource, sink: MessageSink): Promise<void> {
@@ -94,11 +99,7 @@ export function describeIngressContract(harness: IngressHarness): void {
 
     it('acknowledges a message at the source only after the bus took it', async () => {
       source = await harness.source('async');
-      const gate = deferred();
-      sink.script = async (_i, n) => {
-        await gate.promise;
-        return { kind: 'accepted', messageId: `m${n}` };
-      };
+      const gate = holdAnswers(sink);
       await run(source, sink);
       await source.send('{"n":1}');
       await waitUntil(() => sink.seen.length === 1, settle, 'the message handed to the bus');
@@ -150,11 +151,7 @@ export function describeIngressContract(harness: IngressHarness): void {
 
     it('waits on close for the message in hand, then acknowledges it', async () => {
       source = await harness.source('async');
-      const gate = deferred();
-      sink.script = async (_i, n) => {
-        await gate.promise;
-        return { kind: 'accepted', messageId: `m${n}` };
-      };
+      const gate = holdAnswers(sink);
       await run(source, sink);
       await source.send('{"n":4}');
       await waitUntil(() => sink.seen.length === 1, settle, 'the message handed to the bus');

@@ -47,7 +47,7 @@ describe('schedule source config, checked offline with located problems', () => 
     ['an unknown time zone', '{ cron: "0 9 * * *", timezone: Mars/Olympus }', 'timezone', /unknown time zone "Mars\/Olympus"/],
     ['a body expression that does not parse', '{ every: 1m, bodyExpr: "{ \'a\': " }', 'bodyExpr', /JSONata syntax error/],
     ['a period below 100ms', '{ every: 50ms }', 'every', /too short/],
-    ['a period that is no duration', '{ every: "30 seconds" }', 'every', /not a duration/],
+    ['a period that is no duration', '{ every: "30 seconds" }', 'every', /^expected a duration such as 500ms/],
     ['a time zone without cron', '{ every: 1m, timezone: UTC }', 'timezone', /applies to cron only/],
     ['both body and bodyExpr', '{ every: 1m, body: {}, bodyExpr: "{}" }', 'bodyExpr', /not both/],
   ])('reports %s at its file, line and path', async (_what, source, key, message) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { periodProblem } from './duration';
+import { DURATION_PATTERN, parseDuration, periodProblem } from './duration';
 
 /**
  * Route file schema of the schedule connector: a source that emits one message per tick, `every` some period or on a
@@ -8,10 +8,15 @@ import { periodProblem } from './duration';
  */
 
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'expected an HTTP header name' });
-const period = z.string().superRefine((text, ctx) => {
-  const problem = periodProblem(text);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+// The pattern also reaches editors through the JSON Schema export; the refinement adds the range, once the text is a
+// duration (zod runs it after a failed pattern too).
+const period = z
+  .string()
+  .regex(DURATION_PATTERN, { error: 'expected a duration such as 500ms, 30s, 5m, 1h or 1h30m' })
+  .superRefine((text, ctx) => {
+    const problem = parseDuration(text) === undefined ? undefined : periodProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const ScheduleSourceSchema = z
   .strictObject({
@@ -22,7 +27,7 @@ export const ScheduleSourceSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Ticks on a cron expression: 5 fields (minute hour day month weekday) or 6 (seconds first); H, L, # allowed.'),
+      .describe('Ticks on a cron expression: 5 fields (minute hour day month weekday), 6 (seconds first) or @hourly, @daily...; H, L, # allowed.'),
     timezone: z.string().min(1).optional().describe('IANA time zone of the cron fields, e.g. Europe/Paris (default UTC).'),
     body: z
       .unknown()

@@ -1,5 +1,4 @@
-import type { Driver } from './entities';
-import { epochMs, epochMsOrNull } from './entities';
+import { epochMs, epochMsOrNull, type Driver } from './entities';
 import type { Lease, LeaseStore } from './lease.types';
 import type { SqlExecutor } from './sql-executor';
 import { numbered } from './sql-statements';

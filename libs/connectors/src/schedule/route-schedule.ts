@@ -1,4 +1,4 @@
-import { toBusError, type LinkState, type Logger, type MessageSink, type SourceStatus } from '@junction/core';
+import { toBusError, type Incoming, type LinkState, type Logger, type MessageSink, type SourceStatus } from '@junction/core';
 import type { LeaseStore } from '@junction/store';
 import { dispatchUntilTaken } from '../shared/bus-dispatch';
 import type { TickMessage } from './schedule-body';
@@ -131,7 +131,10 @@ export class RouteSchedule {
       this.options.log.debug({ ...this.fields, tick: iso(tick) }, 'schedule tick skipped: the previous one is still being dispatched');
       return;
     }
-    this.inFlight = this.run(tick).finally(() => (this.inFlight = undefined));
+    this.inFlight = this.run(tick)
+      // run() handles its own failures; this only keeps a bug from becoming an unhandled rejection.
+      .catch((err: unknown) => this.options.log.error({ ...this.fields, err: toBusError(err).message }, 'schedule tick failed'))
+      .finally(() => (this.inFlight = undefined));
   }
 
   private async run(tick: number): Promise<void> {
@@ -154,7 +157,7 @@ export class RouteSchedule {
       return;
     }
     const firedAt = Date.now();
-    let incoming;
+    let incoming: Incoming;
     try {
       incoming = await message({ scheduledAt: tick, firedAt, number });
     } catch (err) {

@@ -22,3 +22,6 @@ export { KafkaClients } from './kafka/kafka-clients';
 export { KafkaIngress, kafkaHeaders, type KafkaPartitionLag } from './kafka/kafka.ingress';
 export { KafkaEgress } from './kafka/kafka.egress';
 export type { KafkaSourceDef, KafkaTargetDef } from './kafka/kafka.config';
+export { scheduleConnector } from './schedule/schedule.connector';
+export { ScheduleIngress, type ScheduleIngressOptions } from './schedule/schedule.ingress';
+export type { ScheduleSourceDef } from './schedule/schedule.config';

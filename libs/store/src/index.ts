@@ -1,2 +1,3 @@
 export { createStore, type StoreOptions } from './create-store';
 export * from './store.types';
+export type { Lease, LeaseStore } from './lease.types';

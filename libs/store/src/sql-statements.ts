@@ -38,7 +38,7 @@ const CLAIMED_DELIVERY = [
 ];
 
 /** Turns `?` placeholders into `$1..$n` (PostgreSQL). The statements below hold no `?` in literals. */
-function numbered(sql: string): string {
+export function numbered(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
 }

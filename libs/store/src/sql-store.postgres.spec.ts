@@ -4,6 +4,7 @@ import { createStore } from './create-store';
 import type { Store } from './store.types';
 import { newMessage, PG_URL, quiesce, unique, useStore } from './testing/store-fixtures';
 import { describeJournal } from './testing/store-journal.contract';
+import { describeLeases } from './testing/store-leases.contract';
 import { describeLifecycle } from './testing/store-lifecycle.contract';
 
 async function sql<R>(text: string, params: unknown[] = []): Promise<R[]> {
@@ -23,6 +24,7 @@ describe('SqlStore on PostgreSQL', () => {
 
   describeLifecycle(h);
   describeJournal(h);
+  describeLeases(h);
 
   describe('PostgreSQL specifics', () => {
     it('creates the schema it was given and keeps its tables there', async () => {
@@ -31,7 +33,7 @@ describe('SqlStore on PostgreSQL', () => {
         `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
         [schema],
       );
-      expect(tables.map((t) => t.table_name)).toEqual(['attempts', 'audit_log', 'dead_letters', 'deliveries', 'messages', 'store_migrations']);
+      expect(tables.map((t) => t.table_name)).toEqual(['attempts', 'audit_log', 'dead_letters', 'deliveries', 'leases', 'messages', 'store_migrations']);
     });
 
     it('lets two instances claim 2,000 rows concurrently, each row exactly once', async () => {

@@ -6,6 +6,7 @@ import { buildDataSource } from './data-source';
 import { storeEntities } from './entities';
 import { newMessage, useStore } from './testing/store-fixtures';
 import { describeJournal } from './testing/store-journal.contract';
+import { describeLeases } from './testing/store-leases.contract';
 import { describeLifecycle } from './testing/store-lifecycle.contract';
 
 describe('SqlStore on SQLite', () => {
@@ -16,6 +17,7 @@ describe('SqlStore on SQLite', () => {
 
   describeLifecycle(h);
   describeJournal(h);
+  describeLeases(h);
 
   describe('SQLite specifics', () => {
     it('creates the folder of the file and runs in WAL mode, synchronous=NORMAL', async () => {

@@ -12,9 +12,11 @@ import { GroupCommit } from './group-commit';
 import { addExchangeRows, emptyRows, insertJournalRows, messageRow } from './row-builders';
 import { storedDelivery, storedMessage } from './row-mappers';
 import { SqlExecutor, type Sql } from './sql-executor';
+import { SqlLeases } from './sql-leases';
 import { SqlStatements } from './sql-statements';
 import type { StoreContext } from './store-context';
 import { redact, type StoreTarget } from './store-url';
+import type { LeaseStore } from './lease.types';
 import type {
   AttemptOutcome,
   AttemptRecord,
@@ -51,6 +53,7 @@ type Write = { kind: 'op'; op: WriteOp } | Completion;
 /** The Store on TypeORM, for SQLite and PostgreSQL. See Store for the contract. */
 export class SqlStore implements Store {
   readonly driver: 'sqlite' | 'postgres';
+  readonly leases: LeaseStore;
   private readonly entities: StoreEntities;
   private readonly context: StoreContext;
   private readonly admin: AdminQueries;
@@ -81,6 +84,7 @@ export class SqlStore implements Store {
       logger: options.logger ?? { warn: () => undefined },
     };
     this.admin = new AdminQueries(this.entities, statements);
+    this.leases = new SqlLeases(target.driver, this.context.instanceId, () => this.exec());
     this.journal = new GroupCommit((items) => this.writeJournal(items), MAX_BATCH);
     this.writes = new GroupCommit((items) => this.writeBatch(items), MAX_BATCH);
   }

@@ -1,4 +1,5 @@
 import type { Hop } from '@junction/core';
+import type { LeaseStore } from './lease.types';
 
 export type { Hop };
 
@@ -293,6 +294,8 @@ export interface StoreLogger {
  */
 export interface Store {
   readonly driver: 'sqlite' | 'postgres';
+  /** Leases and ticks the instances sharing this store agree on (schedules, later other stateful patterns). */
+  readonly leases: LeaseStore;
   init(): Promise<void>;
   close(): Promise<void>;
   health(): Promise<StoreHealth>;

@@ -155,7 +155,9 @@ export class MqttIngress extends BrokerIngress<MqttSourceDef> {
       close: (timeoutMs) =>
         (closed ??= (async () => {
           stopping = true;
-          await Promise.race([tail, delay(timeoutMs)]);
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([tail, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+          clearTimeout(timer);
           await endClient(client);
           if (this.sessions.get(b.routeId) === session) this.sessions.delete(b.routeId);
         })()),
@@ -228,8 +230,4 @@ async function within<T>(promise: Promise<T>, ms: number, what: string, signal: 
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

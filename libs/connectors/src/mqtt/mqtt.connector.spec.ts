@@ -178,6 +178,24 @@ describe('MQTT connector on Mosquitto', () => {
     await waitUntil(() => bodies().includes('while-away'), 15_000, 'the message published while away');
   });
 
+  test('never shows credentials: not in logs, not in the status of a source that cannot connect', async () => {
+    const lines: string[] = [];
+    const capture = (obj: object, msg?: string) => void lines.push(`${msg ?? ''} ${JSON.stringify(obj)}`);
+    const ingress = new MqttIngress('mqtt://127.0.0.1:1883', { debug: capture, info: capture, warn: capture, error: capture });
+    open.push(ingress);
+    const b = binding('it-secret', { url: 'mqtt://bus:url-secret@127.0.0.1:1', username: 'bus', password: 'field-secret', topics: 'x' });
+    await ingress.start(recordingSink().sink);
+    await ingress.prepare([b]);
+    ingress.bind([b]);
+    ingress.listen();
+    await waitUntil(async () => (await ingress.status())[0]?.error !== undefined, 10_000, 'the connection error in the status');
+    const [status] = await ingress.status();
+    expect(status).toMatchObject({ routeId: 'it-secret', state: 'connecting', error: expect.stringMatching(/ECONNREFUSED/) });
+    const shown = JSON.stringify(status) + lines.join('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    expect(shown).not.toMatch(/url-secret|field-secret/);
+  });
+
   test('refuses two routes with one session when they load', async () => {
     const ingress = new MqttIngress(BROKER, silentLogger);
     const a = binding('a', { topics: 'x/1', clientId: 'shared' });

@@ -10,4 +10,5 @@ export const CONNECTORS = connectors.connectorList([
   connectors.soapConnector,
   connectors.kafkaConnector,
   connectors.scheduleConnector,
+  connectors.mqttConnector,
 ]);

@@ -109,6 +109,10 @@ export const SettingsSchema = z.strictObject({
     .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'expected letters, digits, . _ - (at most 100)' })
     .default('junction')
     .describe('Client id the bus gives Kafka.'),
+  MQTT_URL: z
+    .url({ protocol: /^(mqtts?|wss?)$/, error: 'expected an mqtt://, mqtts://, ws:// or wss:// URL' })
+    .default('mqtt://127.0.0.1:1883')
+    .describe('MQTT broker for MQTT sources and targets that name no url of their own (mqtt://, mqtts://, ws://, wss://; may carry user:password).'),
 });
 
 export type Settings = z.output<typeof SettingsSchema>;

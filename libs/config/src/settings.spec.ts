@@ -33,6 +33,7 @@ describe('loadSettings', () => {
       XML_MAX_DEPTH: 100,
       XML_MAX_ATTRIBUTES: 256,
       KAFKA_CLIENT_ID: 'junction',
+      MQTT_URL: 'mqtt://127.0.0.1:1883',
     });
   });
 
@@ -143,6 +144,7 @@ describe('loadSettings', () => {
     ['ADMIN_USER', 'ad min', 'ADMIN_USER: expected letters, digits, . _ @ - (at most 100)'],
     ['ADMIN_PORT', '70000', 'ADMIN_PORT: expected an integer from 0 to 65535'],
     ['ADMIN_SESSION_TTL_MS', '1000', 'ADMIN_SESSION_TTL_MS: expected an integer from 60000 to 604800000'],
+    ['MQTT_URL', 'http://broker:1883', 'MQTT_URL: expected an mqtt://, mqtts://, ws:// or wss:// URL'],
   ])('rejects %s=%j naming the variable and what it expects', (name, value, message) => {
     const err = rejection({ [name]: value });
     expect(err.message).toBe(message);

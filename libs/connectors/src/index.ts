@@ -25,3 +25,4 @@ export type { KafkaSourceDef, KafkaTargetDef } from './kafka/kafka.config';
 export { scheduleConnector } from './schedule/schedule.connector';
 export { ScheduleIngress, type ScheduleIngressOptions } from './schedule/schedule.ingress';
 export type { ScheduleSourceDef } from './schedule/schedule.config';
+export { mqttConnector } from './mqtt/mqtt.connector';

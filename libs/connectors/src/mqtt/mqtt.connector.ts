@@ -15,6 +15,8 @@ export const mqttConnector: ConnectorModule<MqttSourceDef, MqttTargetDef> = {
   settings: ['MQTT_URL'],
   // A session is named by its broker and client id: two routes with one would take it from each other. A client id
   // left to its default is derived from the route id, which is unique; the ingress checks those when routes load.
+  // The payload goes out as the body's bytes; only a topic expression that reads the body needs it parsed.
+  sendsBytesAsIs: (t) => t.topicExpr === undefined || !exprReadsInput(t.topicExpr),
   sourceKeys: (s) => (s.clientId === undefined ? [] : [`mqtt ${s.url === undefined ? 'MQTT_URL' : shownUrl(s.url)} ${s.clientId}`]),
   check: {
     target: (config) => {
@@ -32,3 +34,11 @@ export const mqttConnector: ConnectorModule<MqttSourceDef, MqttTargetDef> = {
     egress: new MqttEgress(settings.MQTT_URL),
   }),
 };
+
+function exprReadsInput(source: string): boolean {
+  try {
+    return compileExpression(source).readsInput;
+  } catch {
+    return true;
+  }
+}

@@ -58,10 +58,12 @@ export class AmqpIngress extends BrokerIngress<AmqpSourceDef> {
 /** One route's consumer: its connection, its channel, the deliveries in hand. */
 class AmqpConsumer implements BrokerConsumer {
   private channel?: Channel;
+  /** Until the channel closes: acknowledgements, cancel and close go through it only while it is open. */
+  private channelOpen = false;
   private consumerTag?: string;
   /** Set once the consumer is being closed (shutdown, reload, lost connection): no new dispatches, no `lost`. */
   private stopping = false;
-  /** Why the connection or channel closed, when it did before `start` finished. */
+  /** Why the connection or channel closed (the first reason); `start` fails with it when it came while starting. */
   private broken?: Error;
   private closed?: Promise<void>;
   private readonly inFlight = new Set<Promise<void>>();
@@ -77,9 +79,13 @@ class AmqpConsumer implements BrokerConsumer {
     const { queue, declare, prefetch } = this.binding.config;
     this.connection.on('close', (err?: Error) => this.broke(err ?? new Error('connection closed by the broker')));
     const channel = (this.channel = await this.connection.createChannel());
+    this.channelOpen = true;
     let channelError: Error | undefined;
     channel.on('error', (err: Error) => void (channelError = err));
-    channel.on('close', () => this.broke(channelError ?? new Error('channel closed')));
+    channel.on('close', () => {
+      this.channelOpen = false;
+      this.broke(channelError ?? new Error('channel closed'));
+    });
     await channel.prefetch(prefetch);
     if (declare) {
       await channel.assertQueue(queue, {
@@ -110,11 +116,11 @@ class AmqpConsumer implements BrokerConsumer {
       const left = () => Math.max(0, deadline - Date.now());
       const channel = this.channel;
       // basic.cancel first: the broker stops delivering, then the messages in hand are taken and acknowledged.
-      if (channel && this.consumerTag && !this.broken) await within(channel.cancel(this.consumerTag), left(), 'cancel').catch(() => undefined);
+      if (channel && this.consumerTag && this.channelOpen) await within(channel.cancel(this.consumerTag), left(), 'cancel').catch(() => undefined);
       if (this.inFlight.size > 0) await within(Promise.allSettled([...this.inFlight]), left(), 'messages in hand').catch(() => undefined);
       // The channel is closed first: its close goes out after its acknowledgements, on the channel's own frame
       // stream, whereas a connection close may overtake them and the broker would requeue messages already taken.
-      if (channel && !this.broken) await within(channel.close(), Math.max(left(), 1_000), 'channel close').catch(() => undefined);
+      if (channel && this.channelOpen) await within(channel.close(), Math.max(left(), 1_000), 'channel close').catch(() => undefined);
       await within(this.connection.close(), Math.max(left(), 1_000), 'close').catch(() => undefined);
     })();
     return this.closed;

@@ -55,7 +55,7 @@ describe('AMQP ingress on a real RabbitMQ', () => {
     await rabbit?.cleanup();
   });
 
-  test('acknowledges what the bus took, rejects what it refused to the dead-letter exchange, maps headers', async () => {
+  test('acknowledges what the bus took and rejects what it refused, which the broker moves to the dead-letter exchange', async () => {
     const queue = uniqueName('in');
     const dlx = uniqueName('dlx');
     const dlq = uniqueName('dlq');
@@ -180,6 +180,21 @@ describe('AMQP ingress on a real RabbitMQ', () => {
     await waitUntil(async () => (await stateOf(ingress, route))?.state === 'connected', 30_000, 'connected again');
     await rabbit.publish(queue, ['after']);
     await waitUntil(() => bodies().includes('after'), 20_000, 'the message after the reconnection');
+  });
+
+  test('a queue deleted under the consumer: the broker cancels it, the route declares the queue again and consumes', async () => {
+    const queue = uniqueName('deleted');
+    rabbit.removeLater(queue);
+    const { sink, bodies } = scriptedSink();
+    const route = uniqueName('route');
+    const ingress = await started(sink, [binding(route, { queue, declare: true })]);
+    ingresses.push(ingress);
+    await waitUntil(async () => (await stateOf(ingress, route))?.state === 'connected', 20_000, 'connected');
+    await rabbit.channel.deleteQueue(queue);
+    await waitUntil(async () => (await stateOf(ingress, route))?.state !== 'connected', 10_000, 'the cancel noticed');
+    await waitUntil(async () => (await stateOf(ingress, route))?.state === 'connected', 30_000, 'connected again');
+    await rabbit.publish(queue, ['again']);
+    await waitUntil(() => bodies().includes('again'), 20_000, 'consumed from the new queue');
   });
 
   test('a missing queue (passive) keeps the route connecting, without credentials in its error, until it exists', async () => {

@@ -9,6 +9,7 @@ export const CONNECTORS = connectors.connectorList([
   connectors.httpConnector,
   connectors.soapConnector,
   connectors.kafkaConnector,
-  connectors.scheduleConnector,
+  connectors.amqpConnector,
   connectors.mqttConnector,
+  connectors.scheduleConnector,
 ]);

@@ -34,12 +34,22 @@ describe('loadSettings', () => {
       XML_MAX_ATTRIBUTES: 256,
       KAFKA_CLIENT_ID: 'junction',
       MQTT_URL: 'mqtt://127.0.0.1:1883',
+      AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
     });
   });
 
   it('reads KAFKA_BROKERS as a list and names a malformed one', () => {
     expect(loadSettings({ KAFKA_BROKERS: '127.0.0.1:9092,kafka-2:9093' }).KAFKA_BROKERS).toEqual(['127.0.0.1:9092', 'kafka-2:9093']);
     expect(() => loadSettings({ KAFKA_BROKERS: 'kafka' })).toThrow(/^KAFKA_BROKERS: expected host:port\[,host:port\.\.\.\]/);
+  });
+
+  it('takes an amqp:// or amqps:// AMQP_URL and names a malformed one without quoting it', () => {
+    expect(loadSettings({ AMQP_URL: 'amqps://bus:pw@rabbit.example.com/prod' }).AMQP_URL).toBe('amqps://bus:pw@rabbit.example.com/prod');
+    for (const bad of ['http://bus:Sup3rSecret@rabbit', 'amqp://', 'rabbit:5672']) {
+      const err = rejection({ AMQP_URL: bad });
+      expect(err.message).toBe('AMQP_URL: expected amqp://user:password@host:5672/vhost or amqps://...');
+      expect(err.message).not.toContain('Sup3rSecret');
+    }
   });
 
   it('parses every setting given', () => {

@@ -26,3 +26,5 @@ export { scheduleConnector } from './schedule/schedule.connector';
 export { ScheduleIngress, type ScheduleIngressOptions } from './schedule/schedule.ingress';
 export type { ScheduleSourceDef } from './schedule/schedule.config';
 export { mqttConnector } from './mqtt/mqtt.connector';
+export { amqpConnector } from './amqp/amqp.connector';
+export type { AmqpSourceDef, AmqpTargetDef } from './amqp/amqp.config';

@@ -1,4 +1,5 @@
 import type { ConnectorModule } from '../shared/connector-module';
+import { expressionReadsBody } from '../shared/expression-input';
 import { AmqpSourceSchema, AmqpTargetSchema, amqpSourceKey, checkAmqpSource, checkAmqpTarget, type AmqpSourceDef, type AmqpTargetDef } from './amqp.config';
 import { AmqpEgress } from './amqp.egress';
 import { AmqpIngress } from './amqp.ingress';
@@ -12,6 +13,8 @@ export const amqpConnector: ConnectorModule<AmqpSourceDef, AmqpTargetDef> = {
   settings: ['AMQP_URL'],
   // Two routes on one queue would be competing consumers, each seeing part of the messages.
   sourceKeys: (config) => [amqpSourceKey(config)],
+  // The body goes out as its bytes; only a routing key expression that reads the body needs it parsed.
+  sendsBytesAsIs: (config) => !expressionReadsBody(config.routingKeyExpr),
   check: { source: checkAmqpSource, target: checkAmqpTarget },
   create: ({ settings, log }) => ({
     ingress: new AmqpIngress({ url: settings.AMQP_URL, log }),

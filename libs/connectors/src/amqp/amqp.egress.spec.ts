@@ -4,6 +4,7 @@ import { waitUntil } from '@junction/testing';
 import { AmqpTargetSchema } from './amqp.config';
 import { AmqpEgress } from './amqp.egress';
 import { closeConnectionsNamed, TEST_AMQP_URL, testRabbit, uniqueName, type TestRabbit } from './testing/rabbitmq';
+import { amqpConnector } from './amqp.connector';
 
 /** The AMQP egress against a real RabbitMQ: what a published message carries, and how each failure is classed. */
 
@@ -39,7 +40,7 @@ describe('AMQP egress on a real RabbitMQ', () => {
     await rabbit.queue(queue);
     const endpoint = target({ routingKey: queue, headers: { 'x-source': 'junction' } });
     expect(endpoint.description).toBe(`amqp (default exchange) ${queue} at amqp://127.0.0.1:5672/`);
-    expect(endpoint.passthrough).toBe(true);
+    expect(amqpConnector.sendsBytesAsIs!(AmqpTargetSchema.parse({ routingKey: queue }))).toBe(true);
     const reply = await endpoint.send(message('m-1', { n: 1 }, { 'x-tenant': 'acme', authorization: 'Bearer secret' }));
     expect(reply.status).toBe(200);
     expect(await rabbit.depth(queue)).toBe(1);
@@ -61,7 +62,8 @@ describe('AMQP egress on a real RabbitMQ', () => {
     await rabbit.queue(queue);
     await rabbit.channel.bindQueue(queue, exchange, 'order.created');
     const endpoint = target({ exchange, routingKeyExpr: '"order." & type', persistent: false });
-    expect(endpoint.passthrough).toBe(false);
+    expect(amqpConnector.sendsBytesAsIs!(AmqpTargetSchema.parse({ exchange, routingKeyExpr: '"order." & type' }))).toBe(false);
+    expect(amqpConnector.sendsBytesAsIs!(AmqpTargetSchema.parse({ exchange, routingKeyExpr: '$headers.kind' }))).toBe(true);
     await endpoint.send(message('m-2', { type: 'created' }));
     const reader = await rabbit.read(queue);
     await waitUntil(() => reader.messages.length === 1, 20_000, 'the message read');

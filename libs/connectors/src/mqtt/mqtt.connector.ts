@@ -1,6 +1,7 @@
 import { ConfigError } from '@junction/core';
 import { compileExpression } from '@junction/transform';
 import type { ConnectorModule } from '../shared/connector-module';
+import { expressionReadsBody } from '../shared/expression-input';
 import { shownUrl } from './mqtt-connection';
 import { MqttSourceSchema, MqttTargetSchema, type MqttSourceDef, type MqttTargetDef } from './mqtt.config';
 import { MqttEgress } from './mqtt.egress';
@@ -16,7 +17,7 @@ export const mqttConnector: ConnectorModule<MqttSourceDef, MqttTargetDef> = {
   // A session is named by its broker and client id: two routes with one would take it from each other. A client id
   // left to its default is derived from the route id, which is unique; the ingress checks those when routes load.
   // The payload goes out as the body's bytes; only a topic expression that reads the body needs it parsed.
-  sendsBytesAsIs: (t) => t.topicExpr === undefined || !exprReadsInput(t.topicExpr),
+  sendsBytesAsIs: (t) => !expressionReadsBody(t.topicExpr),
   sourceKeys: (s) => (s.clientId === undefined ? [] : [`mqtt ${s.url === undefined ? 'MQTT_URL' : shownUrl(s.url)} ${s.clientId}`]),
   check: {
     target: (config) => {
@@ -35,10 +36,3 @@ export const mqttConnector: ConnectorModule<MqttSourceDef, MqttTargetDef> = {
   }),
 };
 
-function exprReadsInput(source: string): boolean {
-  try {
-    return compileExpression(source).readsInput;
-  } catch {
-    return true;
-  }
-}

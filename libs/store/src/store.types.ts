@@ -1,6 +1,6 @@
-import type { Hop } from '@junction/core';
+import type { Hop, SourceVars } from '@junction/core';
 
-export type { Hop };
+export type { Hop, SourceVars };
 
 /**
  * Where a message stands.
@@ -29,6 +29,8 @@ export interface NewMessage {
   businessKey?: string | null;
   sourceKind: string;
   sourceAddress: string;
+  /** What the source gave route expressions (`$params`, `$query`); null or absent when nothing. */
+  sourceVars?: SourceVars | null;
   mode: 'sync' | 'async';
   headers: Record<string, string>;
   contentType: string;
@@ -50,6 +52,11 @@ export interface NewDelivery {
   contentType: string;
   body: Buffer;
   maxAttempts: number;
+  /**
+   * Where this copy goes when its target's address depends on the message (an HTTP path and query resolved from
+   * `{expr}` parts at routing); null or absent when the target's own address applies.
+   */
+  address?: string | null;
 }
 
 /** One try at a delivery. */
@@ -94,6 +101,8 @@ export interface StoredDelivery {
   nextAttemptAt: number;
   createdAt: number;
   leaseUntil: number;
+  /** See NewDelivery.address. */
+  address: string | null;
 }
 
 /** What a message list shows: everything but body, headers and hops. */
@@ -123,6 +132,8 @@ export interface DeliveryDetail {
   headers: Record<string, string>;
   contentType: string;
   body: Buffer;
+  /** See NewDelivery.address. */
+  address: string | null;
   attempts: AttemptRecord[];
   maxAttempts: number;
   nextAttemptAt: number;
@@ -134,6 +145,8 @@ export interface DeliveryDetail {
 }
 
 export interface MessageDetail extends MessageSummary {
+  /** See NewMessage.sourceVars. */
+  sourceVars: SourceVars | null;
   headers: Record<string, string>;
   body: Buffer;
   hops: Hop[];

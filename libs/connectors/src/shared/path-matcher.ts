@@ -30,7 +30,8 @@ const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
  * percent-decoded once (`%252F` gives `%2F`) and may not contain `/` (`%2F`): such a request is refused.
  */
 export class PathMatcher<T> {
-  private readonly exact = new Map<string, T>();
+  /** Literal paths by `METHOD path`, with their match built once: a hit allocates nothing. */
+  private readonly exact = new Map<string, PathMatch<T>>();
   private readonly literalMethods = new Map<string, Set<string>>();
   private readonly root: Node<T> = node();
   private patterns = 0;
@@ -39,7 +40,7 @@ export class PathMatcher<T> {
   constructor(entries: Iterable<readonly [method: string, path: string, value: T]>) {
     for (const [method, path, value] of entries) {
       if (!hasParams(path)) {
-        this.exact.set(`${method} ${path}`, value);
+        this.exact.set(`${method} ${path}`, { value, params: NO_PARAMS });
         let methods = this.literalMethods.get(path);
         if (!methods) this.literalMethods.set(path, (methods = new Set()));
         methods.add(method);
@@ -65,7 +66,7 @@ export class PathMatcher<T> {
   /** The entry for a request's method and raw path (no query string); undefined when none takes it. */
   match(method: string, path: string): PathMatch<T> | undefined {
     const hit = this.exact.get(`${method} ${path}`);
-    if (hit !== undefined) return { value: hit, params: NO_PARAMS };
+    if (hit !== undefined) return hit;
     if (this.patterns === 0 || path[0] !== '/') return undefined;
     const values: string[] = [];
     const end = find(this.root, path.slice(1).split('/'), 0, values, (n) => n.ends.get(method));

@@ -38,6 +38,11 @@ export interface ConnectorSpec<S = any, T = any> {
    */
   sendsBytesAsIs?(config: T): boolean;
   /**
+   * The default id of a target of this kind, without the `<kind>:` prefix, for a target that sets no `id` (an HTTP
+   * target: host and path as written). Default: the host and path of the config's `url` field, if it has one.
+   */
+  targetId?(config: T): string;
+  /**
    * Offline checks, run by `junction validate`, `junction test`, at start-up and on every reload: what the schema
    * cannot see (a referenced file exists, a WSDL has the operation, a topic pattern compiles). No network I/O.
    */

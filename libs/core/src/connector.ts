@@ -84,7 +84,28 @@ export interface IngressConnector<C = unknown> {
 export interface EgressEndpoint {
   /** A short human description (method and URL with secrets removed) for logs and the admin API. */
   readonly description: string;
-  send(message: Message, signal?: AbortSignal): Promise<Reply>;
+  /**
+   * Present when where the message goes depends on the message (an HTTP URL with `{expr}` parts). The route runner
+   * resolves it once per dispatch, on the copy the target gets (its own steps applied, its body not yet converted),
+   * and the result travels with the delivery (journaled in the outbox) to `send`.
+   */
+  readonly address?: AddressTemplate;
+  /**
+   * Sends one message. `address` is what `address.resolve` gave for this message; an endpoint with an address
+   * template refuses a message without one (a non-retriable DeliveryError), one without a template ignores it.
+   */
+  send(message: Message, signal?: AbortSignal, address?: string): Promise<Reply>;
+}
+
+/** A target address computed per message from expressions compiled once, at route load. */
+export interface AddressTemplate {
+  /** False when no expression reads the body (only `$params`, `$query`, `$headers`...): the body may stay unparsed. */
+  readonly readsBody: boolean;
+  /**
+   * The address for one message (an HTTP path and query), from the body's JSON form and the route's expression
+   * bindings. Rejects with a StepError when an expression fails or gives a value that may not stand there.
+   */
+  resolve(body: unknown, bindings: Readonly<Record<string, unknown>>): Promise<string>;
 }
 
 /** Where a target is configured: its route, and the route file's folder for relative paths (a WSDL, a key). */

@@ -1,9 +1,31 @@
 import type { Body } from './body';
 
-/** Where a message came in: the ingress kind (http, soap, kafka...) and its address (path, topic...). */
-export interface MessageSource {
+/**
+ * What a source gives route expressions besides the body and headers: `$params` and `$query`. Journaled with the
+ * message, so that an async route's steps and targets see them after the outbox as they were at ingress.
+ */
+export interface SourceVars {
+  /** Path parameters the source's path pattern matched (`/customers/:id` -> `{ id: "42" }`), percent-decoded once. */
+  readonly params?: Readonly<Record<string, string>>;
+  /** Query parameters as decoded; a parameter given more than once is an array (`?tag=a&tag=b`). */
+  readonly query?: Readonly<Record<string, string | readonly string[]>>;
+}
+
+/**
+ * Where a message came in: the ingress kind (http, soap, kafka...), its address (an HTTP request's path and query as
+ * received, a topic...), and the variables the source gives route expressions.
+ */
+export interface MessageSource extends SourceVars {
   readonly kind: string;
   readonly address: string;
+}
+
+/** The variables of a source worth journaling: `params` and `query` when not empty; null when there are none. */
+export function sourceVarsOf(source: SourceVars): SourceVars | null {
+  const params = source.params && Object.keys(source.params).length > 0 ? source.params : undefined;
+  const query = source.query && Object.keys(source.query).length > 0 ? source.query : undefined;
+  if (!params && !query) return null;
+  return { ...(params ? { params } : {}), ...(query ? { query } : {}) };
 }
 
 /** One step of a message's way through the bus, kept for the journal and the dashboard. */

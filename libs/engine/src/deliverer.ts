@@ -9,11 +9,20 @@ export interface AttemptResult {
   readonly record: AttemptRecord;
 }
 
-/** One attempt: sends and times it. Never throws: failures come back as `error`. */
-export async function attempt(target: CompiledTarget, message: Message, number: number, signal?: AbortSignal): Promise<AttemptResult> {
+/**
+ * One attempt: sends and times it. `address` is the target's resolved address for this message (see
+ * Dispatch.address). Never throws: failures come back as `error`.
+ */
+export async function attempt(
+  target: CompiledTarget,
+  message: Message,
+  number: number,
+  signal?: AbortSignal,
+  address?: string,
+): Promise<AttemptResult> {
   const startedAt = Date.now();
   try {
-    const reply = await target.endpoint.send(message, signal);
+    const reply = await target.endpoint.send(message, signal, address);
     return { reply, record: { number, startedAt, durationMs: Date.now() - startedAt, ok: true, statusCode: reply.status } };
   } catch (err) {
     const error = toBusError(err) as BusError & { retryAfterMs?: number; status?: number };
@@ -43,14 +52,14 @@ export interface InlineDelivery {
  * Delivers while the caller waits: retries by the target's policy as long as the next try still fits before
  * `deadline`; past it, the last error stands (the message is then dead-lettered by the caller).
  */
-export async function deliverInline(target: CompiledTarget, message: Message, deadline: number): Promise<InlineDelivery> {
+export async function deliverInline(target: CompiledTarget, message: Message, deadline: number, address?: string): Promise<InlineDelivery> {
   const attempts: AttemptRecord[] = [];
   for (let n = 1; ; n++) {
     const left = deadline - Date.now();
     if (left <= 0) {
       return { attempts, error: new DeliveryError('SYNC_TIMEOUT', `no reply from ${target.id} in time`, { retriable: true }) };
     }
-    const result = await attempt(target, message, n, AbortSignal.timeout(left));
+    const result = await attempt(target, message, n, AbortSignal.timeout(left), address);
     attempts.push(result.record);
     if (result.reply) return { reply: result.reply, attempts };
     const decision = decideRetry(target.retry, n, result.error!);
@@ -64,8 +73,8 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** An inline call (an enricher's): the reply, or the delivery's last error thrown. */
-export async function callInline(target: CompiledTarget, message: Message, deadline: number): Promise<Reply> {
-  const result = await deliverInline(target, message, deadline);
+export async function callInline(target: CompiledTarget, message: Message, deadline: number, address?: string): Promise<Reply> {
+  const result = await deliverInline(target, message, deadline, address);
   if (result.reply) return result.reply;
   throw result.error ?? new DeliveryError('NO_REPLY', `no reply from ${target.id}`, { retriable: false });
 }

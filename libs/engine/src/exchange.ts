@@ -7,6 +7,7 @@ import {
   InputError,
   Message,
   newMessageId,
+  sourceVarsOf,
   toBusError,
   type Ack,
   type Body,
@@ -122,7 +123,7 @@ export class Exchange implements MessageSink {
     const deadline = Date.now() + this.options.syncTimeoutMs;
     let run: RouteRun;
     try {
-      run = await runRoute(route, message, (target, m) => callInline(target, m, deadline));
+      run = await runRoute(route, message, (target, m, address) => callInline(target, m, deadline, address));
     } catch (err) {
       const error = toBusError(err);
       message.hop('failed', error.code);
@@ -134,7 +135,7 @@ export class Exchange implements MessageSink {
     const replyIndex = Math.max(0, direct.findIndex((d) => d.target.reply));
     // Each copy is converted to its target's format once, for the call and for the journal alike.
     const bodies = direct.map((d) => outgoingBody(d.message.body, d.target, route.codec));
-    const results = await Promise.all(direct.map((d, i) => deliverInline(d.target, d.message.withBody(bodies[i]), deadline)));
+    const results = await Promise.all(direct.map((d, i) => deliverInline(d.target, d.message.withBody(bodies[i]), deadline, d.address)));
     const deliveries = [
       ...direct.map((d, i) => journaledDelivery(d, bodies[i], results[i])),
       ...dispatches
@@ -193,6 +194,7 @@ export function newDelivery(d: Dispatch, body: Body): NewDelivery {
     contentType: body.contentType,
     body: body.bytes(),
     maxAttempts: d.target.retry.attempts,
+    address: d.address ?? null,
   };
 }
 
@@ -211,6 +213,7 @@ function toNewMessage(route: CompiledRoute, message: Message, incoming: Incoming
     businessKey: null,
     sourceKind: incoming.source.kind,
     sourceAddress: incoming.source.address,
+    sourceVars: sourceVarsOf(incoming.source),
     mode: route.mode,
     headers: { ...message.headers },
     contentType: incoming.contentType,

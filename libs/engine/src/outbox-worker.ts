@@ -186,7 +186,8 @@ export class OutboxWorker {
     const message = new Message(
       stored.id,
       stored.correlationId,
-      { kind: stored.sourceKind, address: stored.sourceAddress },
+      // $params and $query as they were at ingress: journaled with the message.
+      { kind: stored.sourceKind, address: stored.sourceAddress, ...stored.sourceVars },
       stored.headers,
       bodyFromBytes(stored.body, stored.contentType, route.codec),
       stored.receivedAt,
@@ -194,7 +195,9 @@ export class OutboxWorker {
     );
     let run: RouteRun;
     try {
-      run = await runRoute(route, message, (target, m) => callInline(target, m, Date.now() + this.options.callTimeoutMs));
+      run = await runRoute(route, message, (target, m, address) =>
+        callInline(target, m, Date.now() + this.options.callTimeoutMs, address),
+      );
     } catch (err) {
       const error = toBusError(err);
       message.hop('failed', error.code);
@@ -255,7 +258,7 @@ export class OutboxWorker {
       Date.now(),
     );
     const number = d.attempts + 1;
-    const result = await attempt(target, message, number);
+    const result = await attempt(target, message, number, undefined, d.address ?? undefined);
     if (result.reply) {
       const route = this.routes.get(d.routeId);
       const scrubbed = route ? scrubbedCopy(route.masker, d.headers, d.body, d.contentType) : undefined;

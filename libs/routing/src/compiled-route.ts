@@ -18,6 +18,11 @@ export interface CompiledTarget {
   readonly passthrough: boolean;
   /** The target's own transform steps, applied to its copy before it is dispatched (identity when none). */
   readonly prepare: Transformer;
+  /**
+   * Present when the target's address depends on the message (an HTTP URL with `{expr}`): resolves it on the copy
+   * `prepare` made, with the route's expression bindings. Rejects with a StepError.
+   */
+  readonly address?: (message: Message) => Promise<string>;
 }
 
 /** One connector config in a route: the source's or a target's, with where it stands in the definition. */
@@ -35,6 +40,8 @@ export interface Dispatch {
   readonly message: Message;
   /** Wire-tap copies are always delivered through the outbox and never affect the message's outcome. */
   readonly wireTap: boolean;
+  /** The address the target's template resolved to for this copy (journaled with the delivery); absent otherwise. */
+  readonly address?: string;
 }
 
 /**
@@ -45,8 +52,11 @@ export interface FlowContext {
   dispatch(d: Dispatch): void;
   /** Records that a filter dropped the message (or a part of it). */
   filtered(message: Message): void;
-  /** Calls a target and waits for its reply, with the target's retry policy; rejects with a DeliveryError. */
-  call(target: CompiledTarget, message: Message): Promise<Reply>;
+  /**
+   * Calls a target and waits for its reply, with the target's retry policy; rejects with a DeliveryError. `address`
+   * is the target's resolved address, when it has a template.
+   */
+  call(target: CompiledTarget, message: Message, address?: string): Promise<Reply>;
 }
 
 /** A compiled chain of steps: runs the message through and ends in dispatches, a filter, or the next runner. */

@@ -4,7 +4,7 @@ import { compileExpression, createMasker, createXmlCodec, type XmlLimits } from 
 import type { CompiledRoute, CompiledTarget, ConnectorConfig } from './compiled-route';
 import type { CompileContext, CompileProblem, DefPath, EgressRegistry } from './compile-context';
 import { DEFAULT_RETRY } from './retry-policy';
-import { evaluateOn, expressionAt } from './steps/expressions';
+import { bindingsOf, evaluateOn, expressionAt } from './steps/expressions';
 import { compileSequence, compileTransforms, dispatchTo } from './steps/flow-compiler';
 
 export interface CompileOptions {
@@ -30,6 +30,7 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
   const byDefinition = new Map<string, CompiledTarget>();
   const codec = createXmlCodec({ arrays: def.xml?.arrays ?? [], limits: options.xmlLimits });
   const schemas = routeSchemas(options.connectors);
+  const specs = new Map(options.connectors.map((c) => [c.kind, c]));
   const sourceKind = schemas.sourceKind(def.from);
   const configs: ConnectorConfig[] = [{ role: 'source', kind: sourceKind, config: def.from[sourceKind], path: ['from', sourceKind] }];
 
@@ -45,8 +46,8 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       if (same) return same;
       const prepare = t.steps?.length ? compileTransforms(ctx, t.steps, [...path, 'steps'], 'target steps') : identity;
       const kind = schemas.targetKind(t);
-      const passthrough = schemas.connectors.find((c) => c.kind === kind)?.sendsBytesAsIs?.(t[kind]) ?? false;
-      const compiled = { ...compileTarget(t, kind, path, options.egress, problems, targets, context), prepare, passthrough };
+      const passthrough = specs.get(kind)?.sendsBytesAsIs?.(t[kind]) ?? false;
+      const compiled = { ...compileTarget(t, kind, specs.get(kind), path, options.egress, problems, targets, context), prepare, passthrough };
       configs.push({ role: 'target', kind, config: t[kind], path: [...path, kind] });
       byDefinition.set(key, compiled);
       targets.set(compiled.id, compiled);
@@ -104,12 +105,12 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
 /**
  * Whether running the route needs the body's parsed value. A passthrough never does: no business key or reply steps,
  * steps that look at headers only (header-based choice and filter, setting or removing headers), and HTTP targets
- * that send the bytes as they are. Its body is then not parsed at all, so a proxy route costs no parsing and a large
- * body does not hold the event loop up for other routes.
+ * that send the bytes as they are, to addresses that do not depend on the body. Its body is then not parsed at all, so
+ * a proxy route costs no parsing and a large body does not hold the event loop up for other routes.
  */
 function readsBody(def: RouteDef, targets: readonly CompiledTarget[]): boolean {
   if (def.reply.length > 0 || def.businessKey !== undefined) return true;
-  if (targets.some((t) => !t.passthrough)) return true;
+  if (targets.some((t) => !t.passthrough || t.endpoint.address?.readsBody)) return true;
   return stepsReadBody(def.steps) || targetsReadBody(def.to);
 }
 
@@ -165,6 +166,7 @@ const identity = async (m: Message): Promise<Message> => m;
 function compileTarget(
   def: TargetDef,
   kind: string,
+  spec: ConnectorSpec | undefined,
   path: DefPath,
   egress: EgressRegistry,
   problems: CompileProblem[],
@@ -173,9 +175,6 @@ function compileTarget(
 ): Omit<CompiledTarget, 'prepare' | 'passthrough'> {
   const config = def[kind] as { format?: 'json' | 'xml' | 'asis'; xmlRoot?: string };
   const connector = egress.get(kind);
-  let id = def.id ?? defaultTargetId(kind, config);
-  if (def.id && taken.has(id)) problems.push({ path: [...path, 'id'], message: `duplicate target id "${id}"` });
-  for (let n = 2; !def.id && taken.has(id); n++) id = `${defaultTargetId(kind, config)}#${n}`;
   let endpoint: CompiledTarget['endpoint'] = {
     description: `${kind} (unavailable)`,
     send: () => Promise.reject(new Error(`no ${kind} connector`)),
@@ -188,6 +187,12 @@ function compileTarget(
       problems.push({ path: [...path, kind], message: err instanceof Error ? err.message : String(err) });
     }
   }
+  const base = defaultTargetId(kind, config, spec);
+  let id = def.id ?? base;
+  if (def.id && taken.has(id)) problems.push({ path: [...path, 'id'], message: `duplicate target id "${id}"` });
+  for (let n = 2; !def.id && taken.has(id); n++) id = `${base}#${n}`;
+  const template = endpoint.address;
+  const routeId = context.routeId;
   return {
     id,
     kind,
@@ -197,10 +202,20 @@ function compileTarget(
     format: config?.format ?? 'asis',
     xmlRoot: config?.xmlRoot,
     reply: def.reply ?? false,
+    ...(template && {
+      address: (m: Message) => template.resolve(template.readsBody ? m.body.value() : undefined, bindingsOf(m, routeId)),
+    }),
   };
 }
 
-function defaultTargetId(kind: string, config: unknown): string {
+function defaultTargetId(kind: string, config: unknown, spec: ConnectorSpec | undefined): string {
+  if (spec?.targetId && config !== undefined) {
+    try {
+      return `${kind}:${spec.targetId(config)}`;
+    } catch {
+      /* the schema already reported it */
+    }
+  }
   const url = (config as { url?: string } | undefined)?.url;
   if (url) {
     try {

@@ -11,13 +11,13 @@ export interface RouteRun {
 
 /**
  * Runs a route's flow on one message and collects its dispatches. `call` answers the inline calls of content
- * enrichers; it gets the message with the body already in the target's format. Rejects as the flow does (a step
- * failed, an enricher's target failed).
+ * enrichers; it gets the message with the body already in the target's format, and the target's resolved address
+ * when it has a template. Rejects as the flow does (a step failed, an enricher's target failed).
  */
 export async function runRoute(
   route: CompiledRoute,
   message: Message,
-  call: (target: CompiledTarget, message: Message) => Promise<Reply>,
+  call: (target: CompiledTarget, message: Message, address?: string) => Promise<Reply>,
 ): Promise<RouteRun> {
   const dispatches: Dispatch[] = [];
   let filtered = false;
@@ -26,7 +26,7 @@ export async function runRoute(
     filtered: () => {
       filtered = true;
     },
-    call: (target, m) => call(target, m.withBody(outgoingBody(m.body, target, route.codec))),
+    call: (target, m, address) => call(target, m.withBody(outgoingBody(m.body, target, route.codec)), address),
   });
   return { dispatches, filtered };
 }

@@ -98,6 +98,7 @@ export class AdminQueries {
     );
     return {
       ...messageSummary(message),
+      sourceVars: message.sourceVars,
       headers: message.headers,
       body: message.body,
       hops: message.hops,

@@ -86,5 +86,6 @@ export function leasedDeliveries(
     nextAttemptAt: now,
     createdAt: now,
     leaseUntil,
+    address: d.address ?? null,
   }));
 }

@@ -38,6 +38,7 @@ export function messageRow(
     m.id, m.routeId, m.correlationId, m.businessKey ?? null, m.sourceKind, m.sourceAddress, m.mode, status,
     JSON.stringify(m.headers), m.contentType, m.body, JSON.stringify(hops), failure?.code ?? null,
     failure?.message ?? null, Math.round(m.receivedAt), now, 0, null, null,
+    m.sourceVars ? JSON.stringify(m.sourceVars) : null,
   ];
 }
 
@@ -55,7 +56,7 @@ export function deliveryRow(
   return [
     d.id, d.messageId, routeId, correlationId, d.targetId, d.targetDescription, d.partIndex, d.wireTap, status,
     JSON.stringify(d.headers), d.contentType, d.body, attempts, d.maxAttempts, now, lease?.owner ?? null,
-    lease?.until ?? null, null, lastError, now, now,
+    lease?.until ?? null, null, lastError, now, now, d.address ?? null,
   ];
 }
 

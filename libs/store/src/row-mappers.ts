@@ -29,6 +29,7 @@ export function storedMessage(r: RawRow): StoredMessage {
     businessKey: strOrNull(r.business_key),
     sourceKind: str(r.source_kind),
     sourceAddress: str(r.source_address),
+    sourceVars: r.source_vars === null || r.source_vars === undefined ? null : json(r.source_vars),
     mode: r.mode as StoredMessage['mode'],
     status: r.status as MessageStatus,
     headers: json(r.headers),
@@ -59,6 +60,7 @@ export function storedDelivery(r: RawRow): StoredDelivery {
     nextAttemptAt: epochMs(r.next_attempt_at),
     createdAt: epochMs(r.created_at),
     leaseUntil: epochMs(r.lease_until),
+    address: strOrNull(r.address),
   };
 }
 
@@ -108,6 +110,7 @@ export function deliveryDetail(e: DeliveryEntity, attempts: AttemptRecord[]): De
     headers: e.headers,
     contentType: e.contentType,
     body: e.body,
+    address: e.address,
     attempts,
     maxAttempts: e.maxAttempts,
     nextAttemptAt: e.nextAttemptAt,

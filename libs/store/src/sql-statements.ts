@@ -4,12 +4,12 @@ import type { Driver } from './entities';
 export const MESSAGE_COLUMNS = [
   'id', 'route_id', 'correlation_id', 'business_key', 'source_kind', 'source_address', 'mode', 'status', 'headers',
   'content_type', 'body', 'hops', 'failure_code', 'failure_message', 'received_at', 'updated_at', 'claim_count',
-  'lease_owner', 'lease_until',
+  'lease_owner', 'lease_until', 'source_vars',
 ] as const;
 export const DELIVERY_COLUMNS = [
   'id', 'message_id', 'route_id', 'correlation_id', 'target_id', 'target_description', 'part_index', 'wire_tap',
   'status', 'headers', 'content_type', 'body', 'attempts', 'max_attempts', 'next_attempt_at', 'lease_owner',
-  'lease_until', 'reply', 'last_error', 'created_at', 'updated_at',
+  'lease_until', 'reply', 'last_error', 'created_at', 'updated_at', 'address',
 ] as const;
 export const ATTEMPT_COLUMNS = [
   'delivery_id', 'number', 'started_at', 'duration_ms', 'ok', 'status_code', 'error_code', 'error',
@@ -30,11 +30,11 @@ const COLUMNS: Record<Table, readonly string[]> = {
 /** What a claim returns: everything the router or the worker needs, nothing more. */
 const CLAIMED_MESSAGE = [
   'id', 'route_id', 'correlation_id', 'business_key', 'source_kind', 'source_address', 'mode', 'status', 'headers',
-  'content_type', 'body', 'hops', 'received_at', 'claim_count', 'lease_until',
+  'content_type', 'body', 'hops', 'received_at', 'claim_count', 'lease_until', 'source_vars',
 ];
 const CLAIMED_DELIVERY = [
   'id', 'message_id', 'route_id', 'correlation_id', 'target_id', 'target_description', 'part_index', 'wire_tap',
-  'headers', 'content_type', 'body', 'attempts', 'max_attempts', 'next_attempt_at', 'created_at', 'lease_until',
+  'headers', 'content_type', 'body', 'attempts', 'max_attempts', 'next_attempt_at', 'created_at', 'lease_until', 'address',
 ];
 
 /** Turns `?` placeholders into `$1..$n` (PostgreSQL). The statements below hold no `?` in literals. */

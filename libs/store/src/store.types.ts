@@ -1,7 +1,7 @@
-import type { Hop } from '@junction/core';
+import type { Hop, SourceVars } from '@junction/core';
 import type { LeaseStore } from './lease.types';
 
-export type { Hop };
+export type { Hop, SourceVars };
 
 /**
  * Where a message stands.
@@ -30,6 +30,8 @@ export interface NewMessage {
   businessKey?: string | null;
   sourceKind: string;
   sourceAddress: string;
+  /** What the source gave route expressions (`$params`, `$query`); null or absent when nothing. */
+  sourceVars?: SourceVars | null;
   mode: 'sync' | 'async';
   headers: Record<string, string>;
   contentType: string;
@@ -51,6 +53,11 @@ export interface NewDelivery {
   contentType: string;
   body: Buffer;
   maxAttempts: number;
+  /**
+   * Where this copy goes when its target's address depends on the message (an HTTP path and query resolved from
+   * `{expr}` parts at routing); null or absent when the target's own address applies.
+   */
+  address?: string | null;
 }
 
 /** One try at a delivery. */
@@ -95,6 +102,8 @@ export interface StoredDelivery {
   nextAttemptAt: number;
   createdAt: number;
   leaseUntil: number;
+  /** See NewDelivery.address. */
+  address: string | null;
 }
 
 /** What a message list shows: everything but body, headers and hops. */
@@ -124,6 +133,8 @@ export interface DeliveryDetail {
   headers: Record<string, string>;
   contentType: string;
   body: Buffer;
+  /** See NewDelivery.address. */
+  address: string | null;
   attempts: AttemptRecord[];
   maxAttempts: number;
   nextAttemptAt: number;
@@ -135,6 +146,8 @@ export interface DeliveryDetail {
 }
 
 export interface MessageDetail extends MessageSummary {
+  /** See NewMessage.sourceVars. */
+  sourceVars: SourceVars | null;
   headers: Record<string, string>;
   body: Buffer;
   hops: Hop[];

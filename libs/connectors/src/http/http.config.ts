@@ -1,13 +1,39 @@
 import { z } from 'zod';
+import { pathPatternProblems } from '../shared/path-pattern';
+import { compileUrlTemplate } from './url-encoding';
+import { parseUrlTemplate, UrlTemplateError } from './url-template';
 
 /** Route file schema of the HTTP connector: a path on the bus's listener as a source, a URL as a target. */
 
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'expected an HTTP header name' });
 const method = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
+/**
+ * A target URL, literal or with `{expr}` parts (see url-template.ts): parsed and its expressions compiled here, so
+ * that a bad template is a problem at `url` with its line. The pattern is for editors' JSON Schema only: it asks for
+ * a literal http(s) origin; the refinement says precisely what is wrong.
+ */
+const targetUrl = z
+  .string()
+  .superRefine((value, ctx) => {
+    try {
+      compileUrlTemplate(parseUrlTemplate(value));
+    } catch (err) {
+      if (!(err instanceof UrlTemplateError)) throw err;
+      ctx.addIssue({ code: 'custom', message: err.message });
+    }
+  })
+  .meta({
+    pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#{}\\s]+([/?#].*)?$',
+    description:
+      'http:// or https:// URL of the target. `{expr}` in the path or in a query value is a JSONata expression evaluated ' +
+      'per message (with `$params`, `$query`, `$headers`), its value percent-encoded as one segment or one value; the ' +
+      'scheme, host and port are literal.',
+  });
+
 export const HttpTargetSchema = z
   .strictObject({
-    url: z.url({ protocol: /^https?$/, error: 'expected a URL' }).describe('http:// or https:// URL of the target.'),
+    url: targetUrl,
     method: method.default('POST'),
     headers: z.record(headerName, z.string()).default({}).describe('Headers added to every request.'),
     format: z
@@ -22,13 +48,23 @@ export const HttpTargetSchema = z
   })
   .describe('Sends the message over HTTP.');
 
-const httpPath = z.string().regex(/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/, { error: 'expected an absolute URL path' });
-const ingressMethod = z.enum(['POST', 'PUT']);
+const httpPath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/, { error: 'expected an absolute URL path' })
+  .superRefine((value, ctx) => {
+    for (const message of pathPatternProblems(value)) ctx.addIssue({ code: 'custom', message });
+  });
 
 export const HttpSourceSchema = z
   .strictObject({
-    path: httpPath.describe('URL path the bus listens on, e.g. `/orders`.'),
-    method: z.union([ingressMethod, z.array(ingressMethod).min(1)]).default('POST'),
+    path: httpPath.describe(
+      'URL path the bus listens on, e.g. `/orders`; a segment `:name` is a path parameter (`/customers/:id`), seen by ' +
+        'route expressions as `$params.name`. A literal path wins over a pattern.',
+    ),
+    method: z
+      .union([method, z.array(method).min(1)])
+      .default('POST')
+      .describe('Method or methods taken. A GET or DELETE without a body becomes the JSON body `{}`.'),
   })
   .describe('Receives messages over HTTP.');
 

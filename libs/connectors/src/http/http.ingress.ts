@@ -11,8 +11,9 @@ import {
 } from '@junction/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { forwardable, messageHeadersFrom } from '../shared/http-headers';
-import { pathOf, sendProblem, type HttpListener, type PathHandler } from '../shared/http-listener';
+import { sendProblem, type HttpListener, type PathHandler } from '../shared/http-listener';
 import { authorized } from '../shared/ingress-auth';
+import { pathKey } from '../shared/path-pattern';
 import { PROBLEM_CONTENT_TYPE, problemFor } from '../shared/problem';
 import { ListenerStatus } from '../shared/listener-status';
 
@@ -21,9 +22,18 @@ export interface HttpIngressOptions {
   readonly token?: string;
 }
 
+/** The body of a GET or DELETE that came without one: routes see an empty JSON object. */
+const EMPTY_JSON = Buffer.from('{}');
+const NO_BYTES = Buffer.alloc(0);
+const BODYLESS = new Set(['GET', 'DELETE']);
+
 /**
- * HTTP ingress: JSON or XML by POST or PUT on a route's own path, mounted on the shared HTTP listener. The caller is
- * answered only after the bus acknowledged the message: 202 (async), the target's reply (sync), or a problem body.
+ * HTTP ingress: JSON or XML on a route's own path (or path pattern), by the methods the route takes, mounted on the
+ * shared HTTP listener. The message's source carries the request's path and query as received (its address), the
+ * path parameters (`$params`) and the query parameters (`$query`). A GET or DELETE without a body becomes the JSON body
+ * `{}`; a POST, PUT or PATCH needs a JSON or XML body (415 without a content type that says so, 400 when empty). The
+ * caller is answered only after the bus acknowledged the message: 202 (async), the target's reply (sync), or a problem
+ * body.
  */
 export class HttpIngress implements IngressConnector<HttpSourceDef> {
   readonly kind = 'http';
@@ -74,34 +84,40 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
     for (const b of bindings) {
       const methods = Array.isArray(b.config.method) ? b.config.method : [b.config.method];
       for (const m of methods) {
-        const key = `${m} ${b.config.path}`;
-        const taken = owner.get(key);
-        if (taken) throw new ConfigError(`${key} is claimed by routes ${taken} and ${b.routeId}`);
-        owner.set(key, b.routeId);
-        table.set(key, (req, reply) => this.handle(b.routeId, req, reply));
+        const claim = `${m} ${pathKey(b.config.path)}`;
+        const taken = owner.get(claim);
+        if (taken) throw new ConfigError(`${m} ${b.config.path} is claimed by routes ${taken} and ${b.routeId}`);
+        owner.set(claim, b.routeId);
+        table.set(`${m} ${b.config.path}`, (req, reply, params) => this.handle(b.routeId, req, reply, params));
       }
     }
     return table;
   }
 
-  private async handle(routeId: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  private async handle(routeId: string, req: FastifyRequest, reply: FastifyReply, params: Readonly<Record<string, string>>): Promise<void> {
     if (this.closing) return sendProblem(reply, 503, 'SHUTTING_DOWN', 'the bus is shutting down');
     if (this.token && !authorized(req.headers.authorization, this.token)) {
       reply.header('www-authenticate', 'Bearer');
       return sendProblem(reply, 401, 'UNAUTHORIZED', 'missing or wrong bearer token');
     }
-    const contentType = req.headers['content-type'] ?? '';
-    const format = formatOf(contentType);
-    if (format !== 'json' && format !== 'xml') {
-      return sendProblem(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', `expected a JSON or XML body, got "${contentType || 'none'}"`);
+    let body = Buffer.isBuffer(req.body) ? req.body : NO_BYTES;
+    let contentType = req.headers['content-type'] ?? '';
+    if (body.length === 0 && BODYLESS.has(req.method)) {
+      // Fastify never reads a GET's body; a DELETE usually has none. Either way the route gets `{}`.
+      body = EMPTY_JSON;
+      contentType = 'application/json';
+    } else {
+      const format = formatOf(contentType);
+      if (format !== 'json' && format !== 'xml') {
+        return sendProblem(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', `expected a JSON or XML body, got "${contentType || 'none'}"`);
+      }
+      if (body.length === 0) return sendProblem(reply, 400, 'EMPTY_BODY', 'the request has no body');
     }
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    if (body.length === 0) return sendProblem(reply, 400, 'EMPTY_BODY', 'the request has no body');
     let ack: Ack;
     this.inFlight++;
     try {
       ack = await this.sink!.dispatch(routeId, {
-        source: { kind: 'http', address: pathOf(req.url) },
+        source: { kind: 'http', address: req.url, params, query: queryOf(req) },
         headers: messageHeadersFrom(req.headers),
         body,
         contentType,
@@ -127,4 +143,17 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
       }
     }
   }
+}
+
+const NO_QUERY: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * The query parameters as Fastify parsed them (percent-decoded, `+` as a space, a repeated name as an array), copied
+ * into a plain object: Fastify's has no prototype, and the copy is what the journal stores.
+ */
+function queryOf(req: FastifyRequest): Readonly<Record<string, string | readonly string[]>> {
+  const q = req.query as Record<string, string | string[]> | undefined;
+  if (!q) return NO_QUERY;
+  const entries = Object.entries(q);
+  return entries.length === 0 ? NO_QUERY : Object.fromEntries(entries);
 }

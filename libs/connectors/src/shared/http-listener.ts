@@ -1,20 +1,24 @@
 import { InputError } from '@junction/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PathMatcher } from './path-matcher';
 import { PROBLEM_CONTENT_TYPE, problemFor, requestError } from './problem';
 
-/** Answers one request on a path an ingress mounted. */
-export type PathHandler = (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+/** Answers one request on a path an ingress mounted; `params` holds the path parameters its pattern matched. */
+export type PathHandler = (req: FastifyRequest, reply: FastifyReply, params: Readonly<Record<string, string>>) => Promise<void>;
+
+/** The methods ingress routes may take. */
+export const LISTENER_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /**
- * The bus's HTTP listener as ingresses share it: one catch-all GET/POST/PUT route on the Fastify instance (outside
- * Nest's controller pipeline, so the hot path carries no framework layers), dispatching by `METHOD path` through
- * tables that each ingress kind (http, soap) mounts and replaces atomically on reload. Routes Nest declares (admin,
- * health) are static and take precedence in Fastify's router.
+ * The bus's HTTP listener as ingresses share it: one catch-all route on the Fastify instance (outside Nest's
+ * controller pipeline, so the hot path carries no framework layers), dispatching by `METHOD path` through tables that
+ * each ingress kind (http, soap) mounts and replaces atomically on reload. A table's paths may be patterns
+ * (`/customers/:id`, see PathMatcher for precedence); the matcher is built on mount, never per request. Routes Nest
+ * declares (admin, health) are static and take precedence in Fastify's router.
  */
 export class HttpListener {
   private readonly tables = new Map<string, ReadonlyMap<string, PathHandler>>();
-  private handlers = new Map<string, PathHandler>();
-  private paths = new Set<string>();
+  private matcher = new PathMatcher<PathHandler>([]);
   private started = false;
 
   constructor(private readonly fastify: FastifyInstance) {}
@@ -30,31 +34,37 @@ export class HttpListener {
         const p = problemFor(requestError(err));
         void reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(p);
       });
-      scope.route({ method: ['GET', 'POST', 'PUT'], url: '/*', handler: (req, reply) => this.dispatch(req, reply) });
+      scope.route({ method: [...LISTENER_METHODS], url: '/*', handler: (req, reply) => this.dispatch(req, reply) });
     });
   }
 
-  /** Replaces the handlers of one ingress kind (keys `POST /orders`, `GET /soap/orders`). */
+  /**
+   * Replaces the handlers of one ingress kind (keys `POST /orders`, `GET /customers/:id`). Two kinds must not claim
+   * one key (the route loader refuses it, through each connector's sourceKeys); if they did, the later kind's wins.
+   */
   mount(kind: string, table: ReadonlyMap<string, PathHandler>): void {
     this.tables.set(kind, table);
-    const handlers = new Map<string, PathHandler>();
-    const paths = new Set<string>();
+    const entries: Array<[string, string, PathHandler]> = [];
     for (const t of this.tables.values()) {
       for (const [key, handler] of t) {
-        handlers.set(key, handler);
-        paths.add(key.slice(key.indexOf(' ') + 1));
+        const space = key.indexOf(' ');
+        entries.push([key.slice(0, space), key.slice(space + 1), handler]);
       }
     }
-    this.handlers = handlers;
-    this.paths = paths;
+    this.matcher = new PathMatcher(entries);
   }
 
   private async dispatch(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const path = pathOf(req.url);
-    const handler = this.handlers.get(`${req.method} ${path}`);
-    if (handler) return handler(req, reply);
-    if (this.paths.has(path)) return sendProblem(reply, 405, 'METHOD_NOT_ALLOWED', `${path} does not take ${req.method}`);
-    return sendProblem(reply, 404, 'NO_ROUTE', `no route for ${req.method} ${path}`);
+    const found = this.matcher.match(req.method, path);
+    if (found === undefined) {
+      const allowed = this.matcher.methodsAt(path);
+      if (allowed.length === 0) return sendProblem(reply, 404, 'NO_ROUTE', `no route for ${req.method} ${path}`);
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(reply, 405, 'METHOD_NOT_ALLOWED', `${path} does not take ${req.method}`);
+    }
+    if ('refused' in found) return sendProblem(reply, 400, 'BAD_PATH', found.refused);
+    return found.value(req, reply, found.params);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ConnectorModule } from '../shared/connector-module';
+import { pathKey } from '../shared/path-pattern';
 import { checkSoapSource, checkSoapTarget } from './soap.check';
 import { SoapSourceSchema, SoapTargetSchema, type SoapSourceDef, type SoapTargetDef } from './soap.config';
 import { SoapEgress } from './soap.egress';
@@ -11,8 +12,9 @@ export const soapConnector: ConnectorModule<SoapSourceDef, SoapTargetDef> = {
   source: SoapSourceSchema,
   target: SoapTargetSchema,
   settings: ['INGRESS_TOKEN', 'PUBLIC_URL', 'XML_MAX_DEPTH', 'XML_MAX_ATTRIBUTES', 'BODY_LIMIT_BYTES'],
-  // A SOAP service takes POST on its path of the HTTP listener (and serves its WSDL there), so it claims that address.
-  sourceKeys: (config) => [`http POST ${config.path}`],
+  // A SOAP service takes POST on its path of the HTTP listener and serves its WSDL there by GET: it claims both, so
+  // that an HTTP route taking GET on the same path is refused at load rather than shadowed.
+  sourceKeys: (config) => [`http POST ${pathKey(config.path)}`, `http GET ${pathKey(config.path)}`],
   check: { source: checkSoapSource, target: checkSoapTarget },
   create: ({ http, settings }) => ({
     ingress: new SoapIngress(http, {

@@ -4,6 +4,7 @@ import { bodyFromValue } from '@junction/transform';
 import type { Runner } from '../compiled-route';
 import type { CompileContext, DefPath } from '../compile-context';
 import { bindingsOf, expressionAt } from './expressions';
+import { copyFor } from './flow-compiler';
 
 /**
  * Content enricher: calls the target with the message, then merges the reply into the body. `into` puts the reply
@@ -21,7 +22,8 @@ export function compileEnrich(
   const { into } = def;
   const { codec, routeId } = ctx;
   return async (m, flow) => {
-    const reply = await flow.call(target, await target.prepare(m));
+    const copy = await copyFor(target, m);
+    const reply = await flow.call(target, copy.message, copy.address);
     const body = m.body.value();
     const got = reply.body.bytes().length === 0 ? null : reply.body.value();
     let merged: unknown;

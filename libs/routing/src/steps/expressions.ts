@@ -2,9 +2,21 @@ import type { Message } from '@junction/core';
 import { compileExpression, type CompiledExpression } from '@junction/transform';
 import { fail, truthy, type CompileContext, type DefPath } from '../compile-context';
 
-/** Variables every expression sees besides the body: `$headers`, `$messageId`, `$correlationId`, `$routeId`. */
+const NONE: Readonly<Record<string, never>> = Object.freeze({});
+
+/**
+ * Variables every expression sees besides the body: `$headers`, `$messageId`, `$correlationId`, `$routeId`, and what
+ * the source gave: `$params` (path parameters) and `$query` (query parameters), `{}` when the source has none.
+ */
 export function bindingsOf(message: Message, routeId: string): Record<string, unknown> {
-  return { headers: message.headers, messageId: message.id, correlationId: message.correlationId, routeId };
+  return {
+    headers: message.headers,
+    messageId: message.id,
+    correlationId: message.correlationId,
+    routeId,
+    params: message.source.params ?? NONE,
+    query: message.source.query ?? NONE,
+  };
 }
 
 /** Compiles a JSONata expression once, at load; a syntax error becomes a problem at `path`. */

@@ -22,8 +22,17 @@ export function compileSequence(ctx: CompileContext, steps: readonly StepDef[], 
 export function dispatchTo(ctx: CompileContext, defs: readonly TargetDef[], path: DefPath): Runner {
   const targets: CompiledTarget[] = defs.map((d, i) => ctx.target(d, [...path, i]));
   return async (message, flow) => {
-    for (const target of targets) flow.dispatch({ target, message: await target.prepare(message), wireTap: false });
+    for (const target of targets) flow.dispatch({ target, ...(await copyFor(target, message)), wireTap: false });
   };
+}
+
+/**
+ * A target's copy of a message: its own steps applied, then its address resolved on that copy when the target has an
+ * address template (before the body is converted to the target's format, so that expressions read JSON as elsewhere).
+ */
+export async function copyFor(target: CompiledTarget, message: Message): Promise<{ message: Message; address?: string }> {
+  const copy = await target.prepare(message);
+  return target.address ? { message: copy, address: await target.address(copy) } : { message: copy };
 }
 
 function compileStep(ctx: CompileContext, step: StepDef, path: DefPath, next: Runner): Runner | undefined {
@@ -45,14 +54,14 @@ function compileStep(ctx: CompileContext, step: StepDef, path: DefPath, next: Ru
     const target = ctx.target(step.wireTap, [...path, 'wireTap']);
     return async (m, flow) => {
       // The tap's own translation failing must not affect the flow either: the copy is left out and the hop says why.
-      let copy: Message | undefined;
+      let copy: { message: Message; address?: string } | undefined;
       try {
-        copy = await target.prepare(m);
+        copy = await copyFor(target, m);
       } catch (err) {
         m.hop('wireTap', `${target.id} skipped: ${toBusError(err).message}`);
       }
       if (copy) {
-        flow.dispatch({ target, message: copy, wireTap: true });
+        flow.dispatch({ target, ...copy, wireTap: true });
         m.hop('wireTap', target.id);
       }
       return next(m, flow);

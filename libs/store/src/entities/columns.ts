@@ -33,7 +33,7 @@ export const col = {
     nullable,
     transformer: bigintAsNumber,
   }),
-  json: (name: string): EntitySchemaColumnOptions => ({ name, type: 'text', transformer: jsonTransformer }),
+  json: (name: string, nullable = false): EntitySchemaColumnOptions => ({ name, type: 'text', nullable, transformer: jsonTransformer }),
   bool: (name: string): EntitySchemaColumnOptions => ({ name, type: 'boolean' }),
   /** There is no binary type both drivers accept under one name. */
   bytes: (name: string, driver: Driver): EntitySchemaColumnOptions => ({

@@ -16,6 +16,7 @@ export interface DeliveryEntity {
   headers: Record<string, string>;
   contentType: string;
   body: Buffer;
+  address: string | null;
   attempts: number;
   maxAttempts: number;
   nextAttemptAt: number;
@@ -44,6 +45,7 @@ export function deliveryEntity(driver: Driver): EntitySchema<DeliveryEntity> {
       headers: col.json('headers'),
       contentType: col.text('content_type'),
       body: col.bytes('body', driver),
+      address: col.text('address', true),
       attempts: col.int('attempts'),
       maxAttempts: col.int('max_attempts'),
       nextAttemptAt: col.ms('next_attempt_at'),

@@ -1,5 +1,5 @@
 import { EntitySchema } from 'typeorm';
-import type { Hop } from '@junction/core';
+import type { Hop, SourceVars } from '@junction/core';
 import { col, type Driver } from './columns';
 
 /** A row of `messages`: one message in the journal. */
@@ -10,6 +10,7 @@ export interface MessageEntity {
   businessKey: string | null;
   sourceKind: string;
   sourceAddress: string;
+  sourceVars: SourceVars | null;
   mode: string;
   status: string;
   headers: Record<string, string>;
@@ -36,6 +37,7 @@ export function messageEntity(driver: Driver): EntitySchema<MessageEntity> {
       businessKey: col.text('business_key', true),
       sourceKind: col.text('source_kind'),
       sourceAddress: col.text('source_address'),
+      sourceVars: col.json('source_vars', true),
       mode: col.text('mode'),
       status: col.text('status'),
       headers: col.json('headers'),

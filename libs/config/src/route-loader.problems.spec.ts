@@ -25,7 +25,7 @@ describe('route file problems', () => {
     expect(problems('many-errors')).toEqual(
       [
         '4 routes[0].from.http.path: expected an absolute URL path',
-        '4 routes[0].from.http.method: expected POST or PUT, or a list',
+        '4 routes[0].from.http.method: expected GET, POST, PUT, PATCH or DELETE, or a list',
         '5 routes[0].mode: expected one of: sync, async',
         '7 routes[0].steps[0]: expected one step kind, found map and filter',
         '9 routes[0].steps[1].setHeaders.x-a: expected a string or a mapping, got an integer',

@@ -1,7 +1,11 @@
-/** The HTTP ingress's harness for the ingress contract suite: a real Fastify listener on a free loopback port. */
+/** The HTTP connector's harnesses for the contract suites: a real Fastify listener, a real HTTP server. */
 import Fastify from 'fastify';
 import { HttpListener } from '../shared/http-listener';
+import { freePort, startTargetServer } from '@junction/testing';
+import type { EgressHarness } from '../testing/egress-contract';
 import type { IngressHarness } from '../testing/ingress-contract';
+import { HttpTargetSchema } from './http.config';
+import { HttpEgress } from './http.egress';
 import { HttpIngress } from './http.ingress';
 
 export const httpHarness: IngressHarness = {
@@ -38,5 +42,22 @@ export const httpHarness: IngressHarness = {
         await fastify.close();
       },
     };
+  },
+};
+
+/** The HTTP egress's harness for the egress contract suite: a real HTTP server that records what it is sent. */
+export const httpEgressHarness: EgressHarness = {
+  kind: 'http',
+  async destination() {
+    const server = await startTargetServer();
+    return {
+      egress: new HttpEgress(),
+      config: HttpTargetSchema.parse({ url: `${server.url}/contract`, timeoutMs: 5_000 }),
+      arrived: async () => server.requests.map((r) => ({ body: r.body, messageId: r.headers['x-message-id'] })),
+      dispose: () => server.close(),
+    };
+  },
+  async unreachable() {
+    return { egress: new HttpEgress(), config: HttpTargetSchema.parse({ url: `http://127.0.0.1:${await freePort()}/closed`, timeoutMs: 5_000 }) };
   },
 };

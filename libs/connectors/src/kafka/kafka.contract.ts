@@ -1,10 +1,14 @@
 /**
- * The Kafka ingress's harness for the ingress contract suite: a fresh topic and group on the real broker the e2e setup
+ * The Kafka connector's harnesses for the contract suites. The ingress's: a fresh topic and group on the real broker the e2e setup
  * started (KAFKA_BROKERS); a message counts as acknowledged once its group's committed offset passed it.
  */
 import { silentLogger } from '@junction/core';
 import { Kafka, logLevel } from 'kafkajs';
+import { freePort } from '@junction/testing';
+import type { EgressHarness } from '../testing/egress-contract';
 import type { IngressHarness } from '../testing/ingress-contract';
+import { KafkaTargetSchema } from './kafka.config';
+import { KafkaEgress } from './kafka.egress';
 import { KafkaClients } from './kafka-clients';
 import { KafkaIngress } from './kafka.ingress';
 
@@ -39,6 +43,52 @@ export const kafkaHarness: IngressHarness = {
         await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
         await admin.disconnect();
       },
+    };
+  },
+};
+
+const testBrokers = () => {
+  const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
+  if (brokers.length === 0) throw new Error('KAFKA_BROKERS is not set: the e2e global setup starts a broker');
+  return brokers;
+};
+
+/** The Kafka egress's harness for the egress contract suite: produces to a fresh topic a test consumer reads. */
+export const kafkaEgressHarness: EgressHarness = {
+  kind: 'kafka',
+  settleMs: 30_000,
+  async destination() {
+    const brokers = testBrokers();
+    const topic = `contract-out-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+    const kafka = new Kafka({ clientId: 'junction-contract', brokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    const consumer = kafka.consumer({ groupId: `${topic}-reader` });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const arrived: Array<{ body: string; messageId?: string }> = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        arrived.push({ body: message.value?.toString('utf8') ?? '', messageId: message.headers?.['x-message-id']?.toString() });
+      },
+    });
+    return {
+      egress: new KafkaEgress(new KafkaClients({ brokers, clientId: 'junction-contract', log: silentLogger })),
+      config: KafkaTargetSchema.parse({ topic, timeoutMs: 10_000 }),
+      arrived: async () => arrived,
+      async dispose() {
+        await consumer.disconnect();
+        await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+        await admin.disconnect();
+      },
+    };
+  },
+  async unreachable() {
+    const brokers = [`127.0.0.1:${await freePort()}`];
+    return {
+      egress: new KafkaEgress(new KafkaClients({ brokers, clientId: 'junction-contract', log: silentLogger })),
+      config: KafkaTargetSchema.parse({ topic: 'nowhere', timeoutMs: 3_000 }),
     };
   },
 };

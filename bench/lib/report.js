@@ -13,15 +13,15 @@ function table(rows) {
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    if (r.skipped) {
-      lines.push(`| ${r.scenario} | ${r.size} | ${r.concurrency} | skipped: ${r.skipped} | | | | | | | | |`);
+    if (r.skipped || r.failed) {
+      lines.push(`| ${r.scenario} | ${r.size} | ${r.concurrency} | ${r.skipped ? `skipped: ${r.skipped}` : `failed: ${r.failed}`} | | | | | | | | |`);
       continue;
     }
     const backlog = r.pending ? `, ${fmt(r.pending)} pending at the limit` : '';
     const extra = r.probe
       ? ` (probe p99 ${fmt(r.probe.p99Ms, 1)} ms, max ${fmt(r.probe.maxMs, 1)})`
       : r.delivered !== undefined
-        ? ` delivered/s (${fmt(r.delivered)} of ${fmt(r.messages)}${backlog})`
+        ? ` delivered/s (${fmt(r.delivered)} of ${fmt(r.messages)}${backlog}${published(r)})`
         : '';
     lines.push(
       `| ${r.scenario} | ${r.size} | ${r.concurrency} | ${fmt(r.rps)}${extra} | ${fmt(r.baselineRps)} | ${fmt(r.ratio, 2)} | ` +
@@ -31,7 +31,14 @@ function table(rows) {
   return lines.join('\n');
 }
 
-const measured = (rows) => rows.filter((r) => !r.skipped);
+/** The generator's side of a broker cell: its publish rate and, within a window, how long the bus held it back. */
+function published(r) {
+  if (r.publishedRps === undefined) return '';
+  const held = r.publishHeldPct !== undefined ? `, held ${fmt(r.publishHeldPct, 1)}% by its ${fmt(r.maxAhead)}-message window, first window at ${fmt(r.publishBurstRps)}/s` : '';
+  return `; published at ${fmt(r.publishedRps)}/s${held}`;
+}
+
+const measured = (rows) => rows.filter((r) => !r.skipped && !r.failed);
 
 /** The targets of the issue. `figure` gives [value, where] from the rows, or undefined when nothing was measured. */
 const TARGETS = [

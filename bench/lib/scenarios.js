@@ -2,7 +2,8 @@
 /**
  * The scenario matrix. Each scenario names the bus it needs (`bus`: which routes and which store) and how it is
  * driven: `http` (sync request-reply, compared with the raw proxy), `async` (S7: N posts answered 202, delivered/s at
- * the backend) or `kafka` (S8: N records produced, delivered/s at the backend). The route files are in bench/routes.
+ * the backend) or `broker` (S8: N messages published to a broker, delivered/s at the backend; `broker` names the module
+ * in lib/brokers, `parallelism` the route's: the topic's partitions). The route files are in bench/routes.
  */
 const { SIZES } = require('./payloads');
 
@@ -20,7 +21,8 @@ const SCENARIOS = [
   { id: 'S6', kind: 'http', bus: 'sync', path: '/s6', format: 'xml', headers: { soapaction: '"urn:buyStocks"' }, title: 'SOAP ingress -> S4 -> REST target' },
   { id: 'S7-sqlite', kind: 'async', bus: 'async-sqlite', path: '/s7', format: 'json', title: 'async (202) HTTP -> REST on SQLite, delivered/s' },
   { id: 'S7-pg', kind: 'async', bus: 'async-pg', path: '/s7', format: 'json', title: 'async (202) HTTP -> REST on PostgreSQL, delivered/s' },
-  { id: 'S8', kind: 'kafka', bus: 'kafka', format: 'json', title: 'Kafka -> route -> HTTP, delivered/s' },
+  // S8's route mode follows --kafka-mode.
+  { id: 'S8', kind: 'broker', broker: 'kafka', bus: 'kafka', parallelism: 3, mode: (o) => o.kafkaMode, format: 'json', title: 'Kafka -> route -> HTTP, delivered/s' },
 ];
 
 /** The buses: which route folder (under bench/routes) and which store. */
@@ -32,8 +34,6 @@ const BUSES = {
 };
 
 const CONCURRENCY = [10, 100, 500];
-/** The Kafka scenario's parallelism is the topic's partitions (one consumer task each), not HTTP connections. */
-const KAFKA_PARTITIONS = 3;
 
 /**
  * Messages per S7/S8 run: enough for a few seconds at the targets' rates, fewer for large bodies so that a run stays
@@ -44,12 +44,12 @@ function messagesFor(size, base) {
   return Math.max(200, Math.round(base * scale));
 }
 
-/** Every cell of the full matrix: each scenario at each size, HTTP and S7 at each concurrency. */
+/** Every cell of the full matrix: each scenario at each size, HTTP and S7 at each concurrency, brokers at theirs. */
 function fullMatrix() {
   const cells = [];
   for (const s of SCENARIOS) {
     for (const size of Object.keys(SIZES)) {
-      if (s.kind === 'kafka') cells.push({ scenario: s, size, concurrency: KAFKA_PARTITIONS });
+      if (s.kind === 'broker') cells.push({ scenario: s, size, concurrency: s.parallelism });
       else for (const c of CONCURRENCY) cells.push({ scenario: s, size, concurrency: c });
     }
   }
@@ -63,7 +63,7 @@ function fullMatrix() {
  */
 function quickMatrix() {
   const byId = Object.fromEntries(SCENARIOS.map((s) => [s.id, s]));
-  const cell = (id, size, concurrency) => ({ scenario: byId[id], size, concurrency });
+  const cell = (id, size, concurrency = byId[id].parallelism) => ({ scenario: byId[id], size, concurrency });
   return [
     cell('S1', '1KB', 10),
     cell('S1', '1KB', 100),
@@ -78,7 +78,7 @@ function quickMatrix() {
     cell('S1', '100KB', 100),
     cell('S7-sqlite', '1KB', 100),
     cell('S7-pg', '1KB', 100),
-    cell('S8', '1KB', KAFKA_PARTITIONS),
+    cell('S8', '1KB'),
   ];
 }
 
@@ -105,8 +105,8 @@ function matrix(options) {
     cells = cells.filter((c) => ids.has(c.scenario.id));
   }
   if (options.sizes) cells = cells.filter((c) => options.sizes.includes(c.size));
-  if (options.concurrency) cells = cells.filter((c) => c.scenario.kind === 'kafka' || options.concurrency.includes(c.concurrency));
+  if (options.concurrency) cells = cells.filter((c) => c.scenario.kind === 'broker' || options.concurrency.includes(c.concurrency));
   return cells;
 }
 
-module.exports = { SCENARIOS, BUSES, CONCURRENCY, KAFKA_PARTITIONS, matrix, messagesFor };
+module.exports = { SCENARIOS, BUSES, CONCURRENCY, matrix, messagesFor };

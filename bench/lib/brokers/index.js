@@ -1,7 +1,7 @@
 'use strict';
 /**
- * The brokers of the broker scenarios (S8: Kafka), one file each, all with the same shape so that one runner (run.js)
- * and one measure (measure.js `measureBroker`) serve them all:
+ * The brokers of the broker scenarios (S8 Kafka, S9 RabbitMQ, S10 Mosquitto), one file each, all with the same shape
+ * so that one runner (run.js) and one measure (measure.js `measureBroker`) serve them all:
  *
  * - `name`: the broker as the report names it.
  * - `busEnv`: settings the bus gets (the broker's address), besides the route's own placeholders.
@@ -16,6 +16,8 @@
  *   that drops what a slow consumer has not taken (Mosquitto); the measure then publishes within that window.
  */
 const kafka = require('./kafka');
+const amqp = require('./amqp');
+const mqtt = require('./mqtt');
 
 /** By the `broker` a scenario names (lib/scenarios.js). */
-module.exports = { kafka };
+module.exports = { kafka, amqp, mqtt };

@@ -109,6 +109,15 @@ export const SettingsSchema = z.strictObject({
     .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'expected letters, digits, . _ - (at most 100)' })
     .default('junction')
     .describe('Client id the bus gives Kafka.'),
+  AMQP_URL: z
+    .string()
+    .refine((v) => /^amqps?:\/\/[^/]/i.test(v) && URL.canParse(v), { error: 'expected amqp://user:password@host:5672/vhost or amqps://...' })
+    .default('amqp://guest:guest@127.0.0.1:5672')
+    .describe('RabbitMQ (AMQP 0-9-1) broker for amqp sources and targets that name no url of their own: `amqp://user:password@host:5672/vhost` or `amqps://`; logs and the admin API show it without credentials.'),
+  MQTT_URL: z
+    .url({ protocol: /^(mqtts?|wss?)$/, error: 'expected an mqtt://, mqtts://, ws:// or wss:// URL' })
+    .default('mqtt://127.0.0.1:1883')
+    .describe('MQTT broker for MQTT sources and targets that name no url of their own (mqtt://, mqtts://, ws://, wss://; may carry user:password).'),
 });
 
 export type Settings = z.output<typeof SettingsSchema>;

@@ -33,12 +33,23 @@ describe('loadSettings', () => {
       XML_MAX_DEPTH: 100,
       XML_MAX_ATTRIBUTES: 256,
       KAFKA_CLIENT_ID: 'junction',
+      AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
+      MQTT_URL: 'mqtt://127.0.0.1:1883',
     });
   });
 
   it('reads KAFKA_BROKERS as a list and names a malformed one', () => {
     expect(loadSettings({ KAFKA_BROKERS: '127.0.0.1:9092,kafka-2:9093' }).KAFKA_BROKERS).toEqual(['127.0.0.1:9092', 'kafka-2:9093']);
     expect(() => loadSettings({ KAFKA_BROKERS: 'kafka' })).toThrow(/^KAFKA_BROKERS: expected host:port\[,host:port\.\.\.\]/);
+  });
+
+  it('takes an amqp:// or amqps:// AMQP_URL and names a malformed one without quoting it', () => {
+    expect(loadSettings({ AMQP_URL: 'amqps://bus:pw@rabbit.example.com/prod' }).AMQP_URL).toBe('amqps://bus:pw@rabbit.example.com/prod');
+    for (const bad of ['http://bus:Sup3rSecret@rabbit', 'amqp://', 'rabbit:5672']) {
+      const err = rejection({ AMQP_URL: bad });
+      expect(err.message).toBe('AMQP_URL: expected amqp://user:password@host:5672/vhost or amqps://...');
+      expect(err.message).not.toContain('Sup3rSecret');
+    }
   });
 
   it('parses every setting given', () => {
@@ -143,6 +154,7 @@ describe('loadSettings', () => {
     ['ADMIN_USER', 'ad min', 'ADMIN_USER: expected letters, digits, . _ @ - (at most 100)'],
     ['ADMIN_PORT', '70000', 'ADMIN_PORT: expected an integer from 0 to 65535'],
     ['ADMIN_SESSION_TTL_MS', '1000', 'ADMIN_SESSION_TTL_MS: expected an integer from 60000 to 604800000'],
+    ['MQTT_URL', 'http://broker:1883', 'MQTT_URL: expected an mqtt://, mqtts://, ws:// or wss:// URL'],
   ])('rejects %s=%j naming the variable and what it expects', (name, value, message) => {
     const err = rejection({ [name]: value });
     expect(err.message).toBe(message);

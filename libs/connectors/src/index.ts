@@ -22,3 +22,6 @@ export { KafkaClients } from './kafka/kafka-clients';
 export { KafkaIngress, kafkaHeaders, type KafkaPartitionLag } from './kafka/kafka.ingress';
 export { KafkaEgress } from './kafka/kafka.egress';
 export type { KafkaSourceDef, KafkaTargetDef } from './kafka/kafka.config';
+export { amqpConnector } from './amqp/amqp.connector';
+export type { AmqpSourceDef, AmqpTargetDef } from './amqp/amqp.config';
+export { mqttConnector } from './mqtt/mqtt.connector';

@@ -1,0 +1,21 @@
+import type { ConnectorModule } from '../shared/connector-module';
+import { AmqpSourceSchema, AmqpTargetSchema, amqpSourceKey, checkAmqpSource, checkAmqpTarget, type AmqpSourceDef, type AmqpTargetDef } from './amqp.config';
+import { AmqpEgress } from './amqp.egress';
+import { AmqpIngress } from './amqp.ingress';
+
+/** RabbitMQ and other AMQP 0-9-1 brokers: queues consumed with manual acknowledgements; exchanges published to with confirms. */
+export const amqpConnector: ConnectorModule<AmqpSourceDef, AmqpTargetDef> = {
+  kind: 'amqp',
+  title: 'RabbitMQ (AMQP 0-9-1) queues and exchanges: manual acknowledgements, publisher confirms',
+  source: AmqpSourceSchema,
+  target: AmqpTargetSchema,
+  settings: ['AMQP_URL'],
+  // Two routes on one queue would be competing consumers, each seeing part of the messages.
+  sourceKeys: (config) => [amqpSourceKey(config)],
+  check: { source: checkAmqpSource, target: checkAmqpTarget },
+  create: ({ settings, log }) => ({
+    ingress: new AmqpIngress({ url: settings.AMQP_URL, log }),
+    // Named by instance, so that an operator can tell which bus a publishing connection belongs to.
+    egress: new AmqpEgress({ url: settings.AMQP_URL, log, connectionName: `junction egress ${settings.INSTANCE_ID ?? `pid ${process.pid}`}` }),
+  }),
+};

@@ -41,8 +41,6 @@ export class AmqpEgress implements EgressConnector<AmqpTargetDef> {
     const publisher = this.publisher(url);
     return {
       description,
-      // The body goes out as its bytes; only a routing key expression that reads the body needs it parsed.
-      passthrough: !keyExpr?.readsInput,
       send: async (message: Message, signal?: AbortSignal): Promise<Reply> => {
         let routingKey = fixedKey;
         if (keyExpr) {

@@ -51,8 +51,6 @@ export class MqttEgress implements EgressConnector<MqttTargetDef> {
     const fixed = config.properties;
     return {
       description,
-      // The payload goes out as the body's bytes; only a topic expression that reads the body needs it parsed.
-      passthrough: topicExpr === undefined || !topicExpr.readsInput,
       send: async (message: Message, signal?: AbortSignal): Promise<Reply> => {
         const topic = config.topic ?? (await this.topicOf(message, topicExpr!, description));
         const options: IClientPublishOptions = { qos, retain };

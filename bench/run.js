@@ -69,7 +69,10 @@ function progress(row) {
   const base = row.baselineRps ? `, proxy ${row.baselineRps} rps -> ratio ${row.ratio}` : '';
   const lat = row.p99Ms !== null && row.p99Ms !== undefined ? `, p50 ${row.p50Ms} / p99 ${row.p99Ms} ms` : '';
   const unit = row.delivered !== undefined ? `delivered/s (${row.delivered}/${row.messages})` : 'rps';
-  const held = row.publishHeldPct !== undefined ? `, held ${row.publishHeldPct}% of the time by the ${row.maxAhead}-message window, first window at ${row.publishBurstRps}/s` : '';
+  const held =
+    row.publishHeldPct !== undefined
+      ? ` within a ${row.maxAhead}-message window (backlog ${row.publishAheadAvg} on average, held ${row.publishHeldPct}% of the time), first window at ${row.publishBurstRps}/s`
+      : '';
   const published = row.publishedRps !== undefined ? `, published at ${row.publishedRps}/s${held}` : '';
   log(`  ${row.scenario} ${row.size} c=${row.concurrency}: ${row.rps} ${unit}${published}${lat}${base}, errors ${row.errorRate}, CPU ${row.cpuPct}%, RSS ${row.rssMb} MB`);
 }

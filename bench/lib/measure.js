@@ -172,8 +172,9 @@ async function measureAsync(cell, { bus, backend, options, messages }) {
  * the backend while the window is full, and no longer than `deadline`. Slices are not waited for one by one (the
  * broker's acknowledgements of one slice overlap the next), so that the window, not the generator's round trips,
  * sets the pace. Gives how many were published, the time spent waiting for the window (for the generator, time
- * spent waiting for the bus), and the rate of the first slice (a full window at once: what the generator does when
- * nothing holds it back).
+ * spent waiting for the bus), the mean backlog seen at each poll (messages published and not yet delivered: the
+ * bus's work in hand, at the broker or stored), and the rate of the first slice (a full window at once: what the
+ * generator does when nothing holds it back).
  */
 async function publishBatch(publisher, body, count, from, { maxAhead, backend, deadline }) {
   if (!maxAhead) {
@@ -184,8 +185,12 @@ async function publishBatch(publisher, body, count, from, { maxAhead, backend, d
   let sent = 0;
   let heldMs = 0;
   let burstRps;
+  let polls = 0;
+  let aheadSum = 0;
   while (sent < count && Date.now() < deadline) {
     const ahead = sent - (await getJson(`${backend.url}/stats`)).unique;
+    polls++;
+    aheadSum += ahead;
     const n = Math.min(maxAhead - ahead, count - sent);
     if (n <= 0) {
       const t = Date.now();
@@ -204,7 +209,7 @@ async function publishBatch(publisher, body, count, from, { maxAhead, backend, d
     sent += n;
   }
   await Promise.all(slices);
-  return { sent, heldMs, burstRps };
+  return { sent, heldMs, burstRps, aheadAvg: polls ? Math.round(aheadSum / polls) : 0 };
 }
 
 /**
@@ -212,8 +217,9 @@ async function publishBatch(publisher, body, count, from, { maxAhead, backend, d
  * proves the consumer is there, then N messages are published and delivered/s counts from the first publish to the
  * last delivery, within `asyncLimitS`. The publish rate (first publish to the broker's last acknowledgement) is
  * reported beside it, so that a reader sees whether the generator kept ahead of the bus: with a `maxAhead` window
- * (Mosquitto) it follows the bus by design: `publishHeldPct` gives the share of that time the generator spent
- * waiting for the bus, and `publishBurstRps` the rate of its first, unhindered window.
+ * (Mosquitto) it follows the bus by design: `publishAheadAvg` gives the bus's mean backlog (near the window: the bus
+ * always had work), `publishHeldPct` the share of the time the generator waited for the bus, and `publishBurstRps`
+ * the rate of its first, unhindered window.
  */
 async function measureBroker(cell, { bus, backend, broker, destination, messages, options }) {
   const body = payload('json', cell.size);
@@ -230,7 +236,7 @@ async function measureBroker(cell, { bus, backend, broker, destination, messages
 
     const sampler = sample(bus.pid);
     const startedAt = Date.now();
-    const { sent, heldMs, burstRps } = await publishBatch(p, body, messages, warm, { maxAhead: broker.maxAhead, backend, deadline: startedAt + limitMs });
+    const { sent, heldMs, burstRps, aheadAvg } = await publishBatch(p, body, messages, warm, { maxAhead: broker.maxAhead, backend, deadline: startedAt + limitMs });
     const publishedAt = Date.now();
     const stats = await waitDelivered(backend, messages, Math.max(0, startedAt + limitMs - Date.now()));
     const usage = sampler.stop();
@@ -240,7 +246,9 @@ async function measureBroker(cell, { bus, backend, broker, destination, messages
       p99Ms: null,
       errorRate: 0,
       publishedRps: Math.round(sent / (publishMs / 1000)),
-      ...(broker.maxAhead ? { maxAhead: broker.maxAhead, publishHeldPct: round((100 * heldMs) / publishMs, 1), publishBurstRps: burstRps } : {}),
+      ...(broker.maxAhead
+        ? { maxAhead: broker.maxAhead, publishAheadAvg: aheadAvg, publishHeldPct: round((100 * heldMs) / publishMs, 1), publishBurstRps: burstRps }
+        : {}),
       pending: Math.max(0, messages - stats.unique),
     });
   } finally {

@@ -34,7 +34,10 @@ function table(rows) {
 /** The generator's side of a broker cell: its publish rate and, within a window, how long the bus held it back. */
 function published(r) {
   if (r.publishedRps === undefined) return '';
-  const held = r.publishHeldPct !== undefined ? `, held ${fmt(r.publishHeldPct, 1)}% by its ${fmt(r.maxAhead)}-message window, first window at ${fmt(r.publishBurstRps)}/s` : '';
+  const held =
+    r.publishHeldPct !== undefined
+      ? ` within a ${fmt(r.maxAhead)}-message window (backlog ${fmt(r.publishAheadAvg)} on average, held ${fmt(r.publishHeldPct, 1)}% of the time), first window at ${fmt(r.publishBurstRps)}/s`
+      : '';
   return `; published at ${fmt(r.publishedRps)}/s${held}`;
 }
 

@@ -145,11 +145,10 @@ async function runBrokerCell(cell, broker, ctx) {
   }
 }
 
-/** One line for the report: the error's first line, and the first line of the bus's output that names an error. */
+/** One line for the report: the error's first line and its last (for a bus that did not start, its last words). */
 function failure(err) {
-  const [first, ...rest] = err.message.split('\n');
-  const cause = rest.find((line) => /error|invalid|unknown/i.test(line));
-  return cause ? `${first} ${cause.trim().slice(0, 300)}` : first;
+  const lines = err.message.split('\n').map((line) => line.trim()).filter(Boolean);
+  return lines.length > 1 ? `${lines[0]} ${lines[lines.length - 1].slice(0, 300)}` : (lines[0] ?? 'unknown error');
 }
 
 async function main(options) {

@@ -16,14 +16,14 @@ const { parseOptions, USAGE } = require('./lib/options');
 const { BUSES, matrix, messagesFor } = require('./lib/scenarios');
 const { BUS_MAIN, forkServer, startBus, stopAll, post } = require('./lib/processes');
 const { freshStore, postgresProblem } = require('./lib/stores');
-const kafka = require('./lib/kafka');
-const { measureHttp, measureAsync, measureKafka } = require('./lib/measure');
+const brokers = require('./lib/brokers');
+const { measureHttp, measureAsync, measureBroker } = require('./lib/measure');
 const { table, targets, targetsTable } = require('./lib/report');
 
 const cleanups = [];
 const log = (line) => process.stdout.write(`${line}\n`);
 
-/** Cells grouped by the bus they need, in matrix order, so that each bus starts once (S8: once per cell). */
+/** Cells grouped by the bus they need, in matrix order, so that each bus starts once (S8-S10: once per cell). */
 function groupByBus(cells) {
   const groups = new Map();
   for (const cell of cells) {
@@ -54,7 +54,6 @@ async function busFor(name, dir, options, env) {
       WATCH_ROUTES: 'false',
       ROUTES_DIR: routesDir,
       DATABASE_URL: store.url,
-      KAFKA_BROKERS: kafka.BROKERS.join(','),
       ...env,
     },
   });
@@ -70,19 +69,25 @@ function progress(row) {
   const base = row.baselineRps ? `, proxy ${row.baselineRps} rps -> ratio ${row.ratio}` : '';
   const lat = row.p99Ms !== null && row.p99Ms !== undefined ? `, p50 ${row.p50Ms} / p99 ${row.p99Ms} ms` : '';
   const unit = row.delivered !== undefined ? `delivered/s (${row.delivered}/${row.messages})` : 'rps';
-  log(`  ${row.scenario} ${row.size} c=${row.concurrency}: ${row.rps} ${unit}${lat}${base}, errors ${row.errorRate}, CPU ${row.cpuPct}%, RSS ${row.rssMb} MB`);
+  const held =
+    row.publishHeldPct !== undefined
+      ? ` within a ${row.maxAhead}-message window (backlog ${row.publishAheadAvg} on average, held ${row.publishHeldPct}% of the time), first window at ${row.publishBurstRps}/s`
+      : '';
+  const published = row.publishedRps !== undefined ? `, published at ${row.publishedRps}/s${held}` : '';
+  log(`  ${row.scenario} ${row.size} c=${row.concurrency}: ${row.rps} ${unit}${published}${lat}${base}, errors ${row.errorRate}, CPU ${row.cpuPct}%, RSS ${row.rssMb} MB`);
 }
 
 async function runGroup(name, cells, ctx) {
   const rows = [];
   const skip = (problem) => cells.map((c) => ({ scenario: c.scenario.id, size: c.size, concurrency: c.concurrency, skipped: problem }));
-  const needs = BUSES[name].store === 'pg' ? await postgresProblem() : name === 'kafka' ? await kafka.kafkaProblem() : undefined;
+  const broker = cells[0].scenario.broker && brokers[cells[0].scenario.broker];
+  const needs = BUSES[name].store === 'pg' ? await postgresProblem() : broker ? await broker.problem() : undefined;
   if (needs) {
     log(`skipping ${cells.map((c) => c.scenario.id).join(', ')}: ${needs}`);
     return skip(needs);
   }
-  if (name === 'kafka') {
-    for (const cell of cells) rows.push(await runKafkaCell(cell, ctx));
+  if (broker) {
+    for (const cell of cells) rows.push(await runBrokerCell(cell, broker, ctx));
     return rows;
   }
   log(`starting the bus for ${name}...`);
@@ -109,26 +114,41 @@ async function runGroup(name, cells, ctx) {
   return rows;
 }
 
-/** S8: a fresh topic and a bus whose route consumes it, for each cell. */
-async function runKafkaCell(cell, ctx) {
-  const topic = `bench-s8-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-  await kafka.createTopic(topic, cell.concurrency);
-  cleanups.push(() => kafka.deleteTopic(topic));
-  log(`starting the bus for S8 (${ctx.options.kafkaMode} route, topic ${topic})...`);
-  const { bus, store } = await busFor('kafka', ctx.dir, ctx.options, {
-    BACKEND_URL: ctx.backend.url,
-    BENCH_TOPIC: topic,
-    BENCH_GROUP: topic,
-    BENCH_KAFKA_MODE: ctx.options.kafkaMode,
-  });
+/**
+ * S8-S10: a fresh destination on the broker (topic, queue, session) and a bus whose route consumes it, for each cell;
+ * the destination is removed once that bus stopped. A cell whose bus does not start or whose consumer never delivers
+ * is recorded as failed, with the reason, and the run goes on.
+ */
+async function runBrokerCell(cell, broker, ctx) {
+  const s = cell.scenario;
+  const mode = s.mode?.(ctx.options) ?? 'async';
+  let destination;
+  let started;
   try {
-    const row = await measureKafka(cell, { ...ctx, bus, topic, messages: messagesFor(cell.size, ctx.options.messages) });
-    row.kafkaMode = ctx.options.kafkaMode;
+    destination = await broker.open({ id: s.id, parallelism: cell.concurrency });
+    cleanups.push(destination.remove);
+    log(`starting the bus for ${s.id} (${mode} route, ${broker.name} ${destination.name})...`);
+    started = await busFor(s.bus, ctx.dir, ctx.options, { BACKEND_URL: ctx.backend.url, BENCH_MODE: mode, ...broker.busEnv, ...destination.env });
+    const messages = messagesFor(cell.size, ctx.options.messages);
+    const row = await measureBroker(cell, { ...ctx, bus: started.bus, broker, destination, messages });
+    row.mode = mode;
+    row.busAlive = started.bus.alive();
     progress(row);
     return row;
+  } catch (err) {
+    log(`  ${s.id} ${cell.size} c=${cell.concurrency} failed: ${err.message.slice(0, 4000)}`);
+    if (started) log(`  the bus's last output:\n${started.bus.output().slice(-2000)}`);
+    return { scenario: s.id, size: cell.size, concurrency: cell.concurrency, failed: failure(err) };
   } finally {
-    await stopBus(bus, store);
+    if (started) await stopBus(started.bus, started.store);
+    await destination?.remove();
   }
+}
+
+/** One line for the report: the error's first line and its last (for a bus that did not start, its last words). */
+function failure(err) {
+  const lines = err.message.split('\n').map((line) => line.trim()).filter(Boolean);
+  return lines.length > 1 ? `${lines[0]} ${lines[lines.length - 1].slice(0, 300)}` : (lines[0] ?? 'unknown error');
 }
 
 async function main(options) {

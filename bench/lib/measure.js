@@ -1,12 +1,11 @@
 'use strict';
 /**
  * One cell of the matrix, measured: a sync HTTP scenario against the bus and the raw proxy, an async batch (S7) or
- * a Kafka batch (S8) to the backend's counting sink. Every wait here is bounded.
+ * a batch published to a broker (S8-S10) to the backend's counting sink. Every wait here is bounded.
  */
 const { runLoad, getJson, post, get } = require('./processes');
 const { sample } = require('./sampler');
 const { payload, CONTENT_TYPES } = require('./payloads');
-const kafka = require('./kafka');
 
 const round = (n, digits = 2) => (n === null || n === undefined ? null : Math.round(n * 10 ** digits) / 10 ** digits);
 const errorRateOf = (r) => {
@@ -168,33 +167,88 @@ async function measureAsync(cell, { bus, backend, options, messages }) {
 }
 
 /**
- * S8: the bus consumes a fresh topic (its route names it); a warm-up batch proves the consumer has joined, then N
- * records are produced, and delivered/s counts from the first send to the last delivery, within `asyncLimitS`.
+ * Publishes `count` messages numbered from `from`. Without `maxAhead` in one go, as fast as the broker takes them;
+ * with it, in slices that keep at most `maxAhead` messages published and not yet counted at the backend, polling
+ * the backend while the window is full, and no longer than `deadline`. Slices are not waited for one by one (the
+ * broker's acknowledgements of one slice overlap the next), so that the window, not the generator's round trips,
+ * sets the pace. Gives how many were published, the time spent waiting for the window (for the generator, time
+ * spent waiting for the bus), the mean backlog seen at each poll (messages published and not yet delivered: the
+ * bus's work in hand, at the broker or stored), and the rate of the first slice (a full window at once: what the
+ * generator does when nothing holds it back).
  */
-async function measureKafka(cell, { bus, backend, topic, messages, options }) {
+async function publishBatch(publisher, body, count, from, { maxAhead, backend, deadline }) {
+  if (!maxAhead) {
+    await publisher.publish(body, count, from);
+    return { sent: count, heldMs: 0 };
+  }
+  const slices = [];
+  let sent = 0;
+  let heldMs = 0;
+  let burstRps;
+  let polls = 0;
+  let aheadSum = 0;
+  while (sent < count && Date.now() < deadline) {
+    const ahead = sent - (await getJson(`${backend.url}/stats`)).unique;
+    polls++;
+    aheadSum += ahead;
+    const n = Math.min(maxAhead - ahead, count - sent);
+    if (n <= 0) {
+      const t = Date.now();
+      await new Promise((r) => setTimeout(r, 5));
+      heldMs += Date.now() - t;
+      continue;
+    }
+    const t = Date.now();
+    const slice = publisher.publish(body, n, from + sent);
+    slice.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    slices.push(slice);
+    if (burstRps === undefined) {
+      await slice;
+      burstRps = Math.round(n / (Math.max(1, Date.now() - t) / 1000));
+    }
+    sent += n;
+  }
+  await Promise.all(slices);
+  return { sent, heldMs, burstRps, aheadAvg: polls ? Math.round(aheadSum / polls) : 0 };
+}
+
+/**
+ * S8-S10: the bus consumes a fresh destination (a topic, a queue, a session: its route names it); a warm-up batch
+ * proves the consumer is there, then N messages are published and delivered/s counts from the first publish to the
+ * last delivery, within `asyncLimitS`. The publish rate (first publish to the broker's last acknowledgement) is
+ * reported beside it, so that a reader sees whether the generator kept ahead of the bus: with a `maxAhead` window
+ * (Mosquitto) it follows the bus by design: `publishAheadAvg` gives the bus's mean backlog (near the window: the bus
+ * always had work), `publishHeldPct` the share of the time the generator waited for the bus, and `publishBurstRps`
+ * the rate of its first, unhindered window.
+ */
+async function measureBroker(cell, { bus, backend, broker, destination, messages, options }) {
   const body = payload('json', cell.size);
   const limitMs = options.asyncLimitS * 1000;
-  const p = await kafka.producer();
+  const p = await broker.publisher(destination);
   try {
     const warm = 200;
     await post(`${backend.url}/reset`);
-    await p.produce(topic, body, warm);
-    // Joining the group takes a few seconds on a fresh topic; a bus that never delivers is a failed run.
+    await p.publish(body, warm, 0);
+    // Joining a consumer group takes a few seconds on a fresh topic; a bus that never delivers is a failed run.
     const joined = await waitDelivered(backend, warm, 90_000);
-    if (joined.unique < warm) throw new Error(`the bus's consumer did not deliver the warm-up records (${joined.unique}/${warm} in 90 s)`);
+    if (joined.unique < warm) throw new Error(`the bus's consumer did not deliver the warm-up messages (${joined.unique}/${warm} in 90 s)`);
     await post(`${backend.url}/reset`);
 
     const sampler = sample(bus.pid);
     const startedAt = Date.now();
-    await p.produce(topic, body, messages, warm);
-    const producedAt = Date.now();
+    const { sent, heldMs, burstRps, aheadAvg } = await publishBatch(p, body, messages, warm, { maxAhead: broker.maxAhead, backend, deadline: startedAt + limitMs });
+    const publishedAt = Date.now();
     const stats = await waitDelivered(backend, messages, Math.max(0, startedAt + limitMs - Date.now()));
     const usage = sampler.stop();
+    const publishMs = Math.max(1, publishedAt - startedAt);
     return deliveredRow(cell, messages, startedAt, stats, usage, {
       p50Ms: null,
       p99Ms: null,
       errorRate: 0,
-      producedRps: Math.round(messages / Math.max(0.001, (producedAt - startedAt) / 1000)),
+      publishedRps: Math.round(sent / (publishMs / 1000)),
+      ...(broker.maxAhead
+        ? { maxAhead: broker.maxAhead, publishAheadAvg: aheadAvg, publishHeldPct: round((100 * heldMs) / publishMs, 1), publishBurstRps: burstRps }
+        : {}),
       pending: Math.max(0, messages - stats.unique),
     });
   } finally {
@@ -202,4 +256,4 @@ async function measureKafka(cell, { bus, backend, topic, messages, options }) {
   }
 }
 
-module.exports = { measureHttp, measureAsync, measureKafka };
+module.exports = { measureHttp, measureAsync, measureBroker };

@@ -5,13 +5,14 @@ const { SIZES } = require('./payloads');
 
 const USAGE = `usage: node bench/run.js [options]
   --quick                 the subset that covers every target (about 3 minutes); default: the full matrix
-  --scenarios S1,S4,S7    scenario ids (S7 = S7-sqlite and S7-pg; S1-json... for the JSON twins)
+  --scenarios S1,S4,S7    scenario ids (S7 = S7-sqlite and S7-pg; S1-json... for the JSON twins; S9,S10 alone
+                          for the AMQP and MQTT cells)
   --sizes 1KB,100KB       among ${Object.keys(SIZES).join(', ')}
-  --concurrency 10,100    HTTP connections (S8's parallelism is the topic's partitions)
+  --concurrency 10,100    HTTP connections (S8-S10 keep their own: partitions, prefetch, one MQTT session)
   --duration <s>          measured seconds per HTTP run (default 10, quick 4)
   --warmup <s>            warm-up seconds before each HTTP run (default 3, quick 1, and 3 for a bus's first cell)
-  --messages <n>          messages per S7/S8 run at 1 KB (default 30000, quick 10000; fewer for larger bodies)
-  --async-limit <s>       S7/S8: time allowed from the first send to the last delivery (default 120, quick 12)
+  --messages <n>          messages per S7-S10 run at 1 KB (default 30000, quick 10000; fewer for larger bodies)
+  --async-limit <s>       S7-S10: time allowed from the first send to the last delivery (default 120, quick 12)
   --kafka-mode <m>        S8 route mode: async (stored in the outbox, default) or sync (delivered before commit)
   --bus-node-args "<a>"   node options for the bus process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
   --out <file>            results file (default bench/results/latest.json)

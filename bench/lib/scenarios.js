@@ -2,7 +2,9 @@
 /**
  * The scenario matrix. Each scenario names the bus it needs (`bus`: which routes and which store) and how it is
  * driven: `http` (sync request-reply, compared with the raw proxy), `async` (S7: N posts answered 202, delivered/s at
- * the backend) or `kafka` (S8: N records produced, delivered/s at the backend). The route files are in bench/routes.
+ * the backend) or `broker` (S8-S10: N messages published to a broker, delivered/s at the backend; `broker` names the
+ * module in lib/brokers, `parallelism` the route's: the topic's partitions, the AMQP prefetch, one MQTT session).
+ * The route files are in bench/routes.
  */
 const { SIZES } = require('./payloads');
 
@@ -20,7 +22,10 @@ const SCENARIOS = [
   { id: 'S6', kind: 'http', bus: 'sync', path: '/s6', format: 'xml', headers: { soapaction: '"urn:buyStocks"' }, title: 'SOAP ingress -> S4 -> REST target' },
   { id: 'S7-sqlite', kind: 'async', bus: 'async-sqlite', path: '/s7', format: 'json', title: 'async (202) HTTP -> REST on SQLite, delivered/s' },
   { id: 'S7-pg', kind: 'async', bus: 'async-pg', path: '/s7', format: 'json', title: 'async (202) HTTP -> REST on PostgreSQL, delivered/s' },
-  { id: 'S8', kind: 'kafka', bus: 'kafka', format: 'json', title: 'Kafka -> route -> HTTP, delivered/s' },
+  // S8's route mode follows --kafka-mode; S9 and S10 are async (stored in the outbox before the broker's ack).
+  { id: 'S8', kind: 'broker', broker: 'kafka', bus: 'kafka', parallelism: 3, mode: (o) => o.kafkaMode, format: 'json', title: 'Kafka -> route -> HTTP, delivered/s' },
+  { id: 'S9', kind: 'broker', broker: 'amqp', bus: 'amqp', parallelism: 100, format: 'json', title: 'AMQP (RabbitMQ) -> route -> HTTP, delivered/s' },
+  { id: 'S10', kind: 'broker', broker: 'mqtt', bus: 'mqtt', parallelism: 1, format: 'json', title: 'MQTT (Mosquitto) -> route -> HTTP, delivered/s' },
 ];
 
 /** The buses: which route folder (under bench/routes) and which store. */
@@ -29,14 +34,14 @@ const BUSES = {
   'async-sqlite': { routes: 'http', store: 'sqlite' },
   'async-pg': { routes: 'http', store: 'pg' },
   kafka: { routes: 'kafka', store: 'sqlite' },
+  amqp: { routes: 'amqp', store: 'sqlite' },
+  mqtt: { routes: 'mqtt', store: 'sqlite' },
 };
 
 const CONCURRENCY = [10, 100, 500];
-/** The Kafka scenario's parallelism is the topic's partitions (one consumer task each), not HTTP connections. */
-const KAFKA_PARTITIONS = 3;
 
 /**
- * Messages per S7/S8 run: enough for a few seconds at the targets' rates, fewer for large bodies so that a run stays
+ * Messages per S7-S10 run: enough for a few seconds at the targets' rates, fewer for large bodies so that a run stays
  * bounded in time and disk (30,000 x 100 KB would be 3 GB of journal).
  */
 function messagesFor(size, base) {
@@ -44,12 +49,12 @@ function messagesFor(size, base) {
   return Math.max(200, Math.round(base * scale));
 }
 
-/** Every cell of the full matrix: each scenario at each size, HTTP and S7 at each concurrency. */
+/** Every cell of the full matrix: each scenario at each size, HTTP and S7 at each concurrency, brokers at theirs. */
 function fullMatrix() {
   const cells = [];
   for (const s of SCENARIOS) {
     for (const size of Object.keys(SIZES)) {
-      if (s.kind === 'kafka') cells.push({ scenario: s, size, concurrency: KAFKA_PARTITIONS });
+      if (s.kind === 'broker') cells.push({ scenario: s, size, concurrency: s.parallelism });
       else for (const c of CONCURRENCY) cells.push({ scenario: s, size, concurrency: c });
     }
   }
@@ -59,11 +64,11 @@ function fullMatrix() {
 /**
  * The quick subset: one cell for every target. S1 at 1 KB at c=10 (latency added), c=100 (ratio) and c=500 (peak
  * RSS), and S1-quiet (the same proxy journaling only failures) at c=10 and c=100; S2-S6 at 1 KB, c=100; S1 at
- * 100 KB (no crash, no stall of another route); S7 on both stores; S8.
+ * 100 KB (no crash, no stall of another route); S7 on both stores; S8, S9 and S10.
  */
 function quickMatrix() {
   const byId = Object.fromEntries(SCENARIOS.map((s) => [s.id, s]));
-  const cell = (id, size, concurrency) => ({ scenario: byId[id], size, concurrency });
+  const cell = (id, size, concurrency = byId[id].parallelism) => ({ scenario: byId[id], size, concurrency });
   return [
     cell('S1', '1KB', 10),
     cell('S1', '1KB', 100),
@@ -78,7 +83,9 @@ function quickMatrix() {
     cell('S1', '100KB', 100),
     cell('S7-sqlite', '1KB', 100),
     cell('S7-pg', '1KB', 100),
-    cell('S8', '1KB', KAFKA_PARTITIONS),
+    cell('S8', '1KB'),
+    cell('S9', '1KB'),
+    cell('S10', '1KB'),
   ];
 }
 
@@ -105,8 +112,8 @@ function matrix(options) {
     cells = cells.filter((c) => ids.has(c.scenario.id));
   }
   if (options.sizes) cells = cells.filter((c) => options.sizes.includes(c.size));
-  if (options.concurrency) cells = cells.filter((c) => c.scenario.kind === 'kafka' || options.concurrency.includes(c.concurrency));
+  if (options.concurrency) cells = cells.filter((c) => c.scenario.kind === 'broker' || options.concurrency.includes(c.concurrency));
   return cells;
 }
 
-module.exports = { SCENARIOS, BUSES, CONCURRENCY, KAFKA_PARTITIONS, matrix, messagesFor };
+module.exports = { SCENARIOS, BUSES, CONCURRENCY, matrix, messagesFor };

@@ -1,7 +1,8 @@
 'use strict';
 /**
- * Kafka for S8: a fresh topic per run on the broker KAFKA_BROKERS names (else 127.0.0.1:9092), deleted afterwards,
- * and a producer of the JSON twin of the buyStocks order.
+ * Kafka for S8 (the shape is in index.js): a fresh topic per cell, with as many partitions as the cell's parallelism,
+ * on the broker KAFKA_BROKERS names (else 127.0.0.1:9092), deleted afterwards; a producer of the JSON twin of the
+ * buyStocks order.
  */
 const { Kafka, logLevel } = require('kafkajs');
 
@@ -9,8 +10,7 @@ const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
 const client = () => new Kafka({ clientId: 'junction-bench', brokers: BROKERS, logLevel: logLevel.NOTHING, retry: { retries: 2 } });
 
-/** Whether the broker answers; the reason when it does not (S8 is then skipped, not failed). */
-async function kafkaProblem() {
+async function problem() {
   const admin = client().admin();
   try {
     await admin.connect();
@@ -45,23 +45,36 @@ async function deleteTopic(topic) {
   }
 }
 
-/** A connected producer: `produce(topic, body, count, from)` sends `count` copies keyed `from`..., in batches. */
-async function producer() {
+/** A topic with one partition per consumer task of the route (its `concurrency`), and a group of the same name. */
+async function open({ id, parallelism }) {
+  const topic = `bench-${id.toLowerCase()}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+  await createTopic(topic, parallelism);
+  let removed;
+  return {
+    name: `topic ${topic}`,
+    env: { BENCH_TOPIC: topic, BENCH_GROUP: topic },
+    remove: () => (removed ??= deleteTopic(topic)),
+    topic,
+  };
+}
+
+async function publisher(destination) {
   const p = client().producer({ allowAutoTopicCreation: false });
   await p.connect();
+  const headers = { 'content-type': 'application/json' };
   return {
-    async produce(topic, body, count, from = 0) {
+    /** Records keyed `from`..., in batches; resolves once every batch is acknowledged by all in-sync replicas. */
+    async publish(body, count, from = 0) {
       // One produce request stays under the broker's default message.max.bytes (1 MB), whatever the body size.
       const BATCH = Math.max(1, Math.min(1_000, Math.floor(900_000 / (body.length + 64))));
-      const headers = { 'content-type': 'application/json' };
       for (let i = 0; i < count; i += BATCH) {
         const n = Math.min(BATCH, count - i);
         const messages = Array.from({ length: n }, (_, j) => ({ key: String(from + i + j), value: body, headers }));
-        await p.send({ topic, messages, acks: -1 });
+        await p.send({ topic: destination.topic, messages, acks: -1 });
       }
     },
     close: () => p.disconnect(),
   };
 }
 
-module.exports = { BROKERS, kafkaProblem, createTopic, deleteTopic, producer };
+module.exports = { name: 'Kafka', busEnv: { KAFKA_BROKERS: BROKERS.join(',') }, problem, open, publisher };

@@ -28,7 +28,7 @@ export interface DeviceFeedCounts {
   readonly overLimit: number;
   /** Readings the broker did not acknowledge: refused, or in flight when the connection went or the feed closed. */
   readonly failed: number;
-  /** Turns without a reading because the feed was not connected, or too many readings were still in flight. */
+  /** Turns without a reading because the connection was lost, or too many readings were still in flight. */
   readonly skipped: number;
   /** Messages the devices received on their alert topics (the sample route sends a reading over the limit back). */
   readonly alertsReceived: number;
@@ -57,9 +57,9 @@ export function alertTopic(root: string, deviceId: string): string {
  * property `device-type`. The devices also subscribe to their alert topics, `<topicRoot>/<deviceId>/alerts` (QoS 1),
  * and count what comes.
  *
- * Lifecycle: the constructor does no I/O. `start` connects in the background (clean session, a client id of its own)
- * and starts the turns; a turn while not connected is skipped, not queued, so that a broker coming back gets the
- * current readings rather than a backlog. When the broker is absent or goes away the feed says so once and mqtt.js
+ * Lifecycle: the constructor does no I/O. `start` connects in the background (clean session, a client id of its own);
+ * the turns begin once connected. A turn while the connection is lost is skipped, not queued, so that a broker coming
+ * back gets the current readings rather than a backlog. When the broker is absent or goes away the feed says so once and mqtt.js
  * keeps trying every 2 s; it says so again when it is back. `close` stops the turns, waits up to 2 s for
  * acknowledgements still due, then disconnects. Safe to call twice, and without `start`.
  */
@@ -99,7 +99,6 @@ export class MqttDeviceFeed {
     client.on('message', () => this.tally.alertsReceived++);
     client.on('error', (err: Error) => this.trouble(`cannot reach the MQTT broker at ${this.where()} (${err.message}); trying again every 2 s`));
     client.on('offline', () => this.trouble(`lost the MQTT broker at ${this.where()}; reconnecting`));
-    this.timer = setInterval(() => this.turn(), this.options.everyMs ?? DEFAULT_EVERY_MS);
   }
 
   /** Resolves true once connected, false when `timeoutMs` passes first. */
@@ -180,6 +179,8 @@ export class MqttDeviceFeed {
     }
     this.connectedOnce = true;
     this.troubled = false;
+    // The turns begin with the first connection and go on through later losses, skipped while they last.
+    if (!this.timer && !this.closing) this.timer = setInterval(() => this.turn(), this.options.everyMs ?? DEFAULT_EVERY_MS);
     this.markConnected();
   }
 

@@ -30,7 +30,8 @@ async function main(): Promise<void> {
   console.log(`  legacy  POST ${u}/legacy/orders (XML)`);
   if (env.warehouse && warehouse) {
     const { pickExchange, eventExchange } = warehouse.names;
-    console.log(`  warehouse pick requests from exchange ${pickExchange} (pick.<country>), events to ${eventExchange}, on ${redactUrl(env.warehouse.url)}`);
+    const on = redactUrl(env.warehouse.url);
+    console.log(`  warehouse pick requests from exchange ${pickExchange} (pick.<country>), events to ${eventExchange}, on ${on}`);
   } else {
     console.log('  warehouse off (set AMQP_URL to run it on RabbitMQ)');
   }

@@ -101,12 +101,19 @@ export class AmqpWarehouse {
     void connect(this.options.url, {
       timeout: CONNECT_TIMEOUT_MS,
       clientProperties: { connection_name: 'junction-sandbox-warehouse' },
-      recovery: { initialDelay, maxDelay: Math.max(initialDelay, 5_000), waitForConnect: false, setup: (model: ChannelModel) => this.setup(model) },
+      recovery: {
+        initialDelay,
+        maxDelay: Math.max(initialDelay, 5_000),
+        waitForConnect: false,
+        setup: (model: ChannelModel) => this.setup(model),
+      },
     }).then((connection) => {
       this.connection = connection;
       // Listeners go on before the first attempt, which the recovering connection defers to the next turn.
       connection.on('connect', () => this.onConnect());
-      connection.on('connect-failed', (err: Error) => this.trouble(`cannot reach RabbitMQ at ${this.where()} (${err.message}); trying again in the background`));
+      connection.on('connect-failed', (err: Error) =>
+        this.trouble(`cannot reach RabbitMQ at ${this.where()} (${err.message}); trying again in the background`),
+      );
       connection.on('disconnect', (err: Error) => this.trouble(`lost RabbitMQ at ${this.where()} (${err.message}); reconnecting`));
       // Every connection error also ends in a disconnect, which reports it.
       connection.on('error', () => undefined);
@@ -210,7 +217,8 @@ export class AmqpWarehouse {
       await this.publish(channel, event);
     } catch (err) {
       this.tally.publishFailed++;
-      this.options.log(`warehouse: ${event.event} ${event.orderId} not published (${(err as Error).message}); its pick request goes back to the queue`);
+      const reason = (err as Error).message;
+      this.options.log(`warehouse: ${event.event} ${event.orderId} not published (${reason}); its pick request goes back to the queue`);
       await new Promise((resolve) => setTimeout(resolve, REQUEUE_PAUSE_MS));
       // On a closed channel this throws, and the broker requeues the request by itself.
       return settle(() => channel.nack(message, false, true));

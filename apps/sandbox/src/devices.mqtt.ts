@@ -59,8 +59,8 @@ export function alertTopic(root: string, deviceId: string): string {
  *
  * Lifecycle: the constructor does no I/O. `start` connects in the background (clean session, a client id of its own);
  * the turns begin once connected. A turn while the connection is lost is skipped, not queued, so that a broker coming
- * back gets the current readings rather than a backlog. When the broker is absent or goes away the feed says so once and mqtt.js
- * keeps trying every 2 s; it says so again when it is back. `close` stops the turns, waits up to 2 s for
+ * back gets the current readings rather than a backlog. When the broker is absent or goes away the feed says so once
+ * and mqtt.js keeps trying every 2 s; it says so again when it is back. `close` stops the turns, waits up to 2 s for
  * acknowledgements still due, then disconnects. Safe to call twice, and without `start`.
  */
 export class MqttDeviceFeed {
@@ -84,7 +84,7 @@ export class MqttDeviceFeed {
     this.connected = new Promise((resolve) => (this.markConnected = resolve));
   }
 
-  /** Connects in the background and starts the turns; never throws. A second call does nothing. */
+  /** Connects in the background (the turns begin with the connection); never throws. A second call does nothing. */
   start(): void {
     if (this.client || this.closing) return;
     const client = connect(this.options.url, {
@@ -97,7 +97,9 @@ export class MqttDeviceFeed {
     this.client = client;
     client.on('connect', () => this.onConnect(client));
     client.on('message', () => this.tally.alertsReceived++);
-    client.on('error', (err: Error) => this.trouble(`cannot reach the MQTT broker at ${this.where()} (${err.message}); trying again every 2 s`));
+    client.on('error', (err: Error) =>
+      this.trouble(`cannot reach the MQTT broker at ${this.where()} (${err.message}); trying again every 2 s`),
+    );
     client.on('offline', () => this.trouble(`lost the MQTT broker at ${this.where()}; reconnecting`));
   }
 

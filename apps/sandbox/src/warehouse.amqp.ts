@@ -76,7 +76,8 @@ export class AmqpWarehouse {
   private readonly stock: WarehouseStock;
   private readonly tally = { picksReceived: 0, picksRefused: 0, shipped: 0, short: 0, unroutable: 0, publishFailed: 0 };
   private readonly recent: PickRequest[] = [];
-  private connection?: RecoveringChannelModel;
+  /** The recovering connection, once `start` made it (undefined when amqplib refused the options). */
+  private connection?: Promise<RecoveringChannelModel | undefined>;
   /** The channel pick requests arrive on, while it is open; a request from any other is left to the broker. */
   private channel?: ConfirmChannel;
   private consumerTag?: string;
@@ -98,7 +99,7 @@ export class AmqpWarehouse {
   start(): void {
     if (this.connection || this.closing) return;
     const initialDelay = this.options.reconnectDelayMs ?? 500;
-    void connect(this.options.url, {
+    this.connection = connect(this.options.url, {
       timeout: CONNECT_TIMEOUT_MS,
       clientProperties: { connection_name: 'junction-sandbox-warehouse' },
       recovery: {
@@ -107,18 +108,23 @@ export class AmqpWarehouse {
         waitForConnect: false,
         setup: (model: ChannelModel) => this.setup(model),
       },
-    }).then((connection) => {
-      this.connection = connection;
-      // Listeners go on before the first attempt, which the recovering connection defers to the next turn.
-      connection.on('connect', () => this.onConnect());
-      connection.on('connect-failed', (err: Error) =>
-        this.trouble(`cannot reach RabbitMQ at ${this.where()} (${err.message}); trying again in the background`),
-      );
-      connection.on('disconnect', (err: Error) => this.trouble(`lost RabbitMQ at ${this.where()} (${err.message}); reconnecting`));
-      // Every connection error also ends in a disconnect, which reports it.
-      connection.on('error', () => undefined);
-      if (this.closing) void connection.close();
-    }, (err: unknown) => this.trouble(`cannot use RabbitMQ at ${this.where()} (${String(err)})`));
+    }).then(
+      (connection) => {
+        // Listeners go on before the first attempt, which the recovering connection defers to the next turn.
+        connection.on('connect', () => this.onConnect());
+        connection.on('connect-failed', (err: Error) =>
+          this.trouble(`cannot reach RabbitMQ at ${this.where()} (${err.message}); trying again in the background`),
+        );
+        connection.on('disconnect', (err: Error) => this.trouble(`lost RabbitMQ at ${this.where()} (${err.message}); reconnecting`));
+        // Every connection error also ends in a disconnect, which reports it.
+        connection.on('error', () => undefined);
+        return connection;
+      },
+      (err: unknown) => {
+        this.trouble(`cannot use RabbitMQ at ${this.where()} (${String(err)})`);
+        return undefined;
+      },
+    );
   }
 
   /** Resolves true once the warehouse has declared what it needs and consumes, false when `timeoutMs` passes first. */
@@ -147,7 +153,8 @@ export class AmqpWarehouse {
       this.channel = undefined;
       if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
       await this.work;
-      await this.connection?.close().catch(() => undefined);
+      const connection = await this.connection;
+      await connection?.close().catch(() => undefined);
     })();
     return this.closing;
   }

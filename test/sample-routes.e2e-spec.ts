@@ -19,7 +19,7 @@ describe('sample routes against the sandbox', () => {
     bus = await startTestBus({ routes: {}, env: { SANDBOX_URL: sandbox.url } });
     cpSync(join(__dirname, '..', 'routes'), bus.routesDir, { recursive: true });
     const reload = await post(`${bus.url}/admin/routes/reload`, {});
-    expect(reload.json).toMatchObject({ ok: true, routes: 5 });
+    expect(reload.json).toMatchObject({ ok: true, routes: 8 });
   });
   afterAll(async () => {
     await bus?.destroy();

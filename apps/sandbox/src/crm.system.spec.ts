@@ -120,10 +120,45 @@ describe('CRM (REST/JSON)', () => {
       expect(sandbox.crmOrderEvents()).toBe(before);
     });
 
+    it('counts events by their source field', async () => {
+      const before = { all: sandbox.crmOrderEvents(), warehouse: sandbox.crmOrderEventsFrom('warehouse') };
+      const shipped = { event: 'OrderShipped', orderId: 'W-ev-3', source: 'warehouse', trackingNo: 'JD0000000001' };
+      for (const event of [shipped, accepted, { ...shipped, source: 7 }]) expect((await post('/crm/order-events', event)).status).toBe(202);
+      expect(sandbox.crmOrderEvents()).toBe(before.all + 3);
+      expect(sandbox.crmOrderEventsFrom('warehouse')).toBe(before.warehouse + 1);
+      expect(sandbox.crmOrderEventsFrom('erp')).toBe(0);
+    });
+
     it('answers 405 with Allow for a GET', async () => {
       const res = await fetch(`${sandbox.url}/crm/order-events`);
       expect(res.status).toBe(405);
       expect(res.headers.get('allow')).toBe('POST');
+    });
+  });
+
+  describe('POST /crm/cases', () => {
+    it('opens a case with 201 { caseId, receivedAt } and a Location, and counts it', async () => {
+      const before = sandbox.crmCases();
+      const res = await post('/crm/cases', { subject: 'Temperature excursion on fridge-01', priority: 'high', deviceId: 'fridge-01' });
+      expect(res.status).toBe(201);
+      const body = (await res.json()) as { caseId: string };
+      expect(body).toEqual({ caseId: expect.stringMatching(/^CASE-\d{6}$/), receivedAt: '2025-03-01T10:00:00.000Z' });
+      expect(res.headers.get('location')).toBe(`/crm/cases/${body.caseId}`);
+      const again = (await (await post('/crm/cases', { subject: 'Temperature excursion on fridge-01' })).json()) as { caseId: string };
+      expect(again.caseId).not.toBe(body.caseId);
+      expect(sandbox.crmCases()).toBe(before + 2);
+    });
+
+    it.each([
+      ['no subject', { deviceId: 'fridge-01' }, 422, /missing or empty: subject$/],
+      ['a blank subject', { subject: '  ' }, 422, /subject/],
+      ['unparseable JSON', '{"subject":', 400, /not JSON/],
+    ])('refuses %s and opens nothing', async (_name, body, status, message) => {
+      const before = sandbox.crmCases();
+      const res = await post('/crm/cases', body);
+      expect(res.status).toBe(status);
+      expect(((await res.json()) as { error: string }).error).toMatch(message);
+      expect(sandbox.crmCases()).toBe(before);
     });
   });
 

@@ -32,6 +32,10 @@ type Json = Record<string, unknown>;
 export interface CrmSystem extends SandboxSystem {
   /** Order events the CRM accepted at `POST /crm/order-events` (202) since it started. */
   orderEventsReceived(): number;
+  /** Of those, the ones whose `source` field was `source` (the warehouse's carry `warehouse`). */
+  orderEventsFrom(source: string): number;
+  /** Service cases opened at `POST /crm/cases` (201) since it started. */
+  casesOpened(): number;
 }
 
 /**
@@ -44,7 +48,10 @@ export interface CrmSystem extends SandboxSystem {
  * - `POST /crm/leads`: a JSON object with string `name` and an `email` containing `@` -> 201 `{ leadId, receivedAt }`.
  * - `POST /crm/order-events`: an order event (the ERP's OrderAccepted, OrderShipped... as the bus delivers them), a
  *   JSON object with non-empty string `event` and `orderId` (other fields are kept as sent) -> 202 `{ received: true }`.
- *   Every event is taken, a repeated one too: the CRM counts them (`orderEventsReceived`) and keeps no other state.
+ *   Every event is taken, a repeated one too: the CRM counts them (`orderEventsReceived`, and by their optional
+ *   string field `source`) and keeps no other state.
+ * - `POST /crm/cases`: a service case (a device alert, as the bus raises them), a JSON object with a non-empty string
+ *   `subject` (other fields are kept as sent) -> 201 `{ caseId, receivedAt }`. Every case is a new one.
  * Unparseable JSON is a 400, a non-JSON content type a 415, missing fields a 422; errors are `{ error, status }`.
  */
 export function createCrmSystem(now: () => Date = () => new Date()): CrmSystem {
@@ -52,6 +59,8 @@ export function createCrmSystem(now: () => Date = () => new Date()): CrmSystem {
   let orderSeq = 0;
   let leadSeq = 0;
   let orderEvents = 0;
+  const orderEventsBySource = new Map<string, number>();
+  let caseSeq = 0;
 
   const error = (status: number, reason: string): SandboxReply => jsonReply(status, { error: reason, status });
 
@@ -138,7 +147,21 @@ export function createCrmSystem(now: () => Date = () => new Date()): CrmSystem {
         const absent = missing(read.value, ['event', 'orderId']);
         if (absent.length > 0) return error(422, `missing or empty: ${absent.join(', ')}`);
         orderEvents++;
+        const source = read.value.source;
+        if (typeof source === 'string') orderEventsBySource.set(source, (orderEventsBySource.get(source) ?? 0) + 1);
         return jsonReply(202, { received: true });
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/crm\/cases\/?$/,
+      handle(req: SandboxRequest): SandboxReply {
+        const read = readObject(req);
+        if (!read.ok) return read.reply;
+        const absent = missing(read.value, ['subject']);
+        if (absent.length > 0) return error(422, `missing or empty: ${absent.join(', ')}`);
+        const caseId = reference('CASE', ++caseSeq);
+        return jsonReply(201, { caseId, receivedAt: now().toISOString() }, { location: `/crm/cases/${caseId}` });
       },
     },
   ];
@@ -149,5 +172,7 @@ export function createCrmSystem(now: () => Date = () => new Date()): CrmSystem {
     handle: (req) => dispatch(operations, req, error),
     fault: error,
     orderEventsReceived: () => orderEvents,
+    orderEventsFrom: (source) => orderEventsBySource.get(source) ?? 0,
+    casesOpened: () => caseSeq,
   };
 }

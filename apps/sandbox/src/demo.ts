@@ -7,8 +7,11 @@ import { DEMO_DEFAULTS, runDemo } from './demo/demo-runner';
  * 8080), SANDBOX_PORT (4010), SANDBOX_FAILURE_RATE (0.05), SANDBOX_ERP_USER / SANDBOX_ERP_PASSWORD (erp / erp-secret,
  * the ERP SOAP service's WS-Security user, passed on to the bus too), DEMO_DURATION_MS (run until Ctrl-C), DEMO_SEED,
  * KAFKA_BROKERS (the broker looked for at start, default 127.0.0.1:9092: when it answers, the ERP publishes order events
- * to SANDBOX_ERP_EVENTS_TOPIC, default erp.order-events, and the bus is told both); the bus also gets everything else
- * (ROUTES_DIR, DATABASE_URL...). The first Ctrl-C stops in order; a second one exits at once.
+ * to SANDBOX_ERP_EVENTS_TOPIC, default erp.order-events, and the bus is told both), AMQP_URL (the RabbitMQ looked for,
+ * default amqp://guest:guest@127.0.0.1:5672: when it answers, the sandbox's warehouse runs there, and the web shop
+ * releases the orders the bus accepted for picking), MQTT_URL (the MQTT broker looked for, default
+ * mqtt://127.0.0.1:1883: when it answers, simulated devices publish telemetry there); the bus also gets everything
+ * else (ROUTES_DIR, DATABASE_URL...). The first Ctrl-C stops in order; a second one exits at once.
  */
 async function main(): Promise<number> {
   const env = readDemoEnv(process.env, DEMO_DEFAULTS);

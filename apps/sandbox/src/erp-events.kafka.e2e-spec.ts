@@ -263,6 +263,9 @@ process.on('SIGTERM', async () => {
         busReadyTimeoutMs: 10_000,
         kafkaBrokers: broker!.brokers,
         erpEventsTopic: topic,
+        // About Kafka only: the machine's RabbitMQ and MQTT broker are left out.
+        amqpUrl: `amqp://guest:guest@${unused}`,
+        mqttUrl: `mqtt://${unused}`,
         signal: stop.signal,
         log: (line) => {
           lines.push(line);

@@ -10,3 +10,7 @@ export { ERP_OPERATIONS, ERP_WSDL_NAMES, type ErpOperation } from './erp-soap.op
 export type { UsernameCredentials } from './sandbox.wssecurity';
 export type { ErpOrderEvent, OrderAcceptedEvent, OrderShippedEvent } from './erp.events';
 export type { ErpEventsKafkaConfig } from './erp-events.kafka';
+export { AmqpWarehouse, DEFAULT_WAREHOUSE_NAMES, type WarehouseAmqpConfig, type WarehouseCounts, type WarehouseNames } from './warehouse.amqp';
+export { WarehouseStock, type PickRequest, type WarehouseEvent } from './warehouse.stock';
+export { MqttDeviceFeed, alertTopic, telemetryTopic, type DeviceFeedConfig, type DeviceFeedCounts } from './devices.mqtt';
+export { DEVICES, DeviceSimulator, type TelemetryReading } from './devices.telemetry';

@@ -34,6 +34,22 @@ describe('sandbox env', () => {
     });
   });
 
+  it('runs the warehouse on AMQP_URL and the device feed on MQTT_URL, each only when set', () => {
+    expect(readSandboxEnv({})).not.toHaveProperty('warehouse');
+    expect(readSandboxEnv({})).not.toHaveProperty('devices');
+    const env = readSandboxEnv({ AMQP_URL: ' amqp://ops:pw@rabbit:5672/wms ', MQTT_URL: 'mqtts://broker.local:8883' });
+    expect(env.warehouse).toEqual({ url: 'amqp://ops:pw@rabbit:5672/wms' });
+    expect(env.devices).toEqual({ url: 'mqtts://broker.local:8883' });
+  });
+
+  it.each([
+    [{ AMQP_URL: 'http://rabbit:5672' }, /^AMQP_URL must be a URL starting with amqp:\/\/ or amqps:\/\/ and naming a host$/],
+    [{ AMQP_URL: 'rabbit:5672' }, /AMQP_URL/],
+    [{ MQTT_URL: '127.0.0.1:1883' }, /^MQTT_URL must be a URL starting with mqtt:\/\/ or mqtts:\/\/ or ws:\/\/ or wss:\/\/ and naming a host$/],
+  ])('rejects %j naming the variable, not its value', (env, message) => {
+    expect(() => readSandboxEnv(env)).toThrow(message);
+  });
+
   it.each([
     [{ KAFKA_BROKERS: '127.0.0.1' }, /KAFKA_BROKERS must be host:port\[,host:port...\], got "127.0.0.1"/],
     [{ KAFKA_BROKERS: 'a:1,,b:2' }, /KAFKA_BROKERS/],
@@ -74,6 +90,14 @@ describe('demo env', () => {
     const env = readDemoEnv({ KAFKA_BROKERS: 'kafka-1:9092,kafka-2:9093', SANDBOX_ERP_EVENTS_TOPIC: 'erp.events-2' }, defaults);
     expect(env).toMatchObject({ kafkaBrokers: ['kafka-1:9092', 'kafka-2:9093'], erpEventsTopic: 'erp.events-2' });
     expect(() => readDemoEnv({ KAFKA_BROKERS: 'kafka-1' }, defaults)).toThrow(/KAFKA_BROKERS must be host:port/);
+  });
+
+  it('takes AMQP_URL and MQTT_URL as the brokers to look for', () => {
+    expect(readDemoEnv({}, defaults)).not.toHaveProperty('amqpUrl');
+    expect(readDemoEnv({}, defaults)).not.toHaveProperty('mqttUrl');
+    const env = readDemoEnv({ AMQP_URL: 'amqp://guest:guest@10.0.0.5:5672', MQTT_URL: 'mqtt://10.0.0.5:1883' }, defaults);
+    expect(env).toMatchObject({ amqpUrl: 'amqp://guest:guest@10.0.0.5:5672', mqttUrl: 'mqtt://10.0.0.5:1883' });
+    expect(() => readDemoEnv({ MQTT_URL: 'tcp://x:1883' }, defaults)).toThrow(/MQTT_URL must be a URL/);
   });
 
   it('gives the ERP SOAP service the user erp / erp-secret unless SANDBOX_ERP_USER / SANDBOX_ERP_PASSWORD say otherwise', () => {

@@ -1,4 +1,6 @@
+import type { DeviceFeedConfig } from './devices.mqtt';
 import type { ErpEventsKafkaConfig } from './erp-events.kafka';
+import type { WarehouseAmqpConfig } from './warehouse.amqp';
 import type { UsernameCredentials } from './sandbox.wssecurity';
 
 /**
@@ -23,6 +25,10 @@ export interface SandboxEnv {
    * publishes its order events. Absent when KAFKA_BROKERS is not set, and the ERP publishes none.
    */
   readonly kafka?: ErpEventsKafkaConfig;
+  /** AMQP_URL: the RabbitMQ the warehouse runs on. Absent when AMQP_URL is not set, and there is no warehouse. */
+  readonly warehouse?: WarehouseAmqpConfig;
+  /** MQTT_URL: the MQTT broker the device feed publishes to. Absent when MQTT_URL is not set, and there is no feed. */
+  readonly devices?: DeviceFeedConfig;
 }
 
 export interface DemoEnv {
@@ -44,6 +50,10 @@ export interface DemoEnv {
   readonly kafkaBrokers?: string[];
   /** SANDBOX_ERP_EVENTS_TOPIC (default `erp.order-events`): where the ERP publishes its order events. */
   readonly erpEventsTopic: string;
+  /** AMQP_URL: the RabbitMQ the demo checks for at start (default: none given, and it checks the local one). */
+  readonly amqpUrl?: string;
+  /** MQTT_URL: the MQTT broker the demo checks for at start (default: none given, and it checks the local one). */
+  readonly mqttUrl?: string;
 }
 
 /** The topic of the ERP's order events when SANDBOX_ERP_EVENTS_TOPIC is not set. */
@@ -59,6 +69,17 @@ export function readSandboxEnv(env: NodeJS.ProcessEnv): SandboxEnv {
     failureRate: rateVar(env, 'SANDBOX_FAILURE_RATE', 0),
     ...erpCredentialsVar(env),
     ...kafkaVar(env),
+    ...brokerSystemsVar(env),
+  };
+}
+
+/** `{ warehouse }` from AMQP_URL and `{ devices }` from MQTT_URL, each only when its variable is set. */
+function brokerSystemsVar(env: NodeJS.ProcessEnv): { warehouse?: WarehouseAmqpConfig; devices?: DeviceFeedConfig } {
+  const amqp = amqpUrlVar(env);
+  const mqtt = mqttUrlVar(env);
+  return {
+    ...optional('warehouse', amqp === undefined ? undefined : { url: amqp }),
+    ...optional('devices', mqtt === undefined ? undefined : { url: mqtt }),
   };
 }
 
@@ -80,7 +101,35 @@ export function readDemoEnv(
     },
     ...optional('kafkaBrokers', brokersVar(env)),
     erpEventsTopic: topicVar(env),
+    ...optional('amqpUrl', amqpUrlVar(env)),
+    ...optional('mqttUrl', mqttUrlVar(env)),
   };
+}
+
+/** AMQP_URL (the variable the sample routes read too), or undefined when not set. */
+function amqpUrlVar(env: NodeJS.ProcessEnv): string | undefined {
+  return urlVar(env, 'AMQP_URL', ['amqp:', 'amqps:']);
+}
+
+/** MQTT_URL (the variable the sample routes read too), or undefined when not set. */
+function mqttUrlVar(env: NodeJS.ProcessEnv): string | undefined {
+  return urlVar(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'ws:', 'wss:']);
+}
+
+function urlVar(env: NodeJS.ProcessEnv, name: string, schemes: readonly string[]): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  // The value itself is not repeated: it may hold a password.
+  if (!url || !schemes.includes(url.protocol) || !url.hostname) {
+    throw new Error(`${name} must be a URL starting with ${schemes.map((s) => `${s}//`).join(' or ')} and naming a host`);
+  }
+  return raw;
 }
 
 /** `{ kafka }` from KAFKA_BROKERS and SANDBOX_ERP_EVENTS_TOPIC, or nothing when KAFKA_BROKERS is not set. */

@@ -55,6 +55,10 @@ export interface Sandbox {
   readonly faults: FaultInjector;
   /** Order events the CRM accepted at `POST /crm/order-events` since the sandbox started. */
   crmOrderEvents(): number;
+  /** Of those, the ones whose `source` field was `source` (the warehouse's events carry `warehouse`). */
+  crmOrderEventsFrom(source: string): number;
+  /** Service cases the CRM opened at `POST /crm/cases` since the sandbox started (the devices' alerts). */
+  crmCases(): number;
   /**
    * Stops listening, drops delayed answers and closes every connection, then waits for the ERP's events in flight
    * and disconnects its Kafka producer. Safe to call twice.
@@ -214,6 +218,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     recorder,
     faults,
     crmOrderEvents: () => crm.orderEventsReceived(),
+    crmOrderEventsFrom: (source) => crm.orderEventsFrom(source),
+    crmCases: () => crm.casesOpened(),
     close() {
       closing ??= new Promise<void>((resolve) => {
         for (const timer of delayed) clearTimeout(timer);

@@ -1,7 +1,12 @@
+import { DEFAULT_WAREHOUSE_NAMES } from '../warehouse.amqp';
 import {
   busLogLine,
+  devicesSummaryLine,
   emptyTally,
   kafkaLine,
+  mqttLine,
+  rabbitmqLine,
+  warehouseSummaryLine,
   orderLine,
   soapOrderLine,
   summaryLine,
@@ -66,6 +71,51 @@ describe('demo console', () => {
       'kafka    no broker at 127.0.0.1:9092: ERP order events are off (start one with npm run kafka:start, or set KAFKA_BROKERS)',
     );
     expect(kafkaLine(['k1:9092', 'k2:9092'], true, 't')).toContain('broker at k1:9092,k2:9092: ');
+  });
+
+  it('says whether RabbitMQ answered, without its password, and how to start one when not', () => {
+    expect(rabbitmqLine('amqp://guest:guest@127.0.0.1:5672', true, DEFAULT_WAREHOUSE_NAMES)).toBe(
+      'rabbitmq broker at amqp://guest:***@127.0.0.1:5672: the warehouse takes pick requests from exchange warehouse and ' +
+        'publishes its events to warehouse.events; the web shop releases accepted orders for picking',
+    );
+    expect(rabbitmqLine('amqp://guest:guest@127.0.0.1:5672', false, DEFAULT_WAREHOUSE_NAMES)).toBe(
+      'rabbitmq no broker at amqp://guest:***@127.0.0.1:5672: the warehouse is off (start one with rabbitmq-server -detached ' +
+        'or docker run -d -p 5672:5672 rabbitmq:3, or set AMQP_URL)',
+    );
+  });
+
+  it('says whether an MQTT broker answered, and how to start one when not', () => {
+    expect(mqttLine('mqtt://127.0.0.1:1883', true, 'devices/<id>/telemetry')).toBe(
+      'mqtt     broker at mqtt://127.0.0.1:1883: simulated devices publish telemetry to devices/<id>/telemetry; a reading ' +
+        'over its limit opens a CRM case and goes back to the device as an alert',
+    );
+    expect(mqttLine('mqtt://u:pw@127.0.0.1:1883', false, 'devices/<id>/telemetry')).toBe(
+      'mqtt     no broker at mqtt://u:***@127.0.0.1:1883: the device feed is off (start one with mosquitto -d or ' +
+        'docker run -d -p 1883:1883 eclipse-mosquitto:2 mosquitto -c /mosquitto-no-auth.conf, or set MQTT_URL)',
+    );
+  });
+
+  it('summarises the warehouse flow end to end, naming trouble only when there is some', () => {
+    const quiet = { picksReceived: 9, picksRefused: 0, shipped: 8, short: 1, unroutable: 0, publishFailed: 0 };
+    expect(warehouseSummaryLine({ sent: 9, accepted: 9, rejectedOnPurpose: 0, failed: 0 }, quiet, 9)).toBe(
+      '== warehouse | released for picking: 9 (9 accepted) | pick requests received: 9 | events published: 9 ' +
+        '(8 shipped, 1 short of stock) | CRM warehouse events: 9',
+    );
+    const troubled = { ...quiet, picksRefused: 1, unroutable: 2, publishFailed: 3 };
+    expect(warehouseSummaryLine({ sent: 10, accepted: 9, rejectedOnPurpose: 0, failed: 1 }, troubled, 7)).toBe(
+      '== warehouse | released for picking: 10 (9 accepted, 1 failed) | pick requests received: 9 (1 refused) | ' +
+        'events published: 9 (8 shipped, 1 short of stock, 2 with no queue bound, 3 not confirmed) | CRM warehouse events: 7',
+    );
+  });
+
+  it('summarises the device feed: readings, those over their limit, alerts back, CRM cases', () => {
+    const counts = { published: 40, overLimit: 3, failed: 0, skipped: 0, alertsReceived: 3 };
+    expect(devicesSummaryLine(4, counts, 3)).toBe(
+      '== devices | 4 devices, readings published: 40 (3 over their limit) | alerts back to the devices: 3 | CRM cases: 3',
+    );
+    expect(devicesSummaryLine(4, { ...counts, skipped: 5, failed: 1 }, 2)).toContain(
+      '(3 over their limit, 5 turns skipped while not connected, 1 not acknowledged)',
+    );
   });
 
   it('shows where to see the Kafka consumer lag', () => {

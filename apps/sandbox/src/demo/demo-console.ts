@@ -1,4 +1,7 @@
+import { redactUrl } from '../broker-url';
+import type { DeviceFeedCounts } from '../devices.mqtt';
 import type { SystemCounts } from '../sandbox.recorder';
+import type { WarehouseCounts, WarehouseNames } from '../warehouse.amqp';
 import type { SystemName } from '../sandbox.http';
 import type { SampleRequest, SoapOrderRequest } from './sample-orders';
 
@@ -105,6 +108,58 @@ export function kafkaLine(brokers: readonly string[], reachable: boolean, topic:
   return reachable
     ? `kafka    broker at ${at}: the ERP publishes order events to ${topic}, the bus routes them`
     : `kafka    no broker at ${at}: ERP order events are off (start one with npm run kafka:start, or set KAFKA_BROKERS)`;
+}
+
+/** The demo's line about RabbitMQ: whether a broker answered, and so whether the warehouse runs. */
+export function rabbitmqLine(url: string, reachable: boolean, names: WarehouseNames): string {
+  const at = redactUrl(url);
+  return reachable
+    ? `rabbitmq broker at ${at}: the warehouse takes pick requests from exchange ${names.pickExchange} and publishes its ` +
+        `events to ${names.eventExchange}; the web shop releases accepted orders for picking`
+    : `rabbitmq no broker at ${at}: the warehouse is off (start one with rabbitmq-server -detached or ` +
+        'docker run -d -p 5672:5672 rabbitmq:3, or set AMQP_URL)';
+}
+
+/** The demo's line about MQTT: whether a broker answered, and so whether the device feed runs. */
+export function mqttLine(url: string, reachable: boolean, topics: string): string {
+  const at = redactUrl(url);
+  return reachable
+    ? `mqtt     broker at ${at}: simulated devices publish telemetry to ${topics}; a reading over its limit opens a CRM ` +
+        'case and goes back to the device as an alert'
+    : `mqtt     no broker at ${at}: the device feed is off (start one with mosquitto -d or ` +
+        'docker run -d -p 1883:1883 eclipse-mosquitto:2 mosquitto -c /mosquitto-no-auth.conf, or set MQTT_URL)';
+}
+
+/**
+ * The warehouse's flow, end to end: orders the web shop released for picking (and what the bus answered), pick
+ * requests the warehouse took, the events it published, and the warehouse events the CRM received.
+ */
+export function warehouseSummaryLine(released: SentTally, warehouse: WarehouseCounts, crmEvents: number): string {
+  const answers = [`${released.accepted} accepted`];
+  if (released.failed) answers.push(`${released.failed} failed`);
+  const refused = warehouse.picksRefused ? ` (${warehouse.picksRefused} refused)` : '';
+  const events = [`${warehouse.shipped} shipped`, `${warehouse.short} short of stock`];
+  if (warehouse.unroutable) events.push(`${warehouse.unroutable} with no queue bound`);
+  if (warehouse.publishFailed) events.push(`${warehouse.publishFailed} not confirmed`);
+  return (
+    `== warehouse | released for picking: ${released.sent} (${answers.join(', ')}) | pick requests received: ` +
+    `${warehouse.picksReceived}${refused} | events published: ${warehouse.shipped + warehouse.short} (${events.join(', ')}) | ` +
+    `CRM warehouse events: ${crmEvents}`
+  );
+}
+
+/**
+ * The device feed's flow: readings the broker acknowledged, how many were over their limit, the alerts the bus sent
+ * back to the devices, and the CRM cases it opened.
+ */
+export function devicesSummaryLine(devices: number, feed: DeviceFeedCounts, crmCases: number): string {
+  const notes = [`${feed.overLimit} over their limit`];
+  if (feed.skipped) notes.push(`${feed.skipped} turn${feed.skipped === 1 ? '' : 's'} skipped while not connected`);
+  if (feed.failed) notes.push(`${feed.failed} not acknowledged`);
+  return (
+    `== devices | ${devices} devices, readings published: ${feed.published} (${notes.join(', ')}) | ` +
+    `alerts back to the devices: ${feed.alertsReceived} | CRM cases: ${crmCases}`
+  );
 }
 
 /** Where to look while the demo runs. */

@@ -1,12 +1,16 @@
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '@junction/testing';
+import { amqpTestClient, TEST_AMQP_URL, TEST_MQTT_URL, uniqueName, waitForCount, type TakenMessage } from '../testing/brokers';
 import { ROUTES_WSDL_DIR } from '../testing/legacy-soap-stand-in';
+import { redactUrl } from '../broker-url';
+import type { WarehouseNames } from '../warehouse.amqp';
 import { runDemo, type DemoOptions } from './demo-runner';
 
 /**
  * A stand-in for the bus: serves /health, passes web orders to the sandbox CRM and legacy batches to the sandbox
- * legacy system (so that SANDBOX_URL is exercised), answers 202 with x-message-id, and exits 0 on SIGTERM. Other GETs
+ * legacy system (so that SANDBOX_URL is exercised), takes orders released for picking without passing them on,
+ * answers 202 with x-message-id, and exits 0 on SIGTERM. It prints the broker settings it was given. Other GETs
  * are 404 (no SOAP service published) unless FAKE_BUS_MODE=soap: then node-soap publishes routes/wsdl/legacy-orders.wsdl
  * at /soap/orders with its address at PUBLIC_URL, and SubmitOrder answers ACCEPTED with MessageId soap-<n>, or a
  * Client Fault for an OrderNo ending in 3.
@@ -29,6 +33,7 @@ const server = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', async () => {
+    if (req.url === '/orders/accepted') { res.writeHead(202, { 'x-message-id': 'm-' + ++n }); return res.end(); }
     const target = req.url === '/orders' ? '/crm/orders' : '/legacy/orders';
     if (process.env.FAKE_BUS_MODE === 'reject') { res.writeHead(404); return res.end('{"title":"no route"}'); }
     await fetch(process.env.SANDBOX_URL + target, { method: 'POST', headers: { 'content-type': req.headers['content-type'] }, body: Buffer.concat(chunks) });
@@ -37,7 +42,8 @@ const server = http.createServer((req, res) => {
   });
 });
 server.listen(Number(process.env.PORT), '127.0.0.1', () => {
-  console.log('fake bus on ' + process.env.PORT + ' with KAFKA_BROKERS=' + (process.env.KAFKA_BROKERS ?? '(unset)'));
+  const setting = (name) => ' ' + name + '=' + (process.env[name] ?? '(unset)');
+  console.log('fake bus on ' + process.env.PORT + ' with' + setting('KAFKA_BROKERS') + setting('AMQP_URL') + setting('MQTT_URL'));
   if (!soapMode) return;
   const soap = require(process.env.SOAP_MODULE);
   const port = {
@@ -56,12 +62,19 @@ if (process.env.FAKE_BUS_MODE === 'die') setTimeout(() => process.exit(7), 400);
 process.on('SIGTERM', () => { console.log('fake bus stopping'); server.close(() => process.exit(0)); server.closeAllConnections(); });
 `;
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 describe('runDemo', () => {
   let lines: string[];
-  // Where no broker answers, so that the demo never uses a broker that happens to run on 127.0.0.1:9092.
+  // Where no broker answers, so that the demo never uses a broker that happens to run on 127.0.0.1:9092, nor the
+  // machine's RabbitMQ and MQTT broker (only the tests that ask for them do).
   let noBroker: string;
+  let noAmqp: string;
+  let noMqtt: string;
   beforeAll(async () => {
     noBroker = `127.0.0.1:${await freePort()}`;
+    noAmqp = `amqp://guest:guest@127.0.0.1:${await freePort()}`;
+    noMqtt = `mqtt://127.0.0.1:${await freePort()}`;
   });
   const options = (overrides: Partial<DemoOptions> = {}): DemoOptions => ({
     sandboxPort: 0,
@@ -79,6 +92,8 @@ describe('runDemo', () => {
     summaryEveryMs: 500,
     busReadyTimeoutMs: 10_000,
     kafkaBrokers: [noBroker],
+    amqpUrl: noAmqp,
+    mqttUrl: noMqtt,
     log: (line) => lines.push(line),
     ...overrides,
   });
@@ -128,6 +143,100 @@ describe('runDemo', () => {
     expect(logged()).toContain('with KAFKA_BROKERS=(unset)');
     expect(logged()).not.toMatch(/starting .* KAFKA_BROKERS=/);
     expect(logged()).not.toContain('erp events:');
+  });
+
+  it('says which of RabbitMQ and the MQTT broker is absent and how to start it, tells the bus of neither, and runs the rest', async () => {
+    const code = await runDemo(options({ durationMs: 600 }));
+    expect(code).toBe(0);
+    expect(lines).toContain(
+      `rabbitmq no broker at ${noAmqp.replace(':guest@', ':***@')}: the warehouse is off (start one with rabbitmq-server -detached ` +
+        'or docker run -d -p 5672:5672 rabbitmq:3, or set AMQP_URL)',
+    );
+    expect(lines).toContain(
+      `mqtt     no broker at ${noMqtt}: the device feed is off (start one with mosquitto -d or docker run -d -p 1883:1883 ` +
+        'eclipse-mosquitto:2 mosquitto -c /mosquitto-no-auth.conf, or set MQTT_URL)',
+    );
+    expect(logged()).toContain('with KAFKA_BROKERS=(unset) AMQP_URL=(unset) MQTT_URL=(unset)');
+    expect(logged()).not.toMatch(/starting .* (AMQP|MQTT)_URL=/);
+    expect(logged()).not.toMatch(/^(warehouse|devices):/m);
+    expect(logged()).not.toMatch(/^== (warehouse|devices) \|/m);
+    // The rest runs as before.
+    expect(logged()).toMatch(/^web {4}W-100001 .* -> 202 Accepted/m);
+    expect(logged()).toMatch(/\| sandbox received: crm [1-9]\d*, erp 0, legacy [1-9]\d* \| CRM order events: 0$/m);
+  });
+
+  it('says when only one of them is absent, and runs the other', async () => {
+    const names = { pickExchange: uniqueName('demo-picks'), pickQueue: uniqueName('demo-picks'), eventExchange: uniqueName('demo-events') };
+    const amqp = await amqpTestClient();
+    try {
+      const code = await runDemo(options({ durationMs: 600, amqpUrl: TEST_AMQP_URL, warehouseNames: names }));
+      expect(code).toBe(0);
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^rabbitmq broker at ${escape(redactUrl(TEST_AMQP_URL))}: `)));
+      expect(lines).toContainEqual(expect.stringMatching(/^mqtt {5}no broker at mqtt:\/\/127\.0\.0\.1:\d+: the device feed is off/));
+      expect(logged()).toMatch(/^== warehouse \| /m);
+      expect(logged()).not.toMatch(/^== devices \| /m);
+    } finally {
+      await amqp.remove({ queues: [names.pickQueue], exchanges: [names.pickExchange, names.eventExchange] });
+      await amqp.close();
+    }
+  });
+
+  describe('with RabbitMQ and the MQTT broker of the machine', () => {
+    let names: WarehouseNames;
+    let amqp: Awaited<ReturnType<typeof amqpTestClient>>;
+    beforeEach(async () => {
+      names = { pickExchange: uniqueName('demo-picks'), pickQueue: uniqueName('demo-picks'), eventExchange: uniqueName('demo-events') };
+      amqp = await amqpTestClient();
+    });
+    afterEach(async () => {
+      await amqp.remove({ queues: [names.pickQueue], exchanges: [names.pickExchange, names.eventExchange] });
+      await amqp.close();
+    });
+
+    it('runs the warehouse and the device feed, tells the bus where they are, and shows their flows in the summary', async () => {
+      let events: TakenMessage[] = [];
+      let picked: Promise<void> | undefined;
+      const deviceTopicRoot = uniqueName('demo-devices');
+      const code = await runDemo(
+        options({
+          durationMs: 2_500,
+          amqpUrl: TEST_AMQP_URL,
+          mqttUrl: TEST_MQTT_URL,
+          warehouseNames: names,
+          deviceTopicRoot,
+          deviceEveryMs: 50,
+          log: (line) => {
+            lines.push(line);
+            // The stand-in bus publishes no pick request: the spec does, once the warehouse has declared its exchanges.
+            if (line.startsWith('warehouse: connected')) {
+              picked = (async () => {
+                events = await amqp.collect(names.eventExchange, '#');
+                amqp.publish(names.pickExchange, 'pick.de', { orderId: 'W-900001', country: 'DE', lines: [{ sku: 'SKU-LAMP-02', qty: 1 }] });
+              })();
+            }
+          },
+        }),
+      );
+      expect(code).toBe(0);
+      await picked;
+      await waitForCount(events, 1, 'warehouse events');
+      expect(JSON.parse(events[0].body)).toMatchObject({ event: 'ShipmentDispatched', orderId: 'W-900001' });
+      const text = logged();
+      const amqpShown = redactUrl(TEST_AMQP_URL);
+      expect(text).toContain(`rabbitmq broker at ${amqpShown}: the warehouse takes pick requests from exchange ${names.pickExchange}`);
+      expect(text).toContain(`mqtt     broker at ${TEST_MQTT_URL}: simulated devices publish telemetry to ${deviceTopicRoot}/<id>/telemetry`);
+      // The bus is told where the brokers are; the console shows no password.
+      expect(lines.find((l) => l.includes(' with PORT='))).toMatch(new RegExp(` AMQP_URL=${escape(amqpShown)} MQTT_URL=${escape(TEST_MQTT_URL)}$`));
+      expect(text).toContain(`[bus] fake bus on ${/ready at http:\/\/127\.0\.0\.1:(\d+)/.exec(text)?.[1]} with KAFKA_BROKERS=(unset) AMQP_URL=${TEST_AMQP_URL} MQTT_URL=${TEST_MQTT_URL}`);
+      const password = new URL(TEST_AMQP_URL).password;
+      if (password) expect(lines.filter((l) => !l.startsWith('[bus]') && l.includes(`:${password}@`))).toEqual([]);
+      // The final summary: every accepted web order released for picking, the spec's pick request shipped, readings published.
+      const last = (label: string) => lines.filter((l) => l.startsWith(`== ${label} | `)).pop() ?? '';
+      expect(last('warehouse')).toMatch(/^== warehouse \| released for picking: (\d+) \(\1 accepted\) \| pick requests received: 1 \| events published: 1 \(1 shipped, 0 short of stock\) \| CRM warehouse events: 0$/);
+      expect(last('warehouse')).not.toMatch(/released for picking: 0 /);
+      expect(last('devices')).toMatch(/^== devices \| 4 devices, readings published: [1-9]\d* \(\d+ over their limit\) \| alerts back to the devices: 0 \| CRM cases: 0$/);
+      expect(lines[lines.length - 1]).toBe('sandbox stopped');
+    });
   });
 
   it('marks orders that are invalid on purpose as such when the bus rejects them', async () => {

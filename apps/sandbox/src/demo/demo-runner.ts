@@ -3,6 +3,7 @@ import type { ErpEventsKafkaConfig } from '../erp-events.kafka';
 import { DEFAULT_ERP_EVENTS_TOPIC } from '../sandbox.env';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox.server';
 import type { UsernameCredentials } from '../sandbox.wssecurity';
+import type { WarehouseNames } from '../warehouse.amqp';
 import { describeExit, portOrFree, spawnBus, waitForHealth, type BusProcess, type ExitStatus } from './bus-process';
 import {
   emptyTally,
@@ -14,8 +15,9 @@ import {
   tallyOutcome,
   tallySoapOutcome,
   whereToLook,
-  type Outcome,
 } from './demo-console';
+import { post, REQUEST_TIMEOUT_MS } from './bus-requests';
+import { DemoBrokers } from './demo-brokers';
 import { DEFAULT_KAFKA_BROKERS, ensureTopic, probeKafka } from './kafka-probe';
 import { LEGACY_SOAP_PATH, LegacySoapClient } from './legacy-soap-client';
 import { legacyBatch, legacySoapOrder, seededRandom, webOrder, type SampleRequest } from './sample-orders';
@@ -49,6 +51,23 @@ export interface DemoOptions {
   readonly kafkaBrokers?: readonly string[];
   /** Topic of the ERP's order events (default erp.order-events). */
   readonly erpEventsTopic?: string;
+  /**
+   * The RabbitMQ the demo looks for at start (default amqp://guest:guest@127.0.0.1:5672). When it answers, the
+   * sandbox's warehouse runs there, the bus is told where it is (AMQP_URL), and the web shop releases the orders the
+   * bus accepted for picking (`POST /orders/accepted`); when not, none of that happens.
+   */
+  readonly amqpUrl?: string;
+  /**
+   * The MQTT broker the demo looks for at start (default mqtt://127.0.0.1:1883). When it answers, simulated devices
+   * publish telemetry there once the bus is ready, and the bus is told where it is (MQTT_URL).
+   */
+  readonly mqttUrl?: string;
+  /** The warehouse's exchanges and queue (default: those routes/warehouse.yaml names); tests give their own. */
+  readonly warehouseNames?: Partial<WarehouseNames>;
+  /** First level of the device feed's topics (default `devices`, as routes/devices.yaml subscribes). */
+  readonly deviceTopicRoot?: string;
+  /** Time between two device readings, the devices taking turns (default 500 ms). */
+  readonly deviceEveryMs?: number;
   /** Stop by itself after this long (from the moment the bus is ready). */
   readonly durationMs?: number;
   readonly seed: number;
@@ -76,7 +95,6 @@ export const DEMO_DEFAULTS = {
 
 /** Time the bus gets to finish in-flight deliveries after SIGTERM before it is killed. */
 const BUS_STOP_GRACE_MS = 15_000;
-const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * Runs the demo: sandbox, bus child process, a trickle of orders, periodic summaries, and an orderly stop on abort,
@@ -88,7 +106,9 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   const { log } = o;
   const brokers = o.kafkaBrokers ?? DEFAULT_KAFKA_BROKERS;
   const topic = o.erpEventsTopic ?? DEFAULT_ERP_EVENTS_TOPIC;
-  const kafka: ErpEventsKafkaConfig | undefined = (await probeKafka(brokers)).reachable ? { brokers, topic } : undefined;
+  // Every broker is asked at once, so that absent ones cost one probe's time in all.
+  const [kafkaProbe, brokerSystems] = await Promise.all([probeKafka(brokers), DemoBrokers.probe(o)]);
+  const kafka: ErpEventsKafkaConfig | undefined = kafkaProbe.reachable ? { brokers, topic } : undefined;
   const sandboxOptions: SandboxOptions = {
     failureRate: o.failureRate,
     erpCredentials: o.erpCredentials,
@@ -112,19 +132,27 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     // The topic exists before the bus starts, so that its Kafka route subscribes at once rather than retrying.
     const check = kafka && (await ensureTopic(kafka.brokers, kafka.topic));
     if (check && !check.ok) log(`kafka    could not create ${topic} (${check.reason}); the bus's route may wait for it`);
-    return await withBus(o, sandbox, kafka);
+    return await withBus(o, sandbox, kafka, brokerSystems);
   } finally {
+    await brokerSystems.close();
     await sandbox.close();
     log('sandbox stopped');
   }
 }
 
-async function withBus(o: DemoOptions, sandbox: Sandbox, kafka: ErpEventsKafkaConfig | undefined): Promise<number> {
+async function withBus(
+  o: DemoOptions,
+  sandbox: Sandbox,
+  kafka: ErpEventsKafkaConfig | undefined,
+  brokerSystems: DemoBrokers,
+): Promise<number> {
   const { log } = o;
   if (o.busEntry !== undefined && !existsSync(o.busEntry)) {
     log(`the bus is not built: ${o.busEntry} is missing (run npm run build)`);
     return 1;
   }
+  // Before the bus: the warehouse declares the exchanges that the bus's warehouse routes publish to and bind on.
+  await brokerSystems.start();
   const busPort = await portOrFree(o.busPort);
   if (o.busPort !== 0 && busPort !== o.busPort) log(`port ${o.busPort} is taken; the bus uses ${busPort} instead`);
   const busUrl = `http://127.0.0.1:${busPort}`;
@@ -133,13 +161,23 @@ async function withBus(o: DemoOptions, sandbox: Sandbox, kafka: ErpEventsKafkaCo
   const kafkaEnv = kafka ? { KAFKA_BROKERS: kafka.brokers.join(','), SANDBOX_ERP_EVENTS_TOPIC: kafka.topic } : {};
   const settings = [`PORT=${busPort}`, `SANDBOX_URL=${sandbox.url}`, `PUBLIC_URL=${publicUrl}`]
     .concat(Object.entries(kafkaEnv).map(([name, value]) => `${name}=${value}`))
+    .concat(brokerSystems.busEnvShown())
     .join(' ');
   log(`bus      starting ${[o.busCommand, ...o.busArgs].join(' ')} with ${settings}`);
   const admin = demoAdmin(o.busEnv);
   const erp = o.erpCredentials;
   const erpEnv = erp ? { SANDBOX_ERP_USER: erp.username, SANDBOX_ERP_PASSWORD: erp.password } : {};
   const bus = spawnBus(o.busCommand, o.busArgs, {
-    env: { ...admin.env, ...o.busEnv, PORT: String(busPort), SANDBOX_URL: sandbox.url, PUBLIC_URL: publicUrl, ...erpEnv, ...kafkaEnv },
+    env: {
+      ...admin.env,
+      ...o.busEnv,
+      PORT: String(busPort),
+      SANDBOX_URL: sandbox.url,
+      PUBLIC_URL: publicUrl,
+      ...erpEnv,
+      ...kafkaEnv,
+      ...brokerSystems.busEnv(),
+    },
     cwd: o.cwd,
     log,
   });
@@ -160,10 +198,11 @@ async function withBus(o: DemoOptions, sandbox: Sandbox, kafka: ErpEventsKafkaCo
   );
   log(o.durationMs === undefined ? 'Ctrl-C stops the demo.' : `The demo stops by itself after ${every(o.durationMs)}.`);
   log('');
-  return trickle(o, sandbox, bus, busUrl);
+  brokerSystems.startDevices();
+  return trickle(o, sandbox, bus, busUrl, brokerSystems);
 }
 
-async function trickle(o: DemoOptions, sandbox: Sandbox, bus: BusProcess, busUrl: string): Promise<number> {
+async function trickle(o: DemoOptions, sandbox: Sandbox, bus: BusProcess, busUrl: string, brokerSystems: DemoBrokers): Promise<number> {
   const { log } = o;
   const random = seededRandom(o.seed);
   const tallies = { web: emptyTally(), legacy: emptyTally(), soap: emptyTally() };
@@ -183,6 +222,8 @@ async function trickle(o: DemoOptions, sandbox: Sandbox, bus: BusProcess, busUrl
       post(busUrl, request, o.ingressToken, requests.signal).then((outcome) => {
         tallyOutcome(tallies[request.kind], request, outcome);
         log(orderLine(request, outcome));
+        const releasing = stopping ? undefined : brokerSystems.release(request, outcome, { busUrl, token: o.ingressToken, signal: requests.signal });
+        if (releasing) track(releasing);
       }),
     );
 
@@ -216,7 +257,10 @@ async function trickle(o: DemoOptions, sandbox: Sandbox, bus: BusProcess, busUrl
       }),
     );
   };
-  const summary = () => log(summaryLine(Date.now() - begun, tallies, sandbox.recorder.counts(), sandbox.crmOrderEvents()));
+  const summary = () => {
+    log(summaryLine(Date.now() - begun, tallies, sandbox.recorder.counts(), sandbox.crmOrderEvents()));
+    brokerSystems.summaryLines(sandbox).forEach((line) => log(line));
+  };
 
   const timers = [
     setInterval(() => send(webOrder(++webN, random)), o.webEveryMs),
@@ -242,6 +286,8 @@ async function trickle(o: DemoOptions, sandbox: Sandbox, bus: BusProcess, busUrl
   });
   stopping = true;
   timers.forEach((t) => clearTimeout(t));
+  // No more readings: those published from now on would find no bus to route them.
+  await brokerSystems.devices?.close();
 
   log('');
   log(busDied ? `the bus stopped on its own (${describeExit(busDied)}); stopping the demo` : 'stopping: no more orders');
@@ -251,6 +297,8 @@ async function trickle(o: DemoOptions, sandbox: Sandbox, bus: BusProcess, busUrl
   clearTimeout(grace);
   const exit = busDied ?? (await bus.stop(BUS_STOP_GRACE_MS));
   log(`bus stopped (${describeExit(exit)})`);
+  // Pick requests the bus published before it stopped are handled; then the counts are final.
+  await brokerSystems.close();
   summary();
 
   const clean = !busDied && (exit.code === 0 || exit.signal === 'SIGTERM');
@@ -258,34 +306,4 @@ async function trickle(o: DemoOptions, sandbox: Sandbox, bus: BusProcess, busUrl
   if (!clean) log('the bus did not stop cleanly');
   if (accepted === 0) log('the bus accepted no order: are the sample routes loaded (ROUTES_DIR)?');
   return clean && accepted > 0 ? 0 : 1;
-}
-
-/** Posts one sample request to the bus; never rejects. */
-async function post(busUrl: string, request: SampleRequest, token: string | undefined, signal: AbortSignal): Promise<Outcome> {
-  try {
-    const res = await fetch(`${busUrl}${request.path}`, {
-      method: 'POST',
-      headers: token === undefined ? request.headers : { ...request.headers, authorization: `Bearer ${token}` },
-      body: request.body,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
-    });
-    const text = await res.text();
-    const messageId = res.headers.get('x-message-id') ?? undefined;
-    return { status: res.status, ...(messageId ? { messageId } : {}), ...(res.ok ? {} : { detail: detailOf(text) }) };
-  } catch (err) {
-    const cause = (err as { cause?: { message?: string } }).cause?.message;
-    return { error: cause ?? (err as Error).message };
-  }
-}
-
-/** The interesting part of an error answer: a problem body's detail or title, else the start of the body. */
-function detailOf(text: string): string {
-  try {
-    const problem = JSON.parse(text) as { detail?: unknown; title?: unknown };
-    const detail = problem.detail ?? problem.title;
-    if (typeof detail === 'string') return detail;
-  } catch {
-    // not JSON: show the text itself
-  }
-  return text.replace(/\s+/g, ' ').slice(0, 160);
 }

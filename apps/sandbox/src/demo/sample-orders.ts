@@ -36,7 +36,7 @@ export interface WebOrder {
 /** A request the demo sends to the bus, with what it shows on the console. */
 export interface SampleRequest {
   readonly kind: 'web' | 'legacy';
-  readonly path: '/orders' | '/legacy/orders';
+  readonly path: '/orders' | '/orders/accepted' | '/legacy/orders';
   readonly headers: Record<string, string>;
   readonly body: string;
   /** A short description for the console line. */
@@ -103,6 +103,14 @@ export function webOrder(n: number, random: () => number, now: Date = new Date()
     ].join(' '),
     ...(invalid ? { invalidOnPurpose: 'no customerId' } : {}),
   };
+}
+
+/**
+ * The web shop's notice that it accepted a web order, so that the warehouse may pick it: the same order and headers,
+ * posted to the bus's `POST /orders/accepted` (routes/warehouse.yaml turns it into a pick request).
+ */
+export function acceptedWebOrder(order: SampleRequest): SampleRequest {
+  return { ...order, path: '/orders/accepted' };
 }
 
 /**

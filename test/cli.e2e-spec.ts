@@ -90,7 +90,7 @@ describe('the junction command', () => {
     expect(failing.code).toBe(1);
     expect(failing.stdout).toContain('FAIL');
     expect(failing.stdout).toContain('reply $.priceList: expected "SILVER", got "GOLD"');
-    expect(failing.stdout).toMatch(/11 passed, 1 failed/);
+    expect(failing.stdout).toMatch(/21 passed, 1 failed/);
   });
 
   test('start: the bus answers /health; a bad setting stops start-up naming it', async () => {

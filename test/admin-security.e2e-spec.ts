@@ -38,7 +38,18 @@ describe('admin without any credential configured', () => {
       body: JSON.stringify({ username: 'admin', password: 'anything-at-all' }),
     });
     expect(login.status).toBe(401);
+    expect(login.json.title).toBe('Unauthorized');
     expect((await call(`${bus.url}/health/live`)).status).toBe(200);
+  });
+
+  test('/dashboard answers 401 with a page saying how to open the admin, not a login form that cannot work', async () => {
+    const page = await call(`${bus.url}/dashboard`);
+    expect(page.status).toBe(401);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'self'/);
+    expect(page.text).toContain('ADMIN_TOKEN');
+    expect(page.text).toMatch(/ADMIN_USER.*ADMIN_PASSWORD/s);
+    expect(page.text).not.toContain('login-form');
   });
 });
 
@@ -97,6 +108,14 @@ describe('admin login, sessions, CSRF and the audit log', () => {
     expect((await reload({ 'x-csrf-token': 'x'.repeat(32) })).status).toBe(403);
     const foreign = await reload({ 'x-csrf-token': res.json.csrfToken, origin: 'https://evil.example' });
     expect(foreign.status).toBe(403);
+    expect(foreign.json).toMatchObject({ title: 'Forbidden', status: 403, code: 'CSRF_REJECTED' });
+    // An opaque origin (a sandboxed frame, a data: page) is another origin too.
+    expect((await reload({ 'x-csrf-token': res.json.csrfToken, origin: 'null' })).status).toBe(403);
+    // Without TRUST_PROXY, a forwarded host is the caller's word and cannot make a foreign origin look like ours.
+    const forwarded = await reload({ 'x-csrf-token': res.json.csrfToken, origin: 'https://evil.example', 'x-forwarded-host': 'evil.example' });
+    expect(forwarded.status).toBe(403);
+    // The browser's own word that the request comes from another site.
+    expect((await reload({ 'x-csrf-token': res.json.csrfToken, origin: bus.url, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     const same = await reload({ 'x-csrf-token': res.json.csrfToken, origin: bus.url });
     expect(same.status).toBe(200);
     expect(same.json).toMatchObject({ ok: true, routes: 1 });
@@ -105,9 +124,11 @@ describe('admin login, sessions, CSRF and the audit log', () => {
   });
 
   test('a login posted from another origin is refused', async () => {
-    const res = await login({ username: USER, password: PASSWORD }, { origin: 'https://evil.example' });
-    expect(res.status).toBe(403);
-    expect(res.headers.get('set-cookie')).toBeNull();
+    for (const origin of ['https://evil.example', 'null']) {
+      const res = await login({ username: USER, password: PASSWORD }, { origin });
+      expect(res.status).toBe(403);
+      expect(res.headers.get('set-cookie')).toBeNull();
+    }
   });
 
   test('logout ends the session and clears the cookie', async () => {
@@ -129,17 +150,63 @@ describe('admin login, sessions, CSRF and the audit log', () => {
     expect(audit.text).not.toContain(PASSWORD);
   });
 
-  test('repeated failed logins from one address get 429 with Retry-After, and are audited', async () => {
+  test('repeated failed logins from one address get 429 with Retry-After and are audited; the right password still gets in', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) statuses.push((await login({ username: USER, password: `guess-${i}` })).status);
-    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
-    const blocked = await login({ username: USER, password: PASSWORD });
+    // Earlier tests' wrong Basic and bearer calls came from this address too, and count alike: at most five 401s.
+    const wrong = statuses.filter((s) => s === 401).length;
+    expect(wrong).toBeLessThanOrEqual(5);
+    expect(statuses).toEqual([...Array<number>(wrong).fill(401), ...Array<number>(6 - wrong).fill(429)]);
+    const blocked = await login({ username: USER, password: 'guess-again' });
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(blocked.json).toMatchObject({ title: 'Too Many Requests', status: 429, code: 'TOO_MANY_LOGINS' });
+    // The guesses may have been someone else's on the same address (a shared NAT or proxy): the admin is not locked out.
+    expect((await login({ username: USER, password: PASSWORD })).status).toBe(200);
     const failures = await call(`${bus.url}/admin/audit?action=login-failed&limit=100`, { headers: { authorization: basic(USER, PASSWORD) } });
     expect(failures.json.length).toBeGreaterThanOrEqual(7);
     expect(failures.json[0]).toMatchObject({ actor: USER, outcome: 'refused', detail: { code: 'TOO_MANY_LOGINS' } });
     expect(failures.text).not.toContain('guess-');
+  });
+});
+
+describe('admin behind a reverse proxy (TRUST_PROXY)', () => {
+  let bus: TestBus;
+  beforeAll(async () => {
+    bus = await startTestBus({ routes: ROUTES, env: { TARGET_URL: 'http://127.0.0.1:9', ADMIN_USER: USER, ADMIN_PASSWORD: PASSWORD, TRUST_PROXY: '127.0.0.1' } });
+  });
+  afterAll(async () => bus?.destroy());
+
+  const viaProxy = (client: string, headers: Record<string, string> = {}) => ({
+    'x-forwarded-for': client,
+    'x-forwarded-host': 'bus.example.com',
+    'x-forwarded-proto': 'https',
+    ...headers,
+  });
+  const login = (client: string, password: string, headers: Record<string, string> = {}) =>
+    call(`${bus.url}/admin/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...viaProxy(client, headers) },
+      body: JSON.stringify({ username: USER, password }),
+    });
+
+  test('the forwarded host is the origin a cookie change must come from', async () => {
+    const res = await login('203.0.113.1', PASSWORD, { origin: 'https://bus.example.com' });
+    expect(res.status).toBe(200);
+    const session = res.headers.get('set-cookie')!.split(';')[0];
+    const reload = (origin: string) =>
+      call(`${bus.url}/admin/routes/reload`, { method: 'POST', headers: viaProxy('203.0.113.1', { cookie: session, 'x-csrf-token': res.json.csrfToken, origin }) });
+    expect((await reload('https://bus.example.com')).status).toBe(200);
+    expect((await reload(bus.url)).status).toBe(403);
+  });
+
+  test('failures are counted per client address the proxy names', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await login('203.0.113.7', `guess-${i}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    expect((await login('203.0.113.8', 'a first guess')).status).toBe(401);
+    const audit = await call(`${bus.url}/admin/audit?action=login-failed&limit=100`, { headers: { authorization: basic(USER, PASSWORD) } });
+    expect(new Set(audit.json.map((e: { remote: string }) => e.remote))).toEqual(new Set(['203.0.113.7', '203.0.113.8']));
   });
 });
 

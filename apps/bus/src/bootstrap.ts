@@ -35,6 +35,8 @@ export async function startBus(settings: Settings, env: Record<string, string | 
     requestTimeout: settings.SYNC_TIMEOUT_MS + 10_000,
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
+    // Whose X-Forwarded-* headers request.ip, request.host and request.protocol follow: none unless configured.
+    trustProxy: settings.TRUST_PROXY,
   };
   const adapter = new FastifyAdapter(serverOptions);
   const separateAdmin = settings.ADMIN_PORT !== undefined;

@@ -16,6 +16,7 @@ describe('dashboard assets', () => {
     const files = loadDashboardAssets();
     expect(files.appPage.contentType).toBe('text/html; charset=utf-8');
     expect(files.loginPage.body.toString()).toContain('login-form');
+    expect(files.lockedPage.body.toString()).toMatch(/ADMIN_TOKEN.*ADMIN_USER.*ADMIN_PASSWORD/s);
     expect(files.assets.get('app.js')?.contentType).toBe('text/javascript; charset=utf-8');
     expect(files.assets.get('dashboard.css')?.contentType).toBe('text/css; charset=utf-8');
     expect(files.assets.get('uPlot.iife.min.js')?.body.toString()).toContain('uPlot');
@@ -26,7 +27,7 @@ describe('dashboard assets', () => {
 
   it('pages load no inline script or style, which their Content-Security-Policy would block', () => {
     const files = loadDashboardAssets();
-    for (const page of [files.appPage, files.loginPage]) {
+    for (const page of [files.appPage, files.loginPage, files.lockedPage]) {
       const html = page.body.toString();
       expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
       expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);

@@ -10,10 +10,12 @@ export interface DashboardFile {
   readonly etag: string;
 }
 
-/** What the dashboard serves: the two pages, and the assets by the name they have under /dashboard/assets/. */
+/** What the dashboard serves: its pages, and the assets by the name they have under /dashboard/assets/. */
 export interface DashboardAssets {
   readonly appPage: DashboardFile;
   readonly loginPage: DashboardFile;
+  /** Shown when no admin credential is configured: says how to configure one. */
+  readonly lockedPage: DashboardFile;
   readonly assets: ReadonlyMap<string, DashboardFile>;
 }
 
@@ -68,7 +70,12 @@ export function loadDashboardAssets(dir: string = publicDir()): DashboardAssets 
   const assets = new Map<string, DashboardFile>();
   for (const name of ASSET_FILES) assets.set(name, file(join(dir, 'assets', name)));
   for (const [name, modulePath] of Object.entries(VENDOR_FILES)) assets.set(name, file(require.resolve(modulePath)));
-  return { appPage: file(join(dir, 'index.html')), loginPage: file(join(dir, 'login.html')), assets };
+  return {
+    appPage: file(join(dir, 'index.html')),
+    loginPage: file(join(dir, 'login.html')),
+    lockedPage: file(join(dir, 'locked.html')),
+    assets,
+  };
 }
 
 function file(path: string): DashboardFile {
@@ -82,7 +89,7 @@ function file(path: string): DashboardFile {
 /**
  * Headers of the HTML pages: everything (scripts, styles, API calls, the event stream) only from this origin, nothing
  * inline, never framed, no referrer leaking message ids to other sites, and never cached (the page at one URL differs
- * by session: app or login).
+ * by session: app, login or locked).
  */
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': [

@@ -7,9 +7,11 @@ import { ASSET_HEADERS, PAGE_HEADERS, type DashboardAssets, type DashboardFile }
 export const DASHBOARD_ASSETS = Symbol('DASHBOARD_ASSETS');
 
 /**
- * The admin dashboard: `GET /dashboard` is the app to a signed-in admin and the login page to anyone else (both 200,
- * so a browser shows the login form where it asked for the app); `GET /dashboard/assets/<name>` serves its scripts and
- * styles from memory. The page holds no data: everything it shows comes from the admin API, which checks every call.
+ * The admin dashboard: `GET /dashboard` is the app to a signed-in admin and the login page to anyone else (200, so a
+ * browser shows the login form where it asked for the app; 429 with Retry-After while the caller's failed credentials
+ * are throttled). With no admin credential configured it is a 401 page saying how to configure one, since no login
+ * could work. `GET /dashboard/assets/<name>` serves its scripts and styles from memory. The page holds no data:
+ * everything it shows comes from the admin API, which checks every call.
  */
 @Controller('dashboard')
 export class DashboardController {
@@ -20,8 +22,13 @@ export class DashboardController {
 
   @Get()
   page(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
-    const page = this.auth.principalOf(request) ? this.files.appPage : this.files.loginPage;
-    reply.code(200).headers(PAGE_HEADERS).type(page.contentType).send(page.body);
+    reply.headers(PAGE_HEADERS);
+    if (this.auth.locked) return sendPage(reply.code(401).header('www-authenticate', 'Bearer'), this.files.lockedPage);
+    // Through the throttle like any admin call: a credential in an Authorization header is a guess like any other.
+    const { ok, refusal } = this.auth.authenticate(request);
+    if (refusal?.retryAfterMs !== undefined) reply.code(429).header('retry-after', String(Math.ceil(refusal.retryAfterMs / 1000)));
+    else reply.code(200);
+    sendPage(reply, ok ? this.files.appPage : this.files.loginPage);
   }
 
   /** The login page needs its script and styles too, so assets are served without a principal: they are code, not data. */
@@ -33,4 +40,8 @@ export class DashboardController {
     if (request.headers['if-none-match'] === file.etag) return void reply.code(304).send();
     reply.code(200).type(file.contentType).send(file.body);
   }
+}
+
+function sendPage(reply: FastifyReply, page: DashboardFile): void {
+  void reply.type(page.contentType).send(page.body);
 }

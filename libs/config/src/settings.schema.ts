@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { ConfigError } from '@junction/core';
 import { z } from 'zod';
 
@@ -36,6 +37,26 @@ const databaseUrl = z.string().refine(
 const bearerToken = z
   .string()
   .regex(/^[A-Za-z0-9\-._~+/]+=*$/, { error: 'expected a token of letters, digits and - . _ ~ + / (= at the end)' });
+
+/** An IPv4 or IPv6 address, optionally with a /prefix; or proxy-addr's names for ranges. */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/** TRUST_PROXY: false, true, or the trusted proxies as a list of addresses and CIDRs. */
+const trustProxy = z.string().transform((s, ctx): boolean | string[] => {
+  const v = s.toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  const entries = s.split(',').map((e) => e.trim());
+  if (entries.every(isProxyAddress)) return entries;
+  ctx.addIssue({ code: 'custom', message: 'expected true, false, or IP addresses and CIDRs (e.g. 10.0.0.0/8,127.0.0.1), comma-separated' });
+  return z.NEVER;
+});
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -78,6 +99,12 @@ export const SettingsSchema = z.strictObject({
   INGRESS_TOKEN: bearerToken
     .optional()
     .describe('When set, ingress endpoints require `Authorization: Bearer <token>`; unset: ingress is open.'),
+  WSDL_PUBLIC: flag
+    .default(false)
+    .describe('With INGRESS_TOKEN set, `true` serves the WSDLs and schemas of SOAP services (`?wsdl`, `?xsd=<n>`) without the token; by default they need it like the calls.'),
+  TRUST_PROXY: trustProxy
+    .default(false)
+    .describe('Whether to believe X-Forwarded-For, -Host and -Proto (caller address for login throttling and the audit log, origin checks, WSDL addresses): `false`, `true` (from anyone: only when nothing reaches the bus but the proxy), or the proxies\' addresses or CIDRs, comma-separated.'),
   PUBLIC_URL: z
     .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
     .transform((u) => u.replace(/\/+$/, ''))

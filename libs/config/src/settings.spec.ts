@@ -24,6 +24,8 @@ describe('loadSettings', () => {
       BODY_LIMIT_BYTES: 10485760,
       WATCH_ROUTES: true,
       ADMIN_SESSION_TTL_MS: 28800000,
+      WSDL_PUBLIC: false,
+      TRUST_PROXY: false,
       WORKER_CONCURRENCY: 32,
       OUTBOX_BATCH: 100,
       OUTBOX_POLL_MS: 50,
@@ -79,6 +81,19 @@ describe('loadSettings', () => {
     expect(s.INGRESS_TOKEN).toBe('aW5ncmVzcw==');
     expect(s.PUBLIC_URL).toBe('https://bus.example.com');
     expect(s.INSTANCE_ID).toBe('bus-1');
+  });
+
+  it.each([
+    ['false', false],
+    ['TRUE', true],
+    ['127.0.0.1', ['127.0.0.1']],
+    ['10.0.0.0/8, 192.168.1.7,::1,fd00::/8,loopback', ['10.0.0.0/8', '192.168.1.7', '::1', 'fd00::/8', 'loopback']],
+  ])('reads TRUST_PROXY=%s as %j', (value, expected) => {
+    expect(loadSettings({ TRUST_PROXY: value }).TRUST_PROXY).toEqual(expected);
+  });
+
+  it('reads WSDL_PUBLIC as a flag', () => {
+    expect(loadSettings({ WSDL_PUBLIC: 'true' }).WSDL_PUBLIC).toBe(true);
   });
 
   it('accepts PORT=0: the system picks a free port (tests, several buses on one host)', () => {
@@ -154,6 +169,10 @@ describe('loadSettings', () => {
     ['ADMIN_USER', 'ad min', 'ADMIN_USER: expected letters, digits, . _ @ - (at most 100)'],
     ['ADMIN_PORT', '70000', 'ADMIN_PORT: expected an integer from 0 to 65535'],
     ['ADMIN_SESSION_TTL_MS', '1000', 'ADMIN_SESSION_TTL_MS: expected an integer from 60000 to 604800000'],
+    ['TRUST_PROXY', 'yes', 'TRUST_PROXY: expected true, false, or IP addresses and CIDRs (e.g. 10.0.0.0/8,127.0.0.1), comma-separated'],
+    ['TRUST_PROXY', '10.0.0.0/33', 'TRUST_PROXY: expected true, false, or IP addresses and CIDRs (e.g. 10.0.0.0/8,127.0.0.1), comma-separated'],
+    ['TRUST_PROXY', 'proxy.internal', 'TRUST_PROXY: expected true, false, or IP addresses and CIDRs (e.g. 10.0.0.0/8,127.0.0.1), comma-separated'],
+    ['WSDL_PUBLIC', 'open', 'WSDL_PUBLIC: expected true, false, 1 or 0'],
     ['MQTT_URL', 'http://broker:1883', 'MQTT_URL: expected an mqtt://, mqtts://, ws:// or wss:// URL'],
   ])('rejects %s=%j naming the variable and what it expects', (name, value, message) => {
     const err = rejection({ [name]: value });

@@ -6,8 +6,14 @@ const submit = document.querySelector('[data-testid="login-submit"]');
 
 const MESSAGES = {
   401: 'Wrong user name or password.',
-  429: 'Too many failed sign-ins. Wait a minute, then try again.',
 };
+
+/** The text of a 429: how long to wait, from its Retry-After (seconds). */
+function throttled(res) {
+  const seconds = Number(res.headers.get('retry-after'));
+  const wait = seconds > 0 ? `Try again in ${seconds} s.` : 'Wait a little, then try again.';
+  return `Too many failed sign-ins. ${wait}`;
+}
 
 function fail(text) {
   error.textContent = text;
@@ -40,6 +46,7 @@ form.addEventListener('submit', async (event) => {
     }
     // A bus with no admin credential configured refuses every login: its reason says what to set.
     const locked = res.status === 401 && /not configured/.test(detail);
+    if (res.status === 429) return void fail(throttled(res));
     fail((!locked && MESSAGES[res.status]) || `Sign-in failed (${res.status}${detail ? `: ${detail}` : ''}).`);
   } catch (err) {
     fail(`The bus cannot be reached: ${err.message}`);

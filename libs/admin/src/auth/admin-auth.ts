@@ -1,5 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { InputError } from '@junction/core';
+import { AdminCredentials, THROTTLE_USER, type CredentialCheck } from './admin-credentials';
 import { AdminSessions, type AdminSession } from './admin-sessions';
 import { LoginThrottle } from './login-throttle';
 
@@ -14,6 +13,18 @@ export interface AdminPrincipal {
   readonly csrfToken?: string;
 }
 
+/** Why a call or a login is refused, for the problem body. */
+export interface AdminRefusal {
+  readonly status: 401 | 429;
+  /** `UNAUTHORIZED` (an API call without a valid credential), `BAD_CREDENTIALS` (a failed login), `TOO_MANY_LOGINS`. */
+  readonly code: 'UNAUTHORIZED' | 'BAD_CREDENTIALS' | 'TOO_MANY_LOGINS';
+  readonly detail: string;
+  /** With 429: how long the caller should wait (the Retry-After). */
+  readonly retryAfterMs?: number;
+}
+
+export type AdminAuthResult<T> = { readonly ok: T; readonly refusal?: undefined } | { readonly ok?: undefined; readonly refusal: AdminRefusal };
+
 export interface AdminAuthOptions {
   readonly token?: string;
   readonly user?: string;
@@ -21,62 +32,67 @@ export interface AdminAuthOptions {
   readonly sessionTtlMs: number;
   /** Marks the cookie Secure (the dashboard is reached over https, e.g. PUBLIC_URL is https). */
   readonly secureCookie: boolean;
+  /** The throttle of failed credentials; its defaults unless given (tests). */
+  readonly throttle?: LoginThrottle;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
 
+/** A request as authentication sees it: its headers and the caller's address (after TRUST_PROXY). */
+export interface AuthRequest {
+  readonly headers: Headers;
+  readonly ip?: string;
+}
+
 /**
- * Admin authentication: a bearer token, HTTP Basic with the admin user, or a session cookie from a login. Secrets are
- * compared as SHA-256 digests in constant time (equal lengths, whatever was sent). Without any credential configured
+ * Admin authentication: a bearer token, HTTP Basic with the admin user, or a session cookie from a login. Every
+ * failed token, Basic or login check counts against the caller's address and the user it named (`LoginThrottle`); a
+ * right credential gets in unless that user is locked by the throttle's hard cap. Without any credential configured
  * the admin stays locked: nothing is open by default.
  */
 export class AdminAuth {
   readonly sessions: AdminSessions;
-  readonly throttle = new LoginThrottle();
-  private readonly tokenDigest?: Buffer;
-  private readonly userDigest?: Buffer;
-  private readonly passwordDigest?: Buffer;
+  readonly throttle: LoginThrottle;
+  private readonly credentials: AdminCredentials;
 
   constructor(private readonly options: AdminAuthOptions) {
     this.sessions = new AdminSessions(options.sessionTtlMs);
-    if (options.token) this.tokenDigest = digest(options.token);
-    if (options.user && options.password) {
-      this.userDigest = digest(options.user);
-      this.passwordDigest = digest(options.password);
-    }
+    this.throttle = options.throttle ?? new LoginThrottle();
+    this.credentials = new AdminCredentials(options.token, options.user, options.password);
   }
 
   /** True when no admin credential is configured: every admin call is refused. */
   get locked(): boolean {
-    return !this.tokenDigest && !this.passwordDigest;
+    return !this.credentials.configured;
   }
 
-  /** The principal behind a request, or undefined. Never throws. */
-  principalOf(request: { headers: Headers }): AdminPrincipal | undefined {
+  /**
+   * The principal behind an API call, or why it is refused. An Authorization header is checked (and throttled)
+   * first; else the session cookie, whose misses are not counted: its ids are 256 random bits, past guessing, and
+   * every browser whose session expired would count as an attacker.
+   */
+  authenticate(request: AuthRequest): AdminAuthResult<AdminPrincipal> {
+    if (this.locked) return { refusal: { status: 401, code: 'UNAUTHORIZED', detail: LOCKED } };
     const authorization = first(request.headers.authorization);
-    if (authorization) return this.fromAuthorization(authorization);
+    if (authorization) {
+      const { check, via } = this.fromAuthorization(authorization);
+      const refusal = this.settle(check, request.ip, () => ({ status: 401, code: 'UNAUTHORIZED', detail: WRONG }));
+      return refusal ? { refusal } : { ok: { user: check.user!, via } };
+    }
     const session = this.sessions.find(sessionIdOf(request.headers));
-    return session ? { user: session.user, via: 'session', csrfToken: session.csrfToken } : undefined;
+    if (session) return { ok: { user: session.user, via: 'session', csrfToken: session.csrfToken } };
+    return { refusal: { status: 401, code: 'UNAUTHORIZED', detail: this.refusal() } };
   }
 
-  /** Checks a login (user and password, or the token) and opens a session. Throws 401 on bad credentials, 429 when
-   *  the address failed too often. */
-  login(body: { username?: unknown; password?: unknown; token?: unknown }, remote: string): { id: string; session: AdminSession } {
-    const wait = this.throttle.retryAfterMs(remote);
-    if (wait > 0) {
-      throw new InputError('TOO_MANY_LOGINS', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, 429);
-    }
-    let user: string | undefined;
-    if (typeof body.token === 'string' && this.tokenOk(body.token)) user = 'token';
-    else if (typeof body.username === 'string' && typeof body.password === 'string' && this.passwordOk(body.username, body.password)) {
-      user = body.username;
-    }
-    if (!user) {
-      this.throttle.failed(remote);
-      throw new InputError('BAD_CREDENTIALS', this.locked ? LOCKED : 'wrong user name, password or token', 401);
-    }
-    this.throttle.succeeded(remote);
-    return this.sessions.open(user);
+  /** Checks a login (user and password, or the token) and opens a session; refused as wrong (401) or throttled (429). */
+  login(body: { username?: unknown; password?: unknown; token?: unknown }, remote: string): AdminAuthResult<{ id: string; session: AdminSession }> {
+    if (this.locked) return { refusal: { status: 401, code: 'BAD_CREDENTIALS', detail: LOCKED } };
+    let check: CredentialCheck;
+    if (typeof body.token === 'string') check = this.credentials.token(body.token);
+    else if (typeof body.username === 'string' && typeof body.password === 'string') check = this.credentials.password(body.username, body.password);
+    else check = { throttleUser: THROTTLE_USER.other };
+    const refusal = this.settle(check, remote, () => ({ status: 401, code: 'BAD_CREDENTIALS', detail: 'wrong user name, password or token' }));
+    return refusal ? { refusal } : { ok: this.sessions.open(check.user!) };
   }
 
   logout(request: { headers: Headers }): void {
@@ -91,43 +107,46 @@ export class AdminAuth {
     return `${SESSION_COOKIE}=${id ?? ''}; Max-Age=${maxAge}; Path=/; HttpOnly; SameSite=Strict${secure}`;
   }
 
-  /** Why a request is refused (401 text), for the problem body. */
+  /** Why a request without a credential is refused (401 text), for the problem body. */
   refusal(): string {
     return this.locked ? LOCKED : 'log in, or send Authorization: Bearer <ADMIN_TOKEN> or Basic credentials';
   }
 
-  private fromAuthorization(header: string): AdminPrincipal | undefined {
-    const space = header.indexOf(' ');
-    const scheme = header.slice(0, space).toLowerCase();
-    const value = header.slice(space + 1).trim();
-    if (scheme === 'bearer') return this.tokenOk(value) ? { user: 'token', via: 'token' } : undefined;
-    if (scheme === 'basic') {
-      const decoded = Buffer.from(value, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon < 0) return undefined;
-      const user = decoded.slice(0, colon);
-      return this.passwordOk(user, decoded.slice(colon + 1)) ? { user, via: 'basic' } : undefined;
+  /**
+   * How a checked credential is answered: undefined to let it in. The credential was checked before the throttle is
+   * asked, so a right one from an address full of someone else's failures still gets in, unless its user is locked.
+   */
+  private settle(check: CredentialCheck, address: string | undefined, wrong: () => AdminRefusal): AdminRefusal | undefined {
+    const attempt = { address: address ?? 'unknown', user: check.throttleUser };
+    if (this.throttle.lockedMs(attempt.user) > 0) {
+      if (!check.user) this.throttle.failed(attempt);
+      return throttled(this.throttle.lockedMs(attempt.user));
     }
-    return undefined;
+    if (check.user) return undefined;
+    const waiting = this.throttle.waitMs(attempt) > 0;
+    this.throttle.failed(attempt);
+    return waiting ? throttled(this.throttle.waitMs(attempt)) : wrong();
   }
 
-  private tokenOk(token: string): boolean {
-    return !!this.tokenDigest && timingSafeEqual(digest(token), this.tokenDigest);
-  }
-
-  private passwordOk(user: string, password: string): boolean {
-    if (!this.userDigest || !this.passwordDigest) return false;
-    // Both compared every time, so the time taken says nothing about which one was wrong.
-    const userOk = timingSafeEqual(digest(user), this.userDigest);
-    const passwordOk = timingSafeEqual(digest(password), this.passwordDigest);
-    return userOk && passwordOk;
+  private fromAuthorization(header: string): { check: CredentialCheck; via: 'token' | 'basic' } {
+    const space = header.indexOf(' ');
+    const scheme = space < 0 ? header.toLowerCase() : header.slice(0, space).toLowerCase();
+    const value = space < 0 ? '' : header.slice(space + 1).trim();
+    if (scheme === 'bearer') return { check: this.credentials.token(value), via: 'token' };
+    const decoded = scheme === 'basic' ? Buffer.from(value, 'base64').toString('utf8') : '';
+    const colon = decoded.indexOf(':');
+    // A malformed Basic value or another scheme is a refused credential too, counted like a wrong password.
+    if (colon < 0) return { check: { throttleUser: THROTTLE_USER.other }, via: 'basic' };
+    return { check: this.credentials.password(decoded.slice(0, colon), decoded.slice(colon + 1)), via: 'basic' };
   }
 }
 
 const LOCKED = 'admin access is not configured: set ADMIN_TOKEN, or ADMIN_USER and ADMIN_PASSWORD';
+const WRONG = 'wrong bearer token or Basic credentials';
 
-function digest(secret: string): Buffer {
-  return createHash('sha256').update(secret).digest();
+function throttled(waitMs: number): AdminRefusal {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return { status: 429, code: 'TOO_MANY_LOGINS', detail: `too many failed sign-ins; try again in ${seconds} s`, retryAfterMs: seconds * 1000 };
 }
 
 function first(value: string | string[] | undefined): string | undefined {

@@ -3,7 +3,7 @@ import { InputError } from '@junction/core';
 import type { FastifyReply } from 'fastify';
 import { jsonBody } from '../body-view';
 import { AdminAuth } from './admin-auth';
-import { AdminAuthGuard, fromSameOrigin, type AdminRequest } from './admin-auth.guard';
+import { AdminAuthGuard, fromSameOrigin, refusalError, type AdminRequest } from './admin-auth.guard';
 import { AuditTrail } from './audit-trail';
 
 /** Dashboard login: opens a session (HttpOnly, SameSite=Strict cookie) and hands the page its CSRF token. */
@@ -14,24 +14,21 @@ export class SessionController {
     private readonly audit: AuditTrail,
   ) {}
 
-  /** `{ username, password }` or `{ token }`. Every attempt goes to the audit log; the password never does. */
+  /** `{ username, password }` or `{ token }`. Every attempt goes to the audit log; the password never does. Wrong
+   *  credentials are answered 401, or 429 with Retry-After while the caller's failures are throttled. */
   @Post()
   @HttpCode(200)
   async login(@Req() request: AdminRequest, @Body() raw: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     // A login posted from another site's page (login CSRF) is refused.
     if (!fromSameOrigin(request)) throw new InputError('CSRF_REJECTED', 'log in from the dashboard itself', 403);
     const body = jsonBody(raw);
-    const remote = request.ip ?? 'unknown';
     const claimed = typeof body.username === 'string' ? body.username.slice(0, 100) : 'token';
-    let opened;
-    try {
-      opened = this.auth.login(body, remote);
-    } catch (err) {
-      const e = err as InputError;
-      if (e.status === 429) reply.header('retry-after', String(Math.ceil(this.auth.throttle.retryAfterMs(remote) / 1000)));
-      await this.audit.record(request, { actor: claimed, action: 'login-failed', outcome: 'refused', detail: { code: e.code } });
-      throw err;
+    const result = this.auth.login(body, request.ip ?? 'unknown');
+    if (result.refusal) {
+      await this.audit.record(request, { actor: claimed, action: 'login-failed', outcome: 'refused', detail: { code: result.refusal.code } });
+      throw refusalError(result.refusal, reply);
     }
+    const opened = result.ok;
     await this.audit.record(request, { actor: opened.session.user, action: 'login', outcome: 'ok' });
     reply.header('set-cookie', this.auth.cookie(opened.id));
     reply.header('cache-control', 'no-store');

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { BusError, DeliveryError, InputError, StoreError, toBusError, ValidationError, type BusError as BusErrorType } from '@junction/core';
 
 /** An RFC 9457 problem body, as every HTTP error of the bus is answered. */
@@ -30,7 +31,7 @@ export function problemFor(err: BusErrorType): Problem {
       : err.message;
   return {
     type: `urn:junction:problem:${err.code.toLowerCase().replace(/_/g, '-')}`,
-    title: TITLES[status] ?? 'Error',
+    title: titleOf(status),
     status,
     detail,
     code: err.code,
@@ -39,19 +40,27 @@ export function problemFor(err: BusErrorType): Problem {
   };
 }
 
+/** Titles by status, as RFC 9110 names them (where Node's list still has older names: 413, 422). */
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
 };
+
+/** The problem title of a status: its reason phrase, never a bare "Error". */
+export function titleOf(status: number): string {
+  return TITLES[status] ?? STATUS_CODES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+}
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 

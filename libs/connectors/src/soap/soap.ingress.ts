@@ -39,8 +39,10 @@ export interface SoapIngressOptions {
   /** The bus's public URL, written into published WSDLs; else taken from each request's Host header. */
   readonly publicUrl?: string;
   readonly xmlLimits?: Partial<XmlLimits>;
-  /** When set, callers must send `Authorization: Bearer <token>` (as on HTTP ingress). */
+  /** When set, callers must send `Authorization: Bearer <token>` (as on HTTP ingress), for the WSDL too. */
   readonly token?: string;
+  /** Serves the WSDL and its schemas without the token (they describe the service; the calls still need it). */
+  readonly wsdlPublic?: boolean;
 }
 
 /** A SOAP service ready to take calls: its WSDL loaded, its ack expression compiled. */
@@ -162,10 +164,15 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     };
   }
 
-  /** `GET <path>?wsdl` and the imported documents; anything else on the path is a 404. */
+  /** `GET <path>?wsdl` and the imported documents (with the token, unless published openly); else a 404. */
   private async describe(service: Service, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (this.token && !this.options.wsdlPublic && !authorized(req.headers.authorization, this.token)) {
+      reply.header('www-authenticate', 'Bearer');
+      return sendProblem(reply, 401, 'UNAUTHORIZED', 'missing or wrong bearer token');
+    }
     const q = req.url.indexOf('?');
-    const base = this.options.publicUrl ?? `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+    // req.host and req.protocol follow X-Forwarded-Host and -Proto only from a proxy TRUST_PROXY trusts.
+    const base = this.options.publicUrl ?? `${req.protocol}://${req.host || 'localhost'}`;
     let published = service.published.get(base);
     if (!published) {
       if (service.published.size >= MAX_PUBLISHED_BASES) service.published.clear();

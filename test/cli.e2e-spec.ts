@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, startChildProcess } from '@junction/testing';
+import { ownBrokerNames } from './support/broker-sessions';
 
 const ROOT = resolve(__dirname, '..');
 const BIN = join(ROOT, 'bin', 'junction.js');
@@ -98,8 +99,9 @@ describe('the junction command', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('PORT');
     const port = await freePort();
+    const brokers = ownBrokerNames('cli-start');
     const bus = await startChildProcess(process.execPath, [BIN, 'start'], {
-      env: { PORT: String(port), HOST: '127.0.0.1', ROUTES_DIR: join(dir, 'routes'), DATABASE_URL: `sqlite:${join(dir, 'j.db')}` },
+      env: { PORT: String(port), HOST: '127.0.0.1', ROUTES_DIR: join(dir, 'routes'), DATABASE_URL: `sqlite:${join(dir, 'j.db')}`, ...brokers.env },
       readyUrl: `http://127.0.0.1:${port}/health`,
     });
     try {
@@ -107,6 +109,7 @@ describe('the junction command', () => {
       expect(health).toMatchObject({ status: 'ok', routes: 8 });
     } finally {
       expect(await bus.kill('SIGTERM')).toBe(0);
+      await brokers.remove();
     }
   });
 });

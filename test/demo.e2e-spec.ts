@@ -28,5 +28,10 @@ describe('the demo', () => {
     expect(output).toMatch(/-> 202 Accepted/);
     const summary = /sandbox received: crm (\d+)/.exec(output);
     expect(Number(summary?.[1])).toBeGreaterThan(0);
+    // RabbitMQ and Mosquitto answer here (CI starts them): the warehouse and the device feed flow through the bus.
+    const warehouse = /== warehouse \| released for picking: (\d+) .*\| pick requests received: (\d+)/.exec(output);
+    expect(Number(warehouse?.[2])).toBeGreaterThan(0);
+    const devices = /== devices \| \d+ devices, readings published: (\d+)/.exec(output);
+    expect(Number(devices?.[1])).toBeGreaterThan(0);
   });
 });

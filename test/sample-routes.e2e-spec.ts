@@ -4,6 +4,7 @@ import { startSandbox, type Sandbox } from '../apps/sandbox/src';
 import { legacyBatch, seededRandom, webOrder } from '../apps/sandbox/src/demo/sample-orders';
 import { createClientAsync } from 'soap';
 import { waitUntil } from '@junction/testing';
+import { ownBrokerNames } from './support/broker-sessions';
 import { getJson, post, startTestBus, type TestBus } from './support/test-bus';
 
 /**
@@ -13,10 +14,12 @@ import { getJson, post, startTestBus, type TestBus } from './support/test-bus';
 describe('sample routes against the sandbox', () => {
   let sandbox: Sandbox;
   let bus: TestBus;
+  const brokers = ownBrokerNames('sample-routes');
 
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0 });
-    bus = await startTestBus({ routes: {}, env: { SANDBOX_URL: sandbox.url } });
+    // A session and a queue of its own, so that a demo running beside this suite keeps its devices and shipments.
+    bus = await startTestBus({ routes: {}, env: { SANDBOX_URL: sandbox.url, ...brokers.env } });
     cpSync(join(__dirname, '..', 'routes'), bus.routesDir, { recursive: true });
     const reload = await post(`${bus.url}/admin/routes/reload`, {});
     expect(reload.json).toMatchObject({ ok: true, routes: 8 });
@@ -24,6 +27,7 @@ describe('sample routes against the sandbox', () => {
   afterAll(async () => {
     await bus?.destroy();
     await sandbox?.close();
+    await brokers.remove();
   });
 
   const received = (system: 'crm' | 'erp' | 'legacy') => sandbox.recorder.list(system);

@@ -229,7 +229,8 @@ describe('sandbox server', () => {
       await new Promise((r) => setTimeout(r, 50));
       const begun = Date.now();
       await sandbox.close();
-      expect(Date.now() - begun).toBeLessThan(1000);
+      // Well under the 30 s delay, with room for a loaded machine: close does not wait for the answer.
+      expect(Date.now() - begun).toBeLessThan(10_000);
       expect(await pending).toMatch(/^error: /);
     });
   });

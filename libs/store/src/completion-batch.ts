@@ -24,7 +24,7 @@ const ROUTE_MESSAGES = `UPDATE messages m SET status = v.status, hops = v.hops, 
 const MESSAGE_STATES = `SELECT id, status, lease_owner FROM messages WHERE id = ANY($1::text[])`;
 const DELIVERED = `UPDATE deliveries d SET status = 'delivered', attempts = d.attempts + 1, reply = v.reply,
     last_error = NULL, headers = COALESCE(v.headers, d.headers), body = COALESCE(v.body, d.body),
-    lease_owner = NULL, lease_until = NULL, updated_at = v.now
+    body_from_message = d.body_from_message AND v.body IS NULL, lease_owner = NULL, lease_until = NULL, updated_at = v.now
   FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bigint[]) AS v(id, reply, headers, body, now)
   WHERE d.id = v.id AND d.status = 'pending'
   RETURNING d.id, d.message_id, d.wire_tap`;

@@ -20,7 +20,7 @@ describe('SqlStore on SQLite', () => {
   describeLeases(h);
 
   describe('SQLite specifics', () => {
-    it('creates the folder of the file and runs in WAL mode, synchronous=NORMAL', async () => {
+    it('creates the folder of the file and runs in WAL mode, synchronous=NORMAL, with 8 KB pages', async () => {
       expect(h.store.driver).toBe('sqlite');
       expect(existsSync(file)).toBe(true);
       const dataSource = buildDataSource({ driver: 'sqlite', path: file }, storeEntities('sqlite'), { warn: () => undefined });
@@ -28,6 +28,7 @@ describe('SqlStore on SQLite', () => {
       try {
         expect(await dataSource.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
         expect(await dataSource.query('PRAGMA synchronous')).toEqual([{ synchronous: 1 }]);
+        expect(await dataSource.query('PRAGMA page_size')).toEqual([{ page_size: 8192 }]);
       } finally {
         await dataSource.destroy();
       }

@@ -33,14 +33,17 @@ export async function journalSize(sql: Sql, target: StoreTarget): Promise<Journa
   for (const r of rows) {
     const total = Number(r.total);
     const heap = Number(r.heap);
+    const live = Number(r.live);
     bytes += total;
+    // An emptied table loses its statistics at its next ANALYZE: no live rows is no bytes in use, whatever they say.
+    if (live === 0) continue;
     if (r.width === null || heap === 0) {
-      // Not analysed yet: all of it counts, which errs towards purging early, never towards a full disk.
+      // Rows but no statistics yet: all of it counts, which errs towards purging early, never towards a full disk.
       usedBytes += total;
       continue;
     }
     // Indexes and TOAST are taken to hold as much free space as the heap does.
-    const heapUsed = Math.min(heap, Number(r.live) * (Number(r.width) + PG_TUPLE_OVERHEAD));
+    const heapUsed = Math.min(heap, live * (Number(r.width) + PG_TUPLE_OVERHEAD));
     usedBytes += Math.min(total, Math.round(heapUsed * (total / heap)));
   }
   return { bytes, usedBytes };

@@ -2,7 +2,7 @@ import { BusError } from '@junction/core';
 import { applyAttemptOutcome } from './delivery-outcome';
 import { attemptRow, deliveryRow, insertRows, type Row } from './row-builders';
 import { isWireTap } from './row-mappers';
-import { applyRoutingResult, deadLetterMessage, leasedDeliveries, routedStatus } from './routing-result';
+import { applyRoutingResult, deadLetterMessage, leasedDeliveries, routedStatus, sharesBody } from './routing-result';
 import type { Sql } from './sql-executor';
 import type { StoreContext } from './store-context';
 import type { AttemptOutcome, AttemptRecord, RoutingHandOff, RoutingResult, StoredDelivery } from './store.types';
@@ -105,7 +105,7 @@ async function routeAll(sql: Sql, ctx: StoreContext, items: RouteItem[], at: num
     const leased = leasedDeliveries(ctx, result, handOff, r.route_id, r.correlation_id, now);
     result.deliveries.forEach((d, i) => {
       const lease = i < leased.length ? { owner: ctx.instanceId, until: leased[i].leaseUntil } : null;
-      rows.push(deliveryRow(d, r.route_id, r.correlation_id, 'pending', 0, null, now, lease));
+      rows.push(deliveryRow(d, r.route_id, r.correlation_id, 'pending', 0, null, now, lease, sharesBody(result, d.body)));
     });
     results[at[k]] = leased satisfies StoredDelivery[];
   }

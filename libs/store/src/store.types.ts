@@ -184,7 +184,9 @@ export type RoutingResult = {
   failure?: Failure;
   /** The message's masked payload, stored instead of the original when routing succeeded (the deliveries carry
    *  what the targets need; only a dead message is replayed from its own body). */
-  scrubbed?: Scrubbed;
+  scrubbed?: Scrubbed;  /** The message's body as it was claimed: deliveries whose body is the same bytes share it instead of a copy of
+   *  their own, unless `scrubbed` replaces it. */
+  messageBody?: Buffer;
 };
 
 /**

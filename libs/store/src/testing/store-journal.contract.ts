@@ -116,6 +116,26 @@ export function describeJournal(h: StoreHarness): void {
       expect((await h.store.getMessage(m.id))?.body.toString()).toBe('{"order":1}');
     });
 
+    it("routes to deliveries that share the message's body, unless routing masks the message", async () => {
+      await quiesce(h.store);
+      const routeId = unique('shared-async');
+      const [plain, masked] = [newMessage({ routeId }), newMessage({ routeId })];
+      for (const m of [plain, masked]) await h.store.acceptMessage(m);
+      const claimed = await h.store.claimMessages(100, 60_000);
+      const route = async (m: typeof plain, scrubbed?: { headers: Record<string, string>; body: Buffer }) => {
+        const d = newDelivery(m.id, { body: m.body });
+        await h.store.completeRouting(m.id, { status: 'pending', hops: [], deliveries: [d], messageBody: claimed.find((c) => c.id === m.id)!.body, scrubbed });
+        return d;
+      };
+      const shared = await route(plain);
+      const own = await route(masked, { headers: {}, body: Buffer.from('{"order":"***"}') });
+      const out = await h.store.claimDeliveries(100, 60_000);
+      expect(out.find((d) => d.id === shared.id)?.body.equals(plain.body)).toBe(true);
+      expect(out.find((d) => d.id === own.id)?.body.equals(masked.body)).toBe(true);
+      expect((await h.store.getMessage(masked.id))?.body.toString()).toBe('{"order":"***"}');
+      expect((await h.store.getMessage(plain.id))?.deliveries[0].body.equals(plain.body)).toBe(true);
+    });
+
     it('lists messages by route, status, correlation id, business key and time, newest first, with a cursor', async () => {
       const routeId = unique('list');
       const t0 = 1_700_000_000_000;

@@ -183,6 +183,9 @@ describe('admin dashboard in a real browser', () => {
       const figure = async (testid: string) => Number(await page.getByTestId(testid).getAttribute('data-value'));
       await waitUntil(async () => (await figure('route-in-rate-orders')) > 0, UI_TIMEOUT_MS, 'in/s of orders above 0', 100);
       await waitUntil(async () => (await figure('bus-out-rate')) > 0, UI_TIMEOUT_MS, 'out/s of the bus above 0', 100);
+      // The journal's size on disk, in binary units.
+      await waitUntil(async () => (await figure('bus-journal-bytes')) > 0, UI_TIMEOUT_MS, 'the journal size shown', 100);
+      expect(await page.getByTestId('bus-journal-bytes').textContent()).toMatch(/^\d+(\.\d)? (KiB|MiB|GiB)$/);
       // At least two points with traffic: the in/s line (its own blue) is drawn on the chart's canvas.
       const canvas = page.getByTestId('chart-throughput').locator('canvas');
       const bluePixels = () => canvasPixelsNear(canvas, [0x25, 0x63, 0xeb]);

@@ -184,6 +184,20 @@ describe('loadRoutes over a temporary folder', () => {
     ]);
   });
 
+  it("reads a route's retention age as a duration of at least a second, and names a bad one at its line", () => {
+    const withRetention = (age: string) => routeFile('kept', '/kept').replace('    to:', `    retention: { age: ${age} }\n    to:`);
+    write('a.yaml', withRetention('36h'));
+    const load = loadRoutes(dir, {}, specSchemas());
+    expect(load.problems).toEqual([]);
+    expect(load.routes[0].def.retention).toEqual({ age: '36h' });
+    for (const bad of ['"1 day"', '500ms']) {
+      write('a.yaml', withRetention(bad));
+      expect(loadRoutes(dir, {}, specSchemas()).problems.map((p) => [p.line, p.path, p.message])).toEqual([
+        [4, 'routes[0].retention.age', 'expected a duration such as 90s, 12h or 7d (at least 1s)'],
+      ]);
+    }
+  });
+
   it('reports a folder that cannot be read instead of throwing', () => {
     const load = loadRoutes(path.join(dir, 'nope'), {}, specSchemas());
     expect(load.routes).toEqual([]);

@@ -1,3 +1,4 @@
+import { parseDuration } from '@junction/core';
 import { z } from 'zod';
 import type { ConnectorSpec } from './connector-spec';
 
@@ -204,6 +205,15 @@ function routeSchemaOf(source: z.ZodType<SourceDef>, target: z.ZodType<TargetDef
         .describe(
           'Sync routes: `all` journals every exchange; `failures` journals only failed ones (dead-lettered, replayable), for high-volume proxies whose successes need no record. Async routes always store.',
         ),
+      retention: z
+        .strictObject({
+          age: z
+            .string()
+            .refine((s) => (parseDuration(s) ?? -1) >= 1000, { error: 'expected a duration such as 90s, 12h or 7d (at least 1s)' })
+            .describe('How long finished messages of this route stay in the journal, instead of JOURNAL_RETENTION.'),
+        })
+        .optional()
+        .describe('Journal retention of this route; dead letters not replayed follow DEAD_LETTER_RETENTION.'),
       xml: z
         .strictObject({ arrays: z.array(z.string().min(1)).default([]) })
         .optional()

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { ConfigError } from '@junction/core';
+import { ConfigError, parseDuration } from '@junction/core';
 import { z } from 'zod';
 
 /**
@@ -17,6 +17,14 @@ function integer(min: number, max: number) {
       return z.NEVER;
     }
     return n;
+  });
+}
+
+/** A duration such as `7d`, `12h` or `90s`, at least `minMs`; kept as written (the README shows it so), read with
+ *  `parseDuration`. */
+function duration(minMs: number) {
+  return z.string().refine((s) => (parseDuration(s) ?? -1) >= minMs, {
+    error: `expected a duration such as 90s, 12h or 7d (at least ${minMs / 1000}s)`,
   });
 }
 
@@ -123,6 +131,15 @@ export const SettingsSchema = z.strictObject({
     .describe('How long a claimed delivery stays with an instance before another may take it over, in ms.'),
   SYNC_TIMEOUT_MS: integer(1, 600_000).default(30_000).describe('Time allowed for a whole sync exchange, in ms.'),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000).describe('Time allowed for in-flight work on shutdown, in ms.'),
+  JOURNAL_RETENTION: duration(1000)
+    .default('7d')
+    .describe('How long finished messages stay in the journal (e.g. `12h`, `7d`); a route may set its own `retention.age`. Messages still being delivered are kept.'),
+  DEAD_LETTER_RETENTION: duration(1000)
+    .default('30d')
+    .describe('How long a message with a dead letter not replayed is kept, from the dead letter on, when that is longer than its retention.'),
+  JOURNAL_MAX_BYTES: integer(1_048_576, Number.MAX_SAFE_INTEGER)
+    .optional()
+    .describe('When set, the oldest finished messages are purged ahead of their age while the journal takes more than this many bytes (dead letters not replayed stay).'),
   XML_MAX_DEPTH: integer(1, 10_000).default(100).describe('Deepest element nesting accepted in an XML body.'),
   XML_MAX_ATTRIBUTES: integer(1, 100_000).default(256).describe('Most attributes accepted on one XML element.'),
   KAFKA_BROKERS: z

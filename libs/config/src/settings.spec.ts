@@ -32,6 +32,8 @@ describe('loadSettings', () => {
       LEASE_MS: 30000,
       SYNC_TIMEOUT_MS: 30000,
       SHUTDOWN_TIMEOUT_MS: 10000,
+      JOURNAL_RETENTION: '7d',
+      DEAD_LETTER_RETENTION: '30d',
       XML_MAX_DEPTH: 100,
       XML_MAX_ATTRIBUTES: 256,
       KAFKA_CLIENT_ID: 'junction',
@@ -75,7 +77,11 @@ describe('loadSettings', () => {
       SHUTDOWN_TIMEOUT_MS: '0',
       XML_MAX_DEPTH: '20',
       XML_MAX_ATTRIBUTES: '16',
+      JOURNAL_RETENTION: '36h',
+      DEAD_LETTER_RETENTION: '90d',
+      JOURNAL_MAX_BYTES: '5368709120',
     });
+    expect(s).toMatchObject({ JOURNAL_RETENTION: '36h', DEAD_LETTER_RETENTION: '90d', JOURNAL_MAX_BYTES: 5368709120 });
     expect(s).toMatchObject({ PORT: 9000, DATABASE_URL: 'postgres://bus:pw@db:5432/junction', WATCH_ROUTES: false, SHUTDOWN_TIMEOUT_MS: 0 });
     expect(s.ADMIN_TOKEN).toBe('admin-token_1');
     expect(s.INGRESS_TOKEN).toBe('aW5ncmVzcw==');
@@ -164,6 +170,9 @@ describe('loadSettings', () => {
     ['LEASE_MS', '999', 'LEASE_MS: expected an integer from 1000 to 86400000'],
     ['SYNC_TIMEOUT_MS', '600001', 'SYNC_TIMEOUT_MS: expected an integer from 1 to 600000'],
     ['SHUTDOWN_TIMEOUT_MS', 'soon', 'SHUTDOWN_TIMEOUT_MS: expected an integer from 0 to 600000'],
+    ['JOURNAL_RETENTION', '7 days', 'JOURNAL_RETENTION: expected a duration such as 90s, 12h or 7d (at least 1s)'],
+    ['DEAD_LETTER_RETENTION', '500ms', 'DEAD_LETTER_RETENTION: expected a duration such as 90s, 12h or 7d (at least 1s)'],
+    ['JOURNAL_MAX_BYTES', '1000', 'JOURNAL_MAX_BYTES: expected an integer from 1048576 to 9007199254740991'],
     ['XML_MAX_DEPTH', '0', 'XML_MAX_DEPTH: expected an integer from 1 to 10000'],
     ['XML_MAX_ATTRIBUTES', '1e3', 'XML_MAX_ATTRIBUTES: expected an integer from 1 to 100000'],
     ['ADMIN_USER', 'ad min', 'ADMIN_USER: expected letters, digits, . _ @ - (at most 100)'],

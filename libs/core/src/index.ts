@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './ids';
+export * from './duration';
 export * from './body';
 export * from './message';
 export * from './connector';

@@ -2,11 +2,12 @@ import type { Settings } from '@junction/config';
 import { BrokerTransport, HttpListener, connectorList, isHosted, type ConnectorModule } from '@junction/connectors';
 import { ConfigError, type ConnectorStatus, type EgressConnector, type IngressConnector, type Logger, type SourceStatus } from '@junction/core';
 import type { CompiledRoute } from '@junction/routing';
-import { createStore, type Store } from '@junction/store';
+import { createStore, JournalRetention, type Store } from '@junction/store';
 import { BusTelemetry, type RouteInfo } from '@junction/telemetry';
 import type { FastifyInstance } from 'fastify';
 import { Exchange } from './exchange';
 import { OutboxWorker } from './outbox-worker';
+import { retentionPolicy } from './retention-policy';
 import { RouteTable, type ReloadReport } from './route-table';
 import { watchRoutes } from './route-watcher';
 
@@ -23,6 +24,8 @@ export class BusRuntime {
   readonly transport: BrokerTransport;
   /** Metrics, live figures and per-message logs of this instance. */
   readonly telemetry: BusTelemetry;
+  /** Purges the journal in the background (JOURNAL_RETENTION, routes' `retention`, JOURNAL_MAX_BYTES). */
+  readonly retention: JournalRetention;
   private readonly ingress: Map<string, IngressConnector>;
   private readonly egress: Map<string, EgressConnector>;
   private watcher?: { close(): void };
@@ -75,6 +78,7 @@ export class BusRuntime {
       log,
       this.telemetry.observer,
     );
+    this.retention = new JournalRetention(this.store, { policy: () => retentionPolicy(settings, this.routes.list()) }, log);
     this.exchange = new Exchange(this.routes, this.store, {
       syncTimeoutMs: settings.SYNC_TIMEOUT_MS,
       wake: () => this.worker.wake(),
@@ -89,6 +93,7 @@ export class BusRuntime {
     if (!report.ok) throw new ConfigError(`routes in ${this.settings.ROUTES_DIR} have problems`, report.problems);
     for (const connector of this.ingress.values()) await connector.start(this.exchange);
     this.worker.start();
+    this.retention.start();
     this.telemetry.start();
     if (this.settings.WATCH_ROUTES) this.watcher = watchRoutes(this.settings.ROUTES_DIR, () => void this.reload('watch'));
     this.log.info({ routes: report.routes, store: this.store.driver }, 'bus started');
@@ -123,7 +128,7 @@ export class BusRuntime {
     const ingressClosed = (async () => {
       for (const connector of this.ingress.values()) await connector.close(this.settings.SHUTDOWN_TIMEOUT_MS);
     })();
-    await Promise.all([ingressClosed, this.worker.stop(this.settings.SHUTDOWN_TIMEOUT_MS)]);
+    await Promise.all([ingressClosed, this.worker.stop(this.settings.SHUTDOWN_TIMEOUT_MS), this.retention.stop()]);
     for (const connector of this.egress.values()) await connector.close();
     await this.store.close();
   }

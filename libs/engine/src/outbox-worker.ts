@@ -224,6 +224,7 @@ export class OutboxWorker {
           hops: message.hops,
           deliveries: dispatches.map((d) => newDelivery(d, outgoingBody(d.message.body, d.target, route.codec))),
           scrubbed: scrubbedCopy(route.masker, stored.headers, stored.body, stored.contentType),
+          messageBody: stored.body,
         },
         handOff > 0 ? { count: handOff, leaseMs: this.options.leaseMs } : undefined,
       );

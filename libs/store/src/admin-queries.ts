@@ -102,7 +102,7 @@ export class AdminQueries {
       headers: message.headers,
       body: message.body,
       hops: message.hops,
-      deliveries: deliveries.map((d) => deliveryDetail(d, byDelivery.get(d.id) ?? [])),
+      deliveries: deliveries.map((d) => deliveryDetail(d, byDelivery.get(d.id) ?? [], message.body)),
       deadLetters: deadLetters.map(deadLetterSummary),
     };
   }

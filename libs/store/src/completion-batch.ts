@@ -2,7 +2,7 @@ import { BusError } from '@junction/core';
 import { applyAttemptOutcome } from './delivery-outcome';
 import { attemptRow, deliveryRow, insertRows, type Row } from './row-builders';
 import { isWireTap } from './row-mappers';
-import { applyRoutingResult, deadLetterMessage, leasedDeliveries, routedStatus } from './routing-result';
+import { applyRoutingResult, deadLetterMessage, leasedDeliveries, routedStatus, sharesBody } from './routing-result';
 import type { Sql } from './sql-executor';
 import type { StoreContext } from './store-context';
 import type { AttemptOutcome, AttemptRecord, RoutingHandOff, RoutingResult, StoredDelivery } from './store.types';
@@ -24,7 +24,7 @@ const ROUTE_MESSAGES = `UPDATE messages m SET status = v.status, hops = v.hops, 
 const MESSAGE_STATES = `SELECT id, status, lease_owner FROM messages WHERE id = ANY($1::text[])`;
 const DELIVERED = `UPDATE deliveries d SET status = 'delivered', attempts = d.attempts + 1, reply = v.reply,
     last_error = NULL, headers = COALESCE(v.headers, d.headers), body = COALESCE(v.body, d.body),
-    lease_owner = NULL, lease_until = NULL, updated_at = v.now
+    body_from_message = d.body_from_message AND v.body IS NULL, lease_owner = NULL, lease_until = NULL, updated_at = v.now
   FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bigint[]) AS v(id, reply, headers, body, now)
   WHERE d.id = v.id AND d.status = 'pending'
   RETURNING d.id, d.message_id, d.wire_tap`;
@@ -105,7 +105,7 @@ async function routeAll(sql: Sql, ctx: StoreContext, items: RouteItem[], at: num
     const leased = leasedDeliveries(ctx, result, handOff, r.route_id, r.correlation_id, now);
     result.deliveries.forEach((d, i) => {
       const lease = i < leased.length ? { owner: ctx.instanceId, until: leased[i].leaseUntil } : null;
-      rows.push(deliveryRow(d, r.route_id, r.correlation_id, 'pending', 0, null, now, lease));
+      rows.push(deliveryRow(d, r.route_id, r.correlation_id, 'pending', 0, null, now, lease, sharesBody(result, d.body)));
     });
     results[at[k]] = leased satisfies StoredDelivery[];
   }

@@ -21,7 +21,7 @@ export async function replayDeadLetter(
   let requeued: { kind: 'delivery' | 'message'; id: string };
 
   if (ref.delivery_id !== null) {
-    const [delivery] = await sql.rows(s.replayDelivery, [now, body, contentType, headers, now, ref.delivery_id]);
+    const [delivery] = await sql.rows(s.replayDelivery, [now, body, body === null, contentType, headers, now, ref.delivery_id]);
     if (!delivery) throw new BusError('CONFLICT', `delivery ${ref.delivery_id} is not dead: nothing to replay`);
     if (!isWireTap(delivery)) {
       // Delivery, then message: the lock order of recordAttempt, which settles the message under this lock.
@@ -35,6 +35,7 @@ export async function replayDeadLetter(
       throw new BusError('CONFLICT', `message ${ref.message_id} is not dead: nothing to replay`);
     }
     const hops: Hop[] = [...(JSON.parse(message.hops) as Hop[]), { at: now, step: 'replay', note: `dead letter ${id}` }];
+    await sql.run(s.unshareMessageBody, [ref.message_id]);
     await sql.run(s.replayMessage, [JSON.stringify(hops), body, contentType, headers, now, ref.message_id]);
     requeued = { kind: 'message', id: ref.message_id };
   }

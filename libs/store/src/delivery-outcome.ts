@@ -23,8 +23,8 @@ export async function applyAttemptOutcome(
   const [updated] =
     outcome.kind === 'delivered'
       ? await sql.rows(s.deliveryDelivered, [
-          outcome.reply ?? null, scrubbed ? JSON.stringify(scrubbed.headers) : null, scrubbed?.body ?? null, now,
-          deliveryId,
+          outcome.reply ?? null, scrubbed ? JSON.stringify(scrubbed.headers) : null, scrubbed?.body ?? null,
+          scrubbed === undefined, now, deliveryId,
         ])
       : outcome.kind === 'retry'
         ? await sql.rows(s.deliveryRetry, [outcome.nextAttemptAt, error, now, deliveryId, ctx.instanceId])

@@ -34,11 +34,18 @@ export async function applyRoutingResult(
   const leased = leasedDeliveries(ctx, result, handOff, routed.route_id, routed.correlation_id, now);
   const deliveries: Row[] = result.deliveries.map((d, i) => {
     const lease = i < leased.length ? { owner: ctx.instanceId, until: leased[i].leaseUntil } : null;
-    return deliveryRow(d, routed.route_id, routed.correlation_id, 'pending', 0, null, now, lease);
+    return deliveryRow(d, routed.route_id, routed.correlation_id, 'pending', 0, null, now, lease, sharesBody(result, d.body));
   });
   await insertRows(sql, s, 'deliveries', deliveries);
   if (status === 'dead') await deadLetterMessage(sql, ctx, messageId, result, now);
   return leased;
+}
+
+/** Whether a delivery of a routed message can share the message's stored body: the same bytes, and a body the
+ *  routing leaves as it is (a masked copy replaces it; a dead message keeps its own). */
+export function sharesBody(result: RoutingResult, body: Buffer): boolean {
+  const replaced = routedStatus(result) !== 'dead' && result.scrubbed !== undefined;
+  return !replaced && result.messageBody !== undefined && body.equals(result.messageBody);
 }
 
 /** The status a routing result is stored with: 'pending' without a non-wire-tap delivery is 'delivered'. */

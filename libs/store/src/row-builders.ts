@@ -42,7 +42,11 @@ export function messageRow(
   ];
 }
 
-/** `routeId`/`correlationId` come from the message: a claim then needs no join. `lease`: inserted already claimed. */
+const NO_BODY = Buffer.alloc(0);
+
+/** `routeId`/`correlationId` come from the message: a claim then needs no join. `lease`: inserted already claimed.
+ *  `bodyFromMessage`: the delivery's body is its message's as stored, which is then not copied (see
+ *  `deliveryBody` in sql-statements.ts). */
 export function deliveryRow(
   d: NewDelivery,
   routeId: string,
@@ -52,11 +56,12 @@ export function deliveryRow(
   lastError: string | null,
   now: number,
   lease: { owner: string; until: number } | null = null,
+  bodyFromMessage = false,
 ): Row {
   return [
     d.id, d.messageId, routeId, correlationId, d.targetId, d.targetDescription, d.partIndex, d.wireTap, status,
-    JSON.stringify(d.headers), d.contentType, d.body, attempts, d.maxAttempts, now, lease?.owner ?? null,
-    lease?.until ?? null, null, lastError, now, now, d.address ?? null,
+    JSON.stringify(d.headers), d.contentType, bodyFromMessage ? NO_BODY : d.body, attempts, d.maxAttempts, now,
+    lease?.owner ?? null, lease?.until ?? null, null, lastError, now, now, d.address ?? null, bodyFromMessage,
   ];
 }
 
@@ -94,7 +99,9 @@ export function addExchangeRows(rows: JournalRows, x: Exchange, now: number): vo
   for (const d of x.deliveries) {
     const failure = d.status === 'dead' ? deliveryFailure(d.attempts, d.failure) : null;
     const lastError = failure?.message ?? d.attempts[d.attempts.length - 1]?.error ?? null;
-    rows.deliveries.push(deliveryRow(d, m.routeId, m.correlationId, d.status, d.attempts.length, lastError, now));
+    // Most copies of a passthrough are the message's own bytes (`asis` targets): stored once, with the message.
+    const shared = d.body.equals(m.body);
+    rows.deliveries.push(deliveryRow(d, m.routeId, m.correlationId, d.status, d.attempts.length, lastError, now, null, shared));
     for (const a of d.attempts) rows.attempts.push(attemptRow(d.id, a));
     if (failure) {
       rows.deadLetters.push(

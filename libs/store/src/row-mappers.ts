@@ -98,7 +98,8 @@ export function attemptRecord(e: AttemptEntity): AttemptRecord {
   };
 }
 
-export function deliveryDetail(e: DeliveryEntity, attempts: AttemptRecord[]): DeliveryDetail {
+/** `messageBody`: the body of the delivery's message as stored, which a delivery sharing it shows. */
+export function deliveryDetail(e: DeliveryEntity, attempts: AttemptRecord[], messageBody: Buffer): DeliveryDetail {
   return {
     id: e.id,
     messageId: e.messageId,
@@ -109,7 +110,7 @@ export function deliveryDetail(e: DeliveryEntity, attempts: AttemptRecord[]): De
     status: e.status as DeliveryStatus,
     headers: e.headers,
     contentType: e.contentType,
-    body: e.body,
+    body: e.bodyFromMessage ? messageBody : e.body,
     address: e.address,
     attempts,
     maxAttempts: e.maxAttempts,

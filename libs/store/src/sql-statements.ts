@@ -9,7 +9,7 @@ export const MESSAGE_COLUMNS = [
 export const DELIVERY_COLUMNS = [
   'id', 'message_id', 'route_id', 'correlation_id', 'target_id', 'target_description', 'part_index', 'wire_tap',
   'status', 'headers', 'content_type', 'body', 'attempts', 'max_attempts', 'next_attempt_at', 'lease_owner',
-  'lease_until', 'reply', 'last_error', 'created_at', 'updated_at', 'address',
+  'lease_until', 'reply', 'last_error', 'created_at', 'updated_at', 'address', 'body_from_message',
 ] as const;
 export const ATTEMPT_COLUMNS = [
   'delivery_id', 'number', 'started_at', 'duration_ms', 'ok', 'status_code', 'error_code', 'error',
@@ -36,6 +36,17 @@ const CLAIMED_DELIVERY = [
   'id', 'message_id', 'route_id', 'correlation_id', 'target_id', 'target_description', 'part_index', 'wire_tap',
   'headers', 'content_type', 'body', 'attempts', 'max_attempts', 'next_attempt_at', 'created_at', 'lease_until', 'address',
 ];
+
+/** A delivery's body as sent: its own, or its message's when it shares it (`body_from_message`). `d`: the deliveries
+ *  table or its alias. */
+export function deliveryBody(d: string): string {
+  return `CASE WHEN ${d}.body_from_message THEN (SELECT sm.body FROM messages sm WHERE sm.id = ${d}.message_id) ELSE ${d}.body END`;
+}
+
+/** The claimed columns of a delivery, the body resolved. */
+function claimedDelivery(d: string): string {
+  return CLAIMED_DELIVERY.map((c) => (c === 'body' ? `${deliveryBody(d)} AS body` : `${d}.${c}`)).join(', ');
+}
 
 /** Turns `?` placeholders into `$1..$n` (PostgreSQL). The statements below hold no `?` in literals. */
 export function numbered(sql: string): string {
@@ -69,6 +80,7 @@ export class SqlStatements {
   readonly replayDelivery: string;
   readonly reopenMessage: string;
   readonly messageHops: string;
+  readonly unshareMessageBody: string;
   readonly replayMessage: string;
   readonly markReplayed: string;
   readonly countMessages: string;
@@ -80,7 +92,6 @@ export class SqlStatements {
     const pg = driver === 'postgres';
     const q = pg ? numbered : (s: string) => s;
     const message = CLAIMED_MESSAGE.join(', ');
-    const delivery = CLAIMED_DELIVERY.join(', ');
     if (pg) {
       // A CTE with FOR UPDATE is always materialised: the rows are picked and locked once, and rows another instance
       // holds are skipped rather than waited for.
@@ -91,7 +102,7 @@ export class SqlStatements {
       this.claimDeliveries = `WITH c AS (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= $3
           AND (lease_until IS NULL OR lease_until <= $3) ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
         UPDATE deliveries d SET lease_owner = $1, lease_until = $2
-        FROM c WHERE d.id = c.id RETURNING ${CLAIMED_DELIVERY.map((c) => `d.${c}`).join(', ')}`;
+        FROM c WHERE d.id = c.id RETURNING ${claimedDelivery('d')}`;
     } else {
       // SQLite has a single writer: the sub-select and the update see the same rows.
       this.claimMessages = `UPDATE messages SET lease_owner = ?, lease_until = ?, claim_count = claim_count + 1
@@ -101,7 +112,7 @@ export class SqlStatements {
       this.claimDeliveries = `UPDATE deliveries SET lease_owner = ?, lease_until = ?
         WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
           AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT ?)
-        RETURNING ${delivery}`;
+        RETURNING ${claimedDelivery('deliveries')}`;
     }
     this.lockMessage = pg ? `SELECT id FROM messages WHERE id = $1 FOR UPDATE` : null;
     // The masked copy (when given) is written by the same statement: one round trip less per message.
@@ -114,8 +125,10 @@ export class SqlStatements {
       SELECT ?, id, NULL, route_id, NULL, ?, ?, content_type, headers, body, ?, NULL, 0 FROM messages WHERE id = ?`);
 
     const releaseDelivery = `lease_owner = NULL, lease_until = NULL, updated_at = ?`;
+    // A masked copy replaces a shared body with a body of the delivery's own.
     this.deliveryDelivered = q(`UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, reply = ?,
-        last_error = NULL, headers = COALESCE(?, headers), body = COALESCE(?, body), ${releaseDelivery}
+        last_error = NULL, headers = COALESCE(?, headers), body = COALESCE(?, body),
+        body_from_message = body_from_message AND ?, ${releaseDelivery}
       WHERE id = ? AND status = 'pending' RETURNING message_id, wire_tap`);
     this.deliveryRetry = q(`UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,
         ${releaseDelivery}
@@ -125,7 +138,7 @@ export class SqlStatements {
       WHERE id = ? AND status = 'pending' AND (lease_owner = ? OR lease_owner IS NULL) RETURNING message_id, wire_tap`);
     this.deliveryState = q(`SELECT status, lease_owner FROM deliveries WHERE id = ?`);
     this.deadLetterFromDelivery = q(`INSERT INTO dead_letters (${DEAD_LETTER_COLUMNS.join(', ')})
-      SELECT ?, message_id, id, route_id, target_id, ?, ?, content_type, headers, body, ?, NULL, 0
+      SELECT ?, message_id, id, route_id, target_id, ?, ?, content_type, headers, ${deliveryBody('deliveries')}, ?, NULL, 0
       FROM deliveries WHERE id = ?`);
     this.messageFailure = q(`UPDATE messages SET failure_code = ?, failure_message = ?, updated_at = ? WHERE id = ?`);
     // Wire taps never count. Run after the delivery's own update, under the message lock on PostgreSQL.
@@ -138,12 +151,18 @@ export class SqlStatements {
 
     this.deadLetterRef = q(`SELECT message_id, delivery_id FROM dead_letters WHERE id = ?`);
     this.replayDelivery = q(`UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?,
-        reply = NULL, last_error = NULL, body = COALESCE(?, body), content_type = COALESCE(?, content_type),
+        reply = NULL, last_error = NULL, body = COALESCE(?, body), body_from_message = body_from_message AND ?,
+        content_type = COALESCE(?, content_type),
         headers = COALESCE(?, headers), ${releaseDelivery}
       WHERE id = ? AND status = 'dead' RETURNING message_id, wire_tap`);
     this.reopenMessage = q(`UPDATE messages SET status = 'pending', failure_code = NULL, failure_message = NULL,
         updated_at = ? WHERE id = ? AND status = 'dead'`);
     this.messageHops = q(`SELECT status, hops FROM messages WHERE id = ?`);
+    // Before a message's body may change (a replay edits it or routes it again, which can mask it): deliveries
+    // sharing it take a copy of their own.
+    this.unshareMessageBody = q(`UPDATE deliveries
+      SET body = (SELECT sm.body FROM messages sm WHERE sm.id = deliveries.message_id), body_from_message = false
+      WHERE message_id = ? AND body_from_message`);
     this.replayMessage = q(`UPDATE messages SET status = 'received', hops = ?, failure_code = NULL,
         failure_message = NULL, lease_owner = NULL, lease_until = NULL, body = COALESCE(?, body),
         content_type = COALESCE(?, content_type), headers = COALESCE(?, headers), updated_at = ?

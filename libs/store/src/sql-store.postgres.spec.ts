@@ -6,6 +6,7 @@ import { newMessage, PG_URL, quiesce, unique, useStore } from './testing/store-f
 import { describeJournal } from './testing/store-journal.contract';
 import { describeLeases } from './testing/store-leases.contract';
 import { describeLifecycle } from './testing/store-lifecycle.contract';
+import { describePurge } from './testing/store-purge.contract';
 
 async function sql<R>(text: string, params: unknown[] = []): Promise<R[]> {
   const client = new Client({ connectionString: PG_URL });
@@ -25,6 +26,7 @@ describe('SqlStore on PostgreSQL', () => {
   describeLifecycle(h);
   describeJournal(h);
   describeLeases(h);
+  describePurge(h);
 
   describe('PostgreSQL specifics', () => {
     it('creates the schema it was given and keeps its tables there', async () => {

@@ -1,13 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
 import { createStore } from './create-store';
 import { buildDataSource } from './data-source';
 import { storeEntities } from './entities';
-import { newMessage, useStore } from './testing/store-fixtures';
+import { newDelivery, newMessage, useStore } from './testing/store-fixtures';
 import { describeJournal } from './testing/store-journal.contract';
 import { describeLeases } from './testing/store-leases.contract';
 import { describeLifecycle } from './testing/store-lifecycle.contract';
+import { describePurge } from './testing/store-purge.contract';
 
 describe('SqlStore on SQLite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'junction-store-'));
@@ -18,9 +21,10 @@ describe('SqlStore on SQLite', () => {
   describeLifecycle(h);
   describeJournal(h);
   describeLeases(h);
+  describePurge(h);
 
   describe('SQLite specifics', () => {
-    it('creates the folder of the file and runs in WAL mode, synchronous=NORMAL', async () => {
+    it('creates the folder of the file and runs in WAL mode, synchronous=NORMAL, with 8 KB pages', async () => {
       expect(h.store.driver).toBe('sqlite');
       expect(existsSync(file)).toBe(true);
       const dataSource = buildDataSource({ driver: 'sqlite', path: file }, storeEntities('sqlite'), { warn: () => undefined });
@@ -28,8 +32,49 @@ describe('SqlStore on SQLite', () => {
       try {
         expect(await dataSource.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
         expect(await dataSource.query('PRAGMA synchronous')).toEqual([{ synchronous: 1 }]);
+        expect(await dataSource.query('PRAGMA page_size')).toEqual([{ page_size: 8192 }]);
       } finally {
         await dataSource.destroy();
+      }
+    });
+
+    it('keeps a shared body once: a delivery sharing the body of its message stores none of its own', async () => {
+      const m = newMessage({ mode: 'sync' });
+      const d = newDelivery(m.id, { body: m.body });
+      await h.store.journalExchange({ message: m, status: 'delivered', hops: [], deliveries: [{ ...d, status: 'delivered', attempts: [] }] });
+      const dataSource = buildDataSource({ driver: 'sqlite', path: file }, storeEntities('sqlite'), { warn: () => undefined });
+      await dataSource.initialize();
+      try {
+        const rows = await dataSource.query('SELECT length(body) AS n, body_from_message AS shared FROM deliveries WHERE id = ?', [d.id]);
+        expect(rows).toEqual([{ n: 0, shared: 1 }]);
+      } finally {
+        await dataSource.destroy();
+      }
+    });
+
+    it('purges over maxBytes down to nine tenths of it, oldest first, and no further', async () => {
+      const store = createStore({ url: `sqlite:${join(dir, 'capped.db')}` });
+      await store.init();
+      try {
+        const hourAgo = Date.now() - 3_600_000;
+        const ms = Array.from({ length: 40 }, (_, i) =>
+          newMessage({ id: uuidv7({ msecs: hourAgo + i * 1000 }), receivedAt: hourAgo + i * 1000, body: randomBytes(100_000) }),
+        );
+        for (const m of ms) await store.journalExchange({ message: m, status: 'delivered', hops: [], deliveries: [] });
+        const full = await store.journalSize();
+        const maxBytes = full.usedBytes - 1_500_000;
+        const report = await store.purgeJournal({ ageMs: 86_400_000, deadLetterAgeMs: 86_400_000, maxBytes }, { batch: 2 });
+        const after = await store.journalSize();
+        const left = await Promise.all(ms.map(async (m) => (await store.getMessage(m.id)) !== null));
+        expect(after.usedBytes).toBeLessThanOrEqual(maxBytes * 0.9);
+        expect(report.forSize).toBe(left.filter((x) => !x).length);
+        // The oldest went first, and the purge stopped once under the bound: the newest half is still there.
+        expect(left).toEqual(ms.map((_, i) => i >= report.forSize));
+        expect(report.forSize).toBeLessThan(30);
+        // The file does not shrink: the pages freed are reused.
+        expect(after.bytes).toBeGreaterThanOrEqual(full.bytes - 65_536);
+      } finally {
+        await store.close();
       }
     });
 

@@ -9,6 +9,8 @@ import { applyCompletions, type Completion } from './completion-batch';
 import { replayDeadLetter } from './dead-letter-replay';
 import { storeEntities, type StoreEntities } from './entities';
 import { GroupCommit } from './group-commit';
+import { JournalPurge } from './journal-purge';
+import { journalSize, messageEstimate } from './journal-size';
 import { addExchangeRows, emptyRows, insertJournalRows, messageRow } from './row-builders';
 import { storedDelivery, storedMessage } from './row-mappers';
 import { SqlExecutor, type Sql } from './sql-executor';
@@ -26,12 +28,16 @@ import type {
   DeadLetterFilter,
   DeadLetterSummary,
   Exchange,
+  JournalSize,
   MessageDetail,
   MessageFilter,
   MessageSummary,
   NewAuditEntry,
   NewMessage,
+  PurgeOptions,
+  PurgeReport,
   ReplayEdit,
+  RetentionPolicy,
   RoutingHandOff,
   RoutingResult,
   Store,
@@ -65,6 +71,7 @@ export class SqlStore implements Store {
    * through it too. On PostgreSQL its transactions run with `synchronous_commit = off`: see `writeBatch`.
    */
   private readonly writes: GroupCommit<Write, unknown>;
+  private readonly purge: JournalPurge;
   private dataSource: DataSource | null = null;
   private executor: SqlExecutor | null = null;
   private initError: string | undefined;
@@ -87,6 +94,14 @@ export class SqlStore implements Store {
     this.leases = new SqlLeases(target.driver, this.context.instanceId, () => this.exec());
     this.journal = new GroupCommit((items) => this.writeJournal(items), MAX_BATCH);
     this.writes = new GroupCommit((items) => this.writeBatch(items), MAX_BATCH);
+    // Each purge statement runs alone, outside the group commits: on SQLite it queues behind the writes already
+    // waiting for the one connection, so ingress goes first between two batches.
+    this.purge = new JournalPurge({
+      driver: this.driver,
+      run: (what, work) => this.exec().run(what, work),
+      size: () => this.journalSize(),
+      messageEstimate: () => this.exec().run('estimating the journal', (sql) => messageEstimate(sql, target)),
+    });
   }
 
   async init(): Promise<void> {
@@ -207,6 +222,15 @@ export class SqlStore implements Store {
 
   async stats(): Promise<StoreStats> {
     return this.exec().run('counting', (sql) => this.admin.stats(sql));
+  }
+
+  async purgeJournal(policy: RetentionPolicy, options?: PurgeOptions): Promise<PurgeReport> {
+    this.exec();
+    return this.purge.run(policy, options);
+  }
+
+  async journalSize(): Promise<JournalSize> {
+    return this.exec().run('measuring the journal', (sql) => journalSize(sql, this.target));
   }
 
   async recordAudit(entry: NewAuditEntry): Promise<AuditEntry> {

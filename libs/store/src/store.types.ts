@@ -1,7 +1,9 @@
 import type { Hop, SourceVars } from '@junction/core';
 import type { LeaseStore } from './lease.types';
+import type { JournalSize, PurgeOptions, PurgeReport, RetentionPolicy } from './retention.types';
 
 export type { Hop, SourceVars };
+export type { JournalSize, PurgeOptions, PurgeReport, RetentionPolicy };
 
 /**
  * Where a message stands.
@@ -182,7 +184,9 @@ export type RoutingResult = {
   failure?: Failure;
   /** The message's masked payload, stored instead of the original when routing succeeded (the deliveries carry
    *  what the targets need; only a dead message is replayed from its own body). */
-  scrubbed?: Scrubbed;
+  scrubbed?: Scrubbed;  /** The message's body as it was claimed: deliveries whose body is the same bytes share it instead of a copy of
+   *  their own, unless `scrubbed` replaces it. */
+  messageBody?: Buffer;
 };
 
 /**
@@ -357,6 +361,19 @@ export interface Store {
   replayDeadLetter(id: string, edit?: ReplayEdit): Promise<{ kind: 'delivery' | 'message'; id: string }>;
   /** Counts for the admin API: messages by status, pending deliveries, dead letters not replayed. */
   stats(): Promise<StoreStats>;
+  /**
+   * One pass of the journal's retention: deletes finished messages (delivered, filtered, dead) received longer ago
+   * than their route's age, with their deliveries, attempts and dead letters; then, when `maxBytes` is set and
+   * exceeded, the oldest finished messages ahead of their age. Never deletes a message still being routed or with a
+   * delivery pending (a wire tap included), nor one with a dead letter not replayed that is younger than
+   * `deadLetterAgeMs`. Works in small batches, each one statement of its own (no transaction spans two), pausing
+   * between them, so that ingress and the outbox are never held up for long. Safe while the bus runs and from several
+   * instances at once (a message is deleted once); rejects with StoreError when the database fails.
+   */
+  purgeJournal(policy: RetentionPolicy, options?: PurgeOptions): Promise<PurgeReport>;
+  /** The journal's size from the database's own figures, without reading its rows: cheap enough for every
+   *  telemetry refresh. */
+  journalSize(): Promise<JournalSize>;
   /** Appends an admin action to the audit log (its own transaction, off the message path). */
   recordAudit(entry: NewAuditEntry): Promise<AuditEntry>;
   /** Newest first. */

@@ -12,6 +12,7 @@ function queues(over: Partial<QueueFigures> = {}): QueueFigures {
     deadLettersByRoute: new Map(),
     retryWaitingByRoute: new Map(),
     sources: [],
+    journal: null,
     ...over,
   };
 }
@@ -122,6 +123,17 @@ describe('bus metrics', () => {
     const live = metrics.snapshot(routes);
     expect(live.routes.orders.inFlight).toBe(1);
     expect(live.bus.inFlight).toBe(2);
+  });
+
+  test("the journal's size and rows: gauges and live figures, none before the first reading", async () => {
+    expect(metrics.snapshot(routes).journal).toBeNull();
+    metrics.setQueues(queues({ journal: { bytes: 24_690_688, usedBytes: 20_000_000, rows: 10_000 } }));
+    const text = new PrometheusText(await metrics.metrics());
+    expect(text.family('junction_journal_bytes').type).toBe('GAUGE');
+    expect(text.value('junction_journal_bytes', {})).toBe(24_690_688);
+    expect(text.value('junction_journal_used_bytes', {})).toBe(20_000_000);
+    expect(text.value('junction_journal_rows', {})).toBe(10_000);
+    expect(metrics.snapshot(routes).journal).toEqual({ bytes: 24_690_688, usedBytes: 20_000_000, rows: 10_000 });
   });
 
   test('queue depths, dead letters and source backlog: gauges and live figures from one refresh; gone labels disappear', async () => {

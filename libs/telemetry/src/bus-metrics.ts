@@ -1,6 +1,6 @@
 import type { SourceStatus } from '@junction/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Figures, History, LiveSnapshot } from './live.types';
+import type { Figures, History, JournalFigures, LiveSnapshot } from './live.types';
 import { RollingFigures, HISTORY_SECONDS } from './rolling-figures';
 
 /** The final status of a message. */
@@ -30,6 +30,8 @@ export interface QueueFigures {
   readonly retryWaitingByRoute: ReadonlyMap<string, number>;
   /** The state and backlog of each route's source, as its connector reports them (`GET /admin/connectors`). */
   readonly sources: readonly SourceStatus[];
+  /** The journal: bytes on disk, bytes holding rows, messages; null until first read. */
+  readonly journal: JournalFigures | null;
 }
 
 /** The Prometheus text format content type of `/metrics`. */
@@ -74,6 +76,7 @@ export class BusMetrics {
     deadLettersByRoute: new Map(),
     retryWaitingByRoute: new Map(),
     sources: [],
+    journal: null,
   };
   private readonly m: Instruments;
 
@@ -141,6 +144,11 @@ export class BusMetrics {
     // Reset first so that routes and partitions that went away disappear; nothing runs between reset and set.
     this.m.deadLetters.reset();
     for (const [route, n] of q.deadLettersByRoute) this.m.deadLetters.set({ route }, n);
+    if (q.journal) {
+      this.m.journalBytes.set(q.journal.bytes);
+      this.m.journalUsedBytes.set(q.journal.usedBytes);
+      this.m.journalRows.set(q.journal.rows);
+    }
     this.m.backlog.reset();
     this.m.up.reset();
     for (const s of q.sources) {
@@ -178,7 +186,7 @@ export class BusMetrics {
       deadLetters: this.queues.deadLetters,
       backlog: busBacklog,
     };
-    return { at: now, bus, routes: figures };
+    return { at: now, bus, routes: figures, journal: this.queues.journal };
   }
 
   /** Starts the figures of these routes now, so that their history begins at their load, traffic or not. */
@@ -251,6 +259,9 @@ function instruments(registry: Registry, routeCount: () => number) {
     deadLetters: gauge('junction_dead_letters', 'Dead letters not replayed, by route.', ['route']),
     backlog: gauge('junction_source_backlog', "Messages waiting at a route's source (Kafka consumer lag, an AMQP queue's depth), by route.", ['route']),
     up: gauge('junction_source_up', "1 when a route's source is connected (broker consumers, schedules), else 0.", ['route']),
+    journalBytes: new Gauge({ name: 'junction_journal_bytes', help: 'Bytes the journal takes on disk (SQLite: file and WAL; PostgreSQL: tables, indexes, TOAST).', registers }),
+    journalUsedBytes: new Gauge({ name: 'junction_journal_used_bytes', help: 'Of junction_journal_bytes, the bytes holding rows (the rest is reused); JOURNAL_MAX_BYTES applies to it.', registers }),
+    journalRows: new Gauge({ name: 'junction_journal_rows', help: 'Messages in the journal, every status.', registers }),
     routesLoaded: new Gauge({
       name: 'junction_routes_loaded',
       help: 'Routes loaded.',

@@ -14,7 +14,7 @@ function stats(deadLetters: number, received = 0, pendingDeliveries = 0): StoreS
 
 /** Sources whose store answers when the test says so (or at once), counting the queries. */
 function fakeSources() {
-  const calls = { stats: 0, listDeadLetters: 0, lag: 0 };
+  const calls = { stats: 0, listDeadLetters: 0, lag: 0, journalSize: 0 };
   let current = stats(0);
   let gate: Promise<void> | undefined;
   let fail = false;
@@ -31,6 +31,10 @@ function fakeSources() {
       listDeadLetters: async () => {
         calls.listDeadLetters++;
         return dead as DeadLetterSummary[];
+      },
+      journalSize: async () => {
+        calls.journalSize++;
+        return { bytes: 8192 * 100, usedBytes: 8192 * 90 };
       },
     },
     sourceStatus: async () => {
@@ -92,6 +96,10 @@ describe('bus telemetry', () => {
     expect(text).toContain('junction_queue_depth{queue="messages_waiting"} 4');
     expect(text).toContain('junction_queue_depth{queue="deliveries_pending"} 9');
     expect(text).toContain('junction_source_backlog{route="events"} 11');
+    // The journal: its size as the store reads it, its rows from the same counts.
+    expect(snapshot.journal).toEqual({ bytes: 819_200, usedBytes: 737_280, rows: 7 });
+    expect(text).toContain('junction_journal_bytes 819200');
+    expect(text).toContain('junction_journal_rows 7');
   });
 
   test('a stream gets a snapshot a second, refreshes at most once a second, and ends when the bus stops', async () => {

@@ -9,8 +9,8 @@ import type { History, LiveSnapshot } from './live.types';
 export interface TelemetrySources {
   /** The routes loaded now. */
   routes(): readonly RouteInfo[];
-  /** Queue depths and dead letters. */
-  readonly store: Pick<Store, 'stats' | 'listDeadLetters'>;
+  /** Queue depths, dead letters and the journal's size. */
+  readonly store: Pick<Store, 'stats' | 'listDeadLetters' | 'journalSize'>;
   /** The state and backlog of every route's source, from the connectors. */
   sourceStatus(): Promise<readonly SourceStatus[]>;
 }
@@ -43,6 +43,7 @@ const DEAD_LETTERS_LISTED = 1000;
  * Refreshes are single-flight and at most one a second, whatever the number of scrapes and streams: a read that
  * finds the counts stale waits for the refresh under way (or starts one), at most WAIT_MS.
  *
+ * The journal's size comes from the store's pragmas or catalog (cheap) and its rows from the message counts.
  * Dead letters by route come from listing those not replayed (at most DEAD_LETTERS_LISTED, newest first, so the
  * breakdown is a lower bound beyond that; the bus total is the store's count). Deliveries waiting for a retry are
  * the ones this instance scheduled (the store does not count them).
@@ -60,6 +61,7 @@ export class BusTelemetry {
   private refreshing?: Promise<void>;
   private refreshedAt = 0;
   private counts = { messagesWaiting: 0, deliveriesPending: 0, deadLetters: 0 };
+  private journal: QueueFigures['journal'] = null;
   private deadLettersByRoute: ReadonlyMap<string, number> = new Map();
   private deadLettersAt = 0;
   private lagging?: Promise<void>;
@@ -168,6 +170,9 @@ export class BusTelemetry {
         this.deadLettersAt = now;
       }
       this.counts = { messagesWaiting: stats.messages.received, deliveriesPending: stats.pendingDeliveries, deadLetters: stats.deadLetters };
+      // The rows come with the counts above; the size from the database's bookkeeping (no scan).
+      const size = await store.journalSize();
+      this.journal = { ...size, rows: Object.values(stats.messages).reduce((a, b) => a + b, 0) };
     } catch (err) {
       // The last counts stand; the health endpoint is where a store outage shows.
       this.log.debug({ err: (err as Error).message }, 'telemetry could not read the store counts');
@@ -188,6 +193,7 @@ export class BusTelemetry {
   private apply(): void {
     this.metrics.setQueues({
       ...this.counts,
+      journal: this.journal,
       deadLettersByRoute: this.deadLettersByRoute,
       retryWaitingByRoute: this.tracker.retryWaiting(Date.now()),
       sources: this.lag,

@@ -26,11 +26,20 @@ export interface Figures {
   totals: { received: number; completed: number; failed: number };
 }
 
+/** The journal's size (see the store's JournalSize) and its messages. */
+export interface JournalFigures {
+  bytes: number;
+  usedBytes: number;
+  rows: number;
+}
+
 /** The whole bus and every loaded route at one moment (`at`, epoch ms). */
 export interface LiveSnapshot {
   at: number;
   bus: Figures;
   routes: Record<string, Figures>;
+  /** Null until the store was first read. */
+  journal: JournalFigures | null;
 }
 
 /** One second of history: what happened in the second starting at `at` (epoch ms). */

@@ -29,6 +29,18 @@ export function percent(n) {
   return `${(n * 100).toFixed(n > 0 && n < 0.001 ? 2 : 1)} %`;
 }
 
+/** A size in bytes, in binary units (the journal's size). */
+export function bytes(n) {
+  if (n === null || n === undefined) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${n.toFixed(n >= 100 ? 0 : 1)} ${units[i]}`;
+}
+
 export function count(n) {
   return n === null || n === undefined ? '—' : Number(n).toLocaleString('en');
 }

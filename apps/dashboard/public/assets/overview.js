@@ -29,6 +29,8 @@ function show(el, value, format) {
 /** Renders the overview into `view`; returns its cleanup (unsubscribe, charts destroyed). */
 export function renderOverview(view) {
   const cards = FIGURES.map((f) => ({ f, el: h('div', { class: 'card-value', testid: `bus-${f.key}` }, '—') }));
+  // The journal is the bus's alone: a card, no column in the route table.
+  const journal = h('div', { class: 'card-value', testid: 'bus-journal-bytes' }, '—');
   const totals = h('p', { class: 'muted', testid: 'bus-totals' });
   const busOption = () => h('option', { value: 'bus' }, 'whole bus');
   const scope = h('select', { testid: 'chart-scope', 'aria-label': 'Charts for' }, busOption());
@@ -40,6 +42,7 @@ export function renderOverview(view) {
       'section',
       { class: 'cards', testid: 'bus-figures' },
       cards.map(({ f, el }) => h('div', { class: 'card' }, h('div', { class: 'card-label' }, f.label), el)),
+      h('div', { class: 'card' }, h('div', { class: 'card-label' }, 'journal'), journal),
     ),
     totals,
     chartBox,
@@ -85,6 +88,8 @@ export function renderOverview(view) {
     const snap = state.snapshot;
     if (!snap) return;
     for (const { f, el } of cards) show(el, f.get(snap.bus), f.format);
+    show(journal, snap.journal?.bytes, fmt.bytes);
+    if (snap.journal) journal.title = `${fmt.count(snap.journal.rows)} messages, ${fmt.bytes(snap.journal.usedBytes)} in use`;
     const t = snap.bus.totals;
     if (t) {
       const [received, completed, failed] = [t.received, t.completed, t.failed].map(fmt.count);

@@ -40,6 +40,8 @@ export function deadLetterEntity(driver: Driver): EntitySchema<DeadLetterEntity>
     indices: [
       { name: 'ix_dead_letters_route', columns: ['routeId', 'id'] },
       { name: 'ix_dead_letters_message', columns: ['messageId'] },
+      // The purge: deleting a delivery cascades here.
+      { name: 'ix_dead_letters_delivery', columns: ['deliveryId'] },
       { name: 'ix_dead_letters_replayed', columns: ['replayedAt'] },
     ],
     foreignKeys: [

@@ -15,7 +15,9 @@ export interface DeliveryEntity {
   status: string;
   headers: Record<string, string>;
   contentType: string;
+  /** Empty when `bodyFromMessage`: the delivery sends its message's stored body. */
   body: Buffer;
+  bodyFromMessage: boolean;
   address: string | null;
   attempts: number;
   maxAttempts: number;
@@ -45,6 +47,7 @@ export function deliveryEntity(driver: Driver): EntitySchema<DeliveryEntity> {
       headers: col.json('headers'),
       contentType: col.text('content_type'),
       body: col.bytes('body', driver),
+      bodyFromMessage: { name: 'body_from_message', type: 'boolean', default: false },
       address: col.text('address', true),
       attempts: col.int('attempts'),
       maxAttempts: col.int('max_attempts'),

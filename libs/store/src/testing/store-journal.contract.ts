@@ -93,6 +93,49 @@ export function describeJournal(h: StoreHarness): void {
       expect((await h.store.getMessage(step.id))?.failure).toEqual(stepFailure);
     });
 
+    it('stores a body the message and its copies share once, and gives every copy its body back', async () => {
+      await quiesce(h.store);
+      const routeId = unique('shared');
+      const m = newMessage({ routeId, mode: 'sync', body: Buffer.from('{"order":1}') });
+      const attempts = [{ number: 1, startedAt: 1, durationMs: 1, ok: false, errorCode: 'HTTP_400', error: 'no' }];
+      const asis: JournaledDelivery = { ...newDelivery(m.id, { body: m.body }), status: 'dead', attempts };
+      const tap: JournaledDelivery = { ...newDelivery(m.id, { body: m.body, wireTap: true, targetId: 'audit' }), status: 'pending', attempts: [] };
+      const converted: JournaledDelivery = { ...newDelivery(m.id, { body: Buffer.from('<order>1</order>'), targetId: 'erp' }), status: 'delivered', attempts: [] };
+      await h.store.journalExchange({ message: m, status: 'dead', hops: [], deliveries: [asis, tap, converted] });
+
+      const detail = await h.store.getMessage(m.id);
+      const bodyOf = (id: string) => detail?.deliveries.find((d) => d.id === id)?.body.toString();
+      expect([bodyOf(asis.id), bodyOf(tap.id), bodyOf(converted.id)]).toEqual(['{"order":1}', '{"order":1}', '<order>1</order>']);
+      expect((await h.store.claimDeliveries(100, 60_000)).find((d) => d.id === tap.id)?.body.toString()).toBe('{"order":1}');
+      const [letter] = await h.store.listDeadLetters({ routeId });
+      expect((await h.store.getDeadLetter(letter.id))?.body.toString()).toBe('{"order":1}');
+
+      // A replay with an edit gives the delivery a body of its own; the message keeps its own.
+      await h.store.replayDeadLetter(letter.id, { body: Buffer.from('{"order":2}') });
+      expect((await h.store.claimDeliveries(100, 60_000)).find((d) => d.id === asis.id)?.body.toString()).toBe('{"order":2}');
+      expect((await h.store.getMessage(m.id))?.body.toString()).toBe('{"order":1}');
+    });
+
+    it("routes to deliveries that share the message's body, unless routing masks the message", async () => {
+      await quiesce(h.store);
+      const routeId = unique('shared-async');
+      const [plain, masked] = [newMessage({ routeId }), newMessage({ routeId })];
+      for (const m of [plain, masked]) await h.store.acceptMessage(m);
+      const claimed = await h.store.claimMessages(100, 60_000);
+      const route = async (m: typeof plain, scrubbed?: { headers: Record<string, string>; body: Buffer }) => {
+        const d = newDelivery(m.id, { body: m.body });
+        await h.store.completeRouting(m.id, { status: 'pending', hops: [], deliveries: [d], messageBody: claimed.find((c) => c.id === m.id)!.body, scrubbed });
+        return d;
+      };
+      const shared = await route(plain);
+      const own = await route(masked, { headers: {}, body: Buffer.from('{"order":"***"}') });
+      const out = await h.store.claimDeliveries(100, 60_000);
+      expect(out.find((d) => d.id === shared.id)?.body.equals(plain.body)).toBe(true);
+      expect(out.find((d) => d.id === own.id)?.body.equals(masked.body)).toBe(true);
+      expect((await h.store.getMessage(masked.id))?.body.toString()).toBe('{"order":"***"}');
+      expect((await h.store.getMessage(plain.id))?.deliveries[0].body.equals(plain.body)).toBe(true);
+    });
+
     it('lists messages by route, status, correlation id, business key and time, newest first, with a cursor', async () => {
       const routeId = unique('list');
       const t0 = 1_700_000_000_000;

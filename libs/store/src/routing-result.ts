@@ -86,6 +86,7 @@ export function leasedDeliveries(
     nextAttemptAt: now,
     createdAt: now,
     leaseUntil,
+    claims: 1,
     address: d.address ?? null,
   }));
 }

@@ -42,7 +42,8 @@ export function messageRow(
   ];
 }
 
-/** `routeId`/`correlationId` come from the message: a claim then needs no join. `lease`: inserted already claimed. */
+/** `routeId`/`correlationId` come from the message: a claim then needs no join. `lease`: inserted already claimed (a
+ *  claim that counts, see StoredDelivery.claims). */
 export function deliveryRow(
   d: NewDelivery,
   routeId: string,
@@ -56,7 +57,7 @@ export function deliveryRow(
   return [
     d.id, d.messageId, routeId, correlationId, d.targetId, d.targetDescription, d.partIndex, d.wireTap, status,
     JSON.stringify(d.headers), d.contentType, d.body, attempts, d.maxAttempts, now, lease?.owner ?? null,
-    lease?.until ?? null, null, lastError, now, now, d.address ?? null,
+    lease?.until ?? null, null, lastError, now, now, d.address ?? null, lease ? 1 : 0,
   ];
 }
 

@@ -5,6 +5,7 @@ import { createStore } from './create-store';
 import { buildDataSource } from './data-source';
 import { storeEntities } from './entities';
 import { newMessage, useStore } from './testing/store-fixtures';
+import { describeClaims } from './testing/store-claims.contract';
 import { describeJournal } from './testing/store-journal.contract';
 import { describeLeases } from './testing/store-leases.contract';
 import { describeLifecycle } from './testing/store-lifecycle.contract';
@@ -18,6 +19,7 @@ describe('SqlStore on SQLite', () => {
   describeLifecycle(h);
   describeJournal(h);
   describeLeases(h);
+  describeClaims(h);
 
   describe('SQLite specifics', () => {
     it('creates the folder of the file and runs in WAL mode, synchronous=NORMAL', async () => {

@@ -157,8 +157,8 @@ export class SqlStatements {
 
     this.deadLetterRef = q(`SELECT message_id, delivery_id FROM dead_letters WHERE id = ?`);
     this.replayDelivery = q(`UPDATE deliveries SET status = 'pending', attempts = 0, claim_count = 0,
-        next_attempt_at = ?, reply = NULL, last_error = NULL, body = COALESCE(?, body), content_type = COALESCE(?, content_type),
-        headers = COALESCE(?, headers), ${releaseDelivery}
+        next_attempt_at = ?, reply = NULL, last_error = NULL, body = COALESCE(?, body),
+        content_type = COALESCE(?, content_type), headers = COALESCE(?, headers), ${releaseDelivery}
       WHERE id = ? AND status = 'dead' RETURNING message_id, wire_tap`);
     this.reopenMessage = q(`UPDATE messages SET status = 'pending', failure_code = NULL, failure_message = NULL,
         updated_at = ? WHERE id = ? AND status = 'dead'`);
@@ -176,7 +176,13 @@ export class SqlStatements {
 
   /** The parameters of a delivery claim (better-sqlite3 binds `?NNN` by name only, so SQLite repeats `now`). `skip`:
    *  the targets left out. */
-  claimParams(owner: string, leaseUntil: number, now: number, limit: number, skip: readonly TargetRef[] = []): unknown[] {
+  claimParams(
+    owner: string,
+    leaseUntil: number,
+    now: number,
+    limit: number,
+    skip: readonly TargetRef[] = [],
+  ): unknown[] {
     const keys = skip.map(targetKey);
     return this.driver === 'postgres'
       ? [owner, leaseUntil, now, limit, keys]

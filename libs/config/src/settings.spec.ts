@@ -28,6 +28,7 @@ describe('loadSettings', () => {
       OUTBOX_BATCH: 100,
       OUTBOX_POLL_MS: 50,
       LEASE_MS: 30000,
+      POISON_MAX_CLAIMS: 5,
       SYNC_TIMEOUT_MS: 30000,
       SHUTDOWN_TIMEOUT_MS: 10000,
       XML_MAX_DEPTH: 100,

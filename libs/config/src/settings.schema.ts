@@ -129,6 +129,9 @@ export const SettingsSchema = z.strictObject({
   LEASE_MS: integer(1_000, 86_400_000)
     .default(30_000)
     .describe('How long a claimed delivery stays with an instance before another may take it over, in ms.'),
+  POISON_MAX_CLAIMS: integer(1, 1000)
+    .default(5)
+    .describe('Times outbox work (routing a message, a delivery) may be claimed without an outcome; the next claim dead-letters it.'),
   SYNC_TIMEOUT_MS: integer(1, 600_000).default(30_000).describe('Time allowed for a whole sync exchange, in ms.'),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000).describe('Time allowed for in-flight work on shutdown, in ms.'),
   JOURNAL_RETENTION: duration(1000)

@@ -30,6 +30,7 @@ describe('loadSettings', () => {
       OUTBOX_BATCH: 100,
       OUTBOX_POLL_MS: 50,
       LEASE_MS: 30000,
+      POISON_MAX_CLAIMS: 5,
       SYNC_TIMEOUT_MS: 30000,
       SHUTDOWN_TIMEOUT_MS: 10000,
       JOURNAL_RETENTION: '7d',

@@ -73,6 +73,7 @@ export class BusRuntime {
         batch: settings.OUTBOX_BATCH,
         pollMs: settings.OUTBOX_POLL_MS,
         leaseMs: settings.LEASE_MS,
+        poisonMaxClaims: settings.POISON_MAX_CLAIMS,
         callTimeoutMs: settings.SYNC_TIMEOUT_MS,
       },
       log,

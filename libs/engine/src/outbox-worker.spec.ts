@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newMessageId, type IngressConnector, type Logger } from '@junction/core';
+import { newMessageId, StoreError, type IngressConnector, type Logger, type Reply } from '@junction/core';
 import { CaptureEgress } from '@junction/routing';
 import { createStore, type NewMessage, type Store } from '@junction/store';
+import { BytesBody } from '@junction/transform';
 import { OutboxWorker, type OutboxWorkerOptions } from './outbox-worker';
 import { RouteTable } from './route-table';
 import { SPEC_CONNECTORS } from '../../connectors/src/testing/spec-connectors';
+import { newDelivery } from '../../store/src/testing/store-fixtures';
 
 const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;
 
@@ -46,6 +48,8 @@ function accepted(): NewMessage {
   };
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -82,7 +86,7 @@ describe('OutboxWorker', () => {
     worker = new OutboxWorker(
       store,
       routes,
-      { concurrency: 32, batch: 100, pollMs: 1000, leaseMs: 30_000, callTimeoutMs: 5000, ...options },
+      { concurrency: 32, batch: 100, pollMs: 1000, leaseMs: 30_000, callTimeoutMs: 5000, poisonMaxClaims: 5, ...options },
       silent,
     );
     worker.start();
@@ -134,5 +138,107 @@ describe('OutboxWorker', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(egress.calls).toHaveLength(0);
     expect((await store.getMessage(m.id))?.status).toBe('received');
+  });
+
+  describe('poison', () => {
+    /** Claims the message `times` times on short leases, as workers that crashed with it would have. */
+    async function crashOn(claim: () => Promise<unknown[]>, times: number): Promise<void> {
+      for (let i = 0; i < times; i++) {
+        expect(await claim()).toHaveLength(1);
+        await sleep(5);
+      }
+    }
+
+    it('dead-letters at once a message whose routing throws an error that is not retriable', async () => {
+      const real = store.completeRouting.bind(store);
+      const completeRouting = jest
+        .spyOn(store, 'completeRouting')
+        .mockImplementationOnce(() => Promise.reject(new RangeError('Maximum call stack size exceeded')))
+        .mockImplementation(real);
+      const m = accepted();
+      await store.acceptMessage(m);
+      start().wake();
+      await until(async () => (await store.getMessage(m.id))?.status === 'dead');
+
+      const detail = await store.getMessage(m.id);
+      expect(detail?.failure).toEqual({ code: 'INTERNAL', message: 'Maximum call stack size exceeded' });
+      expect(detail?.deadLetters.map((d) => d.reason)).toEqual([detail?.failure]);
+      expect(completeRouting).toHaveBeenCalledTimes(2);
+      expect(egress.calls).toHaveLength(0);
+    });
+
+    it('dead-letters a message claimed more than poisonMaxClaims times without an outcome, without routing it', async () => {
+      const m = accepted();
+      await store.acceptMessage(m);
+      await crashOn(() => store.claimMessages(10, 1), 3);
+      start({ poisonMaxClaims: 3 }).wake();
+      await until(async () => (await store.getMessage(m.id))?.status === 'dead');
+
+      const [dl] = (await store.getMessage(m.id))!.deadLetters;
+      expect(dl.reason.code).toBe('POISON');
+      expect(dl.reason.message).toMatch(/^claimed 4 times without an outcome \(POISON_MAX_CLAIMS is 3\)/);
+      expect(egress.calls).toHaveLength(0);
+    });
+
+    it('still routes and delivers a message a crashed worker had claimed', async () => {
+      const m = accepted();
+      await store.acceptMessage(m);
+      await crashOn(() => store.claimMessages(10, 1), 1);
+      start({ poisonMaxClaims: 3 }).wake();
+      await until(async () => (await store.getMessage(m.id))?.status === 'delivered');
+      expect(egress.calls).toHaveLength(2);
+    });
+
+    it('dead-letters a delivery claimed more than poisonMaxClaims times without an outcome, without an attempt', async () => {
+      const m = accepted();
+      await store.acceptMessage(m);
+      await store.claimMessages(10, 60_000);
+      const d = newDelivery(m.id, { targetId: 'crm' });
+      await store.completeRouting(m.id, { status: 'pending', hops: [], deliveries: [d] });
+      await crashOn(() => store.claimDeliveries(10, 1), 3);
+      start({ poisonMaxClaims: 3 }).wake();
+      await until(async () => (await store.getMessage(m.id))?.status === 'dead');
+
+      const detail = await store.getMessage(m.id);
+      expect(detail?.deliveries[0]).toMatchObject({ status: 'dead', lastError: expect.stringMatching(/^claimed 4 times/) });
+      expect(detail?.deadLetters.map((x) => x.reason.code)).toEqual(['POISON']);
+      expect(egress.calls).toHaveLength(0);
+    });
+
+    it('leaves a retriable failure to the next claim, and gives up after poisonMaxClaims claims with the last error', async () => {
+      const real = store.completeRouting.bind(store);
+      const completeRouting = jest
+        .spyOn(store, 'completeRouting')
+        .mockImplementation((id, result, handOff) =>
+          result.status === 'dead' ? real(id, result, handOff) : Promise.reject(new StoreError('database is locked')),
+        );
+      const m = accepted();
+      await store.acceptMessage(m);
+      start({ poisonMaxClaims: 3, leaseMs: 50, pollMs: 10 }).wake();
+      await until(async () => (await store.getMessage(m.id))?.status === 'dead');
+
+      // Three claims ran the route and failed; the fourth gave it up without running it.
+      expect(completeRouting.mock.calls.map(([, result]) => result.status)).toEqual(['pending', 'pending', 'pending', 'dead']);
+      const [dl] = (await store.getMessage(m.id))!.deadLetters;
+      expect(dl.reason.message).toMatch(/^claimed 4 times .*; last error: STORE_UNAVAILABLE: database is locked$/);
+    });
+  });
+
+  it('keeps a hung target to its share of the slots: the other target gets every delivery', async () => {
+    const hung: Array<(reply: Reply) => void> = [];
+    const erp = routes.get('orders')!.targets.get('erp')!.endpoint;
+    jest.spyOn(erp, 'send').mockImplementation(() => new Promise<Reply>((resolve) => hung.push(resolve)));
+    const w = start({ concurrency: 8, pollMs: 20 });
+    const messages = Array.from({ length: 40 }, accepted);
+    for (const m of messages) await store.acceptMessage(m).then(() => w.wake());
+    // Only crm's calls reach the capture: erp's hang in the spy.
+    await until(() => egress.calls.length === 40);
+
+    // Eight slots: the hung target holds at most seven (the headroom is the eighth), and fewer once crm has work.
+    expect(hung.length).toBeGreaterThan(0);
+    expect(hung.length).toBeLessThanOrEqual(7);
+    expect(w.counts.delivered).toBe(40);
+    const reply: Reply = { status: 200, headers: {}, body: new BytesBody(Buffer.from('{}'), 'application/json') };
+    for (const resolve of hung) resolve(reply);
   });
 });

@@ -1,12 +1,15 @@
-import { DeliveryError, Message, toBusError, type Logger } from '@junction/core';
-import { decideRetry, outgoingBody, runRoute, type RouteRun } from '@junction/routing';
-import type { StoredDelivery, StoredMessage, Store } from '@junction/store';
+import { Message, toBusError, type Logger } from '@junction/core';
+import { outgoingBody, runRoute, type Dispatch, type RouteRun } from '@junction/routing';
+import type { Failure, StoredDelivery, StoredMessage, Store, TargetRef } from '@junction/store';
 import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
-import { BytesBody, bodyFromBytes } from '@junction/transform';
-import { attempt, callInline, sleep } from './deliverer';
+import { bodyFromBytes } from '@junction/transform';
+import { callInline, sleep } from './deliverer';
+import { DeliveryRunner } from './delivery-runner';
 import { newDelivery } from './exchange';
+import { PoisonRule } from './poison-rule';
 import type { RouteTable } from './route-table';
 import { scrubbedCopy } from './scrub';
+import { TargetSlots } from './target-slots';
 
 export interface OutboxWorkerOptions {
   /** Messages and deliveries in flight at once in this instance. */
@@ -16,6 +19,8 @@ export interface OutboxWorkerOptions {
   readonly leaseMs: number;
   /** Time an enricher call of an async message may take, retries included. */
   readonly callTimeoutMs: number;
+  /** Claims a message or delivery may have without an outcome before it is dead-lettered as poison (PoisonRule). */
+  readonly poisonMaxClaims: number;
 }
 
 /** Wakes closer together than this are merged into one claim pass (see OutboxWorker.wake). */
@@ -37,6 +42,13 @@ export const WAKE_COALESCE_MS = 5;
  *   claim, rather than leased and left waiting for the lease to run out. A crash before they are done leaves them
  *   leased: they are claimed again when the lease runs out, as any claimed delivery.
  * - Completions are group-committed by the store (one transaction for the outcomes finishing together).
+ *
+ * Fair share: a target holds at most its share of the slots (TargetSlots), so that a hung target never stalls the
+ * other routes. Claims leave out the targets holding their share, hand-offs go only to targets under theirs, and
+ * what a claim brings over a target's share is given back to the store at once.
+ *
+ * Poison: work that keeps failing without an outcome (it crashes or hangs the worker, or throws) is dead-lettered
+ * with its reason after a bounded number of claims, or at once when its error is not retriable (PoisonRule).
  */
 export class OutboxWorker {
   private running = false;
@@ -55,6 +67,9 @@ export class OutboxWorker {
   private loop?: Promise<void>;
   /** What this instance's worker did since start (deliveries by outcome), for the admin API and scale-out checks. */
   readonly counts = { routed: 0, delivered: 0, retried: 0, dead: 0 };
+  private readonly slots: TargetSlots;
+  private readonly poison: PoisonRule;
+  private readonly deliveries: DeliveryRunner;
 
   constructor(
     private readonly store: Store,
@@ -63,7 +78,11 @@ export class OutboxWorker {
     private readonly log: Logger,
     /** Told about every routing, attempt and outcome (metrics, per-message logs). */
     private readonly observer: BusObserver = NOOP_OBSERVER,
-  ) {}
+  ) {
+    this.slots = new TargetSlots(options.concurrency);
+    this.poison = new PoisonRule(options.poisonMaxClaims);
+    this.deliveries = new DeliveryRunner(store, routes, this.poison, this.counts, observer);
+  }
 
   start(): void {
     if (this.running) return;
@@ -91,9 +110,10 @@ export class OutboxWorker {
     while (this.running) {
       let more = false;
       const free = this.options.concurrency - this.inFlight - this.reserved;
-      // A pass for one or two free slots would claim one or two rows: wait for more to free up (each wakes us).
+      // A pass for one or two free slots would claim one or two rows: wait for more to free up (each wakes us). Unless
+      // a target holds its share: the slots it leaves free may be all that routing and the other targets get.
       const minClaim = Math.max(1, Math.floor(Math.min(this.options.batch, this.options.concurrency) / 4));
-      if (free >= minClaim || (free > 0 && this.inFlight === 0)) {
+      if (free >= minClaim || (free > 0 && (this.inFlight === 0 || this.slots.full().length > 0))) {
         this.woken = false;
         this.lastPassAt = Date.now();
         try {
@@ -124,15 +144,22 @@ export class OutboxWorker {
     this.deliveriesLeft = false;
     let deliveries: StoredDelivery[];
     try {
-      deliveries = await this.store.claimDeliveries(deliveryLimit, this.options.leaseMs);
+      deliveries = await this.store.claimDeliveries(deliveryLimit, this.options.leaseMs, this.slots.full());
     } catch (err) {
       this.deliveriesLeft = true;
       throw err;
     }
     this.lastDeliveryClaimAt = now;
-    for (const d of deliveries) this.track(d.routeId, this.deliver(d));
+    // Rows of a target that reached its share during this claim go back to the store for a later claim; the next
+    // claim leaves that target out.
+    const over: string[] = [];
+    for (const d of deliveries) {
+      if (this.slots.tryAcquire(d)) this.startDelivery(d);
+      else over.push(d.id);
+    }
     // A full claim may have left more behind.
     if (deliveries.length === deliveryLimit) this.deliveriesLeft = true;
+    if (over.length > 0) await this.store.releaseDeliveries(over);
     return messages.length === messageLimit || deliveries.length === deliveryLimit;
   }
 
@@ -174,14 +201,39 @@ export class OutboxWorker {
       });
   }
 
+  /** Starts a claimed or handed-off delivery whose slot (TargetSlots) is taken; gives the slot back when it ends. */
+  private startDelivery(d: StoredDelivery): void {
+    const target: TargetRef = { routeId: d.routeId, targetId: d.targetId };
+    this.track(d.routeId, this.deliveries.run(d).finally(() => this.slots.release(target)));
+  }
+
+  /** Routes a claimed message, or dead-letters it as poison (see PoisonRule). A retriable error is thrown: the lease
+   *  runs out and the next claim counts. */
   private async routeMessage(stored: StoredMessage): Promise<void> {
+    const overClaimed = this.poison.overClaimed(stored.id, stored.claims);
+    if (overClaimed) return this.deadMessage(stored, stored.hops ?? [], overClaimed);
+    try {
+      await this.routeOnce(stored);
+      this.poison.done(stored.id);
+    } catch (err) {
+      const failure = this.poison.failed(stored.id, err);
+      if (!failure) throw err;
+      const hops = [...(stored.hops ?? []), { at: Date.now(), step: 'failed', note: failure.code }];
+      await this.deadMessage(stored, hops, failure);
+    }
+  }
+
+  private async deadMessage(stored: StoredMessage, hops: StoredMessage['hops'], failure: Failure): Promise<void> {
+    await this.store.completeRouting(stored.id, { status: 'dead', hops, deliveries: [], failure });
+    this.observer.completed(stored.routeId, 'async', stored, 'dead', Date.now() - stored.receivedAt, failure);
+  }
+
+  private async routeOnce(stored: StoredMessage): Promise<void> {
     const route = this.routes.get(stored.routeId);
     const hops = stored.hops ?? [];
     if (!route) {
       const failure = { code: 'ROUTE_GONE', message: `route ${stored.routeId} is no longer loaded` };
-      await this.store.completeRouting(stored.id, { status: 'dead', hops, deliveries: [], failure });
-      this.observer.completed(stored.routeId, 'async', stored, 'dead', Date.now() - stored.receivedAt, failure);
-      return;
+      return this.deadMessage(stored, hops, failure);
     }
     const message = new Message(
       stored.id,
@@ -199,87 +251,51 @@ export class OutboxWorker {
         callInline(target, m, Date.now() + this.options.callTimeoutMs, address),
       );
     } catch (err) {
+      // The route's own failure (a step, an enricher), retriable or not: dead-lettered at once, as the route decides.
       const error = toBusError(err);
       message.hop('failed', error.code);
-      const failure = { code: error.code, message: error.message };
-      await this.store.completeRouting(stored.id, { status: 'dead', hops: message.hops, deliveries: [], failure });
-      this.observer.completed(route.id, 'async', stored, 'dead', Date.now() - stored.receivedAt, failure);
-      return;
+      return this.deadMessage(stored, message.hops, { code: error.code, message: error.message });
     }
     const { dispatches, filtered } = run;
     const direct = dispatches.filter((d) => !d.wireTap).length;
     const status = direct > 0 ? 'pending' : filtered ? 'filtered' : 'delivered';
     message.hop('routed', `${dispatches.length} deliveries`);
-    // Hand off as many deliveries as this worker can start now: this routing's own slot, plus the free ones.
-    // A stopping worker hands off nothing: what it has not started stays free for the others.
-    const slots = this.running ? 1 + Math.max(0, this.options.concurrency - this.inFlight - this.reserved) : 0;
-    const handOff = Math.min(dispatches.length, slots);
-    this.reserved += handOff;
-    let leased: StoredDelivery[];
+    // Hand off as many deliveries as this worker can start now (this routing's own slot, plus the free ones), each
+    // to a target under its share. A stopping worker hands off nothing: what it has not started stays free for the
+    // others. Handed-off deliveries go first: the store leases the first `count`.
+    const room = this.running ? 1 + Math.max(0, this.options.concurrency - this.inFlight - this.reserved) : 0;
+    const handed: Dispatch[] = [];
+    const left: Dispatch[] = [];
+    for (const d of dispatches) {
+      if (handed.length < room && this.slots.tryAcquire({ routeId: route.id, targetId: d.target.id })) handed.push(d);
+      else left.push(d);
+    }
+    this.reserved += handed.length;
+    let leased: StoredDelivery[] = [];
     try {
       leased = await this.store.completeRouting(
         stored.id,
         {
           status,
           hops: message.hops,
-          deliveries: dispatches.map((d) => newDelivery(d, outgoingBody(d.message.body, d.target, route.codec))),
+          deliveries: [...handed, ...left].map((d) => newDelivery(d, outgoingBody(d.message.body, d.target, route.codec))),
           scrubbed: scrubbedCopy(route.masker, stored.headers, stored.body, stored.contentType),
           messageBody: stored.body,
         },
-        handOff > 0 ? { count: handOff, leaseMs: this.options.leaseMs } : undefined,
+        handed.length > 0 ? { count: handed.length, leaseMs: this.options.leaseMs } : undefined,
       );
     } finally {
-      this.reserved -= handOff;
+      this.reserved -= handed.length;
+      // Slots taken for deliveries the store did not hand back (the result was ignored, or it failed).
+      for (const d of handed.slice(leased.length)) this.slots.release({ routeId: route.id, targetId: d.target.id });
     }
     this.counts.routed++;
     if (status === 'pending') this.observer.routed(route.id, stored, direct);
     else this.observer.completed(route.id, 'async', stored, status, Date.now() - stored.receivedAt);
-    for (const d of leased) this.track(d.routeId, this.deliver(d));
+    for (const d of leased) this.startDelivery(d);
     if (leased.length < dispatches.length) {
       this.deliveriesLeft = true;
       this.wake();
     }
-  }
-
-  private async deliver(d: StoredDelivery): Promise<void> {
-    const target = this.routes.get(d.routeId)?.targets.get(d.targetId);
-    if (!target) {
-      const failure = { code: 'TARGET_GONE', message: `target ${d.targetId} of route ${d.routeId} is no longer configured` };
-      const record = { number: d.attempts + 1, startedAt: Date.now(), durationMs: 0, ok: false, errorCode: failure.code, error: failure.message };
-      await this.store.recordAttempt(d.id, record, { kind: 'dead', failure });
-      this.observer.attempted(d.routeId, d.targetId, 'dead', 0, d, { error: failure });
-      return;
-    }
-    const message = new Message(
-      d.messageId,
-      d.correlationId,
-      { kind: 'outbox', address: d.targetId },
-      d.headers,
-      new BytesBody(d.body, d.contentType),
-      Date.now(),
-    );
-    const number = d.attempts + 1;
-    const result = await attempt(target, message, number, undefined, d.address ?? undefined);
-    if (result.reply) {
-      const route = this.routes.get(d.routeId);
-      const scrubbed = route ? scrubbedCopy(route.masker, d.headers, d.body, d.contentType) : undefined;
-      await this.store.recordAttempt(d.id, result.record, { kind: 'delivered', scrubbed });
-      this.counts.delivered++;
-      this.observer.attempted(d.routeId, d.targetId, 'delivered', result.record.durationMs, d);
-      return;
-    }
-    const error = result.error!;
-    const policy = { ...target.retry, attempts: d.maxAttempts };
-    const decision = decideRetry(policy, number, error);
-    if (decision.kind === 'retry') {
-      const nextAttemptAt = Date.now() + decision.delayMs;
-      await this.store.recordAttempt(d.id, result.record, { kind: 'retry', nextAttemptAt });
-      this.counts.retried++;
-      this.observer.attempted(d.routeId, d.targetId, 'retry', result.record.durationMs, d, { nextAttemptAt, error });
-      return;
-    }
-    await this.store.recordAttempt(d.id, result.record, { kind: 'dead', failure: { code: error.code, message: error.message } });
-    this.counts.dead++;
-    this.observer.attempted(d.routeId, d.targetId, 'dead', result.record.durationMs, d, { error });
   }
 }

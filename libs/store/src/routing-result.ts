@@ -93,6 +93,7 @@ export function leasedDeliveries(
     nextAttemptAt: now,
     createdAt: now,
     leaseUntil,
+    claims: 1,
     address: d.address ?? null,
   }));
 }

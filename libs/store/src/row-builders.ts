@@ -46,7 +46,7 @@ const NO_BODY = Buffer.alloc(0);
 
 /** `routeId`/`correlationId` come from the message: a claim then needs no join. `lease`: inserted already claimed.
  *  `bodyFromMessage`: the delivery's body is its message's as stored, which is then not copied (see
- *  `deliveryBody` in sql-statements.ts). */
+ *  `deliveryBody` in sql-statements.ts). A claim that counts: see StoredDelivery.claims. */
 export function deliveryRow(
   d: NewDelivery,
   routeId: string,
@@ -61,7 +61,7 @@ export function deliveryRow(
   return [
     d.id, d.messageId, routeId, correlationId, d.targetId, d.targetDescription, d.partIndex, d.wireTap, status,
     JSON.stringify(d.headers), d.contentType, bodyFromMessage ? NO_BODY : d.body, attempts, d.maxAttempts, now,
-    lease?.owner ?? null, lease?.until ?? null, null, lastError, now, now, d.address ?? null, bodyFromMessage,
+    lease?.owner ?? null, lease?.until ?? null, null, lastError, now, now, d.address ?? null, bodyFromMessage, lease ? 1 : 0,
   ];
 }
 

@@ -60,6 +60,7 @@ export function storedDelivery(r: RawRow): StoredDelivery {
     nextAttemptAt: epochMs(r.next_attempt_at),
     createdAt: epochMs(r.created_at),
     leaseUntil: epochMs(r.lease_until),
+    claims: Number(r.claim_count),
     address: strOrNull(r.address),
   };
 }

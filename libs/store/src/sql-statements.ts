@@ -1,4 +1,5 @@
 import type { Driver } from './entities';
+import type { TargetRef } from './store.types';
 
 /** Column orders of the row arrays built in row-builders.ts. */
 export const MESSAGE_COLUMNS = [
@@ -9,7 +10,7 @@ export const MESSAGE_COLUMNS = [
 export const DELIVERY_COLUMNS = [
   'id', 'message_id', 'route_id', 'correlation_id', 'target_id', 'target_description', 'part_index', 'wire_tap',
   'status', 'headers', 'content_type', 'body', 'attempts', 'max_attempts', 'next_attempt_at', 'lease_owner',
-  'lease_until', 'reply', 'last_error', 'created_at', 'updated_at', 'address', 'body_from_message',
+  'lease_until', 'reply', 'last_error', 'created_at', 'updated_at', 'address', 'body_from_message', 'claim_count',
 ] as const;
 export const ATTEMPT_COLUMNS = [
   'delivery_id', 'number', 'started_at', 'duration_ms', 'ok', 'status_code', 'error_code', 'error',
@@ -35,6 +36,7 @@ const CLAIMED_MESSAGE = [
 const CLAIMED_DELIVERY = [
   'id', 'message_id', 'route_id', 'correlation_id', 'target_id', 'target_description', 'part_index', 'wire_tap',
   'headers', 'content_type', 'body', 'attempts', 'max_attempts', 'next_attempt_at', 'created_at', 'lease_until', 'address',
+  'claim_count',
 ];
 
 /** A delivery's body as sent: its own, or its message's when it shares it (`body_from_message`). `d`: the deliveries
@@ -47,6 +49,11 @@ export function deliveryBody(d: string): string {
 function claimedDelivery(d: string): string {
   return CLAIMED_DELIVERY.map((c) => (c === 'body' ? `${deliveryBody(d)} AS body` : `${d}.${c}`)).join(', ');
 }
+
+/** A target as the claims name it in SQL, and the same name from a TargetRef (ids hold no space: see the route
+ *  schema). */
+export const TARGET_KEY = `route_id || ' ' || target_id`;
+export const targetKey = (t: TargetRef): string => `${t.routeId} ${t.targetId}`;
 
 /** Turns `?` placeholders into `$1..$n` (PostgreSQL). The statements below hold no `?` in literals. */
 export function numbered(sql: string): string {
@@ -64,6 +71,8 @@ export class SqlStatements {
   readonly claimMessages: string;
   /** Parameters from `claimParams`. */
   readonly claimDeliveries: string;
+  /** Parameters: ids (an array on PostgreSQL, a JSON array on SQLite), owner. */
+  readonly releaseDeliveries: string;
   /** PostgreSQL: locks the message row so that deliveries finishing at once settle it one after the other. */
   readonly lockMessage: string | null;
   readonly routeMessage: string;
@@ -100,19 +109,28 @@ export class SqlStatements {
         UPDATE messages m SET lease_owner = $1, lease_until = $2, claim_count = m.claim_count + 1
         FROM c WHERE m.id = c.id RETURNING ${CLAIMED_MESSAGE.map((c) => `m.${c}`).join(', ')}`;
       this.claimDeliveries = `WITH c AS (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= $3
-          AND (lease_until IS NULL OR lease_until <= $3) ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
-        UPDATE deliveries d SET lease_owner = $1, lease_until = $2
+          AND (lease_until IS NULL OR lease_until <= $3) AND NOT (${TARGET_KEY} = ANY($5::text[]))
+          ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
+        UPDATE deliveries d SET lease_owner = $1, lease_until = $2, claim_count = d.claim_count + 1
         FROM c WHERE d.id = c.id RETURNING ${claimedDelivery('d')}`;
+      this.releaseDeliveries = `UPDATE deliveries SET lease_owner = NULL, lease_until = NULL,
+          claim_count = GREATEST(claim_count - 1, 0)
+        WHERE id = ANY($1::text[]) AND status = 'pending' AND lease_owner = $2`;
     } else {
       // SQLite has a single writer: the sub-select and the update see the same rows.
       this.claimMessages = `UPDATE messages SET lease_owner = ?, lease_until = ?, claim_count = claim_count + 1
         WHERE id IN (SELECT id FROM messages WHERE status = 'received'
           AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?)
         RETURNING ${message}`;
-      this.claimDeliveries = `UPDATE deliveries SET lease_owner = ?, lease_until = ?
+      // The targets left out come as one JSON array, so that the text stays fixed (and prepared).
+      this.claimDeliveries = `UPDATE deliveries SET lease_owner = ?, lease_until = ?, claim_count = claim_count + 1
         WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
-          AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT ?)
+          AND (lease_until IS NULL OR lease_until <= ?) AND ${TARGET_KEY} NOT IN (SELECT value FROM json_each(?))
+          ORDER BY next_attempt_at, id LIMIT ?)
         RETURNING ${claimedDelivery('deliveries')}`;
+      this.releaseDeliveries = `UPDATE deliveries SET lease_owner = NULL, lease_until = NULL,
+          claim_count = MAX(claim_count - 1, 0)
+        WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending' AND lease_owner = ?`;
     }
     this.lockMessage = pg ? `SELECT id FROM messages WHERE id = $1 FOR UPDATE` : null;
     // The masked copy (when given) is written by the same statement: one round trip less per message.
@@ -130,8 +148,9 @@ export class SqlStatements {
         last_error = NULL, headers = COALESCE(?, headers), body = COALESCE(?, body),
         body_from_message = body_from_message AND ?, ${releaseDelivery}
       WHERE id = ? AND status = 'pending' RETURNING message_id, wire_tap`);
+    // An attempt is an outcome: the count of claims without one starts again.
     this.deliveryRetry = q(`UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,
-        ${releaseDelivery}
+        claim_count = 0, ${releaseDelivery}
       WHERE id = ? AND status = 'pending' AND (lease_owner = ? OR lease_owner IS NULL) RETURNING message_id, wire_tap`);
     this.deliveryDead = q(`UPDATE deliveries SET status = 'dead', attempts = attempts + 1, last_error = ?,
         ${releaseDelivery}
@@ -150,7 +169,7 @@ export class SqlStatements {
         WHERE d.message_id = messages.id AND d.status = 'pending' AND NOT d.wire_tap)`);
 
     this.deadLetterRef = q(`SELECT message_id, delivery_id FROM dead_letters WHERE id = ?`);
-    this.replayDelivery = q(`UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?,
+    this.replayDelivery = q(`UPDATE deliveries SET status = 'pending', attempts = 0, claim_count = 0, next_attempt_at = ?,
         reply = NULL, last_error = NULL, body = COALESCE(?, body), body_from_message = body_from_message AND ?,
         content_type = COALESCE(?, content_type),
         headers = COALESCE(?, headers), ${releaseDelivery}
@@ -163,7 +182,7 @@ export class SqlStatements {
     this.unshareMessageBody = q(`UPDATE deliveries
       SET body = (SELECT sm.body FROM messages sm WHERE sm.id = deliveries.message_id), body_from_message = false
       WHERE message_id = ? AND body_from_message`);
-    this.replayMessage = q(`UPDATE messages SET status = 'received', hops = ?, failure_code = NULL,
+    this.replayMessage = q(`UPDATE messages SET status = 'received', hops = ?, claim_count = 0, failure_code = NULL,
         failure_message = NULL, lease_owner = NULL, lease_until = NULL, body = COALESCE(?, body),
         content_type = COALESCE(?, content_type), headers = COALESCE(?, headers), updated_at = ?
       WHERE id = ? AND status = 'dead'`);
@@ -174,9 +193,24 @@ export class SqlStatements {
     this.countDeadLetters = `SELECT COUNT(*) AS n FROM dead_letters WHERE replayed_at IS NULL`;
   }
 
-  /** The parameters of a claim (better-sqlite3 binds `?NNN` by name only, so SQLite repeats `now`). */
-  claimParams(owner: string, leaseUntil: number, now: number, limit: number): unknown[] {
-    return this.driver === 'postgres' ? [owner, leaseUntil, now, limit] : [owner, leaseUntil, now, now, limit];
+  /** The parameters of a delivery claim (better-sqlite3 binds `?NNN` by name only, so SQLite repeats `now`). `skip`:
+   *  the targets left out. */
+  claimParams(
+    owner: string,
+    leaseUntil: number,
+    now: number,
+    limit: number,
+    skip: readonly TargetRef[] = [],
+  ): unknown[] {
+    const keys = skip.map(targetKey);
+    return this.driver === 'postgres'
+      ? [owner, leaseUntil, now, limit, keys]
+      : [owner, leaseUntil, now, now, JSON.stringify(keys), limit];
+  }
+
+  /** The parameters of `releaseDeliveries`. */
+  releaseParams(ids: readonly string[], owner: string): unknown[] {
+    return [this.driver === 'postgres' ? ids : JSON.stringify(ids), owner];
   }
 
   /**

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { createStore } from './create-store';
 import type { Store } from './store.types';
 import { newMessage, PG_URL, quiesce, unique, useStore } from './testing/store-fixtures';
+import { describeClaims } from './testing/store-claims.contract';
 import { describeJournal } from './testing/store-journal.contract';
 import { describeLeases } from './testing/store-leases.contract';
 import { describeLifecycle } from './testing/store-lifecycle.contract';
@@ -27,6 +28,7 @@ describe('SqlStore on PostgreSQL', () => {
   describeJournal(h);
   describeLeases(h);
   describePurge(h);
+  describeClaims(h);
 
   describe('PostgreSQL specifics', () => {
     it('creates the schema it was given and keeps its tables there', async () => {

@@ -7,6 +7,7 @@ import { createStore } from './create-store';
 import { buildDataSource } from './data-source';
 import { storeEntities } from './entities';
 import { newDelivery, newMessage, useStore } from './testing/store-fixtures';
+import { describeClaims } from './testing/store-claims.contract';
 import { describeJournal } from './testing/store-journal.contract';
 import { describeLeases } from './testing/store-leases.contract';
 import { describeLifecycle } from './testing/store-lifecycle.contract';
@@ -22,6 +23,7 @@ describe('SqlStore on SQLite', () => {
   describeJournal(h);
   describeLeases(h);
   describePurge(h);
+  describeClaims(h);
 
   describe('SQLite specifics', () => {
     it('creates the folder of the file and runs in WAL mode, synchronous=NORMAL, with 8 KB pages', async () => {

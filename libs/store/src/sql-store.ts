@@ -46,6 +46,7 @@ import type {
   StoreStats,
   StoredDelivery,
   StoredMessage,
+  TargetRef,
 } from './store.types';
 
 const HEALTH_TIMEOUT_MS = 2000;
@@ -179,13 +180,20 @@ export class SqlStore implements Store {
     return rows.map(storedMessage).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  async claimDeliveries(limit: number, leaseMs: number): Promise<StoredDelivery[]> {
+  async claimDeliveries(limit: number, leaseMs: number, skip: readonly TargetRef[] = []): Promise<StoredDelivery[]> {
     if (limit < 1) return [];
     const now = Date.now();
     const { statements, instanceId } = this.context;
-    const params = statements.claimParams(instanceId, now + Math.round(leaseMs), now, Math.trunc(limit));
+    const params = statements.claimParams(instanceId, now + Math.round(leaseMs), now, Math.trunc(limit), skip);
     const rows = await this.exec().run('claiming deliveries', (sql) => sql.rows(statements.claimDeliveries, params));
     return rows.map(storedDelivery).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || (a.id < b.id ? -1 : 1));
+  }
+
+  async releaseDeliveries(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const { statements, instanceId } = this.context;
+    const params = statements.releaseParams(ids, instanceId);
+    await this.exec().run('releasing deliveries', (sql) => sql.run(statements.releaseDeliveries, params));
   }
 
   async completeRouting(messageId: string, result: RoutingResult, handOff?: RoutingHandOff): Promise<StoredDelivery[]> {

@@ -79,8 +79,8 @@ export interface StoredMessage extends Required<Omit<NewMessage, 'businessKey'>>
   status: MessageStatus;
   /** Hops recorded so far (e.g. a replay); the router continues from them. */
   hops: Hop[];
-  /** How many times this message has been claimed, this claim included: a message that keeps crashing its router
-   *  shows up here. */
+  /** How many times this message has been claimed since it was received (or replayed), this claim included: a
+   *  message that keeps crashing its router shows up here. */
   claims: number;
   leaseUntil: number;
 }
@@ -104,8 +104,20 @@ export interface StoredDelivery {
   nextAttemptAt: number;
   createdAt: number;
   leaseUntil: number;
+  /**
+   * Claims since the last recorded attempt (or a replay), this claim included; a hand-off counts as one. Above one,
+   * earlier claims ended without an outcome (the worker crashed or hung): a delivery that keeps doing that shows up
+   * here. A released claim (Store.releaseDeliveries) does not count.
+   */
+  claims: number;
   /** See NewDelivery.address. */
   address: string | null;
+}
+
+/** A target of a route: the unit the outbox shares its slots by. */
+export interface TargetRef {
+  routeId: string;
+  targetId: string;
 }
 
 /** What a message list shows: everything but body, headers and hops. */
@@ -333,14 +345,20 @@ export interface Store {
    *  one transaction (group commit); on PostgreSQL that commit does not wait for the WAL flush: a completion lost in
    *  a crash leaves the message claimable again once its lease runs out (a second delivery, never a lost one). */
   completeRouting(messageId: string, result: RoutingResult, handOff?: RoutingHandOff): Promise<StoredDelivery[]>;
-  /** Claims up to `limit` pending deliveries due now with a free or expired lease, for `leaseMs`. SKIP LOCKED on
-   *  PostgreSQL. */
-  claimDeliveries(limit: number, leaseMs: number): Promise<StoredDelivery[]>;
+  /** Claims up to `limit` pending deliveries due now with a free or expired lease, for `leaseMs`, counting the claim
+   *  on each (StoredDelivery.claims). Deliveries to the targets in `skip` are left for later (a worker leaves out the
+   *  targets that hold their share of its slots). SKIP LOCKED on PostgreSQL. */
+  claimDeliveries(limit: number, leaseMs: number, skip?: readonly TargetRef[]): Promise<StoredDelivery[]>;
+  /** Gives back deliveries this instance claimed but will not attempt: the lease is freed and the claim uncounted, so
+   *  that they are claimable again at once. Deliveries no longer pending or leased by another instance are left
+   *  alone. */
+  releaseDeliveries(ids: readonly string[]): Promise<void>;
   /** Records one attempt and its outcome in one transaction: 'delivered' marks the delivery done, 'retry' sets when to
-   *  try next and frees the lease, 'dead' marks it dead and writes a dead letter. When every non-wire-tap delivery of
-   *  the message is then done or dead, the message becomes 'delivered' (or 'dead' if any is dead); wire taps never
-   *  change the message. A 'retry' or 'dead' from an instance that lost the lease only records the attempt. Group- and
-   *  (on PostgreSQL) asynchronously committed like completeRouting: a lost outcome means the attempt is made again. */
+   *  try next, frees the lease and starts the delivery's claim count again, 'dead' marks it dead and writes a dead
+   *  letter. When every non-wire-tap delivery of the message is then done or dead, the message becomes 'delivered' (or
+   *  'dead' if any is dead); wire taps never change the message. A 'retry' or 'dead' from an instance that lost the
+   *  lease only records the attempt. Group- and (on PostgreSQL) asynchronously committed like completeRouting: a lost
+   *  outcome means the attempt is made again. */
   recordAttempt(deliveryId: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<void>;
   /** Sync routes: journals a whole exchange after the caller had its reply, group-committed like acceptMessage: the
    *  message with its final status and hops, its deliveries with their attempts and final status (pending ones, e.g.
@@ -354,10 +372,11 @@ export interface Store {
   /** Newest first. */
   listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetterSummary[]>;
   getDeadLetter(id: string): Promise<DeadLetterDetail | null>;
-  /** Replays a dead letter. A delivery's dead letter puts that delivery back to pending (attempts reset, due now, the
-   *  edit replacing body/contentType/headers) and its message back to 'pending'; a step failure's dead letter puts the
-   *  message back to 'received' (edit applied to the message) so it is routed again. Marks the dead letter replayed
-   *  (time, count). Throws BusError NOT_FOUND when absent, CONFLICT when the delivery or message is not dead now. */
+  /** Replays a dead letter. A delivery's dead letter puts that delivery back to pending (attempts and claims reset,
+   *  due now, the edit replacing body/contentType/headers) and its message back to 'pending'; a step failure's dead
+   *  letter puts the message back to 'received' (claims reset, edit applied to the message) so it is routed again.
+   *  Marks the dead letter replayed (time, count). Throws BusError NOT_FOUND when absent, CONFLICT when the delivery or
+   *  message is not dead now. */
   replayDeadLetter(id: string, edit?: ReplayEdit): Promise<{ kind: 'delivery' | 'message'; id: string }>;
   /** Counts for the admin API: messages by status, pending deliveries, dead letters not replayed. */
   stats(): Promise<StoreStats>;

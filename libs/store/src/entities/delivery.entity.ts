@@ -24,6 +24,8 @@ export interface DeliveryEntity {
   nextAttemptAt: number;
   leaseOwner: string | null;
   leaseUntil: number | null;
+  /** Claims since the last recorded attempt (see StoredDelivery.claims). */
+  claimCount: number;
   reply: string | null;
   lastError: string | null;
   createdAt: number;
@@ -54,6 +56,7 @@ export function deliveryEntity(driver: Driver): EntitySchema<DeliveryEntity> {
       nextAttemptAt: col.ms('next_attempt_at'),
       leaseOwner: col.text('lease_owner', true),
       leaseUntil: col.ms('lease_until', true),
+      claimCount: { ...col.int('claim_count'), default: 0 },
       reply: col.text('reply', true),
       lastError: col.text('last_error', true),
       createdAt: col.ms('created_at'),

@@ -18,8 +18,7 @@
  * Settings: KAFKA_PORT (default 9092), KAFKA_START_TIMEOUT_MS (time to become ready once started, default 60000),
  * KAFKA_HEAP_OPTS (default "-Xms128m -Xmx512m"), JAVA_HOME (else `java` on PATH).
  */
-const { spawn, spawnSync } = require('node:child_process');
-const { randomBytes } = require('node:crypto');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -27,6 +26,7 @@ const path = require('node:path');
 const state = require('./broker-state');
 const { ensureJars } = require('./fetch');
 const { stopBroker } = require('./stop');
+const { formatStorage, launchBroker, serverProperties } = require('./broker-process');
 
 const { paths, log, fail } = state;
 
@@ -69,30 +69,15 @@ async function main() {
   const propsFile = path.join(dataDir, 'server.properties');
   fs.writeFileSync(propsFile, serverProperties(port, controllerPort, path.join(dataDir, 'logs')));
   const logFd = fs.openSync(paths.logFile, 'w');
-  const log4j = `-Dlog4j2.configurationFile=${paths.log4j}`;
-  const classpath = path.join(paths.lib, '*'); // expanded by java itself: no shell involved
-
   const started = Date.now();
-  const format = spawnSync(
-    java,
-    ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', log4j, '-cp', classpath, 'kafka.tools.StorageTool',
-      'format', '--cluster-id', clusterId(), '--config', propsFile],
-    { stdio: ['ignore', logFd, logFd] },
-  );
+  const format = formatStorage(java, propsFile, logFd);
   if (format.status !== 0) {
     fs.rmSync(dataDir, { recursive: true, force: true });
     const code = format.status ?? format.signal;
     fail(`formatting the storage failed (exit ${code}); .kafka/broker.log:\n${state.logTail()}`);
   }
 
-  const heap = (process.env.KAFKA_HEAP_OPTS ?? '-Xms128m -Xmx512m').split(/\s+/).filter(Boolean);
-  const child = spawn(
-    java,
-    [...heap, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true',
-      log4j, '-cp', classpath, 'kafka.Kafka', propsFile],
-    // Its own process group: a Ctrl-C meant for this script (or for npm) does not reach the broker.
-    { detached: true, stdio: ['ignore', logFd, logFd] },
-  );
+  const child = launchBroker(java, propsFile, logFd);
   fs.closeSync(logFd);
   const pid = child.pid ?? fail(`could not start ${java}`);
   const record = { pid, port, controllerPort, dataDir, startedAt: new Date().toISOString() };
@@ -135,52 +120,6 @@ async function main() {
   child.unref();
   log(`broker ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${record.pid}, log .kafka/broker.log)`);
   printResult(port, record.pid, true);
-}
-
-/**
- * @param {number} port
- * @param {number} controllerPort
- * @param {string} logDirs
- */
-function serverProperties(port, controllerPort, logDirs) {
-  return [
-    '# Written by scripts/kafka/start.js: a single-node KRaft broker for development and tests.',
-    'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-    'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    `log.dirs=${logDirs}`,
-    'num.partitions=3',
-    'default.replication.factor=1',
-    'min.insync.replicas=1',
-    'auto.create.topics.enable=true',
-    'group.initial.rebalance.delay.ms=0',
-    // One broker: every internal topic has one replica. Fewer partitions than the default 50 make the first
-    // consumer group (and the first transaction) ready sooner.
-    'offsets.topic.replication.factor=1',
-    'offsets.topic.num.partitions=5',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'transaction.state.log.num.partitions=5',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
-    // A small machine: fewer threads than the defaults (3 network, 8 I/O) are plenty for tests.
-    'num.network.threads=2',
-    'num.io.threads=4',
-    '',
-  ].join('\n');
-}
-
-/** A Kafka cluster id: 16 random bytes, base64url without padding, not starting with '-' (as Kafka's Uuid). */
-function clusterId() {
-  for (;;) {
-    const id = randomBytes(16).toString('base64url');
-    if (!id.startsWith('-')) return id;
-  }
 }
 
 /** `$JAVA_HOME/bin/java` or `java`; exits with a message unless it is Java 17 or later. */

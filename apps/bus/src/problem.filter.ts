@@ -1,5 +1,5 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { PROBLEM_CONTENT_TYPE, problemFor, requestError } from '@junction/connectors';
+import { PROBLEM_CONTENT_TYPE, problemFor, problemHeaders, requestError } from '@junction/connectors';
 import { InputError, type BusError } from '@junction/core';
 import type { FastifyReply } from 'fastify';
 
@@ -20,6 +20,6 @@ export class ProblemFilter implements ExceptionFilter {
         : requestError(exception);
     const problem = problemFor(error);
     if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
-    reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+    reply.code(problem.status).headers(problemHeaders(problem)).type(PROBLEM_CONTENT_TYPE).send(problem);
   }
 }

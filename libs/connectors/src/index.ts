@@ -6,7 +6,7 @@ export { Backoff } from './shared/backoff';
 export { HttpListener, pathOf, sendProblem, type PathHandler } from './shared/http-listener';
 export { sendRequest, statusError, retriableStatus, retryAfterMs, MAX_REPLY_BYTES, type RawRequest, type RawResponse } from './shared/http-request';
 export { messageHeadersFrom, forwardable } from './shared/http-headers';
-export { problemFor, requestError, PROBLEM_CONTENT_TYPE, type Problem } from './shared/problem';
+export { problemFor, problemHeaders, requestError, PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS, type Problem } from './shared/problem';
 export { authorized } from './shared/ingress-auth';
 export { httpConnector } from './http/http.connector';
 export { HttpEgress } from './http/http.egress';

@@ -331,6 +331,7 @@ describe('compileRoute: steps that fail on a message', () => {
     ['a map with no result', { map: 'missing' }, { id: 1 }, {}, StepError, /the mapping produced no value/],
     ['an expression that fails at run time', { filter: '$number("x") > 1' }, { id: 1 }, {}, StepError, /JSONata evaluation failed/],
     ['a split path through a non-object', { split: { path: 'order.lines' } }, { order: 'none' }, {}, StepError, /no order\.lines in the message/],
+    ['a computed header value holding CRLF', { setHeaders: { 'x-ref': { expr: 'ref' } } }, { ref: 'A1\r\nx-injected: 1' }, {}, StepError, /x-ref holds a line break/],
     ['a validation failure', { validate: { schema: { type: 'object', required: ['id'] } } }, { name: 'x' }, {}, ValidationError, /must have required property 'id'/],
   ])('%s fails the flow', async (_name, step, body, replies, type, message) => {
     const fixture = compileFixture({ steps: [step], to: [target('main')] });

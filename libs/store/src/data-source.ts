@@ -16,8 +16,9 @@ const SQLITE_WAL_LIMIT_BYTES = 64 * 1024 * 1024;
 /**
  * The TypeORM data source of a store. No I/O here: `initialize` connects. Migrations only, never synchronize.
  * SQLite: WAL (file databases), synchronous=NORMAL (no fsync per commit, only at checkpoints: a power cut may lose
- * the last transactions, never the file; a crash of the process loses nothing), temp_store=MEMORY, busy timeout,
- * 8 KB pages for new files, the WAL file truncated to 64 MB after checkpoints; TypeORM creates the file's folder.
+ * the last transactions, never the file; a crash of the process loses nothing), temp_store=MEMORY, secure_delete,
+ * busy timeout, 8 KB pages for new files, the WAL file truncated to 64 MB after checkpoints; TypeORM creates the file's
+ * folder.
  * PostgreSQL: the schema, when given, is first on every pooled connection's search_path, so the raw SQL of the store
  * needs no qualification.
  */
@@ -51,6 +52,9 @@ export function buildDataSource(target: StoreTarget, entities: StoreEntities, lo
         db.pragma('synchronous = NORMAL');
         // The IN (SELECT ...) of a claim builds an ephemeral table: on disk by default, a temp file per claim.
         db.pragma('temp_store = MEMORY');
+        // The bytes a row gives up (a payload replaced by its masked copy, a deleted message) are zeroed rather than
+        // left in free space where a copy of the file would still show them. The WAL is cleared by WalCheckpoint.
+        db.pragma('secure_delete = ON');
       },
     });
   }

@@ -19,6 +19,7 @@ import { SqlStatements } from './sql-statements';
 import type { StoreContext } from './store-context';
 import { redact, type StoreTarget } from './store-url';
 import type { LeaseStore } from './lease.types';
+import { WalCheckpoint } from './wal-checkpoint';
 import type {
   AttemptOutcome,
   AttemptRecord,
@@ -50,6 +51,8 @@ import type {
 } from './store.types';
 
 const HEALTH_TIMEOUT_MS = 2000;
+/** At most this long between masking a payload and truncating the SQLite WAL that still holds its original. */
+const MASKED_CHECKPOINT_MS = 1000;
 /** Items per group-commit transaction. */
 const MAX_BATCH = 1000;
 
@@ -78,6 +81,8 @@ export class SqlStore implements Store {
   private initError: string | undefined;
   private opening: Promise<void> | null = null;
   private closed = false;
+  /** SQLite files only: the checkpoint that follows masked writes. */
+  private readonly walCheckpoint?: WalCheckpoint;
 
   constructor(
     private readonly target: StoreTarget,
@@ -103,6 +108,13 @@ export class SqlStore implements Store {
       size: () => this.journalSize(),
       messageEstimate: () => this.exec().run('estimating the journal', (sql) => messageEstimate(sql, target)),
     });
+    if (target.driver === 'sqlite' && target.path !== ':memory:') {
+      this.walCheckpoint = new WalCheckpoint(
+        async () => void (await this.exec().run('checkpointing the WAL', (sql) => sql.rows('PRAGMA wal_checkpoint(TRUNCATE)'))),
+        MASKED_CHECKPOINT_MS,
+        (err) => this.context.logger.warn({ err }, 'store: the WAL checkpoint after masking failed; the next one tries again'),
+      );
+    }
   }
 
   async init(): Promise<void> {
@@ -131,6 +143,7 @@ export class SqlStore implements Store {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([this.journal.close(), this.writes.close()]);
+    await this.walCheckpoint?.close();
     const dataSource = this.dataSource;
     this.dataSource = null;
     this.executor = null;
@@ -302,6 +315,8 @@ export class SqlStore implements Store {
         const results = new Map<Write, unknown>(completions.map((c, i) => [c, done[i]]));
         for (const x of ops) results.set(x, await x.op(sql));
         return items.map((x) => results.get(x));
+      }).finally(() => {
+        if (this.walCheckpoint && completions.some(writesMaskedCopy)) this.walCheckpoint.masked();
       });
     } catch (err) {
       // Not retriable as a batch: GroupCommit then runs each operation alone.
@@ -316,6 +331,11 @@ export class SqlStore implements Store {
     if (this.executor) return this.executor;
     throw new StoreError(this.closed ? 'store is closed' : `store ${redactTarget(this.target)} is not initialised`);
   }
+}
+
+/** Whether a completion replaces a stored payload with its masked copy. */
+function writesMaskedCopy(c: Completion): boolean {
+  return c.kind === 'route' ? c.result.scrubbed !== undefined : c.outcome.kind === 'delivered' && c.outcome.scrubbed !== undefined;
 }
 
 function redactTarget(target: StoreTarget): string {

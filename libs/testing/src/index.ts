@@ -14,3 +14,4 @@ export {
 } from './target-server';
 export { startChildProcess, type ChildProcessOptions, type RunningChild } from './child-process';
 export { ensureKafkaBroker, type KafkaBroker, type KafkaBrokerOptions } from './kafka-broker';
+export { startOwnKafkaBroker, type OwnKafkaBroker } from './own-kafka-broker';

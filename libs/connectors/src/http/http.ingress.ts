@@ -11,10 +11,10 @@ import {
 } from '@junction/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { forwardable, messageHeadersFrom } from '../shared/http-headers';
-import { sendProblem, type HttpListener, type PathHandler } from '../shared/http-listener';
+import { replyProblem, sendProblem, type HttpListener, type PathHandler } from '../shared/http-listener';
 import { authorized } from '../shared/ingress-auth';
 import { pathKey } from '../shared/path-pattern';
-import { PROBLEM_CONTENT_TYPE, problemFor } from '../shared/problem';
+import { problemFor } from '../shared/problem';
 import { ListenerStatus } from '../shared/listener-status';
 
 export interface HttpIngressOptions {
@@ -118,14 +118,12 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
     try {
       ack = await this.sink!.dispatch(routeId, {
         source: { kind: 'http', address: req.url, params, query: queryOf(req) },
-        headers: messageHeadersFrom(req.headers),
+        headers: messageHeadersFrom(req.headers, req.socket.remoteAddress),
         body,
         contentType,
       });
     } catch (err) {
-      const p = problemFor(toBusError(err));
-      if (p.messageId) reply.header('x-message-id', p.messageId);
-      return void reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(p);
+      return replyProblem(reply, problemFor(toBusError(err)));
     } finally {
       this.inFlight--;
     }

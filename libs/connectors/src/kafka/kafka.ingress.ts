@@ -3,7 +3,7 @@ import { ConfigError, type Headers, type IngressBinding, type Logger } from '@ju
 import type { EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { BrokerIngress, type BrokerConsumer, type ConsumerLink } from '../shared/broker-ingress';
 import { dispatchUntilTaken, guessContentType } from '../shared/bus-dispatch';
-import type { KafkaClients } from './kafka-clients';
+import { CONSUMER_TIMING, type KafkaClients } from './kafka-clients';
 
 /** Records of one partition an async route takes at once: they are accepted together (one group commit), then their
  *  offsets are committed together. */
@@ -34,7 +34,8 @@ export class KafkaIngress extends BrokerIngress<KafkaSourceDef> {
     private readonly clients: KafkaClients,
     log: Logger,
   ) {
-    super(log, { minMs: 1_000, maxMs: 15_000 });
+    // Capped at 5 s: a route whose broker is back resumes within that, however long the outage lasted.
+    super(log, { minMs: 1_000, maxMs: 5_000 });
   }
 
   protected override check(b: IngressBinding<KafkaSourceDef>): void {
@@ -54,7 +55,7 @@ export class KafkaIngress extends BrokerIngress<KafkaSourceDef> {
   protected async open(b: IngressBinding<KafkaSourceDef>, link: ConsumerLink): Promise<BrokerConsumer> {
     const brokers = this.clients.brokers(b.config.brokers);
     const kafka = this.clients.client(brokers);
-    const consumer = kafka.consumer({ groupId: b.config.group, allowAutoTopicCreation: true });
+    const consumer = kafka.consumer({ groupId: b.config.group, allowAutoTopicCreation: true, ...CONSUMER_TIMING });
     const topics: Array<string | RegExp> = b.config.topics ?? (b.config.topic ? [b.config.topic] : [new RegExp(b.config.topicPattern!)]);
     // A consumer still trying to reach its broker is given up at once at shutdown rather than waited for.
     const giveUp = () => void consumer.disconnect().catch(() => undefined);
@@ -125,7 +126,11 @@ export class KafkaIngress extends BrokerIngress<KafkaSourceDef> {
     const { topic, partition } = batch;
     for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += chunk) {
       const records = batch.messages.slice(i, i + chunk);
-      const results = await Promise.allSettled(records.map((message) => this.take(b, link, topic, partition, message)));
+      // A chunk may take long (a store outage held, a slow target on a sync route): the member keeps its session.
+      const beat = setInterval(() => void heartbeat().catch(() => undefined), CONSUMER_TIMING.heartbeatInterval);
+      const results = await Promise.allSettled(records.map((message) => this.take(b, link, topic, partition, message))).finally(() =>
+        clearInterval(beat),
+      );
       const failed = results.findIndex((r) => r.status === 'rejected');
       const taken = failed === -1 ? records.length : failed;
       if (taken > 0) resolveOffset(records[taken - 1].offset);

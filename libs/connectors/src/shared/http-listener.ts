@@ -1,7 +1,7 @@
 import { InputError } from '@junction/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PathMatcher } from './path-matcher';
-import { PROBLEM_CONTENT_TYPE, problemFor, requestError } from './problem';
+import { PROBLEM_CONTENT_TYPE, problemFor, problemHeaders, requestError, type Problem } from './problem';
 
 /** Answers one request on a path an ingress mounted; `params` holds the path parameters its pattern matched. */
 export type PathHandler = (req: FastifyRequest, reply: FastifyReply, params: Readonly<Record<string, string>>) => Promise<void>;
@@ -30,10 +30,7 @@ export class HttpListener {
     // An encapsulated scope of its own, so that Fastify's refusals on these routes (body over the limit, unreadable
     // body) are answered as problems here whatever error handler the rest of the app installs.
     this.fastify.register(async (scope) => {
-      scope.setErrorHandler((err: FastifyError, _req, reply) => {
-        const p = problemFor(requestError(err));
-        void reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(p);
-      });
+      scope.setErrorHandler((err: FastifyError, _req, reply) => replyProblem(reply, problemFor(requestError(err))));
       scope.route({ method: [...LISTENER_METHODS], url: '/*', handler: (req, reply) => this.dispatch(req, reply) });
     });
   }
@@ -75,6 +72,10 @@ export function pathOf(url: string): string {
 
 /** Answers with an RFC 9457 problem body. */
 export function sendProblem(reply: FastifyReply, status: number, code: string, detail: string): void {
-  const p = problemFor(new InputError(code, detail, status));
-  void reply.code(status).type(PROBLEM_CONTENT_TYPE).send(p);
+  replyProblem(reply, problemFor(new InputError(code, detail, status)));
+}
+
+/** Answers with a problem body and the headers that go with it (problemHeaders). */
+export function replyProblem(reply: FastifyReply, p: Problem): void {
+  void reply.code(p.status).headers(problemHeaders(p)).type(PROBLEM_CONTENT_TYPE).send(p);
 }

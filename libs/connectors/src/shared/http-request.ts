@@ -23,8 +23,8 @@ export interface RawResponse {
 
 /**
  * One HTTP exchange on an undici dispatcher (a keep-alive pool), shared by the HTTP and SOAP egresses: the whole
- * reply read (bounded), connection failures and time-outs as retriable DeliveryErrors. Statuses are the caller's to
- * judge.
+ * reply read (bounded), connection failures and time-outs as retriable DeliveryErrors, a request undici cannot write
+ * as a non-retriable `INVALID_REQUEST`. Statuses are the caller's to judge.
  */
 export async function sendRequest(dispatcher: Dispatcher, req: RawRequest): Promise<RawResponse> {
   let res: Dispatcher.ResponseData;
@@ -40,7 +40,10 @@ export async function sendRequest(dispatcher: Dispatcher, req: RawRequest): Prom
     });
   } catch (err) {
     const code = (err as { code?: string }).code ?? 'CONNECT_FAILED';
-    throw new DeliveryError(code, `${req.description}: ${(err as Error).message}`, { retriable: true, cause: err });
+    // undici refuses a request it cannot write (a header value with a line break or a character outside Latin-1,
+    // from a message header or a computed one) before any I/O: the same request is refused every time.
+    const refused = code === 'UND_ERR_INVALID_ARG';
+    throw new DeliveryError(refused ? 'INVALID_REQUEST' : code, `${req.description}: ${(err as Error).message}`, { retriable: !refused, cause: err });
   }
   const chunks: Buffer[] = [];
   let size = 0;

@@ -14,7 +14,9 @@ export interface Problem {
 
 /**
  * The one place that maps the error tree to HTTP: input errors keep their status, validation and step failures are
- * 422, a failed delivery is 502 (504 on time-out), a store outage 503, anything else 500 without internals.
+ * 422, a failed delivery is 502 (504 on time-out), a store outage 503, anything else 500 without internals. Neither a
+ * delivery failure nor a store outage says more than its code: their messages name internal hosts (a target's URL, the
+ * database's address), which the bus's log line of the refusal keeps for operators.
  */
 export function problemFor(err: BusErrorType): Problem {
   let status = 500;
@@ -28,7 +30,9 @@ export function problemFor(err: BusErrorType): Problem {
     ? 'internal error; quote the message id to support'
     : err instanceof DeliveryError
       ? `delivery to a target failed (${err.code}); quote the message id to support`
-      : err.message;
+      : err instanceof StoreError
+        ? 'the bus cannot take the message now; try again later'
+        : err.message;
   return {
     type: `urn:junction:problem:${err.code.toLowerCase().replace(/_/g, '-')}`,
     title: titleOf(status),
@@ -64,14 +68,46 @@ export function titleOf(status: number): string {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/** Seconds a caller refused with 503 (a store outage, a shutdown) is asked to wait before it tries again. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** The headers that go with a problem: its message id, and Retry-After on a 503 (the refusal is temporary). */
+export function problemHeaders(p: Problem): Record<string, string> {
+  return {
+    ...(p.messageId ? { 'x-message-id': p.messageId } : {}),
+    ...(p.status === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {}),
+  };
+}
+
 /**
  * An error thrown around a request, as the error tree sees it: Fastify's own refusals (body over the limit,
- * unreadable body) carry a 4xx `statusCode` and are the caller's input errors; anything else goes through toBusError.
+ * unreadable body) carry a 4xx `statusCode` and are the caller's input errors, under codes of the bus's own (Fastify's
+ * `FST_ERR_*` codes name its internals); anything else goes through toBusError.
  */
 export function requestError(err: unknown): BusErrorType {
   const status = (err as { statusCode?: unknown }).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500 && !(err instanceof BusError)) {
-    return new InputError((err as { code?: string }).code ?? `HTTP_${status}`, (err as Error).message, status);
+    const code = (err as { code?: unknown }).code;
+    const message = (err as Error).message;
+    if (typeof code !== 'string') return new InputError(`HTTP_${status}`, message, status);
+    if (!code.startsWith('FST_')) return new InputError(code, message, status);
+    const known = FASTIFY_REFUSALS[code];
+    return new InputError(known?.[0] ?? REFUSAL_BY_STATUS[status] ?? `HTTP_${status}`, known?.[1] ?? message, status);
   }
   return toBusError(err);
 }
+
+/** Fastify's refusals of a request, as the bus names them: its code and what the caller is told. */
+const FASTIFY_REFUSALS: Record<string, readonly [string, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['BODY_TOO_LARGE', 'the request body is over the size limit'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['BAD_CONTENT_LENGTH', 'the Content-Length does not match the body'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['UNSUPPORTED_MEDIA_TYPE', 'the content type is not one the bus takes'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['EMPTY_BODY', 'the request has no body'],
+};
+
+/** The code of a Fastify refusal the table above does not know, by its status. */
+const REFUSAL_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  413: 'BODY_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};

@@ -3,6 +3,7 @@ import type { SoapSourceDef } from './soap.config';
 import {
   ConfigError,
   InputError,
+  StoreError,
   toBusError,
   type Ack,
   type Body,
@@ -18,6 +19,7 @@ import { authorized } from '../shared/ingress-auth';
 import { messageHeadersFrom } from '../shared/http-headers';
 import { readTraceBlock } from './trace-header';
 import { sendProblem, type HttpListener, type PathHandler } from '../shared/http-listener';
+import { RETRY_AFTER_SECONDS } from '../shared/problem';
 import { NonceCache } from './nonce-cache';
 import { canonicalBody, declaredPrefixes, type CanonicalBody } from './payload-prefixes';
 import {
@@ -195,9 +197,12 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     const media = versionFromContentType(req.headers['content-type']);
     const version: SoapVersion = media?.version ?? '1.1';
     const fault = (err: unknown, known?: string) => {
-      const messageId = known ?? toBusError(err).messageId;
+      const e = toBusError(err);
+      const messageId = known ?? e.messageId;
       const f = faultFor(err, version, messageId);
       if (messageId) reply.header('x-message-id', messageId);
+      // Refusals that pass (a store outage, a shutdown) say when to call again, as the HTTP ingress's 503 does.
+      if (e instanceof StoreError || e.code === 'SHUTTING_DOWN') reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       void reply.code(f.status).type(f.contentType).send(f.body);
     };
     if (this.closing) return fault(new InputError('SHUTTING_DOWN', 'the bus is shutting down', 503));
@@ -284,7 +289,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
 
 /** Message headers of a SOAP call: the HTTP ones, the operation, and each SOAP header block but wsse:Security. */
 function soapHeaders(req: FastifyRequest, envelope: EnvelopeTree, operation: WsdlOperation): Headers {
-  const headers = messageHeadersFrom(req.headers);
+  const headers = messageHeadersFrom(req.headers, req.socket.remoteAddress);
   delete headers['soapaction'];
   headers['soap-operation'] = operation.name;
   headers['soap-version'] = operation.version;

@@ -74,6 +74,9 @@ function compileMap(ctx: CompileContext, source: string, path: DefPath): Transfo
 
 type HeaderValue = string | { expr: string };
 
+/** Characters no header value may hold on any transport. */
+const LINE_BREAK = /[\r\n\0]/;
+
 function compileSetHeaders(ctx: CompileContext, headers: Record<string, HeaderValue>, path: DefPath): Transformer | undefined {
   const literal: Headers = {};
   const computed: Array<[string, NonNullable<ReturnType<typeof expressionAt>>]> = [];
@@ -90,8 +93,15 @@ function compileSetHeaders(ctx: CompileContext, headers: Record<string, HeaderVa
     const next: Headers = { ...m.headers, ...literal };
     for (const [key, expr] of computed) {
       const value = await evaluateOn(expr, m, routeId);
-      if (value === undefined || value === null) delete next[key];
-      else next[key] = typeof value === 'string' ? value : JSON.stringify(value);
+      if (value === undefined || value === null) {
+        delete next[key];
+        continue;
+      }
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      // A line break would start a header of the message's own on the wire; no transport takes it, and the same
+      // message computes the same value again: refused here, once, rather than retried at every delivery.
+      if (LINE_BREAK.test(text)) throw new StepError('setHeaders', `the value computed for ${key} holds a line break or NUL`);
+      next[key] = text;
     }
     return m.withHeaders(next);
   };

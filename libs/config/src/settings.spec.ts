@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError } from '@junction/core';
 import { SETTINGS_DOC, settingsMarkdownTable } from './settings-doc';
 import { loadSettings, SETTING_NAMES } from './settings.schema';
@@ -219,6 +221,11 @@ describe('SETTINGS_DOC', () => {
       const value = defaults[s.name];
       expect(s.default).toBe(value === undefined ? undefined : String(value));
     }
+  });
+
+  it('is the table the README shows, row for row', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    expect(readme).toContain(settingsMarkdownTable().trimEnd());
   });
 
   it('renders a Markdown table with one row per setting', () => {

@@ -68,7 +68,7 @@ export class Exchange implements MessageSink {
       correlationIdFrom(incoming.headers, id),
       incoming.source,
       headers,
-      bodyFromBytes(incoming.body, incoming.contentType, route.codec, incoming.parsed),
+      bodyFromBytes(incoming.body, incoming.contentType, route.codec, { written: incoming.parsed }),
       Date.now(),
     );
     this.observer.received(route.id, message);

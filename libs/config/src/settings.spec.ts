@@ -32,6 +32,7 @@ describe('loadSettings', () => {
       SHUTDOWN_TIMEOUT_MS: 10000,
       XML_MAX_DEPTH: 100,
       XML_MAX_ATTRIBUTES: 256,
+      JSON_MAX_DEPTH: 100,
       KAFKA_CLIENT_ID: 'junction',
       MQTT_URL: 'mqtt://127.0.0.1:1883',
       AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
@@ -73,12 +74,14 @@ describe('loadSettings', () => {
       SHUTDOWN_TIMEOUT_MS: '0',
       XML_MAX_DEPTH: '20',
       XML_MAX_ATTRIBUTES: '16',
+      JSON_MAX_DEPTH: '20',
     });
     expect(s).toMatchObject({ PORT: 9000, DATABASE_URL: 'postgres://bus:pw@db:5432/junction', WATCH_ROUTES: false, SHUTDOWN_TIMEOUT_MS: 0 });
     expect(s.ADMIN_TOKEN).toBe('admin-token_1');
     expect(s.INGRESS_TOKEN).toBe('aW5ncmVzcw==');
     expect(s.PUBLIC_URL).toBe('https://bus.example.com');
     expect(s.INSTANCE_ID).toBe('bus-1');
+    expect(s.JSON_MAX_DEPTH).toBe(20);
   });
 
   it('accepts PORT=0: the system picks a free port (tests, several buses on one host)', () => {
@@ -151,6 +154,7 @@ describe('loadSettings', () => {
     ['SHUTDOWN_TIMEOUT_MS', 'soon', 'SHUTDOWN_TIMEOUT_MS: expected an integer from 0 to 600000'],
     ['XML_MAX_DEPTH', '0', 'XML_MAX_DEPTH: expected an integer from 1 to 10000'],
     ['XML_MAX_ATTRIBUTES', '1e3', 'XML_MAX_ATTRIBUTES: expected an integer from 1 to 100000'],
+    ['JSON_MAX_DEPTH', '1001', 'JSON_MAX_DEPTH: expected an integer from 1 to 1000'],
     ['ADMIN_USER', 'ad min', 'ADMIN_USER: expected letters, digits, . _ @ - (at most 100)'],
     ['ADMIN_PORT', '70000', 'ADMIN_PORT: expected an integer from 0 to 65535'],
     ['ADMIN_SESSION_TTL_MS', '1000', 'ADMIN_SESSION_TTL_MS: expected an integer from 60000 to 604800000'],

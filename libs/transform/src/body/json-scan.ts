@@ -23,14 +23,6 @@ export interface JsonScanOptions {
   readonly duplicates: boolean;
 }
 
-const enum State {
-  Value,
-  ValueOrEndArray,
-  Key,
-  KeyOrEndObject,
-  AfterValue,
-}
-
 const enum Char {
   Tab = 0x09,
   Newline = 0x0a,
@@ -51,73 +43,74 @@ const enum Char {
  * unless it breaks an option, and the reverse.
  */
 export function scanJson(text: string, options: JsonScanOptions): JsonProblem | undefined {
-  const { maxDepth, duplicates } = options;
+  const { maxDepth } = options;
   const len = text.length;
-  const stack: number[] = [];
-  const keys = duplicates ? new OpenObjectKeys(text) : undefined;
+  // The opening bracket of each open array or object, outermost first.
+  const open: number[] = [];
+  const keys = options.duplicates ? new OpenObjectKeys(text) : undefined;
   const strings = new StringScanner(text);
-  let state = State.Value;
+
+  /** The key and colon of an object member whose key should start at `i`: the index after the colon, or a problem. */
+  const member = (i: number): number | JsonProblem => {
+    if (text.charCodeAt(i) <= Char.Space) i = skipSpace(text, i);
+    if (text.charCodeAt(i) !== Char.Quote) return malformed(i);
+    const end = strings.scan(i);
+    if (end < 0) return malformed(-end - 1);
+    const escaped = strings.escaped;
+    if (keys && !keys.add(i + 1, end - 1, escaped)) return { kind: 'duplicate', at: i, key: keys.decode(i + 1, end - 1, escaped) };
+    i = text.charCodeAt(end) <= Char.Space ? skipSpace(text, end) : end;
+    return text.charCodeAt(i) === Char.Colon ? i + 1 : malformed(i);
+  };
+
+  // Two alternating phases, without a state variable: a value starts at `i`, then what follows a complete value.
+  // Whitespace is skipped by a call only where the next character may be some: the call costs more than the test,
+  // and compact JSON has none.
   let i = 0;
   for (;;) {
-    i = skipSpace(text, i);
-    if (i >= len) return state === State.AfterValue && stack.length === 0 ? undefined : malformed(len);
+    if (text.charCodeAt(i) <= Char.Space) i = skipSpace(text, i);
     const c = text.charCodeAt(i);
-    switch (state) {
-      case State.Value:
-      case State.ValueOrEndArray: {
-        if (c === Char.OpenObject || c === Char.OpenArray) {
-          if (stack.length >= maxDepth) return { kind: 'depth', at: i };
-          if (c === Char.OpenObject) keys?.open();
-          stack.push(c);
-          state = c === Char.OpenObject ? State.KeyOrEndObject : State.ValueOrEndArray;
-          i++;
-          break;
+    if (c === Char.OpenObject || c === Char.OpenArray) {
+      if (open.length >= maxDepth) return { kind: 'depth', at: i };
+      const first = text.charCodeAt(i + 1) <= Char.Space ? skipSpace(text, i + 1) : i + 1;
+      if (text.charCodeAt(first) === (c === Char.OpenObject ? Char.CloseObject : Char.CloseArray)) {
+        i = first + 1; // empty: a complete value
+      } else {
+        open.push(c);
+        if (c === Char.OpenArray) {
+          i = first;
+          continue;
         }
-        if (c === Char.CloseArray && state === State.ValueOrEndArray) {
-          stack.pop();
-          state = State.AfterValue;
+        keys?.open();
+        const next = member(first);
+        if (typeof next !== 'number') return next;
+        i = next;
+        continue;
+      }
+    } else {
+      const end = c === Char.Quote ? strings.scan(i) : scanScalar(text, i, c);
+      if (end < 0) return malformed(-end - 1);
+      i = end;
+    }
+    // A value ended before `i`: close what it completes, up to a comma or the end of the text.
+    for (;;) {
+      if (text.charCodeAt(i) <= Char.Space) i = skipSpace(text, i);
+      if (open.length === 0) return i < len ? malformed(i) : undefined;
+      const top = open[open.length - 1];
+      const d = text.charCodeAt(i);
+      if (d === Char.Comma) {
+        if (top === Char.OpenArray) {
           i++;
-          break;
+        } else {
+          const next = member(i + 1);
+          if (typeof next !== 'number') return next;
+          i = next;
         }
-        const end = c === Char.Quote ? strings.scan(i) : scanScalar(text, i, c);
-        if (end < 0) return malformed(-end - 1);
-        state = State.AfterValue;
-        i = end;
         break;
       }
-      case State.Key:
-      case State.KeyOrEndObject: {
-        if (c === Char.CloseObject && state === State.KeyOrEndObject) {
-          keys?.close();
-          stack.pop();
-          state = State.AfterValue;
-          i++;
-          break;
-        }
-        if (c !== Char.Quote) return malformed(i);
-        const end = strings.scan(i);
-        if (end < 0) return malformed(-end - 1);
-        const escaped = strings.escaped;
-        if (keys && !keys.add(i + 1, end - 1, escaped)) return { kind: 'duplicate', at: i, key: keys.decode(i + 1, end - 1, escaped) };
-        // The colon is taken here rather than in a state of its own: one turn of the loop less for every key.
-        i = skipSpace(text, end);
-        if (text.charCodeAt(i) !== Char.Colon) return malformed(i);
-        state = State.Value;
-        i++;
-        break;
-      }
-      case State.AfterValue: {
-        const top = stack[stack.length - 1];
-        if (top === undefined) return malformed(i); // text after the value
-        if (c === Char.Comma) state = top === Char.OpenArray ? State.Value : State.Key;
-        else if (c === Char.CloseArray && top === Char.OpenArray) stack.pop();
-        else if (c === Char.CloseObject && top === Char.OpenObject) {
-          keys?.close();
-          stack.pop();
-        } else return malformed(i);
-        i++;
-        break;
-      }
+      if (d !== (top === Char.OpenArray ? Char.CloseArray : Char.CloseObject)) return malformed(i);
+      if (top === Char.OpenObject) keys?.close();
+      open.pop();
+      i++;
     }
   }
 }

@@ -145,6 +145,7 @@ export const SettingsSchema = z.strictObject({
     .describe('When set, the oldest finished messages are purged ahead of their age while the journal takes more than this many bytes (dead letters not replayed stay).'),
   XML_MAX_DEPTH: integer(1, 10_000).default(100).describe('Deepest element nesting accepted in an XML body.'),
   XML_MAX_ATTRIBUTES: integer(1, 100_000).default(256).describe('Most attributes accepted on one XML element.'),
+  JSON_MAX_DEPTH: integer(1, 1_000).default(100).describe('Deepest nesting of arrays and objects accepted in a JSON body.'),
   KAFKA_BROKERS: z
     .string()
     .regex(/^[A-Za-z0-9.\-\[\]:]+:\d+(,[A-Za-z0-9.\-\[\]:]+:\d+)*$/, { error: 'expected host:port[,host:port...]' })

@@ -39,6 +39,7 @@ describe('loadSettings', () => {
       DEAD_LETTER_RETENTION: '30d',
       XML_MAX_DEPTH: 100,
       XML_MAX_ATTRIBUTES: 256,
+      JSON_MAX_DEPTH: 100,
       KAFKA_CLIENT_ID: 'junction',
       MQTT_URL: 'mqtt://127.0.0.1:1883',
       AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
@@ -83,6 +84,7 @@ describe('loadSettings', () => {
       JOURNAL_RETENTION: '36h',
       DEAD_LETTER_RETENTION: '90d',
       JOURNAL_MAX_BYTES: '5368709120',
+      JSON_MAX_DEPTH: '20',
     });
     expect(s).toMatchObject({ JOURNAL_RETENTION: '36h', DEAD_LETTER_RETENTION: '90d', JOURNAL_MAX_BYTES: 5368709120 });
     expect(s).toMatchObject({ PORT: 9000, DATABASE_URL: 'postgres://bus:pw@db:5432/junction', WATCH_ROUTES: false, SHUTDOWN_TIMEOUT_MS: 0 });
@@ -90,6 +92,7 @@ describe('loadSettings', () => {
     expect(s.INGRESS_TOKEN).toBe('aW5ncmVzcw==');
     expect(s.PUBLIC_URL).toBe('https://bus.example.com');
     expect(s.INSTANCE_ID).toBe('bus-1');
+    expect(s.JSON_MAX_DEPTH).toBe(20);
   });
 
   it.each([
@@ -178,6 +181,7 @@ describe('loadSettings', () => {
     ['JOURNAL_MAX_BYTES', '1000', 'JOURNAL_MAX_BYTES: expected an integer from 1048576 to 9007199254740991'],
     ['XML_MAX_DEPTH', '0', 'XML_MAX_DEPTH: expected an integer from 1 to 10000'],
     ['XML_MAX_ATTRIBUTES', '1e3', 'XML_MAX_ATTRIBUTES: expected an integer from 1 to 100000'],
+    ['JSON_MAX_DEPTH', '1001', 'JSON_MAX_DEPTH: expected an integer from 1 to 1000'],
     ['ADMIN_USER', 'ad min', 'ADMIN_USER: expected letters, digits, . _ @ - (at most 100)'],
     ['ADMIN_PORT', '70000', 'ADMIN_PORT: expected an integer from 0 to 65535'],
     ['ADMIN_SESSION_TTL_MS', '1000', 'ADMIN_SESSION_TTL_MS: expected an integer from 60000 to 604800000'],

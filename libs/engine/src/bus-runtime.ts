@@ -64,6 +64,7 @@ export class BusRuntime {
       egress: this.egress,
       ingress: this.ingress,
       xmlLimits,
+      jsonLimits: { maxDepth: settings.JSON_MAX_DEPTH },
     });
     this.worker = new OutboxWorker(
       this.store,

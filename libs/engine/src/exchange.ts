@@ -18,7 +18,7 @@ import {
 import { outgoingBody, runRoute, type CompiledRoute, type Dispatch, type RouteRun } from '@junction/routing';
 import type { Exchange as JournaledExchange, NewDelivery, NewMessage, Store } from '@junction/store';
 import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
-import { bodyFromBytes } from '@junction/transform';
+import { bodyFromBytes, screenJson } from '@junction/transform';
 import { callInline, deliverInline, type InlineDelivery } from './deliverer';
 import type { RouteTable } from './route-table';
 import { scrubbedCopy } from './scrub';
@@ -68,16 +68,18 @@ export class Exchange implements MessageSink {
       correlationIdFrom(incoming.headers, id),
       incoming.source,
       headers,
-      bodyFromBytes(incoming.body, incoming.contentType, route.codec, incoming.parsed),
+      bodyFromBytes(incoming.body, incoming.contentType, route.codec, { written: incoming.parsed, json: route.jsonLimits }),
       Date.now(),
     );
     this.observer.received(route.id, message);
     const record = toNewMessage(route, message, incoming);
     try {
-      // Malformed input is refused before it is accepted. A passthrough never reads its body: its XML is only
-      // screened (DTD, depth, attributes) in one pass instead of parsed, the costly part; JSON is still checked.
-      if (route.readsBody || message.body.format !== 'xml') message.body.value();
-      else route.codec.screen(incoming.body);
+      // Malformed input is refused before it is accepted. A passthrough never reads its body: its XML and JSON are
+      // only screened (well-formed, within the limits, no duplicate JSON key) in one pass instead of parsed.
+      if (route.readsBody) message.body.value();
+      else if (message.body.format === 'xml') route.codec.screen(incoming.body);
+      else if (message.body.format === 'json') screenJson(incoming.body, route.jsonLimits);
+      else message.body.value();
       record.businessKey = (await route.businessKey(message)) ?? null;
     } catch (err) {
       const error = toBusError(err);
@@ -168,7 +170,7 @@ export class Exchange implements MessageSink {
   }
 
   private async replyFor(route: CompiledRoute, request: Message, reply: Reply): Promise<Reply> {
-    const body = bodyFromBytes(reply.body.bytes(), reply.body.contentType, route.codec);
+    const body = bodyFromBytes(reply.body.bytes(), reply.body.contentType, route.codec, { json: route.jsonLimits });
     const replyMessage = new Message(request.id, request.correlationId, request.source, reply.headers, body, Date.now());
     let out: Message;
     try {

@@ -241,7 +241,7 @@ export class OutboxWorker {
       // $params and $query as they were at ingress: journaled with the message.
       { kind: stored.sourceKind, address: stored.sourceAddress, ...stored.sourceVars },
       stored.headers,
-      bodyFromBytes(stored.body, stored.contentType, route.codec),
+      bodyFromBytes(stored.body, stored.contentType, route.codec, { json: route.jsonLimits }),
       stored.receivedAt,
       [...hops],
     );

@@ -1,6 +1,6 @@
 import type { EgressEndpoint, Message, Reply } from '@junction/core';
 import type { RetryDef, RouteDef, SourceDef } from '@junction/config';
-import type { Masker, XmlCodec } from '@junction/transform';
+import type { JsonLimits, Masker, XmlCodec } from '@junction/transform';
 
 /** A target prepared at load: its endpoint, retry policy and the body format it expects. */
 export interface CompiledTarget {
@@ -82,6 +82,8 @@ export interface CompiledRoute {
   /** Folder of the route file, for relative paths in the source config (a WSDL). */
   readonly baseDir: string;
   readonly codec: XmlCodec;
+  /** Limits of the route's JSON bodies, wherever they are read (ingress, outbox, replies to sync callers). */
+  readonly jsonLimits: JsonLimits;
   /** Every target of the route, by id, wherever it appears in the flow. */
   readonly targets: ReadonlyMap<string, CompiledTarget>;
   readonly run: Runner;

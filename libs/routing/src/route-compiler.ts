@@ -1,6 +1,6 @@
 import { routeSchemas, type ConnectorSpec, type LoadedRoute, type RouteDef, type StepDef, type TargetDef } from '@junction/config';
 import type { EndpointContext, Message } from '@junction/core';
-import { compileExpression, createMasker, createXmlCodec, type XmlLimits } from '@junction/transform';
+import { DEFAULT_JSON_LIMITS, compileExpression, createMasker, createXmlCodec, type JsonLimits, type XmlLimits } from '@junction/transform';
 import type { CompiledRoute, CompiledTarget, ConnectorConfig } from './compiled-route';
 import type { CompileContext, CompileProblem, DefPath, EgressRegistry } from './compile-context';
 import { DEFAULT_RETRY } from './retry-policy';
@@ -12,6 +12,8 @@ export interface CompileOptions {
   readonly connectors: readonly ConnectorSpec[];
   readonly egress: EgressRegistry;
   readonly xmlLimits?: Partial<XmlLimits>;
+  /** Limits of the JSON bodies the routes read; DEFAULT_JSON_LIMITS when omitted. */
+  readonly jsonLimits?: JsonLimits;
 }
 
 export type CompileResult =
@@ -92,6 +94,7 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       file: loaded.file,
       baseDir: loaded.baseDir,
       codec,
+      jsonLimits: options.jsonLimits ?? DEFAULT_JSON_LIMITS,
       targets,
       run,
       transformReply,

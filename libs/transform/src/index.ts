@@ -5,10 +5,10 @@
 export * from './xml/xml-convention';
 export { DEFAULT_XML_LIMITS, type ResolvedXmlLimits } from './xml/xml-guard';
 export { type XmlCodec, createXmlCodec, defaultXmlCodec, jsonToXml, xmlToJson } from './xml/xml-codec';
-export { BytesBody } from './body/bytes.body';
+export { BytesBody, type BytesBodyOptions } from './body/bytes.body';
 export { ValueBody, type ValueBodyOptions } from './body/value.body';
 export { bodyFromBytes, bodyFromValue, convertBody } from './body/body-factory';
-export { parseJsonText } from './body/json-text';
+export { DEFAULT_JSON_LIMITS, type JsonLimits, parseJsonText, screenJson } from './body/json-text';
 export {
   type CompiledExpression,
   type ExpressionOptions,

@@ -60,7 +60,8 @@ async function runCase(route: CompiledRoute, c: RouteTestDef, captures: Map<stri
   const { bytes, contentType } = inputBytes(c.input.body, c.input.contentType);
   const headers = Object.fromEntries(Object.entries(c.input.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
   const id = `test-${Date.now()}`;
-  const message = new Message(id, id, { kind: 'test', address: c.name }, headers, bodyFromBytes(bytes, contentType, route.codec), Date.now());
+  const inputBody = bodyFromBytes(bytes, contentType, route.codec, { json: route.jsonLimits });
+  const message = new Message(id, id, { kind: 'test', address: c.name }, headers, inputBody, Date.now());
 
   let outcome: 'delivered' | 'filtered' | 'dead' = 'delivered';
   let error: string | undefined;
@@ -83,7 +84,7 @@ async function runCase(route: CompiledRoute, c: RouteTestDef, captures: Map<stri
     if (direct.length === 0) outcome = filtered ? 'filtered' : 'delivered';
     const chosen = replies.get(direct.find((d) => d.target.reply) ?? direct[0]);
     if (route.mode === 'sync' && chosen) {
-      const body = bodyFromBytes(chosen.body.bytes(), chosen.body.contentType, route.codec);
+      const body = bodyFromBytes(chosen.body.bytes(), chosen.body.contentType, route.codec, { json: route.jsonLimits });
       const out = await route.transformReply(new Message(id, id, message.source, chosen.headers, body, Date.now()));
       reply = { status: chosen.status, headers: out.headers, body: out.body };
     }

@@ -1,14 +1,15 @@
 import type { Body, BodyFormat } from '@junction/core';
 import type { XmlCodec } from '../xml/xml-codec';
-import { BytesBody } from './bytes.body';
+import { BytesBody, type BytesBodyOptions } from './bytes.body';
 import { ValueBody, type ValueBodyOptions } from './value.body';
 
 /**
- * A body over received bytes; the format follows the content type (see BytesBody). `written`: for XML bytes built by
- * their producer, the value they were built from, so that the body's value is not parsed back from them.
+ * A body over received bytes; the format follows the content type (see BytesBody). `options.written`: for XML bytes
+ * built by their producer, the value they were built from, so that the body's value is not parsed back from them;
+ * `options.json`: the limits a JSON body is parsed under.
  */
-export function bodyFromBytes(bytes: Buffer, contentType: string, codec: XmlCodec, written?: unknown): Body {
-  return new BytesBody(bytes, contentType, codec, written);
+export function bodyFromBytes(bytes: Buffer, contentType: string, codec: XmlCodec, options?: BytesBodyOptions): Body {
+  return new BytesBody(bytes, contentType, codec, options);
 }
 
 /** A body over a value a step produced, written in `format` when bytes are asked for (see ValueBody). */

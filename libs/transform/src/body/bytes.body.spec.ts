@@ -39,6 +39,16 @@ describe('BytesBody', () => {
     parse.mockRestore();
   });
 
+  it('parses JSON under the limits it was given, the defaults otherwise, and refuses a repeated key', () => {
+    const deep = Buffer.from('['.repeat(150) + ']'.repeat(150));
+    expect(new BytesBody(deep, 'application/json', undefined, { json: { maxDepth: 150 } }).value()).toHaveLength(1);
+    expect(captured(() => new BytesBody(deep, 'application/json').value()).code).toBe('JSON_LIMIT');
+    const twice = new BytesBody(Buffer.from('{"role":"user","role":"admin"}'), 'application/json');
+    expect(captured(() => twice.value()).code).toBe('JSON_DUPLICATE_KEY');
+    // The refusal is kept like a parse error: asked again, the same error.
+    expect(captured(() => twice.value()).code).toBe('JSON_DUPLICATE_KEY');
+  });
+
   it('parses XML with the codec it was given, once', () => {
     const codec = createXmlCodec({ arrays: ['a.b'] });
     const parse = jest.spyOn(codec, 'parse');
@@ -78,7 +88,7 @@ describe('BytesBody', () => {
     it('takes that value, with the codec`s arrays paths, instead of parsing', () => {
       const codec = createXmlCodec({ arrays: ['r.item'] });
       const parse = jest.spyOn(codec, 'parse');
-      const body = new BytesBody(raw, 'application/xml', codec, written);
+      const body = new BytesBody(raw, 'application/xml', codec, { written });
       expect(body.value()).toEqual({ r: { '@xmlns': 'urn:x', item: ['a'] } });
       expect(parse).not.toHaveBeenCalled();
       expect(body.value()).toEqual(codec.parse(raw));
@@ -87,12 +97,12 @@ describe('BytesBody', () => {
 
     it('parses the bytes when the codec cannot tell the value from it, and refuses as parse does', () => {
       const small = createXmlCodec({ limits: { maxBytes: 10 } });
-      expect(() => new BytesBody(raw, 'application/xml', small, written).value()).toThrow(/maxBytes/);
-      expect(new BytesBody(Buffer.from('<r>7</r>'), 'application/xml', createXmlCodec(), { r: 7 }).value()).toEqual({ r: '7' });
+      expect(() => new BytesBody(raw, 'application/xml', small, { written }).value()).toThrow(/maxBytes/);
+      expect(new BytesBody(Buffer.from('<r>7</r>'), 'application/xml', createXmlCodec(), { written: { r: 7 } }).value()).toEqual({ r: '7' });
     });
 
     it('is ignored for a body that is not XML', () => {
-      expect(new BytesBody(Buffer.from('{"a":1}'), 'application/json', createXmlCodec(), written).value()).toEqual({ a: 1 });
+      expect(new BytesBody(Buffer.from('{"a":1}'), 'application/json', createXmlCodec(), { written }).value()).toEqual({ a: 1 });
     });
   });
 });

@@ -1,7 +1,19 @@
 import { TextDecoder } from 'node:util';
 import { type Body, type BodyFormat, InputError, formatOf } from '@junction/core';
 import { type XmlCodec, defaultXmlCodec } from '../xml/xml-codec';
-import { parseJsonText } from './json-text';
+import { DEFAULT_JSON_LIMITS, type JsonLimits, parseJsonText } from './json-text';
+
+/** How a BytesBody reads its bytes, besides the XML codec. */
+export interface BytesBodyOptions {
+  /**
+   * For an XML body its producer built: the value the bytes were written from (see XmlCodec.reread), so that `value()`
+   * takes it (the codec's `arrays` paths applied) instead of parsing them; they are parsed after all when the codec
+   * cannot tell the value from them. Ignored for other formats.
+   */
+  readonly written?: unknown;
+  /** Limits a JSON body is parsed under; DEFAULT_JSON_LIMITS when omitted. */
+  readonly json?: JsonLimits;
+}
 
 /**
  * A body as received: the bytes and their content type. `bytes()` is always the original buffer, so a passthrough
@@ -14,17 +26,12 @@ export class BytesBody implements Body {
   private parsedValue: unknown;
   private failure: unknown;
 
-  /**
-   * `codec` decides the XML convention's `arrays` paths and limits; the default codec is used when omitted.
-   * `written`, for an XML body its producer built: the value `raw` was written from (see XmlCodec.reread), so that
-   * `value()` takes it (the codec's `arrays` paths applied) instead of parsing `raw`; `raw` is parsed after all when
-   * the codec cannot tell the value from it. Ignored for other formats.
-   */
+  /** `codec` decides the XML convention's `arrays` paths and limits; the default codec is used when omitted. */
   constructor(
     private readonly raw: Buffer,
     readonly contentType: string,
     private readonly codec: XmlCodec = defaultXmlCodec,
-    private readonly written?: unknown,
+    private readonly options: BytesBodyOptions = {},
   ) {
     this.format = formatOf(contentType);
   }
@@ -35,7 +42,8 @@ export class BytesBody implements Body {
 
   /**
    * The JSON form: parsed JSON, the XML convention's object, or the text of a text body. Throws InputError:
-   * `JSON_MALFORMED`/`XML_*` (400) for unparseable bodies, `UNSUPPORTED_BODY` (415) for binary bodies.
+   * `JSON_*`/`XML_*` (400) for unparseable bodies or ones over the limits (JSON: see parseJsonText),
+   * `UNSUPPORTED_BODY` (415) for binary bodies.
    */
   value(): unknown {
     if (!this.parsed) {
@@ -53,9 +61,11 @@ export class BytesBody implements Body {
   private parse(): unknown {
     switch (this.format) {
       case 'json':
-        return parseJsonText(this.raw.toString('utf8'));
-      case 'xml':
-        return (this.written !== undefined ? this.codec.reread(this.written, this.raw) : undefined) ?? this.codec.parse(this.raw);
+        return parseJsonText(this.raw.toString('utf8'), this.options.json ?? DEFAULT_JSON_LIMITS);
+      case 'xml': {
+        const { written } = this.options;
+        return (written !== undefined ? this.codec.reread(written, this.raw) : undefined) ?? this.codec.parse(this.raw);
+      }
       case 'text':
         return decodeText(this.raw, this.contentType);
       default:

@@ -235,8 +235,9 @@ describe('admin dashboard in a real browser', () => {
     await page.getByTestId('nav-messages').click();
     await page.getByTestId('search-correlationId').fill(correlationId);
     await page.getByTestId('search-submit').click();
-    await page.getByTestId(`message-row-${id}`).waitFor();
-    expect(await page.locator('[data-testid^="message-row-"]').count()).toBe(1);
+    // The unfiltered list shown on arrival holds the row too: wait for the search's answer, a list of exactly one.
+    const rows = page.locator('[data-testid^="message-row-"]');
+    await waitUntil(async () => (await rows.count()) === 1 && (await page.getByTestId(`message-row-${id}`).count()) === 1, 15_000, 'the one message with that correlation id');
     await screenshot(page, 'c-search-by-correlation-id');
     await page.getByTestId(`message-link-${id}`).click();
     await page.getByTestId('message-status').getByText('delivered').waitFor();

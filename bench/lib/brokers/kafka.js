@@ -77,4 +77,5 @@ async function publisher(destination) {
   };
 }
 
-module.exports = { name: 'Kafka', busEnv: { KAFKA_BROKERS: BROKERS.join(',') }, problem, open, publisher };
+// The soak (bench/soak) uses the topic helpers directly.
+module.exports = { name: 'Kafka', busEnv: { KAFKA_BROKERS: BROKERS.join(',') }, problem, open, publisher, BROKERS, createTopic, deleteTopic };

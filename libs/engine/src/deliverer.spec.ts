@@ -171,7 +171,8 @@ describe('deliverInline', () => {
     expect(result.reply?.status).toBe(200);
     expect(sent).toHaveLength(2);
     expect(Date.now() - started).toBeGreaterThanOrEqual(15);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // The target's 20 ms hint was taken, not the 60 s backoff (a loaded machine may add seconds, never a minute).
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('gives up at once when the Retry-After hint reaches past the deadline', async () => {
@@ -180,6 +181,7 @@ describe('deliverInline', () => {
     const result = await deliverInline(target, message(), started + 1_000);
     expect(sent).toHaveLength(1);
     expect(result.error?.code).toBe('HTTP_503');
-    expect(Date.now() - started).toBeLessThan(500);
+    // It did not wait out the 10 s hint.
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

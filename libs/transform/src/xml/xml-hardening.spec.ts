@@ -7,7 +7,7 @@ import { createXmlCodec } from './xml-codec';
  * benchmark.
  */
 
-const FAST_MS = 500;
+const FAST_MS = 2_000;
 const codec = createXmlCodec();
 
 function refusal(run: () => unknown): { error: InputError; ms: number } {

@@ -30,6 +30,12 @@ describe('BytesBody', () => {
     expect(body.value()).toBe('café');
   });
 
+  it('reads an XML body in the charset of its content type, and refuses bytes that contradict it', () => {
+    expect(new BytesBody(Buffer.from('<a>caf\xe9</a>', 'latin1'), 'application/xml; charset=ISO-8859-1').value()).toEqual({ a: 'café' });
+    const lie = new BytesBody(Buffer.from('<a>1</a>'), 'text/xml; charset="utf-16"');
+    expect(captured(() => lie.value()).message).toMatch(/content type says utf-16/);
+  });
+
   it('parses at most once and returns the same value', () => {
     const parse = jest.spyOn(JSON, 'parse');
     const body = new BytesBody(Buffer.from('{"a":1}'), 'application/json');

@@ -1,6 +1,7 @@
 import { TextDecoder } from 'node:util';
 import { type Body, type BodyFormat, InputError, formatOf } from '@junction/core';
 import { type XmlCodec, defaultXmlCodec } from '../xml/xml-codec';
+import { charsetOf } from './charset';
 import { DEFAULT_JSON_LIMITS, type JsonLimits, parseJsonText } from './json-text';
 
 /** How a BytesBody reads its bytes, besides the XML codec. */
@@ -64,7 +65,7 @@ export class BytesBody implements Body {
         return parseJsonText(this.raw.toString('utf8'), this.options.json ?? DEFAULT_JSON_LIMITS);
       case 'xml': {
         const { written } = this.options;
-        return (written !== undefined ? this.codec.reread(written, this.raw) : undefined) ?? this.codec.parse(this.raw);
+        return (written !== undefined ? this.codec.reread(written, this.raw) : undefined) ?? this.codec.parse(this.raw, { charset: charsetOf(this.contentType) });
       }
       case 'text':
         return decodeText(this.raw, this.contentType);
@@ -79,10 +80,8 @@ export function unsupportedBody(contentType: string): InputError {
   return new InputError('UNSUPPORTED_BODY', `A ${contentType || 'binary'} body has no JSON form`, 415);
 }
 
-const CHARSET = /;\s*charset\s*=\s*"?([\w.:-]+)"?/i;
-
 function decodeText(raw: Buffer, contentType: string): string {
-  const charset = CHARSET.exec(contentType)?.[1].toLowerCase();
+  const charset = charsetOf(contentType)?.toLowerCase();
   if (charset === undefined || charset === 'utf-8' || charset === 'utf8') return raw.toString('utf8');
   try {
     return new TextDecoder(charset).decode(raw);

@@ -2,7 +2,8 @@ import { InputError } from '@junction/core';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { XmlBuildOptions, XmlLimits, XmlOptions } from './xml-convention';
 import { XmlReferenceError, xmlEntityDecoder } from './xml-entities';
-import { decodeXmlInput, malformed, prescanXml, resolveXmlLimits } from './xml-guard';
+import { type XmlDecodeOptions, decodeXmlInput } from './xml-encoding';
+import { malformed, prescanXml, resolveXmlLimits } from './xml-guard';
 import { type ArrayPaths, ESCAPED_NAME_PREFIX, type OrderedNode, compileArrayPaths, readDocument } from './xml-reader';
 import { rereadWritten } from './xml-reread';
 import { writeXml } from './xml-writer';
@@ -18,14 +19,17 @@ export interface XmlCodec {
   readonly limits: Readonly<Required<XmlLimits>>;
   /**
    * Parses an untrusted document into the convention's JSON form. Throws InputError (400): `XML_DOCTYPE_FORBIDDEN`,
-   * `XML_LIMIT` (message names the limit), `XML_MALFORMED` (message gives line and column where known).
+   * `XML_LIMIT` (message names the limit), `XML_MALFORMED` (message gives line and column where known; also for an
+   * encoding its signs disagree on: see xml-encoding.ts). `options.charset`: the content type's, when there is one.
    */
-  parse(input: string | Buffer): Record<string, unknown>;
+  parse(input: string | Buffer, options?: XmlDecodeOptions): Record<string, unknown>;
   /**
    * The cheap refusals of `parse` without building anything: size, encoding, DTD, depth, attribute count, a second
-   * root. For bodies the bus passes on without reading, so that they are screened in one linear pass.
+   * root, and a document cut short (an unterminated construct, an unclosed or missing root). For bodies the bus
+   * passes on without reading, so that they are screened in one linear pass: what passes is read as markup the same
+   * way by any parser that honours the encoding rules, and holds no DTD.
    */
-  screen(input: string | Buffer): void;
+  screen(input: string | Buffer, options?: XmlDecodeOptions): void;
   /** Writes a JSON value as XML; throws InputError `XML_ROOT_REQUIRED`, `XML_UNREPRESENTABLE` (422) or `XML_LIMIT`. */
   build(value: unknown, options?: XmlBuildOptions): string;
   /**
@@ -73,12 +77,13 @@ class DefaultXmlCodec implements XmlCodec {
     private readonly parser: XMLParser,
   ) {}
 
-  screen(input: string | Buffer): void {
-    prescanXml(decodeXmlInput(input, this.limits.maxBytes), this.limits);
+  screen(input: string | Buffer, options?: XmlDecodeOptions): void {
+    const unfinished = prescanXml(decodeXmlInput(input, this.limits.maxBytes, options), this.limits);
+    if (unfinished) throw unfinished;
   }
 
-  parse(input: string | Buffer): Record<string, unknown> {
-    const text = decodeXmlInput(input, this.limits.maxBytes);
+  parse(input: string | Buffer, options?: XmlDecodeOptions): Record<string, unknown> {
+    const text = decodeXmlInput(input, this.limits.maxBytes, options);
     // Cheap refusals first (DTD, depth, attribute count), then well-formedness, then the tree.
     prescanXml(text, this.limits);
     const verdict = XMLValidator.validate(text);

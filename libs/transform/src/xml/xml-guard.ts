@@ -1,4 +1,3 @@
-import { TextDecoder } from 'node:util';
 import { ConfigError, InputError } from '@junction/core';
 import { describePosition } from '../text-position';
 import type { XmlLimits } from './xml-convention';
@@ -44,57 +43,6 @@ export function malformed(problem: string, text?: string, index?: number): Input
   return new InputError('XML_MALFORMED', `Malformed XML: ${problem}${where}`, 400);
 }
 
-const decoders = new Map<string, TextDecoder>();
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-const DECLARED_ENCODING = /^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z][\w.:-]{0,39})["']/;
-
-/**
- * Checks the size limit and turns the input into text exactly once. Bytes are UTF-8 unless a byte order mark says
- * UTF-16 or the declaration names another encoding (ISO-8859-1 from legacy systems, for instance); undecodable
- * bytes are refused rather than silently replaced. A leading byte order mark is removed.
- */
-export function decodeXmlInput(input: string | Buffer, maxBytes: number): string {
-  if (typeof input === 'string') {
-    // UTF-8 takes at least one and at most three bytes per UTF-16 unit: count bytes only when it can matter.
-    if (input.length > maxBytes || (input.length * 3 > maxBytes && Buffer.byteLength(input, 'utf8') > maxBytes)) {
-      throw limitError('maxBytes', maxBytes, 'the document is larger');
-    }
-    return input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  }
-  if (input.length > maxBytes) throw limitError('maxBytes', maxBytes, `the document has ${input.length} bytes`);
-  const label = encodingOf(input);
-  try {
-    // TextDecoder drops the byte order mark itself (ignoreBOM: false).
-    return decoderFor(label).decode(input);
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError('XML_MALFORMED', `Malformed XML: the bytes are not valid ${label}`, 400, err);
-  }
-}
-
-function encodingOf(bytes: Buffer): string {
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
-  if (bytes[0] !== 0x3c) return 'utf-8';
-  // The declaration is ASCII in every ASCII-compatible encoding, so reading its head as latin1 is safe.
-  const declared = DECLARED_ENCODING.exec(bytes.toString('latin1', 0, 200));
-  return declared ? declared[1].toLowerCase() : 'utf-8';
-}
-
-function decoderFor(label: string): TextDecoder {
-  if (label === 'utf-8' || label === 'utf8') return UTF8;
-  let decoder = decoders.get(label);
-  if (!decoder) {
-    try {
-      decoder = new TextDecoder(label, { fatal: true });
-    } catch (err) {
-      throw new InputError('XML_MALFORMED', `Malformed XML: unsupported encoding '${label}'`, 400, err);
-    }
-    decoders.set(label, decoder); // bounded: only labels TextDecoder knows get here
-  }
-  return decoder;
-}
-
 const DTD_KEYWORDS = ['DOCTYPE', 'ENTITY', 'ELEMENT', 'ATTLIST', 'NOTATION'];
 
 /**
@@ -103,10 +51,11 @@ const DTD_KEYWORDS = ['DOCTYPE', 'ENTITY', 'ELEMENT', 'ATTLIST', 'NOTATION'];
  * (XML_LIMIT), and (XML_MALFORMED) `<!` markup that is neither a comment nor CDATA, a second root element and text
  * after the root, which the validator lets through after a self-closing root. It keeps one counter and no
  * stack, so a hostile document costs one pass up to the point of refusal. Other well-formedness problems are left
- * to the validator that runs next; where the scan meets an unterminated construct it stops and lets the validator
- * report it with its position.
+ * to the validator that runs next; where the scan meets an unterminated construct, or the text ends before the root
+ * element is closed, it stops and returns that problem (undefined when the scan saw a whole document): `parse` lets
+ * the validator report it with its own words, `screen`, which runs no validator, refuses it.
  */
-export function prescanXml(text: string, limits: ResolvedXmlLimits): void {
+export function prescanXml(text: string, limits: ResolvedXmlLimits): InputError | undefined {
   const len = text.length;
   let depth = 0;
   let rootDone = false;
@@ -116,16 +65,16 @@ export function prescanXml(text: string, limits: ResolvedXmlLimits): void {
     let end: number;
     if (c1 === 0x3f /* ? */) {
       end = text.indexOf('?>', i + 2);
-      if (end === -1) return;
+      if (end === -1) return malformed('an unterminated processing instruction', text, i);
       end += 1;
     } else if (c1 === 0x21 /* ! */) {
       if (text.startsWith('--', i + 2)) {
         end = text.indexOf('-->', i + 4);
-        if (end === -1) return;
+        if (end === -1) return malformed('an unterminated comment', text, i);
         end += 2;
       } else if (text.startsWith('[CDATA[', i + 2)) {
         end = text.indexOf(']]>', i + 9);
-        if (end === -1) return;
+        if (end === -1) return malformed('an unterminated CDATA section', text, i);
         end += 2;
       } else {
         const word = /^[A-Za-z]*/.exec(text.slice(i + 2, i + 12))![0].toUpperCase();
@@ -140,8 +89,9 @@ export function prescanXml(text: string, limits: ResolvedXmlLimits): void {
       }
     } else if (c1 === 0x2f /* / */) {
       end = text.indexOf('>', i + 2);
-      if (end === -1) return;
+      if (end === -1) return malformed('an unterminated end tag', text, i);
       if (--depth === 0) rootDone = true;
+      else if (depth < 0) return malformed('an end tag without its start tag', text, i);
     } else {
       // The validator misses a second root or trailing text after a self-closing root.
       if (depth === 0 && rootDone) throw malformed('only one root element is allowed', text, i);
@@ -152,7 +102,7 @@ export function prescanXml(text: string, limits: ResolvedXmlLimits): void {
         const c = text.charCodeAt(end);
         if (c === 0x22 || c === 0x27) {
           const close = text.indexOf(c === 0x22 ? '"' : "'", end + 1);
-          if (close === -1) return;
+          if (close === -1) return malformed('an unterminated attribute value', text, end);
           if (++attributes > limits.maxAttributes) {
             throw limitError('maxAttributes', limits.maxAttributes, `an element has more attributes (${describePosition(text, i)})`);
           }
@@ -161,11 +111,8 @@ export function prescanXml(text: string, limits: ResolvedXmlLimits): void {
           break;
         }
       }
-      if (end >= len) return;
-      if (text.charCodeAt(end) === 0x3c) {
-        i = end;
-        continue;
-      }
+      if (end >= len) return malformed('an unterminated start tag', text, i);
+      if (text.charCodeAt(end) === 0x3c) return malformed("a start tag without its '>'", text, i);
       if (depth >= limits.maxDepth) {
         throw limitError('maxDepth', limits.maxDepth, `elements are nested deeper (${describePosition(text, i)})`);
       }
@@ -182,4 +129,6 @@ export function prescanXml(text: string, limits: ResolvedXmlLimits): void {
       }
     }
   }
+  if (!rootDone) return malformed(depth > 0 ? 'the root element is not closed' : 'no root element', text, len);
+  return undefined;
 }

@@ -128,7 +128,10 @@ export class JournalPurge {
     const first = await this.target.size();
     if (first.usedBytes <= maxBytes) return 0;
     const estimate = await this.target.messageEstimate();
-    const budget = estimate === null ? Infinity : Math.ceil((estimate * (first.usedBytes - target)) / first.usedBytes);
+    // No live rows counted yet (PostgreSQL's statistics trail fresh writes by about a second): one message this pass,
+    // the next pass sees the figures; never a guess that could purge the whole journal.
+    const budget =
+      estimate === null ? Infinity : estimate === 0 ? 1 : Math.ceil((estimate * (first.usedBytes - target)) / first.usedBytes);
     return walk({
       excluded: [],
       receivedBefore: now + 1,

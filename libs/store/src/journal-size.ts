@@ -36,7 +36,8 @@ export async function journalSize(sql: Sql, target: StoreTarget): Promise<Journa
     const live = Number(r.live);
     bytes += total;
     // An emptied table loses its statistics at its next ANALYZE: no live rows is no bytes in use, whatever they say.
-    if (live === 0) continue;
+    // Without statistics a count of 0 may only trail fresh writes: the rule below (all of it counts) then applies.
+    if (live === 0 && r.width !== null) continue;
     if (r.width === null || heap === 0) {
       // Rows but no statistics yet: all of it counts, which errs towards purging early, never towards a full disk.
       usedBytes += total;

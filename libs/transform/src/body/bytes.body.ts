@@ -1,5 +1,5 @@
 import { TextDecoder } from 'node:util';
-import { type Body, type BodyFormat, BusyError, InputError, formatOf } from '@junction/core';
+import { type Body, type BodyFormat, InputError, formatOf } from '@junction/core';
 import type { WhenBusy } from '../workers/worker-pool';
 import { type XmlCodec, defaultXmlCodec } from '../xml/xml-codec';
 import { charsetOf } from './charset';
@@ -38,9 +38,10 @@ export class BytesBody implements Body {
 
   /**
    * Makes `value()` answer at once without holding the event loop for it: a large XML body is parsed by its codec's
-   * workers (see XmlCodec.parseAsync), anything else as `value()` parses it. The value or the error is cached as
-   * `value()` caches it; load leaves that error to `value()` and rejects only with the BusyError of a full backlog
-   * (`whenBusy: 'refuse'`), caching nothing then.
+   * workers (see XmlCodec.parseAsync), anything else as `value()` parses it. The value or the document's refusal is
+   * cached as `value()` caches them, and that refusal is left for `value()` to throw. Load rejects only with what is
+   * not the document's fault, caching nothing: the BusyError of a full backlog (`whenBusy: 'refuse'`) or of a pool
+   * shutting down, a worker that failed.
    */
   load(whenBusy: WhenBusy = 'wait'): Promise<void> {
     if (this.parsed) return Promise.resolve();
@@ -52,7 +53,7 @@ export class BytesBody implements Body {
       (value) => this.settle(() => value),
       (err) => {
         this.loading = undefined;
-        if (err instanceof BusyError) throw err;
+        if (!(err instanceof InputError)) throw err;
         this.settle(() => {
           throw err;
         });

@@ -65,7 +65,8 @@ export class WorkerPool {
 
   /**
    * Runs `task` on a worker. Rejects with the task's own error, with `outOfMemory` when its worker ran out of heap,
-   * with a BusyError (`whenBusy: 'refuse'` and the backlog full) and, once closed, with a retriable SHUTTING_DOWN.
+   * with a BusyError when `whenBusy` is 'refuse' and the backlog is full, and once closed with a BusyError
+   * SHUTTING_DOWN; a worker that failed otherwise gives a retriable WORKER_FAILED.
    */
   run<I, O>(task: WorkerTask<I, O>, input: I, whenBusy: WhenBusy): Promise<O> {
     if (this.closed) return Promise.reject(shuttingDown());
@@ -80,7 +81,7 @@ export class WorkerPool {
     });
   }
 
-  /** Ends every worker; running and waiting tasks fail with a retriable SHUTTING_DOWN. */
+  /** Ends every worker; running and waiting tasks fail with a BusyError SHUTTING_DOWN. */
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.waiting.splice(0)) job.reject(shuttingDown());
@@ -99,6 +100,8 @@ export class WorkerPool {
       const job = this.waiting.shift()!;
       job.startedAt = performance.now();
       this.busy.set(worker, job);
+      // A task keeps the process alive until it is answered; an idle worker never does.
+      worker.ref();
       worker.postMessage(job.request);
     }
   }
@@ -113,8 +116,6 @@ export class WorkerPool {
         })
       : new Worker(`${MAIN}.js`, { resourceLimits });
     this.started++;
-    // Workers never keep the process alive on their own; whoever awaits a task does.
-    worker.unref();
     worker.on('message', (reply: TaskReply) => this.finished(worker, reply));
     worker.on('error', (err) => this.lost(worker, err));
     worker.on('exit', () => this.lost(worker));
@@ -130,6 +131,7 @@ export class WorkerPool {
       else job.reject(revive(reply.error));
     }
     if (this.closed) return;
+    worker.unref();
     this.idle.push(worker);
     this.idleTimers.set(
       worker,
@@ -168,8 +170,8 @@ export class WorkerPool {
   }
 }
 
-function shuttingDown(): BusError {
-  return new BusError('SHUTTING_DOWN', 'the bus is shutting down', { retriable: true });
+function shuttingDown(): BusyError {
+  return new BusyError('SHUTTING_DOWN', 'the bus is shutting down', 1000);
 }
 
 function workerFailed(err: Error | undefined): BusError {

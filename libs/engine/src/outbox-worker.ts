@@ -2,7 +2,7 @@ import { DeliveryError, Message, toBusError, type Logger } from '@junction/core'
 import { decideRetry, outgoingBody, runRoute, type RouteRun } from '@junction/routing';
 import type { StoredDelivery, StoredMessage, Store } from '@junction/store';
 import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
-import { BytesBody, bodyFromBytes } from '@junction/transform';
+import { BytesBody, bodyFromBytes, loadBody } from '@junction/transform';
 import { attempt, callInline, sleep } from './deliverer';
 import { newDelivery } from './exchange';
 import type { RouteTable } from './route-table';
@@ -193,6 +193,10 @@ export class OutboxWorker {
       stored.receivedAt,
       [...hops],
     );
+    // A large XML body is parsed by a worker, not on the event loop that every other message shares. What fails
+    // here is never the body's fault (that is cached for the route to meet): the message stays leased and is routed
+    // again when the lease expires.
+    if (route.readsBody) await loadBody(message.body);
     let run: RouteRun;
     try {
       run = await runRoute(route, message, (target, m, address) =>

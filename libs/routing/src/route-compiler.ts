@@ -1,6 +1,6 @@
 import { routeSchemas, type ConnectorSpec, type LoadedRoute, type RouteDef, type StepDef, type TargetDef } from '@junction/config';
 import type { EndpointContext, Message } from '@junction/core';
-import { compileExpression, createMasker, createXmlCodec, type XmlLimits } from '@junction/transform';
+import { compileExpression, createMasker, createXmlCodec, type WorkerPool, type XmlLimits } from '@junction/transform';
 import type { CompiledRoute, CompiledTarget, ConnectorConfig } from './compiled-route';
 import type { CompileContext, CompileProblem, DefPath, EgressRegistry } from './compile-context';
 import { DEFAULT_RETRY } from './retry-policy';
@@ -12,6 +12,8 @@ export interface CompileOptions {
   readonly connectors: readonly ConnectorSpec[];
   readonly egress: EgressRegistry;
   readonly xmlLimits?: Partial<XmlLimits>;
+  /** Where the routes' codecs read large XML bodies; without it, on the event loop. */
+  readonly xmlWorkers?: WorkerPool;
 }
 
 export type CompileResult =
@@ -28,7 +30,7 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
   const problems: CompileProblem[] = [];
   const targets = new Map<string, CompiledTarget>();
   const byDefinition = new Map<string, CompiledTarget>();
-  const codec = createXmlCodec({ arrays: def.xml?.arrays ?? [], limits: options.xmlLimits });
+  const codec = createXmlCodec({ arrays: def.xml?.arrays ?? [], limits: options.xmlLimits }, options.xmlWorkers);
   const schemas = routeSchemas(options.connectors);
   const specs = new Map(options.connectors.map((c) => [c.kind, c]));
   const sourceKind = schemas.sourceKind(def.from);

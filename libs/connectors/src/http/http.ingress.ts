@@ -14,7 +14,7 @@ import { forwardable, messageHeadersFrom } from '../shared/http-headers';
 import { sendProblem, type HttpListener, type PathHandler } from '../shared/http-listener';
 import { authorized } from '../shared/ingress-auth';
 import { pathKey } from '../shared/path-pattern';
-import { PROBLEM_CONTENT_TYPE, problemFor } from '../shared/problem';
+import { PROBLEM_CONTENT_TYPE, problemFor, retryAfter } from '../shared/problem';
 import { ListenerStatus } from '../shared/listener-status';
 
 export interface HttpIngressOptions {
@@ -125,6 +125,8 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
     } catch (err) {
       const p = problemFor(toBusError(err));
       if (p.messageId) reply.header('x-message-id', p.messageId);
+      const wait = retryAfter(err);
+      if (wait) reply.header('retry-after', wait);
       return void reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(p);
     } finally {
       this.inFlight--;

@@ -1,4 +1,4 @@
-import { BusError, DeliveryError, InputError, StoreError, toBusError, ValidationError, type BusError as BusErrorType } from '@junction/core';
+import { BusError, BusyError, DeliveryError, InputError, StoreError, toBusError, ValidationError, type BusError as BusErrorType } from '@junction/core';
 
 /** An RFC 9457 problem body, as every HTTP error of the bus is answered. */
 export interface Problem {
@@ -13,14 +13,15 @@ export interface Problem {
 
 /**
  * The one place that maps the error tree to HTTP: input errors keep their status, validation and step failures are
- * 422, a failed delivery is 502 (504 on time-out), a store outage 503, anything else 500 without internals.
+ * 422, a failed delivery is 502 (504 on time-out), a store outage or a full backlog 503, anything else 500 without
+ * internals. A 503 for a full backlog also needs its Retry-After header: see retryAfter.
  */
 export function problemFor(err: BusErrorType): Problem {
   let status = 500;
   if (err instanceof InputError) status = err.status;
   else if (err instanceof ValidationError || err.code === 'STEP_FAILED') status = 422;
   else if (err instanceof DeliveryError) status = /TIMEOUT|ABORT/i.test(err.code) ? 504 : 502;
-  else if (err instanceof StoreError) status = 503;
+  else if (err instanceof StoreError || err instanceof BusyError) status = 503;
   const internal = status === 500 && !(err instanceof BusError && err.code !== 'INTERNAL');
   // A target's error names internal hosts and what they said: the caller gets the code, the journal the whole text.
   const detail = internal
@@ -54,6 +55,11 @@ const TITLES: Record<number, string> = {
 };
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** The Retry-After header value (whole seconds) for an error that says when to try again, else undefined. */
+export function retryAfter(err: unknown): string | undefined {
+  return err instanceof BusyError ? String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) : undefined;
+}
 
 /**
  * An error thrown around a request, as the error tree sees it: Fastify's own refusals (body over the limit,

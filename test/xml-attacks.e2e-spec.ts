@@ -27,6 +27,12 @@ const laughs = () => {
 const xxe = '<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><foo>&xxe;</foo>';
 const deep = (n: number) => '<a>'.repeat(n) + '</a>'.repeat(n);
 const attributes = (n: number) => `<a ${Array.from({ length: n }, (_, i) => `a${i}="1"`).join(' ')}/>`;
+const le = (text: string) => Buffer.from(text, 'utf16le');
+const be = (text: string) => le(text).swap16();
+const bom = (first: number, second: number, rest: Buffer) => Buffer.concat([Buffer.from([first, second]), rest]);
+// Even length, so that a UTF-16 decoder finds no odd byte: the lie must be caught by what it means, not by chance.
+const even = (text: string) => Buffer.from(text.length % 2 === 0 ? text : `${text} `, 'latin1');
+const declared = (encoding: string, doc: string) => `<?xml version="1.0" encoding="${encoding}"?>${doc.replace(/^<\?xml[^>]*\?>/, '')}`;
 const soap12 = (payload: string) =>
   `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>${payload}</s:Body></s:Envelope>`;
 
@@ -161,6 +167,42 @@ describe('hardened XML on HTTP and SOAP ingress', () => {
     expect(res.ms).toBeLessThan(REFUSED_WITHIN_MS);
     expect(res.text).toContain('env:Sender');
     expect(res.text).toMatch(/XML_/);
+  });
+
+  /** Bytes whose encoding signs disagree, or a DTD in another encoding: a passthrough route would forward them. */
+  const encodings: Array<[string, () => Buffer, string]> = [
+    ['ASCII bytes declaring UTF-16 around an XXE (the UTF-16 lie)', () => even(declared('UTF-16', xxe)), 'application/xml'],
+    ['ASCII bytes declaring UTF-16 around billion laughs', () => even(declared('UTF-16', laughs())), 'application/xml'],
+    ['a UTF-16LE byte order mark on ASCII', () => bom(0xff, 0xfe, even('<?xml version="1.0"?><order>1</order>')), 'application/xml'],
+    ['an XXE in UTF-16LE with its byte order mark', () => bom(0xff, 0xfe, le(xxe)), 'application/xml'],
+    ['an XXE in UTF-16BE with its byte order mark', () => bom(0xfe, 0xff, be(xxe)), 'application/xml'],
+    ['an XXE in UTF-16LE without a mark, declared', () => le(declared('UTF-16LE', xxe)), 'application/xml'],
+    ['an XXE in UTF-16BE without a mark, declared', () => be(declared('UTF-16BE', xxe)), 'application/xml'],
+    ['an XXE in UTF-16LE without mark or declaration', () => le(xxe), 'application/xml'],
+    ['an XXE in UTF-16BE without mark or declaration', () => be(xxe), 'application/xml'],
+    ['an XXE in UTF-16 labelled only by its charset', () => le(xxe), 'application/xml; charset=utf-16'],
+    ['ASCII labelled UTF-16 by its charset', () => even('<order>1</order>'), 'application/xml; charset=utf-16'],
+  ];
+
+  test.each(encodings)('HTTP passthrough: %s is refused with 400', async (_what, payload, contentType) => {
+    const res = await send(`${url}/xml`, payload(), contentType);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text)).toMatchObject({ status: 400, code: expect.stringMatching(/^XML_/) });
+  });
+
+  test('SOAP: the UTF-16 lie is refused with a Fault', async () => {
+    const res = await send(`${url}/soap/orders`, even(declared('UTF-16', soap12('<o:GetOrder xmlns:o="urn:x"/>'))), 'application/soap+xml');
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('env:Sender');
+  });
+
+  test('none of those reached the target: a document sent after them arrives alone', async () => {
+    const before = target.requests.length;
+    expect((await send(`${url}/xml`, Buffer.from('<warm/>'), 'application/xml')).status).toBe(202);
+    await target.waitFor(before + 1, 10_000);
+    // The outbox delivers what it accepted in a few polls: anything accepted before the marker would be here too.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(target.requests.map((r) => r.body)).toEqual(target.requests.map(() => '<warm/>'));
   });
 
   test('a 50 MB body is refused with 413 at once on both', async () => {

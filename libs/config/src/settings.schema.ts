@@ -146,6 +146,18 @@ export const SettingsSchema = z.strictObject({
   XML_MAX_DEPTH: integer(1, 10_000).default(100).describe('Deepest element nesting accepted in an XML body.'),
   XML_MAX_ATTRIBUTES: integer(1, 100_000).default(256).describe('Most attributes accepted on one XML element.'),
   JSON_MAX_DEPTH: integer(1, 1_000).default(100).describe('Deepest nesting of arrays and objects accepted in a JSON body.'),
+  XML_WORKERS: integer(0, 64)
+    .default(2)
+    .describe('Worker threads that read large XML bodies off the event loop; 0 reads every body on it.'),
+  XML_WORKER_THRESHOLD_BYTES: integer(1, 1_073_741_824)
+    .default(262_144)
+    .describe('XML bodies of at least this many bytes are read by a worker thread; smaller ones on the event loop, where they cost less than the hop.'),
+  XML_WORKER_BACKLOG: integer(0, 10_000)
+    .default(16)
+    .describe('Large XML bodies that may wait for a worker thread; beyond that, ingress answers 503 with Retry-After.'),
+  XML_WORKER_HEAP_MB: integer(64, 65_536)
+    .default(512)
+    .describe('Heap of one XML worker thread, in MB: a body whose reading needs more is refused (XML_LIMIT), so one message cannot grow the bus beyond it. Reading takes up to about 40 bytes per byte of body.'),
   KAFKA_BROKERS: z
     .string()
     .regex(/^[A-Za-z0-9.\-\[\]:]+:\d+(,[A-Za-z0-9.\-\[\]:]+:\d+)*$/, { error: 'expected host:port[,host:port...]' })

@@ -34,6 +34,11 @@ export interface Incoming {
    * is what is journaled and what passthrough targets get.
    */
   readonly parsed?: unknown;
+  /**
+   * Optional: the ingress wrote `body` itself and vouches that it is well-formed XML within the XML limits (a SOAP
+   * payload made canonical), so that the bus does not screen it again; it still parses it for a route that reads it.
+   */
+  readonly checked?: boolean;
 }
 
 /**

@@ -74,6 +74,16 @@ export class StoreError extends BusError {
   }
 }
 
+/**
+ * The bus has no room for this work now (its backlog is full): retriable, and nothing was accepted. HTTP answers 503
+ * with `Retry-After` (`retryAfterMs` rounded up to seconds); a refused message is not journaled, as it was never taken.
+ */
+export class BusyError extends BusError {
+  constructor(code: string, message: string, readonly retryAfterMs: number) {
+    super(code, message, { retriable: true });
+  }
+}
+
 /** Normalises anything thrown into a BusError, keeping the original as `cause`. */
 export function toBusError(err: unknown): BusError {
   if (err instanceof BusError) return err;

@@ -4,6 +4,7 @@ import { ConfigError, type ConnectorStatus, type EgressConnector, type IngressCo
 import type { CompiledRoute } from '@junction/routing';
 import { createStore, JournalRetention, type Store } from '@junction/store';
 import { BusTelemetry, type RouteInfo } from '@junction/telemetry';
+import { createXmlWorkers, type WorkerPool } from '@junction/transform';
 import type { FastifyInstance } from 'fastify';
 import { Exchange } from './exchange';
 import { OutboxWorker } from './outbox-worker';
@@ -26,6 +27,8 @@ export class BusRuntime {
   readonly telemetry: BusTelemetry;
   /** Purges the journal in the background (JOURNAL_RETENTION, routes' `retention`, JOURNAL_MAX_BYTES). */
   readonly retention: JournalRetention;
+  /** Worker threads that read large XML bodies off the event loop, shared by the routes and the connectors. */
+  readonly xmlWorkers: WorkerPool;
   private readonly ingress: Map<string, IngressConnector>;
   private readonly egress: Map<string, EgressConnector>;
   private watcher?: { close(): void };
@@ -44,7 +47,14 @@ export class BusRuntime {
     connectorList(connectors);
     this.store = createStore({ url: settings.DATABASE_URL, instanceId: settings.INSTANCE_ID, logger: log });
     const xmlLimits = { maxDepth: settings.XML_MAX_DEPTH, maxAttributes: settings.XML_MAX_ATTRIBUTES, maxBytes: settings.BODY_LIMIT_BYTES };
-    const context = { settings, log, http: new HttpListener(fastify), store: this.store };
+    // No thread starts here: workers start with the first large body.
+    this.xmlWorkers = createXmlWorkers({
+      size: settings.XML_WORKERS,
+      threshold: settings.XML_WORKER_THRESHOLD_BYTES,
+      backlog: settings.XML_WORKER_BACKLOG,
+      heapMb: settings.XML_WORKER_HEAP_MB,
+    });
+    const context = { settings, log, http: new HttpListener(fastify), store: this.store, xmlWorkers: this.xmlWorkers };
     this.ingress = new Map();
     this.egress = new Map();
     for (const module of connectors) {
@@ -65,6 +75,7 @@ export class BusRuntime {
       ingress: this.ingress,
       xmlLimits,
       jsonLimits: { maxDepth: settings.JSON_MAX_DEPTH },
+      xmlWorkers: this.xmlWorkers,
     });
     this.worker = new OutboxWorker(
       this.store,
@@ -132,6 +143,7 @@ export class BusRuntime {
     })();
     await Promise.all([ingressClosed, this.worker.stop(this.settings.SHUTDOWN_TIMEOUT_MS), this.retention.stop()]);
     for (const connector of this.egress.values()) await connector.close();
+    await this.xmlWorkers.close();
     await this.store.close();
   }
 }

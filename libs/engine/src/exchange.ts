@@ -1,5 +1,6 @@
 import {
   BusError,
+  BusyError,
   correlationIdFrom,
   formatTraceparent,
   ingressTrace,
@@ -18,7 +19,7 @@ import {
 import { outgoingBody, runRoute, type CompiledRoute, type Dispatch, type RouteRun } from '@junction/routing';
 import type { Exchange as JournaledExchange, NewDelivery, NewMessage, Store } from '@junction/store';
 import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
-import { bodyFromBytes, screenJson } from '@junction/transform';
+import { bodyFromBytes, charsetOf, loadBody, screenJson } from '@junction/transform';
 import { callInline, deliverInline, type InlineDelivery } from './deliverer';
 import type { RouteTable } from './route-table';
 import { scrubbedCopy } from './scrub';
@@ -74,16 +75,13 @@ export class Exchange implements MessageSink {
     this.observer.received(route.id, message);
     const record = toNewMessage(route, message, incoming);
     try {
-      // Malformed input is refused before it is accepted. A passthrough never reads its body: its XML and JSON are
-      // only screened (well-formed, within the limits, no duplicate JSON key) in one pass instead of parsed.
-      if (route.readsBody) message.body.value();
-      else if (message.body.format === 'xml') route.codec.screen(incoming.body);
-      else if (message.body.format === 'json') screenJson(incoming.body, route.jsonLimits);
-      else message.body.value();
+      await this.admit(route, message, incoming);
       record.businessKey = (await route.businessKey(message)) ?? null;
     } catch (err) {
       const error = toBusError(err);
       this.observer.rejected(route.id, message, error);
+      // Refused for want of room, not for what it is: nothing was taken, so nothing is journaled.
+      if (error instanceof BusyError) throw withId(error, id);
       return this.reject(record, message, error);
     }
     message.hop('received', `${incoming.source.kind} ${incoming.source.address}`);
@@ -97,6 +95,30 @@ export class Exchange implements MessageSink {
       return { kind: 'accepted', messageId: id };
     }
     return this.runSync(route, message, record);
+  }
+
+  /**
+   * Refuses malformed input before it is accepted, reading no more of it than the route will use. A passthrough never
+   * reads its body: its XML is only screened (encoding, DTD, depth, attributes) in one pass instead of parsed, the
+   * costly part. An async route without a business key reads its body in the outbox: here the XML need only prove
+   * sound, so nothing of it comes back from a worker. XML the ingress wrote and checked itself is not read again
+   * unless its value is needed now. JSON is checked as it is parsed. Large XML is read by the workers; when they are
+   * all busy and their backlog is full, a BusyError (503) refuses the message.
+   */
+  private async admit(route: CompiledRoute, message: Message, incoming: Incoming): Promise<void> {
+    const body = message.body;
+    // A passthrough never reads its body: its JSON is only screened (well-formed, within the limits, no duplicate key)
+    // in one pass instead of parsed, as its XML is below.
+    if (body.format === 'json' && !route.readsBody) return void screenJson(incoming.body, route.jsonLimits);
+    if (body.format !== 'xml') return void body.value();
+    const read = { charset: charsetOf(incoming.contentType), whenBusy: 'refuse' as const };
+    const valueLater = route.mode === 'async' && route.def.businessKey === undefined;
+    if (!route.readsBody || valueLater) {
+      if (incoming.checked) return;
+      return route.readsBody ? route.codec.checkAsync(incoming.body, read) : route.codec.screenAsync(incoming.body, read);
+    }
+    await loadBody(body, 'refuse');
+    body.value();
   }
 
   /** Journals a finished sync exchange. What is done is kept masked; what may be replayed (dead) or is still to be

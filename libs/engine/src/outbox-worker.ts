@@ -2,7 +2,7 @@ import { Message, toBusError, type Logger } from '@junction/core';
 import { outgoingBody, runRoute, type Dispatch, type RouteRun } from '@junction/routing';
 import type { Failure, StoredDelivery, StoredMessage, Store, TargetRef } from '@junction/store';
 import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
-import { bodyFromBytes } from '@junction/transform';
+import { bodyFromBytes, loadBody } from '@junction/transform';
 import { callInline, sleep } from './deliverer';
 import { DeliveryRunner } from './delivery-runner';
 import { newDelivery } from './exchange';
@@ -245,6 +245,10 @@ export class OutboxWorker {
       stored.receivedAt,
       [...hops],
     );
+    // A large XML body is parsed by a worker, not on the event loop that every other message shares. What fails
+    // here is never the body's fault (that is cached for the route to meet): the message stays leased and is routed
+    // again when the lease expires.
+    if (route.readsBody) await loadBody(message.body);
     let run: RouteRun;
     try {
       run = await runRoute(route, message, (target, m, address) =>

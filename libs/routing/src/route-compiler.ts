@@ -1,6 +1,6 @@
 import { routeSchemas, type ConnectorSpec, type LoadedRoute, type RouteDef, type StepDef, type TargetDef } from '@junction/config';
 import type { EndpointContext, Message } from '@junction/core';
-import { DEFAULT_JSON_LIMITS, compileExpression, createMasker, createXmlCodec, type JsonLimits, type XmlLimits } from '@junction/transform';
+import { DEFAULT_JSON_LIMITS, compileExpression, createMasker, createXmlCodec, type JsonLimits, type WorkerPool, type XmlLimits } from '@junction/transform';
 import type { CompiledRoute, CompiledTarget, ConnectorConfig } from './compiled-route';
 import type { CompileContext, CompileProblem, DefPath, EgressRegistry } from './compile-context';
 import { DEFAULT_RETRY } from './retry-policy';
@@ -14,6 +14,8 @@ export interface CompileOptions {
   readonly xmlLimits?: Partial<XmlLimits>;
   /** Limits of the JSON bodies the routes read; DEFAULT_JSON_LIMITS when omitted. */
   readonly jsonLimits?: JsonLimits;
+  /** Where the routes' codecs read large XML bodies; without it, on the event loop. */
+  readonly xmlWorkers?: WorkerPool;
 }
 
 export type CompileResult =
@@ -30,7 +32,7 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
   const problems: CompileProblem[] = [];
   const targets = new Map<string, CompiledTarget>();
   const byDefinition = new Map<string, CompiledTarget>();
-  const codec = createXmlCodec({ arrays: def.xml?.arrays ?? [], limits: options.xmlLimits });
+  const codec = createXmlCodec({ arrays: def.xml?.arrays ?? [], limits: options.xmlLimits }, options.xmlWorkers);
   const schemas = routeSchemas(options.connectors);
   const specs = new Map(options.connectors.map((c) => [c.kind, c]));
   const sourceKind = schemas.sourceKind(def.from);

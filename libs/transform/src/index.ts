@@ -4,10 +4,15 @@
  */
 export * from './xml/xml-convention';
 export { DEFAULT_XML_LIMITS, type ResolvedXmlLimits } from './xml/xml-guard';
-export { type XmlCodec, createXmlCodec, defaultXmlCodec, jsonToXml, xmlToJson } from './xml/xml-codec';
+export { type XmlCodec, type XmlReadOptions, createXmlCodec, defaultXmlCodec, jsonToXml, xmlToJson } from './xml/xml-codec';
+export type { XmlDecodeOptions } from './xml/xml-encoding';
+export { WorkerPool, type WorkerPoolOptions, type WhenBusy } from './workers/worker-pool';
+export { createXmlWorkers } from './xml/xml-workers';
+export { type WorkerTask, workerTask } from './workers/worker-task';
 export { BytesBody, type BytesBodyOptions } from './body/bytes.body';
 export { ValueBody, type ValueBodyOptions } from './body/value.body';
-export { bodyFromBytes, bodyFromValue, convertBody } from './body/body-factory';
+export { bodyFromBytes, bodyFromValue, convertBody, loadBody } from './body/body-factory';
+export { charsetOf } from './body/charset';
 export { DEFAULT_JSON_LIMITS, type JsonLimits, parseJsonText, screenJson } from './body/json-text';
 export {
   type CompiledExpression,

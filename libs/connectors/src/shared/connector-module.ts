@@ -1,9 +1,10 @@
 import type { ConnectorSpec, Settings } from '@junction/config';
 import type { EgressConnector, IngressConnector, Logger } from '@junction/core';
 import type { Store } from '@junction/store';
+import type { WorkerPool } from '@junction/transform';
 import type { HttpListener } from './http-listener';
 
-/** What the bus lends a connector when it builds it: settings, logger, the shared HTTP listener, the store. */
+/** What the bus lends a connector when it builds it: settings, logger, the shared HTTP listener, the store, XML workers. */
 export interface ConnectorContext {
   /** Validated settings; a connector reads the ones its module lists in `settings`. */
   readonly settings: Settings;
@@ -12,6 +13,8 @@ export interface ConnectorContext {
   readonly http: HttpListener;
   /** The bus's store, for state a connector shares between instances (leases, cursors). */
   readonly store: Store;
+  /** The bus's worker threads for reading large XML off the event loop (see createXmlCodec); absent in tools. */
+  readonly xmlWorkers?: WorkerPool;
 }
 
 /** A connector as the bus runs it: its ingress and egress sides (either may be absent). */

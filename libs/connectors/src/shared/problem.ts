@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { BusError, DeliveryError, InputError, StoreError, toBusError, ValidationError, type BusError as BusErrorType } from '@junction/core';
+import { BusError, BusyError, DeliveryError, InputError, StoreError, toBusError, ValidationError, type BusError as BusErrorType } from '@junction/core';
 
 /** An RFC 9457 problem body, as every HTTP error of the bus is answered. */
 export interface Problem {
@@ -14,16 +14,16 @@ export interface Problem {
 
 /**
  * The one place that maps the error tree to HTTP: input errors keep their status, validation and step failures are
- * 422, a failed delivery is 502 (504 on time-out), a store outage 503, anything else 500 without internals. Neither a
- * delivery failure nor a store outage says more than its code: their messages name internal hosts (a target's URL, the
- * database's address), which the bus's log line of the refusal keeps for operators.
+ * 422, a failed delivery is 502 (504 on time-out), a store outage or a full backlog 503, anything else 500 without
+ * internals. Neither a delivery failure nor a store outage says more than its code: their messages name internal hosts
+ * (a target's URL, the database's address), which the bus's log line of the refusal keeps for operators.
  */
 export function problemFor(err: BusErrorType): Problem {
   let status = 500;
   if (err instanceof InputError) status = err.status;
   else if (err instanceof ValidationError || err.code === 'STEP_FAILED') status = 422;
   else if (err instanceof DeliveryError) status = /TIMEOUT|ABORT/i.test(err.code) ? 504 : 502;
-  else if (err instanceof StoreError) status = 503;
+  else if (err instanceof StoreError || err instanceof BusyError) status = 503;
   const internal = status === 500 && !(err instanceof BusError && err.code !== 'INTERNAL');
   // A target's error names internal hosts and what they said: the caller gets the code, the journal the whole text.
   const detail = internal
@@ -77,6 +77,11 @@ export function problemHeaders(p: Problem): Record<string, string> {
     ...(p.messageId ? { 'x-message-id': p.messageId } : {}),
     ...(p.status === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {}),
   };
+}
+
+/** The Retry-After header value (whole seconds) for an error that says when to try again, else undefined. */
+export function retryAfter(err: unknown): string | undefined {
+  return err instanceof BusyError ? String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) : undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { InputError } from '@junction/core';
-import type { XmlCodec } from '@junction/transform';
+import type { XmlCodec, XmlDecodeOptions } from '@junction/transform';
 import {
   ROOT_SCOPE,
   type NsScope,
@@ -149,10 +149,10 @@ function refuse(code: string, message: string): InputError {
  * Throws InputError (400): `SOAP_NOT_ENVELOPE` (the root is not an Envelope), `SOAP_VERSION_MISMATCH` (an Envelope
  * in neither SOAP namespace), `SOAP_NO_BODY`, `SOAP_BAD_ENVELOPE` (text in the Envelope, two Headers, a Header after
  * the Body, or any other element beside them: WS-I BP R1011), `SOAP_BAD_BODY` (text in the Body, or more than one
- * element in it), `XML_MALFORMED` for an undeclared prefix.
+ * element in it), `XML_MALFORMED` for an undeclared prefix. `options.charset`: the request's, checked against the bytes.
  */
-export function readEnvelope(bytes: Buffer | string, codec: XmlCodec): EnvelopeTree {
-  const root = rootOf(codec.parse(bytes));
+export function readEnvelope(bytes: Buffer | string, codec: XmlCodec, options?: XmlDecodeOptions): EnvelopeTree {
+  const root = rootOf(codec.parse(bytes, options));
   const scope = scopeOf(root.value, ROOT_SCOPE);
   const name = elementName(root.qname, scope);
   if (name.localName !== 'Envelope') {

@@ -16,12 +16,13 @@ export const soapConnector: ConnectorModule<SoapSourceDef, SoapTargetDef> = {
   // that an HTTP route taking GET on the same path is refused at load rather than shadowed.
   sourceKeys: (config) => [`http POST ${pathKey(config.path)}`, `http GET ${pathKey(config.path)}`],
   check: { source: checkSoapSource, target: checkSoapTarget },
-  create: ({ http, settings }) => ({
+  create: ({ http, settings, xmlWorkers }) => ({
     ingress: new SoapIngress(http, {
       token: settings.INGRESS_TOKEN,
       wsdlPublic: settings.WSDL_PUBLIC,
       publicUrl: settings.PUBLIC_URL,
       xmlLimits: { maxDepth: settings.XML_MAX_DEPTH, maxAttributes: settings.XML_MAX_ATTRIBUTES, maxBytes: settings.BODY_LIMIT_BYTES },
+      xmlWorkers,
     }),
     egress: new SoapEgress(),
   }),

@@ -13,23 +13,25 @@ import {
   type MessageSink,
   type SourceStatus,
 } from '@junction/core';
-import { compileExpression, createXmlCodec, type CompiledExpression, type XmlCodec, type XmlLimits } from '@junction/transform';
+import {
+  charsetOf,
+  compileExpression,
+  createXmlCodec,
+  type CompiledExpression,
+  type WorkerPool,
+  type XmlCodec,
+  type XmlLimits,
+} from '@junction/transform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorized } from '../shared/ingress-auth';
 import { messageHeadersFrom } from '../shared/http-headers';
 import { readTraceBlock } from './trace-header';
 import { sendProblem, type HttpListener, type PathHandler } from '../shared/http-listener';
-import { RETRY_AFTER_SECONDS } from '../shared/problem';
+import { RETRY_AFTER_SECONDS, retryAfter } from '../shared/problem';
 import { NonceCache } from './nonce-cache';
-import { canonicalBody, declaredPrefixes, type CanonicalBody } from './payload-prefixes';
-import {
-  buildEnvelope,
-  readEnvelope,
-  unquoteSoapAction,
-  versionFromContentType,
-  type EnvelopeTree,
-  type SoapVersion,
-} from './soap-envelope';
+import { declaredPrefixes } from './payload-prefixes';
+import { buildEnvelope, unquoteSoapAction, versionFromContentType, type SoapVersion } from './soap-envelope';
+import { readSoapRequest, requestFrom, SOAP_READ, type SoapPayload, type SoapRequest } from './soap-request';
 import { buildFault, faultFor } from './soap-fault';
 import { loadWsdl, operationFor, type WsdlCatalog, type WsdlOperation } from './wsdl-catalog';
 import { PUBLISHED_CONTENT_TYPE, publishWsdl, publishedDocument, type PublishedWsdl } from './wsdl-publisher';
@@ -45,6 +47,8 @@ export interface SoapIngressOptions {
   readonly token?: string;
   /** Serves the WSDL and its schemas without the token (they describe the service; the calls still need it). */
   readonly wsdlPublic?: boolean;
+  /** Where large envelopes are read, off the event loop; without it, on it. */
+  readonly xmlWorkers?: WorkerPool;
 }
 
 /** A SOAP service ready to take calls: its WSDL loaded, its ack expression compiled. */
@@ -65,6 +69,7 @@ interface Service {
 }
 
 const MAX_PUBLISHED_BASES = 8;
+const NO_BYTES = Buffer.alloc(0);
 const RESPONSE_TYPE: Record<SoapVersion, string> = {
   '1.1': 'text/xml; charset=utf-8',
   '1.2': 'application/soap+xml; charset=utf-8',
@@ -92,7 +97,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     private readonly listener: HttpListener,
     private readonly options: SoapIngressOptions = {},
   ) {
-    this.codec = createXmlCodec({ limits: options.xmlLimits });
+    this.codec = createXmlCodec({ limits: options.xmlLimits }, options.xmlWorkers);
     this.token = options.token ? Buffer.from(`Bearer ${options.token}`) : undefined;
   }
 
@@ -201,9 +206,12 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       const messageId = known ?? e.messageId;
       const f = faultFor(err, version, messageId);
       if (messageId) reply.header('x-message-id', messageId);
-      // Refusals that pass (a store outage, a shutdown) say when to call again, as the HTTP ingress's 503 does.
-      if (e instanceof StoreError || e.code === 'SHUTTING_DOWN') reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-      void reply.code(f.status).type(f.contentType).send(f.body);
+      // Refusals that pass say when to call again, as the HTTP ingress's 503 does: a full backlog (a Receiver Fault sent
+      // as 503), a store outage, a shutdown.
+      const wait = retryAfter(err);
+      if (wait) reply.header('retry-after', wait);
+      else if (e instanceof StoreError || e.code === 'SHUTTING_DOWN') reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      void reply.code(wait ? 503 : f.status).type(f.contentType).send(f.body);
     };
     if (this.closing) return fault(new InputError('SHUTTING_DOWN', 'the bus is shutting down', 503));
     if (this.token && !authorized(req.headers.authorization, this.token)) {
@@ -214,19 +222,19 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       const f = buildFault('1.1', { side: 'client', code: 'UNSUPPORTED_MEDIA_TYPE', reason: `expected text/xml or application/soap+xml, got "${given}"` });
       return void reply.code(415).type(f.contentType).send(f.body);
     }
-    let envelope: EnvelopeTree;
+    let envelope: SoapRequest;
     let operation: WsdlOperation;
     try {
-      // Read once: the payload is made canonical on this tree and the bus takes its value from it (no re-parse).
-      envelope = readEnvelope(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), this.codec);
+      // Read once: the payload is made canonical on the envelope's tree and the bus takes its value from it.
+      envelope = await this.read(service, Buffer.isBuffer(req.body) ? req.body : NO_BYTES, charsetOf(req.headers['content-type']));
       if (envelope.version !== version) {
         throw new InputError('SOAP_VERSION_MISMATCH', `a SOAP ${envelope.version} envelope sent as SOAP ${version}`);
       }
       if (service.users) {
         verifyUsernameToken(envelope.headers, { users: service.users, nonces: service.nonces, maxSkewMs: service.config.security?.usernameToken.maxSkewMs });
       }
-      if (!envelope.body) throw new InputError('SOAP_EMPTY_BODY', 'the SOAP Body is empty');
-      const payload = envelope.body.name;
+      if (!envelope.name) throw new InputError('SOAP_EMPTY_BODY', 'the SOAP Body is empty');
+      const payload = envelope.name;
       const action = version === '1.1' ? unquoteSoapAction(header(req, 'soapaction')) : media.action;
       const found = operationFor(service.catalog, { version, action, payload, service: service.config.service });
       if (!found) {
@@ -237,16 +245,17 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       return fault(err);
     }
     let ack: Ack;
-    let payload: CanonicalBody;
+    let payload: SoapPayload;
     this.inFlight++;
     try {
-      payload = canonicalBody(envelope.body!, this.codec, service.prefixes);
+      payload = envelope.payload();
       ack = await this.sink!.dispatch(service.routeId, {
         source: { kind: 'soap', address: service.path },
         headers: soapHeaders(req, envelope, operation),
-        body: Buffer.from(payload.xml),
+        body: payload.xml,
         contentType: 'application/xml',
         parsed: payload.doc,
+        checked: true,
       });
     } catch (err) {
       return fault(err);
@@ -266,6 +275,14 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     }
   }
 
+  /** The request, read on a worker when it is large (the event loop stays free), else right here. */
+  private async read(service: Service, bytes: Buffer, charset: string | undefined): Promise<SoapRequest> {
+    const workers = this.options.xmlWorkers;
+    if (!workers?.takes(bytes.length)) return readSoapRequest(bytes, this.codec, service.prefixes, charset);
+    const input = { limits: this.codec.limits, bytes, charset, prefixes: [...service.prefixes] };
+    return requestFrom(await workers.run(SOAP_READ, input, 'refuse'));
+  }
+
   /** The reply as the operation's response element: XML already of that element as is, anything else via the WSDL. */
   private responseXml(service: Service, operation: WsdlOperation, body: Body): string {
     const output = operation.output!;
@@ -280,15 +297,16 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
   }
 
   /** The response of an async route: the route's `ack` over the request, else an empty response element. */
-  private async acknowledgement(service: Service, payload: CanonicalBody, messageId: string): Promise<unknown> {
+  private async acknowledgement(service: Service, payload: SoapPayload, messageId: string): Promise<unknown> {
     if (!service.ack) return {};
-    const request = this.codec.reread(payload.doc, payload.xml) ?? this.codec.parse(payload.xml);
+    const request =
+      (payload.doc !== undefined ? this.codec.reread(payload.doc, payload.xml) : undefined) ?? (await this.codec.parseAsync(payload.xml));
     return service.ack.evaluate(request, { messageId });
   }
 }
 
 /** Message headers of a SOAP call: the HTTP ones, the operation, and each SOAP header block but wsse:Security. */
-function soapHeaders(req: FastifyRequest, envelope: EnvelopeTree, operation: WsdlOperation): Headers {
+function soapHeaders(req: FastifyRequest, envelope: SoapRequest, operation: WsdlOperation): Headers {
   const headers = messageHeadersFrom(req.headers, req.socket.remoteAddress);
   delete headers['soapaction'];
   headers['soap-operation'] = operation.name;

@@ -1,4 +1,5 @@
 import type { Body, BodyFormat } from '@junction/core';
+import type { WhenBusy } from '../workers/worker-pool';
 import type { XmlCodec } from '../xml/xml-codec';
 import { BytesBody, type BytesBodyOptions } from './bytes.body';
 import { ValueBody, type ValueBodyOptions } from './value.body';
@@ -29,4 +30,12 @@ export function convertBody(body: Body, to: 'json' | 'xml', codec: XmlCodec, roo
   const converted = new ValueBody(body.value(), to, codec, { root });
   converted.bytes();
   return converted;
+}
+
+/**
+ * Makes `body.value()` answer at once (see BytesBody.load): a large XML body is parsed off the event loop. Bodies
+ * made from values have nothing to parse. Rejects only with a BusyError (`whenBusy: 'refuse'`, backlog full).
+ */
+export function loadBody(body: Body, whenBusy: WhenBusy = 'wait'): Promise<void> {
+  return body instanceof BytesBody ? body.load(whenBusy) : Promise.resolve();
 }

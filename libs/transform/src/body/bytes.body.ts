@@ -1,5 +1,6 @@
 import { TextDecoder } from 'node:util';
 import { type Body, type BodyFormat, InputError, formatOf } from '@junction/core';
+import type { WhenBusy } from '../workers/worker-pool';
 import { type XmlCodec, defaultXmlCodec } from '../xml/xml-codec';
 import { charsetOf } from './charset';
 import { DEFAULT_JSON_LIMITS, type JsonLimits, parseJsonText } from './json-text';
@@ -26,6 +27,7 @@ export class BytesBody implements Body {
   private parsed = false;
   private parsedValue: unknown;
   private failure: unknown;
+  private loading?: Promise<void>;
 
   /** `codec` decides the XML convention's `arrays` paths and limits; the default codec is used when omitted. */
   constructor(
@@ -42,21 +44,50 @@ export class BytesBody implements Body {
   }
 
   /**
+   * Makes `value()` answer at once without holding the event loop for it: a large XML body is parsed by its codec's
+   * workers (see XmlCodec.parseAsync), anything else as `value()` parses it. The value or the document's refusal is
+   * cached as `value()` caches them, and that refusal is left for `value()` to throw. Load rejects only with what is
+   * not the document's fault, caching nothing: the BusyError of a full backlog (`whenBusy: 'refuse'`) or of a pool
+   * shutting down, a worker that failed.
+   */
+  load(whenBusy: WhenBusy = 'wait'): Promise<void> {
+    if (this.parsed) return Promise.resolve();
+    if (this.format !== 'xml' || this.options.written !== undefined) {
+      this.settle(() => this.parse());
+      return Promise.resolve();
+    }
+    this.loading ??= this.codec.parseAsync(this.raw, { charset: charsetOf(this.contentType), whenBusy }).then(
+      (value) => this.settle(() => value),
+      (err) => {
+        this.loading = undefined;
+        if (!(err instanceof InputError)) throw err;
+        this.settle(() => {
+          throw err;
+        });
+      },
+    );
+    return this.loading;
+  }
+
+  /**
    * The JSON form: parsed JSON, the XML convention's object, or the text of a text body. Throws InputError:
    * `JSON_*`/`XML_*` (400) for unparseable bodies or ones over the limits (JSON: see parseJsonText),
    * `UNSUPPORTED_BODY` (415) for binary bodies.
    */
   value(): unknown {
-    if (!this.parsed) {
-      try {
-        this.parsedValue = this.parse();
-      } catch (err) {
-        this.failure = err;
-      }
-      this.parsed = true;
-    }
+    if (!this.parsed) this.settle(() => this.parse());
     if (this.failure !== undefined) throw this.failure;
     return this.parsedValue;
+  }
+
+  private settle(read: () => unknown): void {
+    if (this.parsed) return;
+    try {
+      this.parsedValue = read();
+    } catch (err) {
+      this.failure = err;
+    }
+    this.parsed = true;
   }
 
   private parse(): unknown {

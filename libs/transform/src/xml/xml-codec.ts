@@ -1,11 +1,15 @@
+import { join } from 'node:path';
 import { InputError } from '@junction/core';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { type WhenBusy, type WorkerPool } from '../workers/worker-pool';
+import { workerTask } from '../workers/worker-task';
 import type { XmlBuildOptions, XmlLimits, XmlOptions } from './xml-convention';
 import { XmlReferenceError, xmlEntityDecoder } from './xml-entities';
 import { type XmlDecodeOptions, decodeXmlInput } from './xml-encoding';
 import { malformed, prescanXml, resolveXmlLimits } from './xml-guard';
 import { type ArrayPaths, ESCAPED_NAME_PREFIX, type OrderedNode, compileArrayPaths, readDocument } from './xml-reader';
 import { rereadWritten } from './xml-reread';
+import type { XmlTaskInput } from './xml-tasks';
 import { writeXml } from './xml-writer';
 
 /**
@@ -30,6 +34,16 @@ export interface XmlCodec {
    * way by any parser that honours the encoding rules, and holds no DTD.
    */
   screen(input: string | Buffer, options?: XmlDecodeOptions): void;
+  /**
+   * `parse`, off the event loop when the codec was given workers and the input is large enough for them (see
+   * WorkerPool): the same value and the same refusals. Rejects also with a BusyError when `whenBusy` is 'refuse' and
+   * the workers' backlog is full, and with `XML_LIMIT` when parsing needs more than a worker's heap.
+   */
+  parseAsync(input: Buffer, options?: XmlReadOptions): Promise<Record<string, unknown>>;
+  /** `parse`'s refusals without its value, off the event loop as parseAsync: nothing but the verdict comes back. */
+  checkAsync(input: Buffer, options?: XmlReadOptions): Promise<void>;
+  /** `screen`, off the event loop as parseAsync. */
+  screenAsync(input: Buffer, options?: XmlReadOptions): Promise<void>;
   /** Writes a JSON value as XML; throws InputError `XML_ROOT_REQUIRED`, `XML_UNREPRESENTABLE` (422) or `XML_LIMIT`. */
   build(value: unknown, options?: XmlBuildOptions): string;
   /**
@@ -42,11 +56,26 @@ export interface XmlCodec {
   reread(written: unknown, bytes: Buffer | string): Record<string, unknown> | undefined;
 }
 
+/** How one asynchronous read goes: the content type's charset, and what to do when the workers are all busy. */
+export interface XmlReadOptions extends XmlDecodeOptions {
+  /** Default 'wait'; ingress passes 'refuse', to answer 503 rather than queue without bound. */
+  readonly whenBusy?: WhenBusy;
+}
+
+// The tasks a worker runs for a codec (xml-tasks.ts), named by path so that this module does not load them.
+const TASKS = join(__dirname, 'xml-tasks');
+const XML_PARSE = workerTask<XmlTaskInput, Record<string, unknown>>(TASKS, 'parse');
+const XML_CHECK = workerTask<XmlTaskInput, void>(TASKS, 'check');
+const XML_SCREEN = workerTask<XmlTaskInput, void>(TASKS, 'screen');
+
 // Names the parser refuses as object keys; renamed on the way in and back by the reader.
 const UNSAFE_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Creates a codec. Throws ConfigError for an invalid `arrays` path or limit. */
-export function createXmlCodec(options: XmlOptions = {}): XmlCodec {
+/**
+ * Creates a codec. `workers`: where its asynchronous reads of large inputs run; without them, they run on the caller's
+ * thread. Throws ConfigError for an invalid `arrays` path or limit.
+ */
+export function createXmlCodec(options: XmlOptions = {}, workers?: WorkerPool): XmlCodec {
   const limits = resolveXmlLimits(options.limits);
   const paths = compileArrayPaths(options.arrays);
   const parser = new XMLParser({
@@ -67,7 +96,7 @@ export function createXmlCodec(options: XmlOptions = {}): XmlCodec {
     // Keys are never merged onto prototypes here (the reader writes own properties), so names stay as written.
     onDangerousProperty: (name) => name,
   });
-  return new DefaultXmlCodec(limits, paths, parser);
+  return new DefaultXmlCodec(limits, paths, parser, { arrays: options.arrays, limits }, workers);
 }
 
 class DefaultXmlCodec implements XmlCodec {
@@ -75,7 +104,31 @@ class DefaultXmlCodec implements XmlCodec {
     readonly limits: Readonly<Required<XmlLimits>>,
     private readonly paths: ArrayPaths | undefined,
     private readonly parser: XMLParser,
+    /** What a worker needs to build the same codec. */
+    private readonly options: XmlOptions,
+    private readonly workers: WorkerPool | undefined,
   ) {}
+
+  async parseAsync(input: Buffer, options: XmlReadOptions = {}): Promise<Record<string, unknown>> {
+    if (!this.workers?.takes(input.length)) return this.parse(input, options);
+    return this.workers.run(XML_PARSE, this.task(input, options), options.whenBusy ?? 'wait');
+  }
+
+  async checkAsync(input: Buffer, options: XmlReadOptions = {}): Promise<void> {
+    if (!this.workers?.takes(input.length)) return void this.parse(input, options);
+    return this.workers.run(XML_CHECK, this.task(input, options), options.whenBusy ?? 'wait');
+  }
+
+  async screenAsync(input: Buffer, options: XmlReadOptions = {}): Promise<void> {
+    if (!this.workers?.takes(input.length)) return this.screen(input, options);
+    return this.workers.run(XML_SCREEN, this.task(input, options), options.whenBusy ?? 'wait');
+  }
+
+  private task(input: Buffer, options: XmlReadOptions): XmlTaskInput {
+    // The structured clone copies a view's whole ArrayBuffer: a slice of a larger one is copied out first.
+    const bytes = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? input : Uint8Array.prototype.slice.call(input);
+    return { codec: this.options, bytes, charset: options.charset };
+  }
 
   screen(input: string | Buffer, options?: XmlDecodeOptions): void {
     const unfinished = prescanXml(decodeXmlInput(input, this.limits.maxBytes, options), this.limits);

@@ -1,6 +1,6 @@
 import { routeSchemas, type ConnectorSpec, type LoadedRoute, type RouteDef, type StepDef, type TargetDef } from '@junction/config';
 import type { EndpointContext, Message } from '@junction/core';
-import { DEFAULT_JSON_LIMITS, compileExpression, createMasker, createXmlCodec, type JsonLimits, type WorkerPool, type XmlLimits } from '@junction/transform';
+import { DEFAULT_JSON_LIMITS, createMasker, expressionReadsBody, createXmlCodec, type JsonLimits, type WorkerPool, type XmlLimits } from '@junction/transform';
 import type { CompiledRoute, CompiledTarget, ConnectorConfig } from './compiled-route';
 import type { CompileContext, CompileProblem, DefPath, EgressRegistry } from './compile-context';
 import { DEFAULT_RETRY } from './retry-policy';
@@ -122,12 +122,12 @@ function readsBody(def: RouteDef, targets: readonly CompiledTarget[]): boolean {
 function stepsReadBody(steps: readonly StepDef[] | undefined): boolean {
   return (steps ?? []).some((step) => {
     if (step.removeHeaders) return false;
-    if (step.setHeaders) return Object.values(step.setHeaders).some((v) => typeof v !== 'string' && exprReadsBody(v.expr));
-    if (step.filter !== undefined) return exprReadsBody(step.filter);
+    if (step.setHeaders) return Object.values(step.setHeaders).some((v) => typeof v !== 'string' && expressionReadsBody(v.expr));
+    if (step.filter !== undefined) return expressionReadsBody(step.filter);
     if (step.choice) {
       const branches = [...step.choice.when, ...(step.choice.otherwise ? [step.choice.otherwise] : [])];
       return (
-        step.choice.when.some((w) => exprReadsBody(w.if)) ||
+        step.choice.when.some((w) => expressionReadsBody(w.if)) ||
         branches.some((b) => stepsReadBody(b.steps) || targetsReadBody(b.to))
       );
     }
@@ -139,14 +139,6 @@ function targetsReadBody(targets: readonly TargetDef[] | undefined): boolean {
   return (targets ?? []).some((t) => (t.steps?.length ?? 0) > 0);
 }
 
-/** A syntax error is reported by the step's own compilation; here it only counts as reading the body. */
-function exprReadsBody(source: string): boolean {
-  try {
-    return compileExpression(source).readsInput;
-  } catch {
-    return true;
-  }
-}
 
 /** Calls `visit` on every target of a route, in the order they stand in the file. */
 function forEachTarget(def: RouteDef, visit: (t: TargetDef, path: DefPath) => void): void {

@@ -19,6 +19,7 @@ export {
   type ExpressionOptions,
   compileExpression,
   evaluatePredicate,
+  expressionReadsBody,
   jsonataBoolean,
 } from './jsonata/jsonata-expression';
 export { type SchemaValidator, compileSchema } from './schema/schema-validator';

@@ -1,5 +1,5 @@
 import type { ConnectorModule } from '../shared/connector-module';
-import { expressionReadsBody } from '../shared/expression-input';
+import { expressionReadsBody } from '@junction/transform';
 import { AmqpSourceSchema, AmqpTargetSchema, amqpSourceKey, checkAmqpSource, checkAmqpTarget, type AmqpSourceDef, type AmqpTargetDef } from './amqp.config';
 import { AmqpEgress } from './amqp.egress';
 import { AmqpIngress } from './amqp.ingress';

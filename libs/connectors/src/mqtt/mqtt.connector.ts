@@ -1,7 +1,6 @@
 import { ConfigError } from '@junction/core';
-import { compileExpression } from '@junction/transform';
+import { compileExpression, expressionReadsBody } from '@junction/transform';
 import type { ConnectorModule } from '../shared/connector-module';
-import { expressionReadsBody } from '../shared/expression-input';
 import { shownUrl } from './mqtt-connection';
 import { MqttSourceSchema, MqttTargetSchema, type MqttSourceDef, type MqttTargetDef } from './mqtt.config';
 import { MqttEgress } from './mqtt.egress';

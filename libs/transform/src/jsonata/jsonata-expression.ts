@@ -137,3 +137,17 @@ function isJsonataFunction(value: object): boolean {
   const v = value as Record<string, unknown>;
   return v._jsonata_function === true || v._jsonata_lambda === true;
 }
+
+/**
+ * Whether an expression reads its input (the message body) rather than only variables such as `$headers`: what
+ * decides if a route may leave its bodies unparsed. An expression that does not compile counts as reading it (its own
+ * compilation reports the error). Run at load, never per message.
+ */
+export function expressionReadsBody(source: string | undefined): boolean {
+  if (source === undefined) return false;
+  try {
+    return compileExpression(source).readsInput;
+  } catch {
+    return true;
+  }
+}

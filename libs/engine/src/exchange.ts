@@ -21,6 +21,7 @@ import type { Exchange as JournaledExchange, NewDelivery, NewMessage, Store } fr
 import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
 import { bodyFromBytes, charsetOf, loadBody, screenJson } from '@junction/transform';
 import { callInline, deliverInline, type InlineDelivery } from './deliverer';
+import { deliverInTurn } from './ordered-parts';
 import type { RouteTable } from './route-table';
 import { scrubbedCopy } from './scrub';
 
@@ -159,7 +160,7 @@ export class Exchange implements MessageSink {
     const replyIndex = Math.max(0, direct.findIndex((d) => d.target.reply));
     // Each copy is converted to its target's format once, for the call and for the journal alike.
     const bodies = direct.map((d) => outgoingBody(d.message.body, d.target, route.codec));
-    const results = await Promise.all(direct.map((d, i) => deliverInline(d.target, d.message.withBody(bodies[i]), deadline, d.address)));
+    const results = await deliverInTurn(direct, (d, i) => deliverInline(d.target, d.message.withBody(bodies[i]), deadline, d.address));
     const deliveries = [
       ...direct.map((d, i) => journaledDelivery(d, bodies[i], results[i])),
       ...dispatches
@@ -221,6 +222,7 @@ export function newDelivery(d: Dispatch, body: Body): NewDelivery {
     body: body.bytes(),
     maxAttempts: d.target.retry.attempts,
     address: d.address ?? null,
+    partId: d.message.part ? d.message.id : null,
   };
 }
 

@@ -30,9 +30,10 @@ function partStatus(deliveries: readonly DeliveryDetail[]): PartSummary['status'
 export function partsTree(rootId: string, deliveries: readonly DeliveryDetail[]): PartSummary[] | undefined {
   const byPart = new Map<string, DeliveryDetail[]>();
   for (const d of deliveries) {
-    if (!d.partId) continue;
+    // The root's own deliveries (a part read by its id) are not parts under it.
+    if (!d.partId || !d.partId.startsWith(`${rootId}.`)) continue;
     // A nested part's ancestors are parts too, even when only their own parts made deliveries.
-    for (let id = d.partId; id !== rootId && id.includes('.'); id = splitId(id).parentId) {
+    for (let id = d.partId; id.length > rootId.length; id = splitId(id).parentId) {
       if (!byPart.has(id)) byPart.set(id, []);
     }
     byPart.get(d.partId)!.push(d);

@@ -133,7 +133,7 @@ routes:
     up = true;
     const second = await startChildBus({ dir, name: `vars-${driver}-2`, routes: ROUTES, databaseUrl: db.url, env });
     try {
-      const delivered = (): CapturedRequest[] => target.requests;
+      const delivered = (): readonly CapturedRequest[] => target.requests;
       await waitUntil(() => new Set(delivered().map((r) => r.headers['x-message-id'])).size >= MESSAGES, 60_000, 'every message delivered');
       const byId = new Map(delivered().map((r) => [r.headers['x-message-id'], r]));
       for (const [i, id] of accepted.entries()) {

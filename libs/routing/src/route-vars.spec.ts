@@ -1,12 +1,12 @@
 import { routeSchemas } from '@junction/config';
 import { Message } from '@junction/core';
-import { bodyFromBytes } from '@junction/transform';
+import { bodyFromBytes, defaultXmlCodec } from '@junction/transform';
 import { HttpEgress } from '@junction/connectors';
 import { compileRoute } from './route-compiler';
 import { replyMessage, runRoute } from './run-route';
 import { compileFixture, compileProblems, FlowRecorder, inputMessage, loadedRoute, runFlow, SPEC_CONNECTORS, target } from './testing/route-fixtures';
 
-const json = (value: unknown) => bodyFromBytes(Buffer.from(JSON.stringify(value)), 'application/json');
+const json = (value: unknown) => bodyFromBytes(Buffer.from(JSON.stringify(value)), 'application/json', defaultXmlCodec);
 
 describe('setVars: route variables', () => {
   it('sets variables that later steps, a choice and the targets\' own steps read as $vars', async () => {

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTargetServer, waitUntil, type CapturedRequest, type TargetServer } from '@junction/testing';
-import { DRIVERS, getJson, post, startTestBus, type TestBus } from './support/test-bus';
+import { startChildBus } from './support/child-bus';
+import { DRIVERS, freshDatabase, getJson, post, startTestBus, type TestBus } from './support/test-bus';
 
 /**
  * Splitter parts as messages of their own (issue 12, item 7) on the real bus: each part has its own id and its
@@ -130,5 +134,72 @@ routes:
     console.log(
       `split ordered (${driver}): ${ORDERED} parts, ${arrivals.length} requests, accepted in order ${inOrder.join(',')}; unordered: ${anyOrder.join(',')}`,
     );
+  });
+});
+
+describe.each(DRIVERS)('ordered split parts on %s across a kill -9', (driver) => {
+  const PARTS = 6;
+  let target: TargetServer;
+  let dir: string;
+  let up = false;
+  const accepted: number[] = [];
+
+  const ROUTES = `
+routes:
+  - id: ordered-crash
+    from: { http: { path: /ordered } }
+    mode: async
+    steps:
+      - split:
+          expr: items
+          ordered: true
+          to: [{ id: ledger, http: { url: "\${TARGET_URL}/ledger", format: json }, retry: { attempts: 50, backoffMs: 200, maxBackoffMs: 500 } }]
+`;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'junction-ordered-'));
+    // Down (503) until the bus was killed; after the restart every part is taken.
+    target = await startTargetServer({
+      respond: (req) => {
+        if (!up) return { status: 503 };
+        accepted.push(Number(req.headers['x-split-index']));
+        return { body: { ok: true } };
+      },
+    });
+  });
+  afterAll(async () => {
+    await target?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test(`${PARTS} parts, the first failing when the bus is killed: after the restart they arrive 0..${PARTS - 1}`, async () => {
+    const db = await freshDatabase(driver, dir);
+    const env = { TARGET_URL: target.url, LEASE_MS: '2000' };
+    const first = await startChildBus({ dir, name: `ordered-${driver}-1`, routes: ROUTES, databaseUrl: db.url, env });
+    let id: string;
+    try {
+      const r = await post(`${first.url}/ordered`, { items: Array.from({ length: PARTS }, (_, i) => ({ line: i })) });
+      expect(r.status).toBe(202);
+      id = r.json.messageId;
+      await target.waitFor(2, 30_000);
+    } finally {
+      first.child.kill('SIGKILL');
+      await first.child.exited;
+    }
+    // Only part 0 was tried: the others wait for it in the store.
+    const before = target.requests.map((q) => q.headers['x-split-index']);
+    expect(new Set(before)).toEqual(new Set(['0']));
+    up = true;
+    const second = await startChildBus({ dir, name: `ordered-${driver}-2`, routes: ROUTES, databaseUrl: db.url, env });
+    try {
+      await waitUntil(() => accepted.length >= PARTS, 60_000, 'every part accepted');
+      await waitUntil(async () => (await getJson(`${second.url}/admin/messages/${id}`)).status === 'delivered', 30_000, 'delivered');
+      expect(accepted).toEqual(Array.from({ length: PARTS }, (_, i) => i));
+      console.log(`split ordered kill-9 (${driver}): ${PARTS} parts, ${before.length} failed attempts of part 0 before the kill, accepted after the restart in order ${accepted.join(',')}`);
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.child.exited;
+      await db.drop();
+    }
   });
 });

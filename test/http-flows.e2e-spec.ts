@@ -177,8 +177,10 @@ describe.each(DRIVERS)('HTTP flows and patterns on %s', (driver) => {
   test('splitter over a JSON array: one delivery per item', async () => {
     const res = await post(`${bus.url}/split-json`, { order: { items: [{ sku: 'a' }, { sku: 'b' }, { sku: 'c' }] } });
     await settled(res.json.messageId, 'delivered');
-    const parts = target.requests.filter((r) => r.path === '/items' && r.headers['x-message-id'] === res.json.messageId);
+    // Each part is a message of its own: its id is the parent's with its index, the parent's id in a header.
+    const parts = target.requests.filter((r) => r.path === '/items' && r.headers['x-parent-message-id'] === res.json.messageId);
     expect(parts.map((r) => (r.json as { sku: string }).sku).sort()).toEqual(['a', 'b', 'c']);
+    expect(parts.map((r) => r.headers['x-message-id']).sort()).toEqual([0, 1, 2].map((i) => `${res.json.messageId}.${i}`));
   });
 
   test('splitter over repeated XML elements: each part a document with its namespace', async () => {
@@ -186,7 +188,7 @@ describe.each(DRIVERS)('HTTP flows and patterns on %s', (driver) => {
       '<o:Orders xmlns:o="urn:orders"><o:Order id="1"><o:Sku>a</o:Sku></o:Order><o:Order id="2"><o:Sku>b</o:Sku></o:Order></o:Orders>';
     const res = await post(`${bus.url}/split-xml`, xml);
     await settled(res.json.messageId, 'delivered');
-    const parts = target.requests.filter((r) => r.path === '/xml-items' && r.headers['x-message-id'] === res.json.messageId);
+    const parts = target.requests.filter((r) => r.path === '/xml-items' && r.headers['x-parent-message-id'] === res.json.messageId);
     expect(parts.map((r) => r.body).sort()).toEqual([
       '<o:Order xmlns:o="urn:orders" id="1"><o:Sku>a</o:Sku></o:Order>',
       '<o:Order xmlns:o="urn:orders" id="2"><o:Sku>b</o:Sku></o:Order>',

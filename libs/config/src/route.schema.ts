@@ -70,14 +70,18 @@ const transformFields = {
       .strictObject({ to: z.enum(['json', 'xml']), root: z.string().optional() })
       .optional()
       .describe('Converts the body between JSON and XML (the documented convention).'),
+    setVars: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { error: 'expected a variable name (letters, digits, _)' }), expression)
+      .optional()
+      .describe('Route variables (Camel exchange properties, Mule vars): name -> JSONata; later steps, targets\' steps and reply steps read `$vars.<name>`.'),
 };
 
-export const TRANSFORM_STEP_KINDS = ['validate', 'map', 'setHeaders', 'removeHeaders', 'convert'] as const;
+export const TRANSFORM_STEP_KINDS = ['validate', 'map', 'setHeaders', 'removeHeaders', 'convert', 'setVars'] as const;
 
 export const TransformStepSchema = z
   .strictObject(transformFields)
   .superRefine(exactlyOne('transform step', TRANSFORM_STEP_KINDS))
-  .meta({ id: 'TransformStep', description: 'A transform step: exactly one of validate, map, setHeaders, removeHeaders, convert.', ...oneKindMeta(TRANSFORM_STEP_KINDS) });
+  .meta({ id: 'TransformStep', description: 'A transform step: exactly one of validate, map, setHeaders, removeHeaders, convert, setVars.', ...oneKindMeta(TRANSFORM_STEP_KINDS) });
 
 export const STEP_KINDS = [
   'validate',
@@ -85,6 +89,7 @@ export const STEP_KINDS = [
   'setHeaders',
   'removeHeaders',
   'convert',
+  'setVars',
   'filter',
   'choice',
   'split',
@@ -125,7 +130,7 @@ function targetSchemaOf(kinds: ReadonlyArray<readonly [string, z.ZodType]>): z.Z
       steps: z
         .array(TransformStepSchema)
         .optional()
-        .describe("Transform steps (validate, map, setHeaders, removeHeaders, convert) applied to this target's copy only."),
+        .describe("Transform steps (validate, map, setHeaders, removeHeaders, convert, setVars) applied to this target's copy only."),
     })
     .superRefine(exactlyOne('target', names))
     .meta({ id: 'Target', description: 'Where a message goes: exactly one target kind.', ...oneKindMeta(names) }) as unknown as z.ZodType<TargetDef>;
@@ -148,6 +153,7 @@ function stepSchemaOf(target: z.ZodType<TargetDef>) {
       setHeaders: transformFields.setHeaders,
       removeHeaders: transformFields.removeHeaders,
       convert: transformFields.convert,
+      setVars: transformFields.setVars,
       filter: expression.optional().describe('Message filter: the message goes on only when the expression is true.'),
       get choice() {
         return z
@@ -165,6 +171,10 @@ function stepSchemaOf(target: z.ZodType<TargetDef>) {
             expr: expression.optional(),
             steps: z.array(StepSchema).optional(),
             to: targets.optional(),
+            ordered: z
+              .boolean()
+              .optional()
+              .describe('Parts reach each target in document order: a part is sent once the one before it was delivered or dead-lettered.'),
           })
           .superRefine(exactlyOne('split', ['path', 'expr']))
           .meta(oneKindMeta(['path', 'expr']))

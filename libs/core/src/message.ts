@@ -38,6 +38,26 @@ export interface Hop {
 /** Message headers: lower-cased names, string values. */
 export type Headers = Record<string, string>;
 
+/** Where a split part stands: its index and the number of parts, its parent's id and the journaled message's id. */
+export interface MessagePart {
+  readonly index: number;
+  readonly of: number;
+  /** The id of the message (or part) it was split from. */
+  readonly parentId: string;
+  /** The id of the message the journal holds (the top of the tree): the part's deliveries are journaled under it. */
+  readonly rootId: string;
+}
+
+/**
+ * What the steps of one message's run see besides its body and headers: route variables (`$vars`, set by `setVars`
+ * steps) and, in reply steps, the request the caller sent (`$request`, `$requestHeaders`). Absent on most messages:
+ * a route that uses neither pays nothing for them.
+ */
+export interface MessageScope {
+  readonly vars?: Readonly<Record<string, unknown>>;
+  readonly request?: { readonly headers: Readonly<Headers>; readonly body: Body };
+}
+
 /**
  * A message on the bus. Identity (id, correlation id, source, receipt time) is fixed; headers and body are replaced
  * by steps through `with*`, which return a new message that shares identity and hop trace.
@@ -51,24 +71,38 @@ export class Message {
     readonly body: Body,
     readonly receivedAt: number,
     readonly hops: Hop[] = [],
-    /** Set on the parts of a split message: index of this part and the parent's id. */
-    readonly part?: { readonly index: number; readonly of: number },
+    /** Set on the parts of a split message: see MessagePart. */
+    readonly part?: MessagePart,
+    /** Route variables and the request of a reply: see MessageScope. */
+    readonly scope?: MessageScope,
   ) {}
 
+  /** The id under which the journal holds this message: its own, or for a split part the id of the message split. */
+  get journalId(): string {
+    return this.part ? this.part.rootId : this.id;
+  }
+
   withBody(body: Body): Message {
-    return new Message(this.id, this.correlationId, this.source, this.headers, body, this.receivedAt, this.hops, this.part);
+    return new Message(this.id, this.correlationId, this.source, this.headers, body, this.receivedAt, this.hops, this.part, this.scope);
   }
 
   withHeaders(headers: Headers): Message {
-    return new Message(this.id, this.correlationId, this.source, headers, this.body, this.receivedAt, this.hops, this.part);
+    return new Message(this.id, this.correlationId, this.source, headers, this.body, this.receivedAt, this.hops, this.part, this.scope);
   }
 
-  /** A part of this message produced by a splitter; hops are copied so that parts trace independently. */
+  /** The same message with these route variables (replacing the ones it had). */
+  withScope(scope: MessageScope): Message {
+    return new Message(this.id, this.correlationId, this.source, this.headers, this.body, this.receivedAt, this.hops, this.part, scope);
+  }
+
+  /**
+   * A part of this message produced by a splitter: a message of its own, with the id `<this id>.<index>` (so that
+   * splitting the same message again gives the same ids, and a target can drop a part it already has), the same
+   * correlation id, the route variables set so far, and a copy of the hops so that parts trace independently.
+   */
   asPart(body: Body, index: number, of: number): Message {
-    return new Message(this.id, this.correlationId, this.source, this.headers, body, this.receivedAt, [...this.hops], {
-      index,
-      of,
-    });
+    const part: MessagePart = { index, of, parentId: this.id, rootId: this.journalId };
+    return new Message(`${this.id}.${index}`, this.correlationId, this.source, this.headers, body, this.receivedAt, [...this.hops], part, this.scope);
   }
 
   hop(step: string, note?: string): void {

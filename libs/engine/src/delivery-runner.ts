@@ -69,7 +69,8 @@ export class DeliveryRunner {
       return this.dead(d, { code: 'TARGET_GONE', message: `target ${d.targetId} of route ${d.routeId} is no longer configured` });
     }
     const message = new Message(
-      d.messageId,
+      // A split part goes as the message of its own it is.
+      d.partId ?? d.messageId,
       d.correlationId,
       { kind: 'outbox', address: d.targetId },
       d.headers,

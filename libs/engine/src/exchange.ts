@@ -16,11 +16,12 @@ import {
   type MessageSink,
   type Reply,
 } from '@junction/core';
-import { outgoingBody, runRoute, type CompiledRoute, type Dispatch, type RouteRun } from '@junction/routing';
+import { outgoingBody, replyMessage as replyMessageOf, runRoute, type CompiledRoute, type Dispatch, type RouteRun } from '@junction/routing';
 import type { Exchange as JournaledExchange, NewDelivery, NewMessage, Store } from '@junction/store';
 import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
 import { bodyFromBytes, charsetOf, loadBody, screenJson } from '@junction/transform';
 import { callInline, deliverInline, type InlineDelivery } from './deliverer';
+import { deliverInTurn } from './ordered-parts';
 import type { RouteTable } from './route-table';
 import { scrubbedCopy } from './scrub';
 
@@ -159,7 +160,7 @@ export class Exchange implements MessageSink {
     const replyIndex = Math.max(0, direct.findIndex((d) => d.target.reply));
     // Each copy is converted to its target's format once, for the call and for the journal alike.
     const bodies = direct.map((d) => outgoingBody(d.message.body, d.target, route.codec));
-    const results = await Promise.all(direct.map((d, i) => deliverInline(d.target, d.message.withBody(bodies[i]), deadline, d.address)));
+    const results = await deliverInTurn(direct, (d, i) => deliverInline(d.target, d.message.withBody(bodies[i]), deadline, d.address));
     const deliveries = [
       ...direct.map((d, i) => journaledDelivery(d, bodies[i], results[i])),
       ...dispatches
@@ -177,12 +178,12 @@ export class Exchange implements MessageSink {
     if (direct.length === 0) return { kind: 'filtered', messageId: message.id };
     const chosen = results[replyIndex];
     if (!chosen.reply) throw withId(chosen.error ?? new DeliveryError('NO_REPLY', 'no reply', { retriable: false }), message.id);
-    return { kind: 'reply', messageId: message.id, reply: await this.replyFor(route, message, chosen.reply) };
+    return { kind: 'reply', messageId: message.id, reply: await this.replyFor(route, message, chosen.reply, direct[replyIndex].message) };
   }
 
   /** Every attempt of an inline delivery: the failed ones before the last were retried, the last one decided. */
   private observeAttempts(route: string, d: Dispatch, deliveryId: string, result: InlineDelivery): void {
-    const ref = { id: deliveryId, messageId: d.message.id, correlationId: d.message.correlationId, headers: d.message.headers, wireTap: false };
+    const ref = { id: deliveryId, messageId: d.message.journalId, correlationId: d.message.correlationId, headers: d.message.headers, wireTap: false };
     const last = result.attempts.length - 1;
     result.attempts.forEach((a, n) => {
       const outcome = a.ok ? 'delivered' : n < last ? 'retry' : 'dead';
@@ -191,9 +192,11 @@ export class Exchange implements MessageSink {
     });
   }
 
-  private async replyFor(route: CompiledRoute, request: Message, reply: Reply): Promise<Reply> {
+  /** The reply after the route's reply steps, which see the route variables of the copy that drew the reply
+   *  (`sent`), and the caller's request as `$request` and `$requestHeaders`. */
+  private async replyFor(route: CompiledRoute, request: Message, reply: Reply, sent: Message): Promise<Reply> {
     const body = bodyFromBytes(reply.body.bytes(), reply.body.contentType, route.codec, { json: route.jsonLimits });
-    const replyMessage = new Message(request.id, request.correlationId, request.source, reply.headers, body, Date.now());
+    const replyMessage = replyMessageOf(request, sent, reply.headers, body);
     let out: Message;
     try {
       out = await route.transformReply(replyMessage);
@@ -209,7 +212,7 @@ export class Exchange implements MessageSink {
 export function newDelivery(d: Dispatch, body: Body): NewDelivery {
   return {
     id: newMessageId(),
-    messageId: d.message.id,
+    messageId: d.message.journalId,
     targetId: d.target.id,
     targetDescription: d.target.description,
     partIndex: d.message.part?.index ?? null,
@@ -219,6 +222,7 @@ export function newDelivery(d: Dispatch, body: Body): NewDelivery {
     body: body.bytes(),
     maxAttempts: d.target.retry.attempts,
     address: d.address ?? null,
+    partId: d.message.part ? d.message.id : null,
   };
 }
 

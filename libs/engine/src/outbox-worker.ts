@@ -6,6 +6,7 @@ import { bodyFromBytes, loadBody } from '@junction/transform';
 import { callInline, sleep } from './deliverer';
 import { DeliveryRunner } from './delivery-runner';
 import { newDelivery } from './exchange';
+import { chainOrderedParts, waitingParts } from './ordered-parts';
 import { PoisonRule } from './poison-rule';
 import type { RouteTable } from './route-table';
 import { scrubbedCopy } from './scrub';
@@ -270,8 +271,10 @@ export class OutboxWorker {
     const room = this.running ? 1 + Math.max(0, this.options.concurrency - this.inFlight - this.reserved) : 0;
     const handed: Dispatch[] = [];
     const left: Dispatch[] = [];
+    // An ordered split's parts after the first to a target wait for the one before them: never handed off.
+    const waits = waitingParts(dispatches);
     for (const d of dispatches) {
-      if (handed.length < room && this.slots.tryAcquire({ routeId: route.id, targetId: d.target.id })) handed.push(d);
+      if (handed.length < room && !waits.has(d) && this.slots.tryAcquire({ routeId: route.id, targetId: d.target.id })) handed.push(d);
       else left.push(d);
     }
     this.reserved += handed.length;
@@ -282,7 +285,10 @@ export class OutboxWorker {
         {
           status,
           hops: message.hops,
-          deliveries: [...handed, ...left].map((d) => newDelivery(d, outgoingBody(d.message.body, d.target, route.codec))),
+          deliveries: chainOrderedParts(
+            [...handed, ...left],
+            [...handed, ...left].map((d) => newDelivery(d, outgoingBody(d.message.body, d.target, route.codec))),
+          ),
           scrubbed: scrubbedCopy(route.masker, stored.headers, stored.body, stored.contentType),
           messageBody: stored.body,
         },

@@ -42,6 +42,12 @@ export interface Dispatch {
   readonly wireTap: boolean;
   /** The address the target's template resolved to for this copy (journaled with the delivery); absent otherwise. */
   readonly address?: string;
+  /**
+   * Made by a part of an `ordered` split: the copies a run makes for one target with this flag go to it one after the
+   * other, in the order they were dispatched (document order), each once the one before it was delivered or
+   * dead-lettered.
+   */
+  readonly ordered?: boolean;
 }
 
 /**

@@ -373,9 +373,10 @@ describe('compileRoute: split by path on XML', () => {
     const flow = await runFlow(fixture, xml);
     const parts = flow.dispatches.map((d) => d.message);
     expect(parts.map((p) => p.part)).toEqual([
-      { index: 0, of: 2 },
-      { index: 1, of: 2 },
+      { index: 0, of: 2, parentId: 'm-1', rootId: 'm-1' },
+      { index: 1, of: 2, parentId: 'm-1', rootId: 'm-1' },
     ]);
+    expect(parts.map((p) => p.id)).toEqual(['m-1.0', 'm-1.1']);
     expect(parts.map((p) => p.body.format)).toEqual(['xml', 'xml']);
     expect(parts.map((p) => fixture.route.codec.parse(p.body.bytes()))).toEqual([
       { 'ns:Order': { '@xmlns:ns': 'urn:orders', '@xmlns': 'urn:default', '@id': '1', 'ns:Total': '5' } },
@@ -529,12 +530,12 @@ describe('compileRoute: problems', () => {
     [
       'a choice in reply steps',
       { mode: 'sync', to: [target('a')], reply: [{ map: '$' }, choiceIf(['true'])] },
-      { path: ['reply', 1], message: 'reply steps may only validate, map, setHeaders, removeHeaders or convert' },
+      { path: ['reply', 1], message: 'reply steps may only validate, map, setHeaders, removeHeaders, convert or setVars' },
     ],
     [
       'a filter in reply steps',
       { mode: 'sync', to: [target('a')], reply: [{ filter: 'true' }] },
-      { path: ['reply', 0], message: 'reply steps may only validate, map, setHeaders, removeHeaders or convert' },
+      { path: ['reply', 0], message: 'reply steps may only validate, map, setHeaders, removeHeaders, convert or setVars' },
     ],
   ])('%s is a problem at its path', (_name, raw, expected) => {
     const result = compileProblems(raw);

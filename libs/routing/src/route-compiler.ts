@@ -122,6 +122,7 @@ function readsBody(def: RouteDef, targets: readonly CompiledTarget[]): boolean {
 function stepsReadBody(steps: readonly StepDef[] | undefined): boolean {
   return (steps ?? []).some((step) => {
     if (step.removeHeaders) return false;
+    if (step.setVars) return Object.values(step.setVars).some((expr) => expressionReadsBody(expr));
     if (step.setHeaders) return Object.values(step.setHeaders).some((v) => typeof v !== 'string' && expressionReadsBody(v.expr));
     if (step.filter !== undefined) return expressionReadsBody(step.filter);
     if (step.choice) {

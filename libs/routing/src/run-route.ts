@@ -1,4 +1,4 @@
-import type { Message, Reply } from '@junction/core';
+import { Message, type Body, type Headers, type Reply } from '@junction/core';
 import type { CompiledRoute, CompiledTarget, Dispatch } from './compiled-route';
 import { outgoingBody } from './outgoing-body';
 
@@ -29,4 +29,16 @@ export async function runRoute(
     call: (target, m, address) => call(target, m.withBody(outgoingBody(m.body, target, route.codec)), address),
   });
   return { dispatches, filtered };
+}
+
+/**
+ * The message a sync route's reply steps run on: the reply of the target that answers the caller (`headers`, `body`),
+ * under the request's identity, with the route variables of the copy that drew the reply (`sent`: `$vars`) and the
+ * caller's request (`$request`, `$requestHeaders`).
+ */
+export function replyMessage(request: Message, sent: Message, headers: Headers, body: Body): Message {
+  return new Message(request.id, request.correlationId, request.source, headers, body, Date.now(), undefined, undefined, {
+    vars: sent.scope?.vars,
+    request: { headers: request.headers, body: request.body },
+  });
 }

@@ -8,6 +8,7 @@ import {
   messageSummary,
 } from './row-mappers';
 import type { Sql } from './sql-executor';
+import { partView, partsTree, rootOfPartId } from './split-parts';
 import type { SqlStatements } from './sql-statements';
 import {
   MESSAGE_STATUSES,
@@ -73,7 +74,12 @@ export class AdminQueries {
   async getMessage(sql: Sql, id: string): Promise<MessageDetail | null> {
     const m = sql.manager;
     const message = await m.getRepository(this.entities.message).findOneBy({ id });
-    if (!message) return null;
+    if (!message) {
+      // A split part is read by its own id through the message it belongs to (see split-parts.ts).
+      const rootId = rootOfPartId(id);
+      const root = rootId === undefined ? null : await this.getMessage(sql, rootId);
+      return root && partView(root, id);
+    }
     const deliveries = await m.getRepository(this.entities.delivery).find({ where: { messageId: id } });
     const attempts = deliveries.length
       ? await m.getRepository(this.entities.attempt).find({
@@ -96,14 +102,17 @@ export class AdminQueries {
     deliveries.sort(
       (a, b) => (a.partIndex ?? -1) - (b.partIndex ?? -1) || a.targetId.localeCompare(b.targetId) || a.id.localeCompare(b.id),
     );
+    const details = deliveries.map((d) => deliveryDetail(d, byDelivery.get(d.id) ?? [], message.body));
+    const parts = partsTree(id, details);
     return {
       ...messageSummary(message),
       sourceVars: message.sourceVars,
       headers: message.headers,
       body: message.body,
       hops: message.hops,
-      deliveries: deliveries.map((d) => deliveryDetail(d, byDelivery.get(d.id) ?? [], message.body)),
+      deliveries: details,
       deadLetters: deadLetters.map(deadLetterSummary),
+      ...(parts ? { parts } : {}),
     };
   }
 

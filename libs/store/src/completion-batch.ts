@@ -4,6 +4,7 @@ import { attemptRow, deliveryRow, insertRows, type Row } from './row-builders';
 import { isWireTap } from './row-mappers';
 import { applyRoutingResult, deadLetterMessage, leasedDeliveries, routedStatus, sharesBody } from './routing-result';
 import type { Sql } from './sql-executor';
+import { WAITING_FOR_PART } from './sql-statements';
 import type { StoreContext } from './store-context';
 import type { AttemptOutcome, AttemptRecord, RoutingHandOff, RoutingResult, StoredDelivery } from './store.types';
 
@@ -27,7 +28,9 @@ const DELIVERED = `UPDATE deliveries d SET status = 'delivered', attempts = d.at
     body_from_message = d.body_from_message AND v.body IS NULL, lease_owner = NULL, lease_until = NULL, updated_at = v.now
   FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bigint[]) AS v(id, reply, headers, body, now)
   WHERE d.id = v.id AND d.status = 'pending'
-  RETURNING d.id, d.message_id, d.wire_tap`;
+  RETURNING d.id, d.message_id, d.wire_tap, d.then_id`;
+const RELEASE_NEXT_PARTS = `UPDATE deliveries SET next_attempt_at = $1, updated_at = $1
+  WHERE id = ANY($2::text[]) AND status = 'pending' AND next_attempt_at = ${WAITING_FOR_PART}`;
 const DELIVERY_STATES = `SELECT id, status, lease_owner FROM deliveries WHERE id = ANY($1::text[])`;
 // Ordered, so that batches lock the messages they settle in one order.
 const LOCK_MESSAGES = `SELECT id FROM messages WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`;
@@ -129,6 +132,9 @@ async function deliveredAll(sql: Sql, ctx: StoreContext, items: AttemptItem[]): 
   const done = new Set(updated.map((r) => r.id as string));
   await reportMissed(sql, ctx, DELIVERY_STATES, items.map((x) => x.deliveryId).filter((id) => !done.has(id)), 'delivery');
   await insertRows(sql, ctx.statements, 'attempts', items.map((x) => attemptRow(x.deliveryId, x.attempt)));
+  // Ordered splits: the next parts of those delivered are due now (see NewDelivery.thenId).
+  const next = updated.map((r) => r.then_id).filter((id): id is string => typeof id === 'string');
+  if (next.length > 0) await sql.run(RELEASE_NEXT_PARTS, [Math.max(...items.map((x) => x.now)), next]);
 
   // Settled under the messages' locks, as in applyAttemptOutcome (lock order: deliveries, then messages).
   const messageIds = [...new Set(updated.filter((r) => !isWireTap(r)).map((r) => r.message_id as string))].sort();

@@ -43,6 +43,8 @@ export async function applyAttemptOutcome(
 
   await insertRows(sql, s, 'attempts', [attemptRow(deliveryId, attempt)]);
   if (outcome.kind === 'retry') return;
+  // An ordered split's next part to this target goes now that this one is done (see NewDelivery.thenId).
+  if (updated.then_id) await sql.run(s.releaseNextPart, [now, now, updated.then_id]);
   const messageId = updated.message_id as string;
   if (outcome.kind === 'dead') {
     const f = outcome.failure;

@@ -95,5 +95,6 @@ export function leasedDeliveries(
     leaseUntil,
     claims: 1,
     address: d.address ?? null,
+    partId: d.partId ?? null,
   }));
 }

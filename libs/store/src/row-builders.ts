@@ -1,6 +1,6 @@
 import { newMessageId } from '@junction/core';
 import type { Sql } from './sql-executor';
-import type { SqlStatements, Table } from './sql-statements';
+import { WAITING_FOR_PART, type SqlStatements, type Table } from './sql-statements';
 import type {
   AttemptRecord,
   Exchange,
@@ -60,8 +60,10 @@ export function deliveryRow(
 ): Row {
   return [
     d.id, d.messageId, routeId, correlationId, d.targetId, d.targetDescription, d.partIndex, d.wireTap, status,
-    JSON.stringify(d.headers), d.contentType, bodyFromMessage ? NO_BODY : d.body, attempts, d.maxAttempts, now,
+    JSON.stringify(d.headers), d.contentType, bodyFromMessage ? NO_BODY : d.body, attempts, d.maxAttempts,
+    d.waiting && status === 'pending' && !lease ? WAITING_FOR_PART : now,
     lease?.owner ?? null, lease?.until ?? null, null, lastError, now, now, d.address ?? null, bodyFromMessage, lease ? 1 : 0,
+    d.partId ?? null, d.thenId ?? null,
   ];
 }
 

@@ -62,6 +62,7 @@ export function storedDelivery(r: RawRow): StoredDelivery {
     leaseUntil: epochMs(r.lease_until),
     claims: Number(r.claim_count),
     address: strOrNull(r.address),
+    partId: strOrNull(r.part_id),
   };
 }
 
@@ -113,6 +114,8 @@ export function deliveryDetail(e: DeliveryEntity, attempts: AttemptRecord[], mes
     contentType: e.contentType,
     body: e.bodyFromMessage ? messageBody : e.body,
     address: e.address,
+    partId: e.partId,
+    thenId: e.thenId,
     attempts,
     maxAttempts: e.maxAttempts,
     nextAttemptAt: e.nextAttemptAt,

@@ -11,6 +11,7 @@ export const DELIVERY_COLUMNS = [
   'id', 'message_id', 'route_id', 'correlation_id', 'target_id', 'target_description', 'part_index', 'wire_tap',
   'status', 'headers', 'content_type', 'body', 'attempts', 'max_attempts', 'next_attempt_at', 'lease_owner',
   'lease_until', 'reply', 'last_error', 'created_at', 'updated_at', 'address', 'body_from_message', 'claim_count',
+  'part_id', 'then_id',
 ] as const;
 export const ATTEMPT_COLUMNS = [
   'delivery_id', 'number', 'started_at', 'duration_ms', 'ok', 'status_code', 'error_code', 'error',
@@ -28,6 +29,10 @@ const COLUMNS: Record<Table, readonly string[]> = {
   dead_letters: DEAD_LETTER_COLUMNS,
 };
 
+/** The due time of a delivery that waits for the part before it (an ordered split): never, until released. The
+ *  largest time a JS Date holds, so that the admin API and the dashboard can still show it. */
+export const WAITING_FOR_PART = 8_640_000_000_000_000;
+
 /** What a claim returns: everything the router or the worker needs, nothing more. */
 const CLAIMED_MESSAGE = [
   'id', 'route_id', 'correlation_id', 'business_key', 'source_kind', 'source_address', 'mode', 'status', 'headers',
@@ -36,7 +41,7 @@ const CLAIMED_MESSAGE = [
 const CLAIMED_DELIVERY = [
   'id', 'message_id', 'route_id', 'correlation_id', 'target_id', 'target_description', 'part_index', 'wire_tap',
   'headers', 'content_type', 'body', 'attempts', 'max_attempts', 'next_attempt_at', 'created_at', 'lease_until', 'address',
-  'claim_count',
+  'claim_count', 'part_id',
 ];
 
 /** A delivery's body as sent: its own, or its message's when it shares it (`body_from_message`). `d`: the deliveries
@@ -82,6 +87,7 @@ export class SqlStatements {
   readonly deliveryRetry: string;
   readonly deliveryDead: string;
   readonly deliveryState: string;
+  readonly releaseNextPart: string;
   readonly deadLetterFromDelivery: string;
   readonly messageFailure: string;
   readonly settleMessage: string;
@@ -147,14 +153,17 @@ export class SqlStatements {
     this.deliveryDelivered = q(`UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, reply = ?,
         last_error = NULL, headers = COALESCE(?, headers), body = COALESCE(?, body),
         body_from_message = body_from_message AND ?, ${releaseDelivery}
-      WHERE id = ? AND status = 'pending' RETURNING message_id, wire_tap`);
+      WHERE id = ? AND status = 'pending' RETURNING message_id, wire_tap, then_id`);
     // An attempt is an outcome: the count of claims without one starts again.
     this.deliveryRetry = q(`UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,
         claim_count = 0, ${releaseDelivery}
       WHERE id = ? AND status = 'pending' AND (lease_owner = ? OR lease_owner IS NULL) RETURNING message_id, wire_tap`);
     this.deliveryDead = q(`UPDATE deliveries SET status = 'dead', attempts = attempts + 1, last_error = ?,
         ${releaseDelivery}
-      WHERE id = ? AND status = 'pending' AND (lease_owner = ? OR lease_owner IS NULL) RETURNING message_id, wire_tap`);
+      WHERE id = ? AND status = 'pending' AND (lease_owner = ? OR lease_owner IS NULL) RETURNING message_id, wire_tap, then_id`);
+    // An ordered split's next part to the same target, due once the part before it is delivered or dead.
+    this.releaseNextPart = q(`UPDATE deliveries SET next_attempt_at = ?, updated_at = ?
+      WHERE id = ? AND status = 'pending' AND next_attempt_at = ${WAITING_FOR_PART}`);
     this.deliveryState = q(`SELECT status, lease_owner FROM deliveries WHERE id = ?`);
     this.deadLetterFromDelivery = q(`INSERT INTO dead_letters (${DEAD_LETTER_COLUMNS.join(', ')})
       SELECT ?, message_id, id, route_id, target_id, ?, ?, content_type, headers, ${deliveryBody('deliveries')}, ?, NULL, 0

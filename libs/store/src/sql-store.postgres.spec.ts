@@ -8,6 +8,7 @@ import { describeJournal } from './testing/store-journal.contract';
 import { describeLeases } from './testing/store-leases.contract';
 import { describeLifecycle } from './testing/store-lifecycle.contract';
 import { describePurge } from './testing/store-purge.contract';
+import { describeParts } from './testing/store-parts.contract';
 
 async function sql<R>(text: string, params: unknown[] = []): Promise<R[]> {
   const client = new Client({ connectionString: PG_URL });
@@ -29,6 +30,7 @@ describe('SqlStore on PostgreSQL', () => {
   describeLeases(h);
   describePurge(h);
   describeClaims(h);
+  describeParts(h);
 
   describe('PostgreSQL specifics', () => {
     it('creates the schema it was given and keeps its tables there', async () => {

@@ -60,6 +60,14 @@ export interface NewDelivery {
    * `{expr}` parts at routing); null or absent when the target's own address applies.
    */
   address?: string | null;
+  /** The id of the split part this delivery carries (`<message id>.<index>`, nested: `<message id>.<i>.<j>`); the
+   *  target gets it as the message id. Null or absent when the message was not split. */
+  partId?: string | null;
+  /** Ordered splits: the delivery of the next part to the same target, which is inserted `waiting` and becomes due
+   *  when this one is delivered or dead (in the transaction that records it). */
+  thenId?: string | null;
+  /** Inserted not due (see WAITING_FOR_PART) until the delivery whose `thenId` names it is done. Never handed off. */
+  waiting?: boolean;
 }
 
 /** One try at a delivery. */
@@ -112,6 +120,8 @@ export interface StoredDelivery {
   claims: number;
   /** See NewDelivery.address. */
   address: string | null;
+  /** See NewDelivery.partId. */
+  partId: string | null;
 }
 
 /** A target of a route: the unit the outbox shares its slots by. */
@@ -149,6 +159,10 @@ export interface DeliveryDetail {
   body: Buffer;
   /** See NewDelivery.address. */
   address: string | null;
+  /** See NewDelivery.partId. */
+  partId: string | null;
+  /** See NewDelivery.thenId. */
+  thenId: string | null;
   attempts: AttemptRecord[];
   maxAttempts: number;
   nextAttemptAt: number;
@@ -168,6 +182,22 @@ export interface MessageDetail extends MessageSummary {
   /** Ordered by part index, then target. */
   deliveries: DeliveryDetail[];
   deadLetters: DeadLetterSummary[];
+  /** The split parts that made deliveries, in document order, nested parts under their parent (see split-parts.ts);
+   *  absent when the message was not split. */
+  parts?: PartSummary[];
+  /** When this record is a split part (read by its own id): the id of the message or part it was split from. */
+  parentId?: string;
+}
+
+/** One split part in a message's tree: its own id, where it stands, its deliveries' outcome and its own parts. */
+export interface PartSummary {
+  id: string;
+  parentId: string;
+  index: number;
+  /** pending while a delivery of the part is pending, dead when one is dead, else delivered (wire taps aside). */
+  status: 'pending' | 'delivered' | 'dead';
+  deliveries: string[];
+  parts?: PartSummary[];
 }
 
 export interface DeadLetterSummary {

@@ -35,7 +35,8 @@ const ATTEMPT_COLUMNS = [
 ];
 
 function delivery(d) {
-  const part = d.partIndex === null || d.partIndex === undefined ? null : ` part ${d.partIndex}`;
+  // A split part is a message of its own: its id (`<message id>.<index>`) names it.
+  const part = d.partId ? ` part ${d.partId}` : d.partIndex === null || d.partIndex === undefined ? null : ` part ${d.partIndex}`;
   return h(
     'section',
     { class: 'delivery', testid: `delivery-${d.id}`, 'data-target': d.targetId },
@@ -44,7 +45,8 @@ function delivery(d) {
       ['Target', d.targetDescription],
       // A replay starts the count again, so the journal can hold more attempts than one run allows.
       ['Attempts', `${d.attempts.length} made; limit ${d.maxAttempts}, counted afresh after a replay`, `attempt-count-${d.id}`],
-      ['Next attempt', d.status === 'pending' ? fmt.time(d.nextAttemptAt) : '—'],
+      // An ordered split's part waits for the one before it (due at the end of time until then).
+      ['Next attempt', d.status !== 'pending' ? '—' : d.nextAttemptAt >= 8640000000000000 ? 'after the part before it' : fmt.time(d.nextAttemptAt)],
       ['Last error', d.lastError],
       ['Reply', d.reply ? h('code', { class: 'wrap' }, d.reply) : null],
     ]),

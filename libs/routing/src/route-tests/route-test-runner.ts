@@ -3,7 +3,7 @@ import { contentTypeOf, Message, toBusError, type Reply } from '@junction/core';
 import { bodyFromBytes } from '@junction/transform';
 import type { CompiledRoute, Dispatch } from '../compiled-route';
 import { outgoingBody } from '../outgoing-body';
-import { runRoute } from '../run-route';
+import { replyMessage, runRoute } from '../run-route';
 import { compileRouteDir } from '../route-set';
 import { CaptureEgress } from './capture.egress';
 import { bodyMismatch, partialMismatch } from './expectations';
@@ -82,10 +82,11 @@ async function runCase(route: CompiledRoute, c: RouteTestDef, captures: Map<stri
       }
     }
     if (direct.length === 0) outcome = filtered ? 'filtered' : 'delivered';
-    const chosen = replies.get(direct.find((d) => d.target.reply) ?? direct[0]);
+    const replying = direct.find((d) => d.target.reply) ?? direct[0];
+    const chosen = replies.get(replying);
     if (route.mode === 'sync' && chosen) {
       const body = bodyFromBytes(chosen.body.bytes(), chosen.body.contentType, route.codec, { json: route.jsonLimits });
-      const out = await route.transformReply(new Message(id, id, message.source, chosen.headers, body, Date.now()));
+      const out = await route.transformReply(replyMessage(message, replying.message, chosen.headers, body));
       reply = { status: chosen.status, headers: out.headers, body: out.body };
     }
     if (failure !== undefined) throw failure;

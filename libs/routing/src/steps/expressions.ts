@@ -6,17 +6,27 @@ const NONE: Readonly<Record<string, never>> = Object.freeze({});
 
 /**
  * Variables every expression sees besides the body: `$headers`, `$messageId`, `$correlationId`, `$routeId`, and what
- * the source gave: `$params` (path parameters) and `$query` (query parameters), `{}` when the source has none.
+ * the source gave: `$params` (path parameters) and `$query` (query parameters), `{}` when the source has none;
+ * `$vars`, the route variables set by `setVars` steps so far (`{}` when none); and in reply steps `$request` (the
+ * caller's request body, as JSON) and `$requestHeaders`.
  */
 export function bindingsOf(message: Message, routeId: string): Record<string, unknown> {
-  return {
+  const scope = message.scope;
+  const bindings: Record<string, unknown> = {
     headers: message.headers,
     messageId: message.id,
     correlationId: message.correlationId,
     routeId,
     params: message.source.params ?? NONE,
     query: message.source.query ?? NONE,
+    vars: scope?.vars ?? NONE,
   };
+  const request = scope?.request;
+  if (request) {
+    bindings.request = request.body.bytes().length === 0 ? null : request.body.value();
+    bindings.requestHeaders = request.headers;
+  }
+  return bindings;
 }
 
 /** Compiles a JSONata expression once, at load; a syntax error becomes a problem at `path`. */

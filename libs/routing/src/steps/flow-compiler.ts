@@ -81,7 +81,7 @@ export function compileTransforms(ctx: CompileContext, steps: readonly StepDef[]
   const chain: Transformer[] = [];
   steps.forEach((step, i) => {
     if (!isTransformStep(step)) {
-      fail(ctx, [...path, i], `${what} may only validate, map, setHeaders, removeHeaders or convert`);
+      fail(ctx, [...path, i], `${what} may only validate, map, setHeaders, removeHeaders, convert or setVars`);
       return;
     }
     const t = compileTransform(ctx, step, [...path, i]);

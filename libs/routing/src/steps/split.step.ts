@@ -1,7 +1,7 @@
 import type { StepDef, TargetDef } from '@junction/config';
 import { StepError, type Message } from '@junction/core';
 import { bodyFromValue, type CompiledExpression } from '@junction/transform';
-import type { Runner } from '../compiled-route';
+import type { FlowContext, Runner } from '../compiled-route';
 import type { CompileContext, DefPath } from '../compile-context';
 import { evaluateOn, expressionAt } from './expressions';
 import { compileSequence, dispatchTo } from './flow-compiler';
@@ -10,11 +10,14 @@ import { compileSequence, dispatchTo } from './flow-compiler';
  * Splitter: one message per item. `expr` (JSONata) must give an array; `path` (dotted, e.g. `Orders.Order`) walks
  * the body's JSON form and suits repeated XML elements: each part of an XML body becomes a document whose root is the
  * last path segment, and it keeps the namespace declarations of the elements above it. Parts run through `steps` and
- * go to `to` when given, else on through the rest of the flow.
+ * go to `to` when given, else on through the rest of the flow. Each part is a message of its own (Camel's split
+ * exchanges): id `<parent id>.<index>`, headers `x-parent-message-id`, `x-split-index` (from 0) and `x-split-size`.
+ * With `ordered`, a target gets the parts in document order, one after the other (Camel's `streaming: false` with a
+ * sequential consumer): the outbox sends a part once the part before it was delivered or dead-lettered.
  */
 export function compileSplit(
   ctx: CompileContext,
-  def: { path?: string; expr?: string; steps?: StepDef[]; to?: TargetDef[] },
+  def: { path?: string; expr?: string; steps?: StepDef[]; to?: TargetDef[]; ordered?: boolean },
   path: DefPath,
   next: Runner,
 ): Runner {
@@ -34,14 +37,20 @@ export function compileSplit(
     return splitByPath(m.body.value(), segments, xml).map((value) => ({ value, format: xml ? 'xml' : 'json' }));
   };
 
+  const ordered = def.ordered === true;
   return async (m, flow) => {
     const parts = await partsOf(m);
     m.hop('split', `${parts.length} parts`);
+    // Ordered: every copy the parts make for a target (wire taps aside) waits for the one before it (see Dispatch.ordered).
+    const partFlow: FlowContext = ordered ? { ...flow, dispatch: (d) => flow.dispatch(d.wireTap ? d : { ...d, ordered: true }) } : flow;
+    const size = String(parts.length);
     for (let i = 0; i < parts.length; i++) {
       const { value, format } = parts[i];
       const part = m.asPart(bodyFromValue(value, format, codec), i, parts.length);
-      // Parts share the message id; index and size let a target tell them apart (and drop a duplicate part).
-      await perPart(part.withHeaders({ ...part.headers, 'x-split-index': String(i), 'x-split-size': String(parts.length) }), flow);
+      // Each part is a message of its own (`<parent id>.<index>`, sent as x-message-id); the parent's id, the index
+      // and the size let a target put the parts back together (and drop a part it already has).
+      const headers = { ...part.headers, 'x-parent-message-id': m.id, 'x-split-index': String(i), 'x-split-size': size };
+      await perPart(part.withHeaders(headers), partFlow);
     }
   };
 }

@@ -6,9 +6,10 @@ import { bodyFromValue, compileSchema, convertBody } from '@junction/transform';
 import type { Transformer } from '../compiled-route';
 import { fail, type CompileContext, type DefPath } from '../compile-context';
 import { evaluateOn, expressionAt } from './expressions';
+import { compileSetVars } from './set-vars.step';
 
 /** Steps that turn one message into one message; they serve in flows and in reply steps alike. */
-export const TRANSFORM_KINDS = ['validate', 'map', 'setHeaders', 'removeHeaders', 'convert'] as const;
+export const TRANSFORM_KINDS = ['validate', 'map', 'setHeaders', 'removeHeaders', 'convert', 'setVars'] as const;
 
 export function isTransformStep(step: StepDef): boolean {
   return TRANSFORM_KINDS.some((k) => step[k] !== undefined);
@@ -20,6 +21,7 @@ export function compileTransform(ctx: CompileContext, step: StepDef, path: DefPa
   if (step.map !== undefined) return compileMap(ctx, step.map, [...path, 'map']);
   if (step.setHeaders) return compileSetHeaders(ctx, step.setHeaders, [...path, 'setHeaders']);
   if (step.removeHeaders) return compileRemoveHeaders(step.removeHeaders);
+  if (step.setVars) return compileSetVars(ctx, step.setVars, [...path, 'setVars']);
   if (step.convert) {
     const { to, root } = step.convert;
     const codec = ctx.codec;

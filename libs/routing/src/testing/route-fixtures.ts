@@ -102,7 +102,7 @@ export class FlowRecorder implements FlowContext {
       wireTap: d.wireTap,
       body: d.message.body.value(),
       headers: { ...d.message.headers },
-      ...(d.message.part ? { part: d.message.part } : {}),
+      ...(d.message.part ? { part: { index: d.message.part.index, of: d.message.part.of } } : {}),
     }));
   }
 }

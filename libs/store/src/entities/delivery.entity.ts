@@ -19,6 +19,10 @@ export interface DeliveryEntity {
   body: Buffer;
   bodyFromMessage: boolean;
   address: string | null;
+  /** The split part this delivery carries (`<message id>.<index>`); null when the message was not split. */
+  partId: string | null;
+  /** The delivery of the next part to the same target of an ordered split, which waits for this one. */
+  thenId: string | null;
   attempts: number;
   maxAttempts: number;
   nextAttemptAt: number;
@@ -51,6 +55,8 @@ export function deliveryEntity(driver: Driver): EntitySchema<DeliveryEntity> {
       body: col.bytes('body', driver),
       bodyFromMessage: { name: 'body_from_message', type: 'boolean', default: false },
       address: col.text('address', true),
+      partId: col.text('part_id', true),
+      thenId: col.text('then_id', true),
       attempts: col.int('attempts'),
       maxAttempts: col.int('max_attempts'),
       nextAttemptAt: col.ms('next_attempt_at'),

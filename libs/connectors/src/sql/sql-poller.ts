@@ -5,7 +5,7 @@ import { dispatchUntilTaken } from '../shared/bus-dispatch';
 import { sqlErrorText } from './sql-errors';
 import { bindValues, parameterNames, translateSql, type TranslatedSql } from './sql-params';
 import type { SqlConnection, SqlPool } from './sql-pool';
-import { cursorValue, rowObject, rowsIncoming } from './sql-rows';
+import { columnIncoming, cursorValue, rowObject, rowsIncoming } from './sql-rows';
 import type { SqlSourceDef } from './sql.config';
 
 /** How long a cursor row is kept in the store: for as long as the bus may run (LeaseStore purges by this hold). */
@@ -138,7 +138,10 @@ export class SqlPoller {
   /** Hands the rows to the bus (each a message, or one message of them all) and resolves once the bus took each. */
   private async hand(sink: MessageSink, rows: Record<string, unknown>[]): Promise<void> {
     const { config, pool, routeId, log } = this.options;
-    const messages = config.as === 'batch' ? [rowsIncoming(pool.safeUrl, rows.map(rowObject))] : rows.map((r) => rowsIncoming(pool.safeUrl, rowObject(r)));
+    const messages =
+      config.as === 'batch'
+        ? [rowsIncoming(pool.safeUrl, rows.map(rowObject))]
+        : rows.map((r) => (config.bodyColumn ? columnIncoming(pool.safeUrl, r, config.bodyColumn) : rowsIncoming(pool.safeUrl, rowObject(r))));
     const taken = await Promise.all(messages.map((m) => dispatchUntilTaken(sink, routeId, m, () => this.stopped)));
     for (const t of taken) {
       if (t.taken) continue;

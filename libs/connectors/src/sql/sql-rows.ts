@@ -1,4 +1,5 @@
 import type { Incoming } from '@junction/core';
+import { guessContentType } from '../shared/bus-dispatch';
 
 /** A column value as JSON holds it: bytes as base64, big integers as text; dates become ISO text through JSON. */
 function jsonValue(v: unknown): unknown {
@@ -22,6 +23,20 @@ export function rowsIncoming(address: string, value: unknown): Incoming {
     body: Buffer.from(JSON.stringify(value)),
     contentType: 'application/json',
   };
+}
+
+/**
+ * The message of one row whose `column` is the message itself (a transactional outbox's payload): text and bytes as
+ * they are (JSON, XML or text by the first character), a JSON column's value as JSON. Throws naming the column when
+ * the row has none or it is NULL.
+ */
+export function columnIncoming(address: string, row: Readonly<Record<string, unknown>>, column: string): Incoming {
+  if (!(column in row)) throw new Error(`the query's rows have no column "${column}" (the body column)`);
+  const v = row[column];
+  if (v === null || v === undefined) throw new Error(`the body column "${column}" is NULL`);
+  const body = Buffer.isBuffer(v) ? v : typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(JSON.stringify(jsonValue(v)));
+  const contentType = typeof v === 'object' && !Buffer.isBuffer(v) ? 'application/json' : guessContentType(body);
+  return { source: { kind: 'sql', address }, headers: {}, body, contentType };
 }
 
 /**

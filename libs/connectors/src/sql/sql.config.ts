@@ -34,10 +34,16 @@ export const SqlSourceSchema = z
     claim: ClaimSchema.optional().describe('Selects and marks rows in one transaction held while the bus takes them; instances poll side by side (SKIP LOCKED).'),
     pollMs: z.int().min(10).max(86_400_000).default(1000).describe('Wait between polls when the last one found fewer rows than `batch` (a full batch polls again at once).'),
     batch: z.int().min(1).max(10_000).default(100).describe('Rows read per poll (the :limit parameter).'),
+    bodyColumn: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Each row\'s message is this column as it is (text: JSON, XML or text by its first character; bytes; a JSON column as JSON) instead of the row as a JSON object: a transactional outbox table.'),
     as: z.enum(['row', 'batch']).default('row').describe('row (default): each row one message (a JSON object); batch: one message per poll, a JSON array of the rows.'),
   })
   .superRefine((v, ctx) => {
     if ((v.cursor === undefined) === (v.claim === undefined)) ctx.addIssue({ code: 'custom', message: 'expected exactly one of cursor, claim' });
+    if (v.bodyColumn !== undefined && v.as === 'batch') ctx.addIssue({ code: 'custom', path: ['bodyColumn'], message: 'a body column makes one message per row: not with as: batch' });
   })
   .describe('Rows polled from a PostgreSQL or MariaDB table, at least once: a row counts as read once the bus took it.');
 

@@ -10,6 +10,12 @@ import type { SqlSourceDef } from './sql.config';
 
 /** How long a cursor row is kept in the store: for as long as the bus may run (LeaseStore purges by this hold). */
 const CURSOR_HOLD_MS = 100 * 365 * 86_400_000;
+/**
+ * The poll lease, renewed at every poll: how long another instance waits before it takes a cursor over from one that
+ * died (at least three polls). A batch in hand for longer than this may be read again by the next holder: duplicates,
+ * never a gap.
+ */
+const MIN_POLL_LEASE_MS = 10_000;
 
 export interface SqlPollerOptions {
   readonly routeId: string;
@@ -103,7 +109,7 @@ export class SqlPoller {
   private async pollCursor(sink: MessageSink): Promise<boolean> {
     const { config, pool, leases } = this.options;
     const cursor = config.cursor!;
-    this.standby = !(await leases.tryLease(this.pollKey, Math.max(30_000, config.pollMs * 3)));
+    this.standby = !(await leases.tryLease(this.pollKey, Math.max(MIN_POLL_LEASE_MS, config.pollMs * 3)));
     if (this.standby) return false;
     const position = (await leases.readLease(this.cursorKey))?.tick ?? cursor.initial;
     this.position = position;

@@ -26,6 +26,10 @@ export class PostgresPool implements SqlPool {
   async transaction<T>(work: (c: SqlConnection) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // The server may end a connection while it is lent (between two statements of a transaction): the client then
+    // emits an error of its own, which would end the process unheard; the next statement fails and says so.
+    const onError = (err: Error) => (broken = err);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const out = await work(connectionOf(client));
@@ -37,6 +41,7 @@ export class PostgresPool implements SqlPool {
       throw err;
     } finally {
       // A connection that failed for a reason other than the statement may be unusable: it is closed, not reused.
+      client.off('error', onError);
       client.release(broken);
     }
   }

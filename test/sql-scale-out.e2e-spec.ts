@@ -85,7 +85,7 @@ routes:
   test(`${ROWS} rows in each table: all delivered; the cursor read by one instance at a time, the claimed rows shared`, async () => {
     await Promise.all([fill(pg, cursorTable, ROWS), fill(maria, claimTable, ROWS)]);
     const qtys = (path: string) => new Set(target.requests.filter((r) => r.path === path).map((r) => (r.json as { qty: number }).qty));
-    await waitUntil(() => qtys('/cursor').size >= ROWS && qtys('/claim').size >= ROWS, 120_000, 'every row of both tables delivered');
+    await waitUntil(() => qtys('/cursor').size >= ROWS && qtys('/claim').size >= ROWS, 240_000, 'every row of both tables delivered');
     const count = (path: string) => target.requests.filter((r) => r.path === path).length;
     const [ca, cb, la, lb] = await Promise.all([rowsRead(a, 'scale-cursor'), rowsRead(b, 'scale-cursor'), rowsRead(a, 'scale-claim'), rowsRead(b, 'scale-claim')]);
     const cursorDuplicates = count('/cursor') - ROWS;
@@ -102,5 +102,5 @@ routes:
     // lease within 10 s, could repeat at most a batch).
     expect([ca.standby, cb.standby].filter(Boolean)).toHaveLength(1);
     expect(cursorDuplicates).toBeLessThanOrEqual(100);
-  });
+  }, 300_000);
 });

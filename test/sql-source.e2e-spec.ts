@@ -87,7 +87,7 @@ describe.each(TEST_DIALECTS.flatMap((d) => (['cursor', 'claim'] as const).map((m
         inserted += PER_INSERT;
       }
     })();
-    await waitUntil(() => qtys().size >= 2_000, 120_000, 'deliveries under way');
+    await waitUntil(() => qtys().size >= 2_000, 180_000, 'deliveries under way');
     await first.child.kill('SIGKILL');
     const atKill = qtys().size;
     const insertedAtKill = inserted;
@@ -111,5 +111,5 @@ describe.each(TEST_DIALECTS.flatMap((d) => (['cursor', 'claim'] as const).map((m
       await second.child.kill('SIGTERM');
       await store.drop();
     }
-  });
+  }, 600_000);
 });

@@ -27,13 +27,14 @@ export function rowsIncoming(address: string, value: unknown): Incoming {
 
 /**
  * The message of one row whose `column` is the message itself (a transactional outbox's payload): text and bytes as
- * they are (JSON, XML or text by the first character), a JSON column's value as JSON. Throws naming the column when
- * the row has none or it is NULL.
+ * they are (JSON, XML or text by the first character), a JSON column's value as JSON, NULL as an empty body. Throws
+ * naming the column when the rows have no such column (the query and the source disagree: every row would fail).
  */
 export function columnIncoming(address: string, row: Readonly<Record<string, unknown>>, column: string): Incoming {
   if (!(column in row)) throw new Error(`the query's rows have no column "${column}" (the body column)`);
   const v = row[column];
-  if (v === null || v === undefined) throw new Error(`the body column "${column}" is NULL`);
+  // A NULL body is handed over empty, so that the route (or the bus, refusing it) decides, and the source moves on.
+  if (v === null || v === undefined) return { source: { kind: 'sql', address }, headers: {}, body: Buffer.alloc(0), contentType: 'text/plain; charset=utf-8' };
   const body = Buffer.isBuffer(v) ? v : typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(JSON.stringify(jsonValue(v)));
   const contentType = typeof v === 'object' && !Buffer.isBuffer(v) ? 'application/json' : guessContentType(body);
   return { source: { kind: 'sql', address }, headers: {}, body, contentType };

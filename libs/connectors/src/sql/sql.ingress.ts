@@ -2,8 +2,7 @@ import { ConfigError, toBusError, type IngressBinding, type IngressConnector, ty
 import type { LeaseStore } from '@junction/store';
 import { SqlPoller } from './sql-poller';
 import type { SqlPool, SqlPools } from './sql-pool';
-import type { SqlSourceDef } from './sql.config';
-import { checkSqlSource } from './sql.config';
+import { checkSqlSource, type SqlSourceDef } from './sql.config';
 
 interface Bound {
   readonly signature: string;

@@ -26,6 +26,9 @@ const SCENARIOS = [
   { id: 'S8', kind: 'broker', broker: 'kafka', bus: 'kafka', parallelism: 3, mode: (o) => o.kafkaMode, format: 'json', title: 'Kafka -> route -> HTTP, delivered/s' },
   { id: 'S9', kind: 'broker', broker: 'amqp', bus: 'amqp', parallelism: 100, format: 'json', title: 'AMQP (RabbitMQ) -> route -> HTTP, delivered/s' },
   { id: 'S10', kind: 'broker', broker: 'mqtt', bus: 'mqtt', parallelism: 1, format: 'json', title: 'MQTT (Mosquitto) -> route -> HTTP, delivered/s' },
+  // S11: rows inserted into a table that the bus polls after a cursor; the parallelism is the rows read per poll.
+  { id: 'S11-pg', kind: 'broker', broker: 'sql-pg', bus: 'sql-pg', parallelism: 500, format: 'json', title: 'SQL source (PostgreSQL, cursor) -> route -> HTTP, delivered/s' },
+  { id: 'S11-mariadb', kind: 'broker', broker: 'sql-mariadb', bus: 'sql-mariadb', parallelism: 500, format: 'json', title: 'SQL source (MariaDB, cursor) -> route -> HTTP, delivered/s' },
 ];
 
 /** The buses: which route folder (under bench/routes) and which store. */
@@ -36,6 +39,8 @@ const BUSES = {
   kafka: { routes: 'kafka', store: 'sqlite' },
   amqp: { routes: 'amqp', store: 'sqlite' },
   mqtt: { routes: 'mqtt', store: 'sqlite' },
+  'sql-pg': { routes: 'sql', store: 'sqlite' },
+  'sql-mariadb': { routes: 'sql', store: 'sqlite' },
 };
 
 const CONCURRENCY = [10, 100, 500];
@@ -86,6 +91,8 @@ function quickMatrix() {
     cell('S8', '1KB'),
     cell('S9', '1KB'),
     cell('S10', '1KB'),
+    cell('S11-pg', '1KB'),
+    cell('S11-mariadb', '1KB'),
   ];
 }
 

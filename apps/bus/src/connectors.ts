@@ -12,4 +12,5 @@ export const CONNECTORS = connectors.connectorList([
   connectors.amqpConnector,
   connectors.mqttConnector,
   connectors.scheduleConnector,
+  connectors.sqlConnector,
 ]);

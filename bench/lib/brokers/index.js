@@ -1,6 +1,6 @@
 'use strict';
 /**
- * The brokers of the broker scenarios (S8 Kafka, S9 RabbitMQ, S10 Mosquitto), one file each, all with the same shape
+ * The brokers of the broker scenarios (S8 Kafka, S9 RabbitMQ, S10 Mosquitto, S11 SQL tables polled by the bus), one file each, all with the same shape
  * so that one runner (run.js) and one measure (measure.js `measureBroker`) serve them all:
  *
  * - `name`: the broker as the report names it.
@@ -18,6 +18,7 @@
 const kafka = require('./kafka');
 const amqp = require('./amqp');
 const mqtt = require('./mqtt');
+const sql = require('./sql');
 
 /** By the `broker` a scenario names (lib/scenarios.js). */
-module.exports = { kafka, amqp, mqtt };
+module.exports = { kafka, amqp, mqtt, 'sql-pg': sql.postgres, 'sql-mariadb': sql.mariadb };

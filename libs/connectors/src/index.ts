@@ -28,3 +28,5 @@ export type { ScheduleSourceDef } from './schedule/schedule.config';
 export { mqttConnector } from './mqtt/mqtt.connector';
 export { amqpConnector } from './amqp/amqp.connector';
 export type { AmqpSourceDef, AmqpTargetDef } from './amqp/amqp.config';
+export { sqlConnector } from './sql/sql.connector';
+export type { SqlSourceDef, SqlTargetDef } from './sql/sql.config';

@@ -4,6 +4,7 @@ import { DEFAULT_JSON_LIMITS, createMasker, expressionReadsBody, createXmlCodec,
 import type { CompiledRoute, CompiledTarget, ConnectorConfig } from './compiled-route';
 import type { CompileContext, CompileProblem, DefPath, EgressRegistry } from './compile-context';
 import { DEFAULT_RETRY } from './retry-policy';
+import { compileIdempotent } from './idempotent-key';
 import { bindingsOf, evaluateOn, expressionAt } from './steps/expressions';
 import { compileSequence, compileTransforms, dispatchTo } from './steps/flow-compiler';
 
@@ -65,6 +66,7 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
   const run = compileSequence(ctx, def.steps, ['steps'], dispatchTo(ctx, def.to, ['to']));
   const transformReply = compileTransforms(ctx, def.reply, ['reply']);
   const keyExpr = def.businessKey !== undefined ? expressionAt(ctx, def.businessKey, ['businessKey']) : undefined;
+  const idempotent = compileIdempotent(ctx, def.idempotent, def.mode);
   if (targets.size === 0) {
     problems.push({ path: ['to'], message: 'a route needs a target: in to, in a choice branch, a split or a wire tap' });
   }
@@ -102,7 +104,8 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       transformReply,
       businessKey,
       masker: createMasker(def.sensitive),
-      readsBody: readsBody(def, [...targets.values()]),
+      readsBody: readsBody(def, [...targets.values()]) || (idempotent?.readsBody ?? false),
+      ...(idempotent && { idempotent }),
     },
   };
 }

@@ -97,4 +97,7 @@ export interface CompiledRoute {
   readonly readsBody: boolean;
   /** The route's Idempotent Consumer, when it has one: ingress accepts its messages once per key. */
   readonly idempotent?: CompiledIdempotent;
+  /** Async routes whose source names a dead-letter place (Kafka's deadLetterTopic): the target a message refused by
+   *  a step in the outbox is copied to, with its reason (also in `targets`, by its id). */
+  readonly deadLetter?: CompiledTarget;
 }

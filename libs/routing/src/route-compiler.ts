@@ -76,7 +76,11 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
   if (def.mode === 'sync' && [...targets.values()].filter((t) => t.reply).length > 1) {
     problems.push({ path: ['to'], message: 'only one target may set reply: true' });
   }
+  const reads = readsBody(def, [...targets.values()]) || (idempotent?.readsBody ?? false);
+  // Built after the checks above: the source's dead-letter target is no target of the flow.
+  const deadLetter = def.mode === 'async' ? deadLetterTargetOf(def.from[sourceKind], sourceKind, specs.get(sourceKind), options.egress, problems, targets, context) : undefined;
   if (problems.length > 0) return { ok: false, problems };
+  if (deadLetter) targets.set(deadLetter.id, deadLetter);
 
   const businessKey = async (m: Message): Promise<string | undefined> => {
     if (!keyExpr) return undefined;
@@ -104,8 +108,9 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       transformReply,
       businessKey,
       masker: createMasker(def.sensitive),
-      readsBody: readsBody(def, [...targets.values()]) || (idempotent?.readsBody ?? false),
+      readsBody: reads,
       ...(idempotent && { idempotent }),
+      ...(deadLetter && { deadLetter }),
     },
   };
 }
@@ -162,6 +167,32 @@ function forEachTarget(def: RouteDef, visit: (t: TargetDef, path: DefPath) => vo
 }
 
 const identity = async (m: Message): Promise<Message> => m;
+
+/** The id of a route's dead-letter target: `dead-letter:<source kind>`, which no target id of a route file can be. */
+export function deadLetterTargetId(sourceKind: string): string {
+  return `dead-letter:${sourceKind}`;
+}
+
+/** The source's dead-letter target (ConnectorSpec.deadLetterTarget), built like any target of its kind. */
+function deadLetterTargetOf(
+  source: unknown,
+  kind: string,
+  spec: ConnectorSpec | undefined,
+  egress: EgressRegistry,
+  problems: CompileProblem[],
+  taken: ReadonlyMap<string, CompiledTarget>,
+  context: EndpointContext,
+): CompiledTarget | undefined {
+  const raw = source === undefined ? undefined : spec?.deadLetterTarget?.(source);
+  if (raw === undefined || !spec?.target) return undefined;
+  const parsed = spec.target.safeParse(raw);
+  if (!parsed.success) {
+    problems.push({ path: ['from', kind], message: `the dead-letter target is invalid: ${parsed.error.issues[0]?.message ?? 'unknown'}` });
+    return undefined;
+  }
+  const def = { id: deadLetterTargetId(kind), [kind]: parsed.data } as TargetDef;
+  return { ...compileTarget(def, kind, spec, ['from', kind], egress, problems, taken, context), prepare: identity, passthrough: true };
+}
 
 function compileTarget(
   def: TargetDef,

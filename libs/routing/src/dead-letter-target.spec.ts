@@ -1,4 +1,5 @@
-import { compileFixture, SPEC_CONNECTORS, target } from './testing/route-fixtures';
+import { kafkaConnector } from '../../connectors/src/kafka/kafka.connector';
+import { compileFixture, target } from './testing/route-fixtures';
 import { deadLetterTargetId } from './route-compiler';
 
 describe('compileRoute: the source\'s dead-letter target', () => {
@@ -9,8 +10,7 @@ describe('compileRoute: the source\'s dead-letter target', () => {
   it('builds an async Kafka route\'s deadLetterTopic as a Kafka target keyed by the original key', () => {
     const { route } = compileFixture({ id: 'r', from: kafka({ deadLetterTopic: 'orders.dlt' }), to: [target('a')] });
     expect(route.deadLetter).toMatchObject({ id: deadLetterTargetId('kafka'), kind: 'kafka' });
-    const module = SPEC_CONNECTORS.find((c) => c.kind === 'kafka')!;
-    expect(module.deadLetterTarget!({ topic: 'orders', group: 'g', deadLetterTopic: 'orders.dlt', fromBeginning: false, concurrency: 1 })).toEqual({
+    expect(kafkaConnector.deadLetterTarget!({ topic: 'orders', group: 'g', deadLetterTopic: 'orders.dlt', fromBeginning: false, concurrency: 1 })).toEqual({
       topic: 'orders.dlt',
       key: "$headers.'kafka-key'",
     });

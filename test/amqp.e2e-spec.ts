@@ -137,9 +137,10 @@ describe('AMQP (RabbitMQ) end to end', () => {
       await waitUntil(async () => (await sourceOf(bus.url, id))?.state === 'connected', 30_000, `${id} declared its queue`);
     }
 
-    // Async route: a malformed body is refused at intake; a message that fails validation is accepted first (steps
-    // run after), so it is acknowledged and dead-lettered by the bus only. Sync route: the validation failure is a
-    // refusal, so the message goes to the dead-letter exchange too.
+    // Async route: a malformed body is refused at intake (rejected: the broker dead-letters it); a message that fails
+    // validation is accepted first (steps run after), so it is acknowledged, dead-lettered by the bus, and published
+    // to the dead-letter exchange by the outbox. Sync route: the validation failure is a refusal, so the message goes
+    // to the dead-letter exchange too.
     const malformed = '{"id": "broken';
     const invalid = '{"noId": true}';
     const asyncIds = Array.from({ length: 200 }, (_, i) => `${asyncQueue}-${i}`);
@@ -150,8 +151,8 @@ describe('AMQP (RabbitMQ) end to end', () => {
     const set = new Set(healthy);
     await waitUntil(() => uniqueReceived(set) === healthy.length, 60_000, 'the messages behind the poison ones');
     const reader = await rabbit.read(dlq);
-    await waitUntil(() => reader.messages.length >= 2, 30_000, 'the dead-letter queue read');
-    await sleep(500); // a third one would come right behind
+    await waitUntil(() => reader.messages.length >= 3, 30_000, 'the dead-letter queue read');
+    await sleep(500); // a fourth one would come right behind
     await reader.stop();
     type Letter = { reason: { code: string } };
     const asyncLetters: Letter[] = await getJson(`${bus.url}/admin/dead-letters?route=${asyncRoute}`, ADMIN);
@@ -159,19 +160,25 @@ describe('AMQP (RabbitMQ) end to end', () => {
     const counts = tally('amqp poison (the messages behind the poison ones)', healthy, received(set));
     process.stdout.write(
       `amqp poison: produced=3 bus dead letters=${asyncLetters.length + syncLetters.length} dead-letter queue=${reader.messages.length} ` +
-        `(async: malformed in both, invalid in the bus only; sync: invalid in both)\n`,
+        `(async: malformed and invalid in both; sync: invalid in both)\n`,
     );
     expect(counts.lost).toBe(0);
     expect(asyncLetters.map((l) => l.reason.code).sort()).toEqual(['JSON_MALFORMED', 'VALIDATION_FAILED']);
     expect(syncLetters.map((l) => l.reason.code)).toEqual(['VALIDATION_FAILED']);
-    const dead = reader.messages.map((m) => ({ body: m.content.toString(), death: m.properties.headers?.['x-death']?.[0] }));
+    const dead = reader.messages.map((m) => ({
+      body: m.content.toString(),
+      death: m.properties.headers?.['x-death']?.[0],
+      code: m.properties.headers?.['junction-error-code'] as string | undefined,
+    }));
     expect(dead).toEqual(
       expect.arrayContaining([
-        { body: malformed, death: expect.objectContaining({ reason: 'rejected', queue: asyncQueue }) },
-        { body: invalid, death: expect.objectContaining({ reason: 'rejected', queue: syncQueue }) },
+        { body: malformed, death: expect.objectContaining({ reason: 'rejected', queue: asyncQueue }), code: undefined },
+        { body: invalid, death: expect.objectContaining({ reason: 'rejected', queue: syncQueue }), code: undefined },
+        // Published by the bus, not rejected to the broker: the reason travels in the bus's headers.
+        { body: invalid, death: undefined, code: 'VALIDATION_FAILED' },
       ]),
     );
-    expect(dead).toHaveLength(2);
+    expect(dead).toHaveLength(3);
     expect(await rabbit.depth(asyncQueue)).toBe(0);
     expect(await rabbit.depth(syncQueue)).toBe(0);
   }, 180_000);

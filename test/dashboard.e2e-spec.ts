@@ -23,6 +23,13 @@ routes:
     from: { http: { path: /flaky } }
     to: [{ id: erp, http: { url: "\${TARGET_URL}/erp/orders", format: json }, retry: { attempts: 1 } }]
 `,
+  'once.yaml': `
+routes:
+  - id: once
+    from: { http: { path: /once } }
+    idempotent: { key: orderId }
+    to: [{ id: crm, http: { url: "\${TARGET_URL}/crm/once", format: json } }]
+`,
 };
 
 // Every wait on the page is bounded in seconds; a test that cannot see what it waits for fails rather than hangs.
@@ -325,6 +332,24 @@ describe('admin dashboard in a real browser', () => {
     }
     await page.getByTestId('reload-button').click();
     await page.getByTestId('reload-result-status').getByText('loaded').waitFor();
+    expect(errors).toEqual([]);
+  }, 30_000);
+
+  test('duplicates: an idempotent route\'s resent message is found by its status and names the original', async () => {
+    const original = await send('/once', { orderId: 'dup-1' });
+    expect(await send('/once', { orderId: 'dup-1' })).toBe(original);
+    const [duplicate] = (await getJson(`${bus.url}/admin/messages?route=once&status=duplicate`)) as Array<{ id: string }>;
+    const { page, errors } = await newPage();
+    await logIn(page, '#/messages');
+    await page.getByTestId('search-status').selectOption('duplicate');
+    await page.getByTestId('search-submit').click();
+    const rows = page.locator('[data-testid^="message-row-"]');
+    await waitUntil(async () => (await rows.count()) === 1 && (await page.getByTestId(`message-row-${duplicate.id}`).count()) === 1, 15_000, 'the one duplicate');
+    expect(await page.getByTestId(`message-row-${duplicate.id}`).innerText()).toContain('duplicate');
+    await page.getByTestId(`message-link-${duplicate.id}`).click();
+    await page.getByTestId('message-status').getByText('duplicate').waitFor();
+    expect(await text(page, 'hops')).toContain(`of ${original}`);
+    await screenshot(page, 'g-duplicate');
     expect(errors).toEqual([]);
   }, 30_000);
 });

@@ -6,7 +6,7 @@ import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { BUS_RUNTIME } from './admin.tokens';
 import { maskerOf, messageView } from './masked-view';
 
-const STATUSES: readonly MessageStatus[] = ['received', 'pending', 'delivered', 'filtered', 'dead'];
+const STATUSES: readonly MessageStatus[] = ['received', 'pending', 'delivered', 'filtered', 'dead', 'duplicate'];
 
 /** Message search and the journal record of one message, with every delivery and attempt. */
 @Controller('admin/messages')

@@ -43,6 +43,13 @@ export interface ConnectorSpec<S = any, T = any> {
    */
   targetId?(config: T): string;
   /**
+   * Where a source sends what its route refuses after taking it (an async route's step failing in the outbox), when
+   * the source names such a place (Kafka's `deadLetterTopic`): a target config of this same kind, as a route file
+   * would write it, which the compiler builds as the route's dead-letter target. The copy carries the original bytes
+   * and headers (a Kafka key among them) and the reason. Refusals at ingress stay with the ingress. Default: none.
+   */
+  deadLetterTarget?(config: S): unknown;
+  /**
    * Offline checks, run by `junction validate`, `junction test`, at start-up and on every reload: what the schema
    * cannot see (a referenced file exists, a WSDL has the operation, a topic pattern compiles). No network I/O.
    */

@@ -54,7 +54,7 @@ describe('loadRouteTests', () => {
   it('reports every problem of a bad test file with file:line path: message', () => {
     expect(load.problems.map(formatProblem)).toEqual(
       [
-        '5 tests[0].expect: expected at least one of outcome, deliveries, notDelivered, reply',
+        '5 tests[0].expect: expected at least one of outcome, deliveries, notDelivered, reply, idempotencyKey',
         '6 tests[1].name: duplicate test name: tests[0] has the same',
         '8 tests[1].input: unknown key "header" (did you mean "headers"?)',
         '12 tests[1].expect.deliveries[0].count: expected a count of at least 1 (list the target under notDelivered for none)',

@@ -74,7 +74,7 @@ export const ExpectedReplySchema = z
   })
   .describe('The reply a sync route gives its caller.');
 
-const EXPECTATIONS = ['outcome', 'deliveries', 'notDelivered', 'reply'] as const;
+const EXPECTATIONS = ['outcome', 'deliveries', 'notDelivered', 'reply', 'idempotencyKey'] as const;
 
 export const ExpectSchema = z
   .strictObject({
@@ -82,6 +82,11 @@ export const ExpectSchema = z
     deliveries: z.array(ExpectedDeliverySchema).min(1).optional(),
     notDelivered: z.array(TargetIdSchema).min(1).optional().describe('Targets that must receive nothing.'),
     reply: ExpectedReplySchema.optional(),
+    idempotencyKey: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The key an idempotent route takes the message under (its `idempotent.key` on this input).'),
   })
   .superRefine((e, ctx) => {
     if (EXPECTATIONS.every((k) => e[k] === undefined)) {

@@ -1,6 +1,7 @@
 import { parseDuration } from '@junction/core';
 import { z } from 'zod';
 import type { ConnectorSpec } from './connector-spec';
+import { IdempotentSchema } from './idempotent.schema';
 
 /**
  * The route file schema: it validates route files, gives the typed definitions the compiler reads, and is exported as
@@ -231,6 +232,7 @@ function routeSchemaOf(source: z.ZodType<SourceDef>, target: z.ZodType<TargetDef
       businessKey: expression
         .optional()
         .describe('JSONata for a business key (an order number...) stored with the message for search.'),
+      idempotent: IdempotentSchema.optional(),
       sensitive: z
         .strictObject({
           fields: z

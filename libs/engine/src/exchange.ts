@@ -17,7 +17,7 @@ import {
   type Reply,
 } from '@junction/core';
 import { outgoingBody, replyMessage as replyMessageOf, runRoute, type CompiledRoute, type Dispatch, type RouteRun } from '@junction/routing';
-import type { Exchange as JournaledExchange, NewDelivery, NewMessage, Store } from '@junction/store';
+import { IDEMPOTENT_KEY_MAX, type Exchange as JournaledExchange, type NewDelivery, type NewMessage, type Store } from '@junction/store';
 import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
 import { bodyFromBytes, charsetOf, loadBody, screenJson } from '@junction/transform';
 import { callInline, deliverInline, type InlineDelivery } from './deliverer';
@@ -75,9 +75,11 @@ export class Exchange implements MessageSink {
     );
     this.observer.received(route.id, message);
     const record = toNewMessage(route, message, incoming);
+    let idempotencyKey: string | undefined;
     try {
       await this.admit(route, message, incoming);
       record.businessKey = (await route.businessKey(message)) ?? null;
+      if (route.idempotent) idempotencyKey = await idempotencyKeyOf(route, message);
     } catch (err) {
       const error = toBusError(err);
       this.observer.rejected(route.id, message, error);
@@ -86,6 +88,7 @@ export class Exchange implements MessageSink {
       return this.reject(record, message, error);
     }
     message.hop('received', `${incoming.source.kind} ${incoming.source.address}`);
+    if (idempotencyKey !== undefined) return this.acceptOnce(route, message, record, idempotencyKey);
     if (route.mode === 'async') {
       await this.store.acceptMessage(record).catch((err) => {
         const error = withId(toBusError(err), id);
@@ -113,13 +116,37 @@ export class Exchange implements MessageSink {
     if (body.format === 'json' && !route.readsBody) return void screenJson(incoming.body, route.jsonLimits);
     if (body.format !== 'xml') return void body.value();
     const read = { charset: charsetOf(incoming.contentType), whenBusy: 'refuse' as const };
-    const valueLater = route.mode === 'async' && route.def.businessKey === undefined;
+    const valueLater = route.mode === 'async' && route.def.businessKey === undefined && !route.idempotent?.readsBody;
     if (!route.readsBody || valueLater) {
       if (incoming.checked) return;
       return route.readsBody ? route.codec.checkAsync(incoming.body, read) : route.codec.screenAsync(incoming.body, read);
     }
     await loadBody(body, 'refuse');
     body.value();
+  }
+
+  /**
+   * Idempotent Consumer: the message is accepted under its key, or, when the route saw the key within its retention,
+   * journaled as `duplicate` (masked, as a finished message) and acknowledged with the id of the message that took
+   * the key, so that a sender resending after a lost answer gets the answer it missed. Either way in one commit.
+   */
+  private async acceptOnce(route: CompiledRoute, message: Message, record: NewMessage, key: string): Promise<Ack> {
+    const entry = {
+      key,
+      retentionMs: route.idempotent!.retentionMs,
+      duplicateCopy: () => scrubbedCopy(route.masker, record.headers, record.body, record.contentType),
+    };
+    const outcome = await this.store.idempotent.acceptOnce(record, entry).catch((err) => {
+      const error = withId(toBusError(err), message.id);
+      this.observer.rejected(route.id, message, error);
+      throw error;
+    });
+    if (outcome.kind === 'duplicate') {
+      this.observer.completed(route.id, 'async', message, 'duplicate', Date.now() - message.receivedAt);
+      return { kind: 'accepted', messageId: outcome.originalId };
+    }
+    this.options.wake();
+    return { kind: 'accepted', messageId: message.id };
   }
 
   /** Journals a finished sync exchange. What is done is kept masked; what may be replayed (dead) or is still to be
@@ -248,6 +275,15 @@ function toNewMessage(route: CompiledRoute, message: Message, incoming: Incoming
     body: incoming.body,
     receivedAt: message.receivedAt,
   };
+}
+
+/** The message's idempotency key, refused when too long for the key set's index. */
+async function idempotencyKeyOf(route: CompiledRoute, message: Message): Promise<string> {
+  const key = await route.idempotent!.key(message);
+  if (key.length > IDEMPOTENT_KEY_MAX) {
+    throw new InputError('IDEMPOTENCY_KEY_TOO_LONG', `the idempotency key has ${key.length} characters, at most ${IDEMPOTENT_KEY_MAX} are kept`);
+  }
+  return key;
 }
 
 function withId<E extends BusError>(error: E, messageId: string): E {

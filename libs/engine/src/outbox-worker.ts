@@ -6,6 +6,7 @@ import { bodyFromBytes, loadBody } from '@junction/transform';
 import { callInline, sleep } from './deliverer';
 import { DeliveryRunner } from './delivery-runner';
 import { newDelivery } from './exchange';
+import { deadLetterCopy } from './dead-letter-copy';
 import { chainOrderedParts, waitingParts } from './ordered-parts';
 import { PoisonRule } from './poison-rule';
 import type { RouteTable } from './route-table';
@@ -225,7 +226,13 @@ export class OutboxWorker {
   }
 
   private async deadMessage(stored: StoredMessage, hops: StoredMessage['hops'], failure: Failure): Promise<void> {
-    await this.store.completeRouting(stored.id, { status: 'dead', hops, deliveries: [], failure });
+    // A route whose source has a dead-letter place (a Kafka topic) gets its refusals there too, through the outbox.
+    const copy = deadLetterCopy(this.routes.get(stored.routeId), stored, failure);
+    await this.store.completeRouting(stored.id, { status: 'dead', hops, deliveries: copy ? [copy] : [], failure });
+    if (copy) {
+      this.deliveriesLeft = true;
+      this.wake();
+    }
     this.observer.completed(stored.routeId, 'async', stored, 'dead', Date.now() - stored.receivedAt, failure);
   }
 

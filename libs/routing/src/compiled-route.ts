@@ -1,6 +1,7 @@
 import type { EgressEndpoint, Message, Reply } from '@junction/core';
 import type { RetryDef, RouteDef, SourceDef } from '@junction/config';
 import type { JsonLimits, Masker, XmlCodec } from '@junction/transform';
+import type { CompiledIdempotent } from './idempotent-key';
 
 /** A target prepared at load: its endpoint, retry policy and the body format it expects. */
 export interface CompiledTarget {
@@ -100,4 +101,9 @@ export interface CompiledRoute {
   readonly masker: Masker;
   /** False for a passthrough: nothing in the route reads the parsed body, so ingress does not parse it. */
   readonly readsBody: boolean;
+  /** The route's Idempotent Consumer, when it has one: ingress accepts its messages once per key. */
+  readonly idempotent?: CompiledIdempotent;
+  /** Async routes whose source names a dead-letter place (Kafka's deadLetterTopic): the target a message refused by
+   *  a step in the outbox is copied to, with its reason (also in `targets`, by its id). */
+  readonly deadLetter?: CompiledTarget;
 }

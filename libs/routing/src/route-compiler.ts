@@ -4,6 +4,7 @@ import { DEFAULT_JSON_LIMITS, createMasker, expressionReadsBody, createXmlCodec,
 import type { CompiledRoute, CompiledTarget, ConnectorConfig } from './compiled-route';
 import type { CompileContext, CompileProblem, DefPath, EgressRegistry } from './compile-context';
 import { DEFAULT_RETRY } from './retry-policy';
+import { compileIdempotent } from './idempotent-key';
 import { bindingsOf, evaluateOn, expressionAt } from './steps/expressions';
 import { compileSequence, compileTransforms, dispatchTo } from './steps/flow-compiler';
 
@@ -65,6 +66,7 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
   const run = compileSequence(ctx, def.steps, ['steps'], dispatchTo(ctx, def.to, ['to']));
   const transformReply = compileTransforms(ctx, def.reply, ['reply']);
   const keyExpr = def.businessKey !== undefined ? expressionAt(ctx, def.businessKey, ['businessKey']) : undefined;
+  const idempotent = compileIdempotent(ctx, def.idempotent, def.mode);
   if (targets.size === 0) {
     problems.push({ path: ['to'], message: 'a route needs a target: in to, in a choice branch, a split or a wire tap' });
   }
@@ -74,7 +76,11 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
   if (def.mode === 'sync' && [...targets.values()].filter((t) => t.reply).length > 1) {
     problems.push({ path: ['to'], message: 'only one target may set reply: true' });
   }
+  const reads = readsBody(def, [...targets.values()]) || (idempotent?.readsBody ?? false);
+  // Built after the checks above: the source's dead-letter target is no target of the flow.
+  const deadLetter = def.mode === 'async' ? deadLetterTargetOf(def.from[sourceKind], sourceKind, specs.get(sourceKind), options.egress, problems, targets, context) : undefined;
   if (problems.length > 0) return { ok: false, problems };
+  if (deadLetter) targets.set(deadLetter.id, deadLetter);
 
   const businessKey = async (m: Message): Promise<string | undefined> => {
     if (!keyExpr) return undefined;
@@ -102,7 +108,9 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       transformReply,
       businessKey,
       masker: createMasker(def.sensitive),
-      readsBody: readsBody(def, [...targets.values()]),
+      readsBody: reads,
+      ...(idempotent && { idempotent }),
+      ...(deadLetter && { deadLetter }),
     },
   };
 }
@@ -160,6 +168,32 @@ function forEachTarget(def: RouteDef, visit: (t: TargetDef, path: DefPath) => vo
 }
 
 const identity = async (m: Message): Promise<Message> => m;
+
+/** The id of a route's dead-letter target: `dead-letter:<source kind>`, which no target id of a route file can be. */
+export function deadLetterTargetId(sourceKind: string): string {
+  return `dead-letter:${sourceKind}`;
+}
+
+/** The source's dead-letter target (ConnectorSpec.deadLetterTarget), built like any target of its kind. */
+function deadLetterTargetOf(
+  source: unknown,
+  kind: string,
+  spec: ConnectorSpec | undefined,
+  egress: EgressRegistry,
+  problems: CompileProblem[],
+  taken: ReadonlyMap<string, CompiledTarget>,
+  context: EndpointContext,
+): CompiledTarget | undefined {
+  const raw = source === undefined ? undefined : spec?.deadLetterTarget?.(source);
+  if (raw === undefined || !spec?.target) return undefined;
+  const parsed = spec.target.safeParse(raw);
+  if (!parsed.success) {
+    problems.push({ path: ['from', kind], message: `the dead-letter target is invalid: ${parsed.error.issues[0]?.message ?? 'unknown'}` });
+    return undefined;
+  }
+  const def = { id: deadLetterTargetId(kind), [kind]: parsed.data } as TargetDef;
+  return { ...compileTarget(def, kind, spec, ['from', kind], egress, problems, taken, context), prepare: identity, passthrough: true };
+}
 
 function compileTarget(
   def: TargetDef,

@@ -84,3 +84,18 @@ describe('JournalRetention', () => {
     expect(aborted).toBe(true);
   });
 });
+
+describe('JournalRetention and idempotency keys', () => {
+  it('purges lapsed idempotency keys in each pass it holds the lease for, and none without it', async () => {
+    let holds = true;
+    const { store } = fakeStore(() => holds);
+    let purged = 0;
+    const withKeys = { ...store, idempotent: { purgeKeys: async () => ++purged } } as unknown as Pick<Store, 'purgeJournal' | 'leases' | 'idempotent'>;
+    const retention = new JournalRetention(withKeys, { policy: () => POLICY }, silentLogger);
+    await retention.runOnce();
+    expect(purged).toBe(1);
+    holds = false;
+    expect(await retention.runOnce()).toBeNull();
+    expect(purged).toBe(1);
+  });
+});

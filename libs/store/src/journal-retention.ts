@@ -27,6 +27,8 @@ export function retentionInterval(policy: RetentionPolicy): number {
 /**
  * The journal's retention while the bus runs: a pass of `Store.purgeJournal` now and then, in the background.
  *
+ * Each pass also deletes the idempotency keys whose retention ran out (IdempotentRepository.purgeKeys).
+ *
  * Lifecycle: `start` schedules the first pass one interval later (start-up is left alone); a pass runs only while
  * this instance holds the purge lease, so that instances sharing a store take turns; the next pass is scheduled when
  * one ends, so passes never overlap. A failed pass is logged and the next one comes as usual. `stop` ends the pass
@@ -38,7 +40,7 @@ export class JournalRetention {
   private readonly stopping = new AbortController();
 
   constructor(
-    private readonly store: Pick<Store, 'purgeJournal' | 'leases'>,
+    private readonly store: Pick<Store, 'purgeJournal' | 'leases'> & Partial<Pick<Store, 'idempotent'>>,
     private readonly options: JournalRetentionOptions,
     private readonly log: Logger,
   ) {}
@@ -61,7 +63,10 @@ export class JournalRetention {
     const interval = this.interval(policy);
     // The lease outlives a few passes, so that a holder that died is replaced soon, and one that lives keeps it.
     if (!(await this.store.leases.tryLease(PURGE_LEASE, interval * 3 + 30_000))) return null;
-    return this.store.purgeJournal(policy, { batch: this.options.batch, signal: this.stopping.signal });
+    const report = await this.store.purgeJournal(policy, { batch: this.options.batch, signal: this.stopping.signal });
+    // Idempotency keys past their route's retention go in the same pass: each key carries its own lapse time.
+    if (this.store.idempotent && !this.stopping.signal.aborted) await this.store.idempotent.purgeKeys();
+    return report;
   }
 
   private interval(policy: RetentionPolicy): number {

@@ -6,6 +6,7 @@ import { newMessage, PG_URL, quiesce, unique, useStore } from './testing/store-f
 import { describeClaims } from './testing/store-claims.contract';
 import { describeJournal } from './testing/store-journal.contract';
 import { describeLeases } from './testing/store-leases.contract';
+import { describeIdempotent } from './testing/store-idempotent.contract';
 import { describeLifecycle } from './testing/store-lifecycle.contract';
 import { describePurge } from './testing/store-purge.contract';
 import { describeParts } from './testing/store-parts.contract';
@@ -28,6 +29,7 @@ describe('SqlStore on PostgreSQL', () => {
   describeLifecycle(h);
   describeJournal(h);
   describeLeases(h);
+  describeIdempotent(h);
   describePurge(h);
   describeClaims(h);
   describeParts(h);
@@ -39,7 +41,7 @@ describe('SqlStore on PostgreSQL', () => {
         `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
         [schema],
       );
-      expect(tables.map((t) => t.table_name)).toEqual(['attempts', 'audit_log', 'dead_letters', 'deliveries', 'leases', 'messages', 'store_migrations']);
+      expect(tables.map((t) => t.table_name)).toEqual(['attempts', 'audit_log', 'dead_letters', 'deliveries', 'idempotent_keys', 'leases', 'messages', 'store_migrations']);
     });
 
     it('lets two instances claim 2,000 rows concurrently, each row exactly once', async () => {

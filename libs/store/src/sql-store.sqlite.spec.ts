@@ -10,6 +10,7 @@ import { newDelivery, newMessage, useStore } from './testing/store-fixtures';
 import { describeClaims } from './testing/store-claims.contract';
 import { describeJournal } from './testing/store-journal.contract';
 import { describeLeases } from './testing/store-leases.contract';
+import { describeIdempotent } from './testing/store-idempotent.contract';
 import { describeLifecycle } from './testing/store-lifecycle.contract';
 import { describePurge } from './testing/store-purge.contract';
 import { describeParts } from './testing/store-parts.contract';
@@ -23,6 +24,7 @@ describe('SqlStore on SQLite', () => {
   describeLifecycle(h);
   describeJournal(h);
   describeLeases(h);
+  describeIdempotent(h);
   describePurge(h);
   describeClaims(h);
   describeParts(h);

@@ -15,6 +15,7 @@ import { addExchangeRows, emptyRows, insertJournalRows, messageRow } from './row
 import { storedDelivery, storedMessage } from './row-mappers';
 import { SqlExecutor, type Sql } from './sql-executor';
 import { SqlLeases } from './sql-leases';
+import { SqlIdempotent } from './sql-idempotent';
 import { SqlStatements } from './sql-statements';
 import type { StoreContext } from './store-context';
 import { redact, type StoreTarget } from './store-url';
@@ -64,6 +65,7 @@ type Write = { kind: 'op'; op: WriteOp } | Completion;
 export class SqlStore implements Store {
   readonly driver: 'sqlite' | 'postgres';
   readonly leases: LeaseStore;
+  readonly idempotent: SqlIdempotent;
   private readonly entities: StoreEntities;
   private readonly context: StoreContext;
   private readonly admin: AdminQueries;
@@ -98,6 +100,7 @@ export class SqlStore implements Store {
     };
     this.admin = new AdminQueries(this.entities, statements);
     this.leases = new SqlLeases(target.driver, this.context.instanceId, () => this.exec());
+    this.idempotent = new SqlIdempotent(target.driver, statements, () => this.exec());
     this.journal = new GroupCommit((items) => this.writeJournal(items), MAX_BATCH);
     this.writes = new GroupCommit((items) => this.writeBatch(items), MAX_BATCH);
     // Each purge statement runs alone, outside the group commits: on SQLite it queues behind the writes already
@@ -142,7 +145,7 @@ export class SqlStore implements Store {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([this.journal.close(), this.writes.close()]);
+    await Promise.all([this.journal.close(), this.writes.close(), this.idempotent.close()]);
     await this.walCheckpoint?.close();
     const dataSource = this.dataSource;
     this.dataSource = null;

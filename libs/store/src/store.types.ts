@@ -1,5 +1,6 @@
 import type { Hop, SourceVars } from '@junction/core';
 import type { LeaseStore } from './lease.types';
+import type { IdempotentRepository } from './idempotent.types';
 import type { JournalSize, PurgeOptions, PurgeReport, RetentionPolicy } from './retention.types';
 
 export type { Hop, SourceVars };
@@ -11,10 +12,11 @@ export type { JournalSize, PurgeOptions, PurgeReport, RetentionPolicy };
  * - `pending`: routed, deliveries outstanding;
  * - `delivered`: every (non-wire-tap) delivery done;
  * - `filtered`: a filter dropped it;
- * - `dead`: a step failed or a delivery was dead-lettered.
+ * - `dead`: a step failed or a delivery was dead-lettered;
+ * - `duplicate`: an idempotent route had seen its key (IdempotentRepository); acknowledged, never delivered.
  */
-export type MessageStatus = 'received' | 'pending' | 'delivered' | 'filtered' | 'dead';
-export const MESSAGE_STATUSES: readonly MessageStatus[] = ['received', 'pending', 'delivered', 'filtered', 'dead'];
+export type MessageStatus = 'received' | 'pending' | 'delivered' | 'filtered' | 'dead' | 'duplicate';
+export const MESSAGE_STATUSES: readonly MessageStatus[] = ['received', 'pending', 'delivered', 'filtered', 'dead', 'duplicate'];
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
 
@@ -355,6 +357,8 @@ export interface Store {
   readonly driver: 'sqlite' | 'postgres';
   /** Leases and ticks the instances sharing this store agree on (schedules, later other stateful patterns). */
   readonly leases: LeaseStore;
+  /** The Idempotent Consumer's key set: idempotent routes accept their messages through it instead of acceptMessage. */
+  readonly idempotent: IdempotentRepository;
   init(): Promise<void>;
   close(): Promise<void>;
   health(): Promise<StoreHealth>;

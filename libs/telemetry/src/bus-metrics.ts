@@ -4,7 +4,8 @@ import type { Figures, History, JournalFigures, LiveSnapshot } from './live.type
 import { RollingFigures, HISTORY_SECONDS } from './rolling-figures';
 
 /** The final status of a message. */
-export type CompletionStatus = 'delivered' | 'filtered' | 'dead';
+/** `duplicate`: an idempotent route's message whose key was seen (acknowledged, never delivered). */
+export type CompletionStatus = 'delivered' | 'filtered' | 'dead' | 'duplicate';
 /** What became of one attempt at a target. */
 export type AttemptOutcome = 'delivered' | 'retry' | 'dead';
 export type RouteMode = 'sync' | 'async';
@@ -110,6 +111,8 @@ export class BusMetrics {
   completed(route: string, mode: RouteMode, status: CompletionStatus, latencyMs: number): void {
     const r = this.route(route);
     r.completed[status].inc();
+    // A duplicate is answered at ingress and never delivered: counted, but not as throughput or latency.
+    if (status === 'duplicate') return;
     r.latency[mode].observe(latencyMs / 1000);
     const now = this.now();
     r.figures.recordCompleted(now, status !== 'dead', latencyMs);
@@ -214,7 +217,7 @@ export class BusMetrics {
       figures: new RollingFigures(this.now()),
       received: new Map(),
       rejected: new Map(),
-      completed: { delivered: completed.labels(id, 'delivered'), filtered: completed.labels(id, 'filtered'), dead: completed.labels(id, 'dead') },
+      completed: { delivered: completed.labels(id, 'delivered'), filtered: completed.labels(id, 'filtered'), dead: completed.labels(id, 'dead'), duplicate: completed.labels(id, 'duplicate') },
       latency: { sync: latency.labels(id, 'sync'), async: latency.labels(id, 'async') },
       inFlightGauge: inFlight.labels(id),
       inFlight: 0,

@@ -16,6 +16,14 @@ export const amqpConnector: ConnectorModule<AmqpSourceDef, AmqpTargetDef> = {
   // The body goes out as its bytes; only a routing key expression that reads the body needs it parsed.
   sendsBytesAsIs: (config) => !expressionReadsBody(config.routingKeyExpr),
   check: { source: checkAmqpSource, target: checkAmqpTarget },
+  // A declared dead-letter exchange gets what an async route's steps refuse too (the broker only sees what the ingress
+  // rejects): published there with the dead-letter routing key, or the message's own, as the broker would.
+  deadLetterTarget: (s) => {
+    const dlx = s.declare?.deadLetterExchange;
+    if (dlx === undefined) return undefined;
+    const key = s.declare?.deadLetterRoutingKey;
+    return { ...(s.url ? { url: s.url } : {}), exchange: dlx, ...(key !== undefined ? { routingKey: key } : { routingKeyExpr: "$headers.'amqp-routing-key'" }) };
+  },
   create: ({ settings, log }) => ({
     ingress: new AmqpIngress({ url: settings.AMQP_URL, log }),
     // Named by instance, so that an operator can tell which bus a publishing connection belongs to.

@@ -13,6 +13,8 @@ export const kafkaConnector: ConnectorModule<KafkaSourceDef, KafkaTargetDef> = {
   settings: ['KAFKA_BROKERS', 'KAFKA_CLIENT_ID'],
   // One consumer per group and subscription: the same again would split the partitions between two routes.
   sourceKeys: (k) => (k.topics ?? [k.topic ?? `/${k.topicPattern}/`]).map((t) => `kafka ${k.group} ${t}`),
+  // A step's refusal in the outbox goes to the dead-letter topic too, keyed as the original was.
+  deadLetterTarget: (s) => (s.deadLetterTopic ? { topic: s.deadLetterTopic, key: "$headers.'kafka-key'", ...(s.brokers ? { brokers: s.brokers } : {}) } : undefined),
   check: {
     source: (config) => {
       if (config.topicPattern === undefined) return [];

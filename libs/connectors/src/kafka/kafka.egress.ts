@@ -53,7 +53,8 @@ export class KafkaEgress implements EgressConnector<KafkaTargetDef> {
         };
         let k: string | undefined;
         if (key) {
-          const v = await key.evaluate(message.body.value(), { headers: message.headers, messageId: message.id });
+          // A key from the headers alone leaves the body unparsed (a dead letter's body may not parse).
+          const v = await key.evaluate(key.readsInput ? message.body.value() : undefined, { headers: message.headers, messageId: message.id });
           k = v === undefined || v === null ? undefined : String(v);
         }
         await new Promise<void>((resolve, reject) => {

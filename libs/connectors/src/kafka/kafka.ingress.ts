@@ -23,7 +23,8 @@ export interface KafkaPartitionLag {
  * route's consumer group, so that instances of the bus share the partitions. At least once: an offset is committed
  * only after the bus took the message (stored in the outbox for async routes, delivered for sync ones). A message the
  * bus refuses (bad input, a failed step) is journaled and dead-lettered by the bus, copied to the route's dead-letter
- * topic when it has one, and the partition moves on; only a store outage holds the partition, retried with backoff.
+ * topic when it has one (with its key), and the partition moves on; on an async route a step refuses it later, in the
+ * outbox, which sends that copy itself (the module's deadLetterTarget); only a store outage holds the partition, retried with backoff.
  * At shutdown the messages in hand are taken and committed before the consumer leaves its group.
  */
 export class KafkaIngress extends BrokerIngress<KafkaSourceDef> {
@@ -158,11 +159,13 @@ export class KafkaIngress extends BrokerIngress<KafkaSourceDef> {
     if (result.taken) return;
     const e = result.error;
     this.log.warn({ route: b.routeId, topic, partition, offset: message.offset, code: e.code, messageId: e.messageId }, 'Kafka message dead-lettered');
-    if (b.config.deadLetterTopic) await this.toDeadLetterTopic(b, body, headers, e.code, e.message, e.messageId);
+    if (b.config.deadLetterTopic) await this.toDeadLetterTopic(b, message.key ?? null, body, headers, e.code, e.message, e.messageId);
   }
 
   private async toDeadLetterTopic(
     b: IngressBinding<KafkaSourceDef>,
+    /** The record's own key, kept so that the dead letter lands in the partition its key picks, as the original. */
+    key: Buffer | null,
     value: Buffer,
     headers: Headers,
     code: string,
@@ -179,7 +182,7 @@ export class KafkaIngress extends BrokerIngress<KafkaSourceDef> {
     await producer.send({
       topic: b.config.deadLetterTopic!,
       acks: -1,
-      messages: [{ value, headers: { ...headers, 'junction-error-code': code, 'junction-error': reason, ...(messageId ? { 'x-message-id': messageId } : {}) } }],
+      messages: [{ key, value, headers: { ...headers, 'junction-error-code': code, 'junction-error': reason, ...(messageId ? { 'x-message-id': messageId } : {}) } }],
     });
   }
 }

@@ -410,3 +410,61 @@ describe('runRouteTests with problems', () => {
     expect(run.results.map((r) => [r.name, r.failures])).toEqual([['env', []]]);
   });
 });
+
+describe('runRouteTests: idempotent routes', () => {
+  let dir: string;
+  let run: RouteTestRun;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'junction-route-tests-idem-'));
+    writeFileSync(
+      join(dir, 'routes.yaml'),
+      `routes:
+  - id: idem
+    from: { http: { path: /idem } }
+    idempotent: { key: "$headers.'x-tenant' & '/' & order.id", retention: 1d }
+    to: [{ id: sink, http: { url: "http://127.0.0.1:1/sink" } }]
+  - id: idem-by-id
+    from: { http: { path: /idem-by-id } }
+    idempotent: { key: order.id }
+    to: [{ id: sink, http: { url: "http://127.0.0.1:1/sink" } }]
+  - id: plain
+    from: { http: { path: /plain } }
+    to: [{ id: sink, http: { url: "http://127.0.0.1:1/sink" } }]
+`,
+    );
+    writeFileSync(
+      join(dir, 'idem.test.yaml'),
+      `tests:
+  - name: the key of an order
+    route: idem
+    input: { headers: { X-Tenant: acme }, body: { order: { id: 7 } } }
+    expect: { idempotencyKey: acme/7, deliveries: [{ target: sink }] }
+  - name: a wrong key
+    route: idem
+    input: { headers: { X-Tenant: acme }, body: { order: { id: 7 } } }
+    expect: { idempotencyKey: acme/8 }
+  - name: no key refuses the message
+    route: idem-by-id
+    input: { body: { order: { number: 7 } } }
+    expect: { outcome: dead, notDelivered: [sink] }
+  - name: a key expected of a route without one
+    route: plain
+    input: { body: { a: 1 } }
+    expect: { idempotencyKey: x }
+`,
+    );
+    run = await runRouteTests(dir, {}, SPEC_CONNECTORS);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('checks the key a route takes a message under, and refuses a message without one', () => {
+    expect(run.problems).toEqual([]);
+    expect(Object.fromEntries(run.results.map((r) => [r.name, r.failures]))).toEqual({
+      'the key of an order': [],
+      'a wrong key': ['idempotencyKey: expected "acme/8", got "acme/7"'],
+      'no key refuses the message': [],
+      'a key expected of a route without one': ['idempotencyKey: the route is not idempotent'],
+    });
+  });
+});

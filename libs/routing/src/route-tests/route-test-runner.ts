@@ -66,8 +66,11 @@ async function runCase(route: CompiledRoute, c: RouteTestDef, captures: Map<stri
   let outcome: 'delivered' | 'filtered' | 'dead' = 'delivered';
   let error: string | undefined;
   let reply: Reply | undefined;
+  let key: string | undefined;
   try {
     message.body.value();
+    // As at ingress: a message without an idempotency key is refused before any step.
+    if (route.idempotent) key = await route.idempotent.key(message);
     const { dispatches, filtered } = await runRoute(route, message, (target, m) => target.endpoint.send(m));
     const direct = dispatches.filter((d) => !d.wireTap);
     const replies = new Map<Dispatch, Reply>();
@@ -94,7 +97,11 @@ async function runCase(route: CompiledRoute, c: RouteTestDef, captures: Map<stri
     outcome = 'dead';
     error = toBusError(err).message;
   }
-  return check(c, route, outcome, error, reply, [...captures.values()].flatMap((x) => x.calls));
+  const failures = check(c, route, outcome, error, reply, [...captures.values()].flatMap((x) => x.calls));
+  const wantKey = c.expect.idempotencyKey;
+  if (wantKey !== undefined && !route.idempotent) failures.push('idempotencyKey: the route is not idempotent');
+  else if (wantKey !== undefined && wantKey !== key) failures.push(`idempotencyKey: expected ${JSON.stringify(wantKey)}, got ${key === undefined ? 'none' : JSON.stringify(key)}`);
+  return failures;
 }
 
 function check(

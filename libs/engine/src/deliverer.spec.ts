@@ -129,11 +129,12 @@ describe('deliverInline', () => {
   });
 
   it('retries while the next try still fits before the deadline, then keeps the last error', async () => {
-    jest.spyOn(Math, 'random').mockReturnValue(1); // no jitter: delays of 100, 200, 400 ms
-    const { target, sent } = scripted([unavailable()], { attempts: 100, backoffMs: 100, maxBackoffMs: 10_000 });
-    const deadline = Date.now() + 500;
+    jest.spyOn(Math, 'random').mockReturnValue(1); // no jitter: delays of 1, 2, 4 s
+    const { target, sent } = scripted([unavailable()], { attempts: 100, backoffMs: 1_000, maxBackoffMs: 60_000 });
+    const deadline = Date.now() + 5_000;
     const result = await deliverInline(target, message(), deadline);
-    // attempts at about 0, 100 and 300 ms; the next would start at about 700 ms, past the deadline
+    // attempts at about 0, 1 and 3 s; the next would start at about 7 s, past the deadline (seconds of margin each
+    // way, so that a busy machine's late timers do not change the count)
     expect(sent).toHaveLength(3);
     expect(result.error?.code).toBe('HTTP_503');
     expect(result.attempts).toHaveLength(3);

@@ -4,12 +4,15 @@ import type { Failure, StoredDelivery, StoredMessage, Store, TargetRef } from '@
 import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
 import { bodyFromBytes, loadBody } from '@junction/transform';
 import { callInline, sleep } from './deliverer';
-import { DeliveryRunner } from './delivery-runner';
+import { DeliveryRunner, type CallOutcome } from './delivery-runner';
 import { newDelivery } from './exchange';
 import { PoisonRule } from './poison-rule';
 import type { RouteTable } from './route-table';
 import { scrubbedCopy } from './scrub';
 import { TargetSlots } from './target-slots';
+import { LeaseKeeper } from './resilience/lease-keeper';
+import { Resilience } from './resilience/resilience';
+import type { TargetResilience } from '@junction/routing';
 
 export interface OutboxWorkerOptions {
   /** Messages and deliveries in flight at once in this instance. */
@@ -47,6 +50,12 @@ export const WAKE_COALESCE_MS = 5;
  * other routes. Claims leave out the targets holding their share, hand-offs go only to targets under theirs, and
  * what a claim brings over a target's share is given back to the store at once.
  *
+ * Resilience (see Resilience): a target's bulkhead caps its share of the slots; a delivery whose target's circuit
+ * breaker is open, or whose throttle turn is further off than THROTTLE_HOLD_MS, goes back to the store with a later
+ * due time and no attempt spent (Store.deferDeliveries), and claims leave such targets out while they are held back;
+ * a throttle turn within THROTTLE_HOLD_MS is waited for in memory. Targets without patterns take none of these paths.
+ * Leases of running deliveries are renewed while they run (LeaseKeeper).
+ *
  * Poison: work that keeps failing without an outcome (it crashes or hangs the worker, or throws) is dead-lettered
  * with its reason after a bounded number of claims, or at once when its error is not retriable (PoisonRule).
  */
@@ -70,6 +79,9 @@ export class OutboxWorker {
   private readonly slots: TargetSlots;
   private readonly poison: PoisonRule;
   private readonly deliveries: DeliveryRunner;
+  private readonly leases: LeaseKeeper;
+  /** The targets with resilience patterns, listed once per route set (see heldBack). */
+  private guarded: { routes: unknown; refs: Array<{ ref: TargetRef; r: TargetResilience }> } = { routes: undefined, refs: [] };
 
   constructor(
     private readonly store: Store,
@@ -78,8 +90,11 @@ export class OutboxWorker {
     private readonly log: Logger,
     /** Told about every routing, attempt and outcome (metrics, per-message logs). */
     private readonly observer: BusObserver = NOOP_OBSERVER,
+    /** Breakers and throttles: kept across route reloads (held by the runtime). */
+    readonly resilience: Resilience = new Resilience(),
   ) {
-    this.slots = new TargetSlots(options.concurrency);
+    this.slots = new TargetSlots(options.concurrency, Date.now, (t) => this.routes.get(t.routeId)?.targets.get(t.targetId)?.resilience?.maxInFlight);
+    this.leases = new LeaseKeeper(store, options.leaseMs, log);
     this.poison = new PoisonRule(options.poisonMaxClaims);
     this.deliveries = new DeliveryRunner(store, routes, this.poison, this.counts, observer);
   }
@@ -87,6 +102,7 @@ export class OutboxWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.leases.start();
     this.loop = this.run();
   }
 
@@ -98,6 +114,7 @@ export class OutboxWorker {
     if (this.inFlight > 0) {
       await Promise.race([new Promise<void>((resolve) => this.idle.add(resolve)), sleep(timeoutMs)]);
     }
+    this.leases.stop();
   }
 
   /** There may be work: new messages, new deliveries or free slots. Many wakes make one claim pass (see the class). */
@@ -144,7 +161,7 @@ export class OutboxWorker {
     this.deliveriesLeft = false;
     let deliveries: StoredDelivery[];
     try {
-      deliveries = await this.store.claimDeliveries(deliveryLimit, this.options.leaseMs, this.slots.full());
+      deliveries = await this.store.claimDeliveries(deliveryLimit, this.options.leaseMs, [...this.slots.full(), ...this.heldBack()]);
     } catch (err) {
       this.deliveriesLeft = true;
       throw err;
@@ -188,7 +205,7 @@ export class OutboxWorker {
     });
   }
 
-  private track(route: string, work: Promise<void>): void {
+  private track(route: string, work: Promise<unknown>): void {
     this.inFlight++;
     this.observer.inFlight(route, 1);
     work
@@ -201,10 +218,60 @@ export class OutboxWorker {
       });
   }
 
-  /** Starts a claimed or handed-off delivery whose slot (TargetSlots) is taken; gives the slot back when it ends. */
+  /** Starts a claimed or handed-off delivery whose slot (TargetSlots) is taken; keeps its lease while it runs; gives
+   *  the slot back when it ends. */
   private startDelivery(d: StoredDelivery): void {
     const target: TargetRef = { routeId: d.routeId, targetId: d.targetId };
-    this.track(d.routeId, this.deliveries.run(d).finally(() => this.slots.release(target)));
+    const resilience = this.routes.get(d.routeId)?.targets.get(d.targetId)?.resilience;
+    const signal = this.leases.hold(d);
+    const work = resilience ? this.runGuarded(d, target, resilience, signal) : this.deliveries.run(d, signal);
+    this.track(
+      d.routeId,
+      work.finally(() => {
+        this.leases.release(d.id);
+        this.slots.release(target);
+      }),
+    );
+  }
+
+  /** A delivery to a target with patterns: its breaker and throttle decide whether it goes now, waits, or goes back
+   *  to the store for later (no attempt spent); the breaker learns the outcome. */
+  private async runGuarded(d: StoredDelivery, ref: TargetRef, r: TargetResilience, signal: AbortSignal): Promise<void> {
+    let probe = false;
+    if (r.breaker) {
+      const permit = this.resilience.permit(ref, r.breaker);
+      if (permit.kind === 'wait') return this.store.deferDeliveries([d.id], permit.untilMs);
+      probe = permit.probe;
+    }
+    let outcome: CallOutcome = 'none';
+    try {
+      if (r.throttle) {
+        const turn = await this.resilience.targetTurn(ref, r.throttle);
+        if (!turn.go) return await this.store.deferDeliveries([d.id], turn.untilMs);
+      }
+      outcome = await this.deliveries.run(d, signal);
+    } finally {
+      if (r.breaker) {
+        if (outcome === 'none') this.resilience.abandonCall(ref, r.breaker, probe);
+        else this.resilience.recordCall(ref, r.breaker, outcome === 'ok', probe);
+      }
+    }
+  }
+
+  /** The targets whose breaker or throttle holds them back now: claims leave them out. Listed from the routes once
+   *  per route set, so that routes without patterns cost nothing here. */
+  private heldBack(): TargetRef[] {
+    const routes = this.routes.lastReload;
+    if (this.guarded.routes !== routes) {
+      const refs: Array<{ ref: TargetRef; r: TargetResilience }> = [];
+      for (const route of this.routes.list()) {
+        for (const t of route.targets.values()) if (t.resilience) refs.push({ ref: { routeId: route.id, targetId: t.id }, r: t.resilience });
+      }
+      this.guarded = { routes, refs };
+    }
+    const held: TargetRef[] = [];
+    for (const { ref, r } of this.guarded.refs) if (this.resilience.holdsBack(ref, r)) held.push(ref);
+    return held;
   }
 
   /** Routes a claimed message, or dead-letters it as poison (see PoisonRule). A retriable error is thrown: the lease
@@ -271,7 +338,9 @@ export class OutboxWorker {
     const handed: Dispatch[] = [];
     const left: Dispatch[] = [];
     for (const d of dispatches) {
-      if (handed.length < room && this.slots.tryAcquire({ routeId: route.id, targetId: d.target.id })) handed.push(d);
+      const ref = { routeId: route.id, targetId: d.target.id };
+      const free = !d.target.resilience || !this.resilience.holdsBack(ref, d.target.resilience);
+      if (handed.length < room && free && this.slots.tryAcquire(ref)) handed.push(d);
       else left.push(d);
     }
     this.reserved += handed.length;

@@ -1,5 +1,5 @@
 import type { EgressEndpoint, Message, Reply } from '@junction/core';
-import type { RetryDef, RouteDef, SourceDef } from '@junction/config';
+import type { BreakerPolicy, RateLimit, RetryDef, RouteDef, SourceDef } from '@junction/config';
 import type { JsonLimits, Masker, XmlCodec } from '@junction/transform';
 
 /** A target prepared at load: its endpoint, retry policy and the body format it expects. */
@@ -23,6 +23,15 @@ export interface CompiledTarget {
    * `prepare` made, with the route's expression bindings. Rejects with a StepError.
    */
   readonly address?: (message: Message) => Promise<string>;
+  /** Throttle, bulkhead and circuit breaker of the target's outbox deliveries; absent when it sets none. */
+  readonly resilience?: TargetResilience;
+}
+
+/** The resilience patterns a target sets (each absent when not set); the engine keeps their state. */
+export interface TargetResilience {
+  readonly throttle?: RateLimit;
+  readonly maxInFlight?: number;
+  readonly breaker?: BreakerPolicy;
 }
 
 /** One connector config in a route: the source's or a target's, with where it stands in the definition. */
@@ -94,4 +103,6 @@ export interface CompiledRoute {
   readonly masker: Masker;
   /** False for a passthrough: nothing in the route reads the parsed body, so ingress does not parse it. */
   readonly readsBody: boolean;
+  /** The route's own throttle (messages taken in per second); absent when it sets none. */
+  readonly throttle?: RateLimit;
 }

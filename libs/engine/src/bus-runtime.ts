@@ -3,7 +3,7 @@ import { BrokerTransport, HttpListener, connectorList, isHosted, type ConnectorM
 import { ConfigError, type ConnectorStatus, type EgressConnector, type IngressConnector, type Logger, type SourceStatus } from '@junction/core';
 import type { CompiledRoute } from '@junction/routing';
 import { createStore, JournalRetention, type Store } from '@junction/store';
-import { BusTelemetry, type RouteInfo } from '@junction/telemetry';
+import { BusTelemetry, registerResilienceMetrics, type RouteInfo } from '@junction/telemetry';
 import { createXmlWorkers, type WorkerPool } from '@junction/transform';
 import type { FastifyInstance } from 'fastify';
 import { Exchange } from './exchange';
@@ -70,6 +70,7 @@ export class BusRuntime {
       { routes: () => this.routes.list().map(routeInfo), store: this.store, sourceStatus: () => this.sourceStatus() },
       log,
     );
+    registerResilienceMetrics(this.telemetry.metrics.registry, () => this.resilience.view());
     this.routes = new RouteTable({
       dir: settings.ROUTES_DIR,
       env,

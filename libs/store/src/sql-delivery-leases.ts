@@ -24,15 +24,12 @@ export class DeliveryLeaseStatements {
       WHERE ${ids} AND status = 'pending' AND lease_owner = ${p(4)}`;
   }
 
+  // SQLite binds `?` in the order they stand in the text; PostgreSQL by number.
   renewParams(ids: readonly string[], leaseUntil: number, owner: string): unknown[] {
-    return [this.list(ids), leaseUntil, owner];
+    return this.driver === 'postgres' ? [ids, leaseUntil, owner] : [leaseUntil, JSON.stringify(ids), owner];
   }
 
   deferParams(ids: readonly string[], dueAt: number, now: number, owner: string): unknown[] {
-    return [this.list(ids), dueAt, now, owner];
-  }
-
-  private list(ids: readonly string[]): unknown {
-    return this.driver === 'postgres' ? ids : JSON.stringify(ids);
+    return this.driver === 'postgres' ? [ids, dueAt, now, owner] : [dueAt, now, JSON.stringify(ids), owner];
   }
 }

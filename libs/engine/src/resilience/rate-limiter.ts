@@ -18,10 +18,15 @@ export class RateLimiter {
     return Math.max(0, Math.max(this.tat, now) - tolerance(limit) - now);
   }
 
-  /** Takes a turn when one is free now: true; else false, and nothing is taken. */
-  tryTake(limit: RateLimit): boolean {
+  /**
+   * Takes a turn when one is free now: true; else false, and nothing is taken. `lateMs`: how late a caller that
+   * waited for this turn may be without the rate losing it (a timer fires late on a busy event loop): the next turn
+   * is then counted from when this one was due rather than from now, so that the average rate holds; at most one
+   * turn in any window comes early for it.
+   */
+  tryTake(limit: RateLimit, lateMs = 0): boolean {
     const now = this.now();
-    const tat = Math.max(this.tat, now);
+    const tat = Math.max(this.tat, now - Math.min(lateMs, interval(limit)));
     if (tat - tolerance(limit) > now) return false;
     this.tat = tat + interval(limit);
     return true;

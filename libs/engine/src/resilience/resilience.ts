@@ -144,7 +144,7 @@ export class Resilience {
     // late the timers fire (a busy event loop), rather than going in a bunch.
     t.waiting++;
     try {
-      while (!t.limiter.tryTake(limit)) await sleep(Math.max(1, t.limiter.waitMs(limit)));
+      while (!t.limiter.tryTake(limit, interval)) await sleep(Math.max(1, t.limiter.waitMs(limit)));
     } finally {
       t.waiting--;
     }

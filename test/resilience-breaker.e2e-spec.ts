@@ -50,6 +50,12 @@ routes:
     const open = await getJson(`${bus.adminUrl}/admin/resilience`);
     expect(open.open).toEqual([expect.objectContaining({ routeId: 'guarded', targetId: 'flaky', state: 'open' })]);
     expect(open.open[0].since).toBeGreaterThanOrEqual(failingSince);
+    // A route reload keeps the breaker's state (it is held outside the compiled routes).
+    const reload = await post(`${bus.adminUrl}/admin/routes/reload`, {});
+    expect(reload.status).toBe(200);
+    const reloaded = await breaker();
+    expect(['open', 'half-open']).toContain(reloaded.state);
+    expect(reloaded.opened).toBeGreaterThanOrEqual(open.open.length);
     const metrics = await (await fetch(`${bus.adminUrl}/metrics`, { headers: { authorization: 'Bearer test-admin-token' } })).text();
     expect(metrics).toMatch(/junction_circuit_state\{route="guarded",target="flaky"\} [12]/);
 

@@ -54,7 +54,7 @@ export const WAKE_COALESCE_MS = 5;
  * breaker is open, or whose throttle turn is further off than THROTTLE_HOLD_MS, goes back to the store with a later
  * due time and no attempt spent (Store.deferDeliveries), and claims leave such targets out while they are held back;
  * a throttle turn within THROTTLE_HOLD_MS is waited for in memory. Targets without patterns take none of these paths.
- * Leases of running deliveries are renewed while they run (LeaseKeeper).
+ * Leases of running deliveries and of messages being routed are renewed while they run (LeaseKeeper).
  *
  * Poison: work that keeps failing without an outcome (it crashes or hangs the worker, or throws) is dead-lettered
  * with its reason after a bounded number of claims, or at once when its error is not retriable (PoisonRule).
@@ -151,7 +151,10 @@ export class OutboxWorker {
     const limit = Math.min(free, this.options.batch);
     const messageLimit = Math.max(1, Math.floor(limit / 2));
     const messages = await this.store.claimMessages(messageLimit, this.options.leaseMs);
-    for (const m of messages) this.track(m.routeId, this.routeMessage(m));
+    for (const m of messages) {
+      this.leases.hold(m, 'message');
+      this.track(m.routeId, this.routeMessage(m).finally(() => this.leases.release(m.id, 'message')));
+    }
     // Handed-off deliveries need no claim: claim only for those this worker left free, and once per poll interval for
     // the rest (retries coming due, other instances' work, expired leases, sync routes' wire taps).
     const now = Date.now();

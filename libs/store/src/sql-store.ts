@@ -219,6 +219,13 @@ export class SqlStore implements Store {
     return rows.map((r) => r.id);
   }
 
+  async renewMessageLeases(ids: readonly string[], leaseMs: number): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const params = this.deliveryLeases.renewParams(ids, Date.now() + Math.round(leaseMs), this.context.instanceId);
+    const rows = await this.exec().run('renewing message leases', (sql) => sql.rows<{ id: string }>(this.deliveryLeases.renewMessages, params));
+    return rows.map((r) => r.id);
+  }
+
   async deferDeliveries(ids: readonly string[], dueAt: number): Promise<void> {
     if (ids.length === 0) return;
     const params = this.deliveryLeases.deferParams(ids, Math.round(dueAt), Date.now(), this.context.instanceId);

@@ -357,6 +357,8 @@ export interface Store {
    *  other instance takes them over while they run. Resolves with the ids renewed: one missing is no longer this
    *  instance's (another took it over, or it is no longer pending). */
   renewDeliveryLeases(ids: readonly string[], leaseMs: number): Promise<string[]>;
+  /** The same for messages this instance claimed and is still routing (status 'received'). */
+  renewMessageLeases(ids: readonly string[], leaseMs: number): Promise<string[]>;
   /** Puts back deliveries this instance claimed but holds back (a throttle, an open circuit breaker): the lease is
    *  freed and the claim uncounted, no attempt is spent, and they are due again at `dueAt`. Deliveries no longer
    *  pending or leased by another instance are left alone. */

@@ -43,6 +43,18 @@ export function describeDeliveryLeases(h: StoreHarness): void {
       expect(await h.store.renewDeliveryLeases([], 60_000)).toEqual([]);
     });
 
+    it('renews the lease of a message this instance routes; not once it is routed', async () => {
+      const m = newMessage({ routeId: unique('dl-msg') });
+      await h.store.acceptMessage(m);
+      expect((await h.store.claimMessages(100, 300)).find((x) => x.id === m.id)).toBeDefined();
+      expect(await h.store.renewMessageLeases([m.id], 60_000)).toEqual([m.id]);
+      await sleep(400);
+      const other = await h.open({ instanceId: unique('other') });
+      expect((await other.claimMessages(100, 60_000)).find((x) => x.id === m.id)).toBeUndefined();
+      await h.store.completeRouting(m.id, { status: 'filtered', hops: [], deliveries: [] });
+      expect(await h.store.renewMessageLeases([m.id], 60_000)).toEqual([]);
+    });
+
     it('defers a claimed delivery to a later due time: no attempt spent, the claim uncounted, claimable once due', async () => {
       const { messageId, id } = await pending(h.store);
       expect((await h.store.claimDeliveries(100, 60_000)).find((d) => d.id === id)?.claims).toBe(1);

@@ -152,6 +152,8 @@ export class OutboxWorker {
     const messageLimit = Math.max(1, Math.floor(limit / 2));
     const messages = await this.store.claimMessages(messageLimit, this.options.leaseMs);
     for (const m of messages) {
+      // Still being routed here (its lease ran out while the event loop stalled): the routing under way finishes it.
+      if (this.leases.has(m.id, 'message')) continue;
       this.leases.hold(m, 'message');
       this.track(m.routeId, this.routeMessage(m).finally(() => this.leases.release(m.id, 'message')));
     }
@@ -174,6 +176,7 @@ export class OutboxWorker {
     // claim leaves that target out.
     const over: string[] = [];
     for (const d of deliveries) {
+      if (this.leases.has(d.id)) continue;
       if (this.slots.tryAcquire(d)) this.startDelivery(d);
       else over.push(d.id);
     }

@@ -55,6 +55,12 @@ export class LeaseKeeper {
     this.held[kind].delete(id);
   }
 
+  /** Whether this worker runs that work now (a claim that brings it back, after its lease ran out during a stall,
+   *  must not start it a second time). */
+  has(id: string, kind: Kind = 'delivery'): boolean {
+    return this.held[kind].has(id);
+  }
+
   /** Work held now (tests). */
   get size(): number {
     return this.held.delivery.size + this.held.message.size;

@@ -38,6 +38,7 @@ export const ASSET_FILES: readonly string[] = [
   'live.js',
   'charts.js',
   'overview.js',
+  'resilience.js',
   'routes.js',
   'messages.js',
   'message-view.js',

@@ -15,6 +15,7 @@ import { LiveController } from './live.controller';
 import { MessagesController } from './messages.controller';
 import { MetricsController } from './metrics.controller';
 import { RoutesController } from './routes.controller';
+import { ResilienceController } from './resilience.controller';
 
 /** The admin API over a running bus: health, login, routes and reload, the journal, dead letters and replay, the
  *  audit log. Global, so that the dashboard's module can ask `AdminAuth` who is calling. */
@@ -32,7 +33,7 @@ export class AdminModule {
     if (auth.locked) log.warn({}, 'admin API and dashboard are locked: set ADMIN_TOKEN, or ADMIN_USER and ADMIN_PASSWORD');
     return {
       module: AdminModule,
-      controllers: [HealthController, SessionController, RoutesController, MessagesController, DeadLettersController, ConnectorsController, AuditController, MetricsController, LiveController],
+      controllers: [HealthController, SessionController, RoutesController, MessagesController, DeadLettersController, ConnectorsController, AuditController, MetricsController, LiveController, ResilienceController],
       providers: [
         { provide: BUS_RUNTIME, useValue: runtime },
         { provide: AdminAuth, useValue: auth },

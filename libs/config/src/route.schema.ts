@@ -2,6 +2,7 @@ import { parseDuration } from '@junction/core';
 import { z } from 'zod';
 import type { ConnectorSpec } from './connector-spec';
 import { IdempotentSchema } from './idempotent.schema';
+import { BulkheadSchema, CircuitBreakerSchema, ThrottleSchema, type BulkheadDef, type CircuitBreakerDef, type ThrottleDef } from './resilience.schema';
 
 /**
  * The route file schema: it validates route files, gives the typed definitions the compiler reads, and is exported as
@@ -109,11 +110,15 @@ export interface TargetDef {
   readonly retry?: RetryDef;
   readonly reply?: boolean;
   readonly steps?: TransformStepDef[];
+  // Resilience (see resilience.schema.ts).
+  readonly throttle?: ThrottleDef;
+  readonly bulkhead?: BulkheadDef;
+  readonly circuitBreaker?: CircuitBreakerDef;
   readonly [kind: string]: unknown;
 }
 
 /** Keys of a target that are not a connector kind. */
-const TARGET_FIELDS = ['id', 'retry', 'reply', 'steps'] as const;
+const TARGET_FIELDS = ['id', 'retry', 'reply', 'steps', 'throttle', 'bulkhead', 'circuitBreaker'] as const;
 
 function targetSchemaOf(kinds: ReadonlyArray<readonly [string, z.ZodType]>): z.ZodType<TargetDef> {
   const names = kinds.map(([k]) => k);
@@ -132,6 +137,10 @@ function targetSchemaOf(kinds: ReadonlyArray<readonly [string, z.ZodType]>): z.Z
         .array(TransformStepSchema)
         .optional()
         .describe("Transform steps (validate, map, setHeaders, removeHeaders, convert, setVars) applied to this target's copy only."),
+      // Resilience (see resilience.schema.ts).
+      throttle: ThrottleSchema.optional(),
+      bulkhead: BulkheadSchema.optional(),
+      circuitBreaker: CircuitBreakerSchema.optional(),
     })
     .superRefine(exactlyOne('target', names))
     .meta({ id: 'Target', description: 'Where a message goes: exactly one target kind.', ...oneKindMeta(names) }) as unknown as z.ZodType<TargetDef>;
@@ -243,6 +252,9 @@ function routeSchemaOf(source: z.ZodType<SourceDef>, target: z.ZodType<TargetDef
         })
         .optional()
         .describe('What the journal, the admin API, the dashboard and the logs show as `***`.'),
+      throttle: ThrottleSchema.optional().describe(
+        'Throttler of the route (Camel/EIP Throttler): messages per second taken in, per instance. Async: the caller waits for its turn (up to SYNC_TIMEOUT_MS, then 429). Sync: over the rate, 429 with Retry-After.',
+      ),
       steps: z.array(step).default([]).describe('Steps applied in order to each message.'),
       to: z.array(target).default([]).describe('Targets that receive the message after the steps.'),
       reply: z.array(step).default([]).describe('Steps applied to the reply before it goes back to a sync caller.'),
@@ -273,7 +285,7 @@ export interface RouteSchemas {
   readonly targetKinds: readonly string[];
   /** The connector kind of a source (its one key). */
   sourceKind(from: SourceDef): string;
-  /** The connector kind of a target (its one key that is not `id`, `retry`, `reply` or `steps`). */
+  /** The connector kind of a target (its one key that is not one of the target's own fields: `id`, `retry`...). */
   targetKind(target: TargetDef): string;
   /**
    * The ingress addresses a route claims, e.g. `http POST /orders`, as its connector says; two routes may not claim

@@ -84,6 +84,16 @@ export class BusyError extends BusError {
   }
 }
 
+/**
+ * A route's throttle refused the message: it came over the route's rate (a sync route), or its turn is further off
+ * than a caller may wait (an async route). HTTP answers 429 with `Retry-After`; nothing is journaled.
+ */
+export class ThrottledError extends BusyError {
+  constructor(message: string, retryAfterMs: number) {
+    super('THROTTLED', message, retryAfterMs);
+  }
+}
+
 /** Normalises anything thrown into a BusError, keeping the original as `cause`. */
 export function toBusError(err: unknown): BusError {
   if (err instanceof BusError) return err;

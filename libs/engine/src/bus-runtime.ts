@@ -3,11 +3,12 @@ import { BrokerTransport, HttpListener, connectorList, isHosted, type ConnectorM
 import { ConfigError, type ConnectorStatus, type EgressConnector, type IngressConnector, type Logger, type SourceStatus } from '@junction/core';
 import type { CompiledRoute } from '@junction/routing';
 import { createStore, JournalRetention, type Store } from '@junction/store';
-import { BusTelemetry, type RouteInfo } from '@junction/telemetry';
+import { BusTelemetry, registerResilienceMetrics, type RouteInfo } from '@junction/telemetry';
 import { createXmlWorkers, type WorkerPool } from '@junction/transform';
 import type { FastifyInstance } from 'fastify';
 import { Exchange } from './exchange';
 import { OutboxWorker } from './outbox-worker';
+import { Resilience } from './resilience/resilience';
 import { retentionPolicy } from './retention-policy';
 import { RouteTable, type ReloadReport } from './route-table';
 import { watchRoutes } from './route-watcher';
@@ -29,6 +30,8 @@ export class BusRuntime {
   readonly retention: JournalRetention;
   /** Worker threads that read large XML bodies off the event loop, shared by the routes and the connectors. */
   readonly xmlWorkers: WorkerPool;
+  /** Circuit breakers and throttles of this instance: outlive route reloads (GET /admin/resilience). */
+  readonly resilience = new Resilience();
   private readonly ingress: Map<string, IngressConnector>;
   private readonly egress: Map<string, EgressConnector>;
   private watcher?: { close(): void };
@@ -67,6 +70,7 @@ export class BusRuntime {
       { routes: () => this.routes.list().map(routeInfo), store: this.store, sourceStatus: () => this.sourceStatus() },
       log,
     );
+    registerResilienceMetrics(this.telemetry.metrics.registry, () => this.resilience.view());
     this.routes = new RouteTable({
       dir: settings.ROUTES_DIR,
       env,
@@ -90,12 +94,14 @@ export class BusRuntime {
       },
       log,
       this.telemetry.observer,
+      this.resilience,
     );
     this.retention = new JournalRetention(this.store, { policy: () => retentionPolicy(settings, this.routes.list()) }, log);
     this.exchange = new Exchange(this.routes, this.store, {
       syncTimeoutMs: settings.SYNC_TIMEOUT_MS,
       wake: () => this.worker.wake(),
       observer: this.telemetry.observer,
+      resilience: this.resilience,
     });
   }
 
@@ -126,6 +132,12 @@ export class BusRuntime {
   async reload(trigger: 'watch' | 'admin'): Promise<ReloadReport> {
     const report = await this.routes.reload();
     this.telemetry.observer.reloaded(report.ok);
+    if (report.ok) {
+      this.resilience.retain((id, target) => {
+        const route = this.routes.get(id);
+        return route !== undefined && (target === null || route.targets.has(target));
+      });
+    }
     if (report.ok) this.log.info({ trigger, routes: report.routes }, 'routes reloaded');
     else this.log.warn({ trigger, problems: report.problems }, 'route reload refused; previous routes keep running');
     return report;

@@ -15,11 +15,15 @@ export interface DeliveryCounts {
   dead: number;
 }
 
-/** How a delivery ended, for the counts and the observer. */
+/** How a delivery ended, for the counts and the observer. `targetFailed`: an attempt was made and the target failed
+ *  with a retriable error (what a circuit breaker counts). */
 type Done =
   | { kind: 'delivered'; durationMs: number }
   | { kind: 'retry'; durationMs: number; nextAttemptAt: number; error: BusError }
-  | { kind: 'dead'; durationMs: number; error: Failure };
+  | { kind: 'dead'; durationMs: number; error: Failure; targetFailed?: boolean };
+
+/** What a circuit breaker learns from one run: the target answered, failed, or was not called. */
+export type CallOutcome = 'ok' | 'failed' | 'none';
 
 /**
  * Runs one claimed delivery of the outbox: one attempt at its target, then the outcome recorded (delivered, retry by
@@ -36,13 +40,15 @@ export class DeliveryRunner {
     private readonly observer: BusObserver,
   ) {}
 
-  async run(d: StoredDelivery): Promise<void> {
+  /** `signal` aborts the attempt (the lease was lost, see LeaseKeeper). */
+  async run(d: StoredDelivery, signal?: AbortSignal): Promise<CallOutcome> {
     const overClaimed = this.poison.overClaimed(d.id, d.claims);
     let done: Done;
+    let called = false;
     if (overClaimed) done = await this.dead(d, overClaimed);
     else {
       try {
-        done = await this.attempt(d);
+        done = await this.attempt(d, signal, () => (called = true));
         this.poison.done(d.id);
       } catch (err) {
         const failure = this.poison.failed(d.id, err);
@@ -60,9 +66,11 @@ export class DeliveryRunner {
       this.counts.dead++;
       this.observer.attempted(d.routeId, d.targetId, 'dead', done.durationMs, d, { error: done.error });
     }
+    if (!called) return 'none';
+    return done.kind === 'retry' || (done.kind === 'dead' && done.targetFailed) ? 'failed' : 'ok';
   }
 
-  private async attempt(d: StoredDelivery): Promise<Done> {
+  private async attempt(d: StoredDelivery, signal: AbortSignal | undefined, calling: () => void): Promise<Done> {
     const route = this.routes.get(d.routeId);
     const target = route?.targets.get(d.targetId);
     if (!target) {
@@ -78,7 +86,8 @@ export class DeliveryRunner {
       Date.now(),
     );
     const number = d.attempts + 1;
-    const result = await attempt(target, message, number, undefined, d.address ?? undefined);
+    calling();
+    const result = await attempt(target, message, number, signal, d.address ?? undefined);
     const durationMs = result.record.durationMs;
     if (result.reply) {
       const scrubbed = route ? scrubbedCopy(route.masker, d.headers, d.body, d.contentType) : undefined;
@@ -94,7 +103,7 @@ export class DeliveryRunner {
     }
     const failure = { code: error.code, message: error.message };
     await this.store.recordAttempt(d.id, result.record, { kind: 'dead', failure });
-    return { kind: 'dead', durationMs, error };
+    return { kind: 'dead', durationMs, error, targetFailed: error.retriable };
   }
 
   /** Dead-letters a delivery that gets no (further) attempt: the record says why. */

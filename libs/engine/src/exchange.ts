@@ -9,6 +9,7 @@ import {
   Message,
   newMessageId,
   sourceVarsOf,
+  ThrottledError,
   toBusError,
   type Ack,
   type Body,
@@ -23,6 +24,7 @@ import { bodyFromBytes, charsetOf, loadBody, screenJson } from '@junction/transf
 import { callInline, deliverInline, type InlineDelivery } from './deliverer';
 import { deliverInTurn } from './ordered-parts';
 import type { RouteTable } from './route-table';
+import { Resilience } from './resilience/resilience';
 import { scrubbedCopy } from './scrub';
 
 export interface ExchangeOptions {
@@ -31,6 +33,8 @@ export interface ExchangeOptions {
   readonly wake: () => void;
   /** Told about every message, attempt and outcome (metrics, per-message logs). */
   readonly observer?: BusObserver;
+  /** Where the routes' throttles keep their state (shared with the outbox worker). */
+  readonly resilience?: Resilience;
 }
 
 /**
@@ -40,6 +44,7 @@ export interface ExchangeOptions {
  */
 export class Exchange implements MessageSink {
   private readonly observer: BusObserver;
+  private readonly resilience: Resilience;
 
   constructor(
     private readonly routes: RouteTable,
@@ -47,17 +52,29 @@ export class Exchange implements MessageSink {
     private readonly options: ExchangeOptions,
   ) {
     this.observer = options.observer ?? NOOP_OBSERVER;
+    this.resilience = options.resilience ?? new Resilience();
   }
 
   async dispatch(routeId: string, incoming: Incoming): Promise<Ack> {
     const route = this.routes.get(routeId);
     if (!route) throw new InputError('NO_ROUTE', `route ${routeId} is not loaded`, 404);
+    if (route.throttle) await this.throttle(route);
     this.observer.inFlight(route.id, 1);
     try {
       return await this.take(route, incoming);
     } finally {
       this.observer.inFlight(route.id, -1);
     }
+  }
+
+  /**
+   * The route's throttle: an async route's caller waits for its turn (at most SYNC_TIMEOUT_MS); a sync route's caller
+   * over the rate is refused at once. Refused: ThrottledError (429 with Retry-After), nothing taken or journaled.
+   */
+  private async throttle(route: CompiledRoute): Promise<void> {
+    const maxWaitMs = route.mode === 'sync' ? 0 : this.options.syncTimeoutMs;
+    const turn = await this.resilience.routeTurn(route.id, route.throttle!, maxWaitMs);
+    if (!turn.go) throw new ThrottledError(`route ${route.id} is over its rate`, Math.max(1, turn.untilMs - Date.now()));
   }
 
   private async take(route: CompiledRoute, incoming: Incoming): Promise<Ack> {

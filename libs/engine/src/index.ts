@@ -3,3 +3,5 @@ export * from './exchange';
 export * from './outbox-worker';
 export * from './route-table';
 export * from './deliverer';
+export * from './resilience/resilience';
+export * from './resilience/circuit-breaker';

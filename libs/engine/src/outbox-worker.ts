@@ -4,7 +4,7 @@ import type { Failure, StoredDelivery, StoredMessage, Store, TargetRef } from '@
 import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
 import { bodyFromBytes, loadBody } from '@junction/transform';
 import { callInline, sleep } from './deliverer';
-import { DeliveryRunner } from './delivery-runner';
+import { DeliveryRunner, type CallOutcome } from './delivery-runner';
 import { newDelivery } from './exchange';
 import { deadLetterCopy } from './dead-letter-copy';
 import { chainOrderedParts, waitingParts } from './ordered-parts';
@@ -12,6 +12,9 @@ import { PoisonRule } from './poison-rule';
 import type { RouteTable } from './route-table';
 import { scrubbedCopy } from './scrub';
 import { TargetSlots } from './target-slots';
+import { LeaseKeeper } from './resilience/lease-keeper';
+import { Resilience } from './resilience/resilience';
+import type { TargetResilience } from '@junction/routing';
 
 export interface OutboxWorkerOptions {
   /** Messages and deliveries in flight at once in this instance. */
@@ -49,6 +52,12 @@ export const WAKE_COALESCE_MS = 5;
  * other routes. Claims leave out the targets holding their share, hand-offs go only to targets under theirs, and
  * what a claim brings over a target's share is given back to the store at once.
  *
+ * Resilience (see Resilience): a target's bulkhead caps its share of the slots; a delivery whose target's circuit
+ * breaker is open, or whose throttle turn is further off than THROTTLE_HOLD_MS, goes back to the store with a later
+ * due time and no attempt spent (Store.deferDeliveries), and claims leave such targets out while they are held back;
+ * a throttle turn within THROTTLE_HOLD_MS is waited for in memory. Targets without patterns take none of these paths.
+ * Leases of running deliveries and of messages being routed are renewed while they run (LeaseKeeper).
+ *
  * Poison: work that keeps failing without an outcome (it crashes or hangs the worker, or throws) is dead-lettered
  * with its reason after a bounded number of claims, or at once when its error is not retriable (PoisonRule).
  */
@@ -72,6 +81,9 @@ export class OutboxWorker {
   private readonly slots: TargetSlots;
   private readonly poison: PoisonRule;
   private readonly deliveries: DeliveryRunner;
+  private readonly leases: LeaseKeeper;
+  /** The targets with resilience patterns, listed once per route set (see heldBack). */
+  private guarded: { routes: unknown; refs: Array<{ ref: TargetRef; r: TargetResilience }> } = { routes: undefined, refs: [] };
 
   constructor(
     private readonly store: Store,
@@ -80,8 +92,11 @@ export class OutboxWorker {
     private readonly log: Logger,
     /** Told about every routing, attempt and outcome (metrics, per-message logs). */
     private readonly observer: BusObserver = NOOP_OBSERVER,
+    /** Breakers and throttles: kept across route reloads (held by the runtime). */
+    readonly resilience: Resilience = new Resilience(),
   ) {
-    this.slots = new TargetSlots(options.concurrency);
+    this.slots = new TargetSlots(options.concurrency, Date.now, (t) => this.routes.get(t.routeId)?.targets.get(t.targetId)?.resilience?.maxInFlight);
+    this.leases = new LeaseKeeper(store, options.leaseMs, log);
     this.poison = new PoisonRule(options.poisonMaxClaims);
     this.deliveries = new DeliveryRunner(store, routes, this.poison, this.counts, observer);
   }
@@ -89,6 +104,7 @@ export class OutboxWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.leases.start();
     this.loop = this.run();
   }
 
@@ -100,6 +116,7 @@ export class OutboxWorker {
     if (this.inFlight > 0) {
       await Promise.race([new Promise<void>((resolve) => this.idle.add(resolve)), sleep(timeoutMs)]);
     }
+    this.leases.stop();
   }
 
   /** There may be work: new messages, new deliveries or free slots. Many wakes make one claim pass (see the class). */
@@ -136,7 +153,12 @@ export class OutboxWorker {
     const limit = Math.min(free, this.options.batch);
     const messageLimit = Math.max(1, Math.floor(limit / 2));
     const messages = await this.store.claimMessages(messageLimit, this.options.leaseMs);
-    for (const m of messages) this.track(m.routeId, this.routeMessage(m));
+    for (const m of messages) {
+      // Still being routed here (its lease ran out while the event loop stalled): the routing under way finishes it.
+      if (this.leases.has(m.id, 'message')) continue;
+      this.leases.hold(m, 'message');
+      this.track(m.routeId, this.routeMessage(m).finally(() => this.leases.release(m.id, 'message')));
+    }
     // Handed-off deliveries need no claim: claim only for those this worker left free, and once per poll interval for
     // the rest (retries coming due, other instances' work, expired leases, sync routes' wire taps).
     const now = Date.now();
@@ -146,7 +168,7 @@ export class OutboxWorker {
     this.deliveriesLeft = false;
     let deliveries: StoredDelivery[];
     try {
-      deliveries = await this.store.claimDeliveries(deliveryLimit, this.options.leaseMs, this.slots.full());
+      deliveries = await this.store.claimDeliveries(deliveryLimit, this.options.leaseMs, [...this.slots.full(), ...this.heldBack()]);
     } catch (err) {
       this.deliveriesLeft = true;
       throw err;
@@ -156,6 +178,7 @@ export class OutboxWorker {
     // claim leaves that target out.
     const over: string[] = [];
     for (const d of deliveries) {
+      if (this.leases.has(d.id)) continue;
       if (this.slots.tryAcquire(d)) this.startDelivery(d);
       else over.push(d.id);
     }
@@ -190,7 +213,7 @@ export class OutboxWorker {
     });
   }
 
-  private track(route: string, work: Promise<void>): void {
+  private track(route: string, work: Promise<unknown>): void {
     this.inFlight++;
     this.observer.inFlight(route, 1);
     work
@@ -203,10 +226,60 @@ export class OutboxWorker {
       });
   }
 
-  /** Starts a claimed or handed-off delivery whose slot (TargetSlots) is taken; gives the slot back when it ends. */
+  /** Starts a claimed or handed-off delivery whose slot (TargetSlots) is taken; keeps its lease while it runs; gives
+   *  the slot back when it ends. */
   private startDelivery(d: StoredDelivery): void {
     const target: TargetRef = { routeId: d.routeId, targetId: d.targetId };
-    this.track(d.routeId, this.deliveries.run(d).finally(() => this.slots.release(target)));
+    const resilience = this.routes.get(d.routeId)?.targets.get(d.targetId)?.resilience;
+    const signal = this.leases.hold(d);
+    const work = resilience ? this.runGuarded(d, target, resilience, signal) : this.deliveries.run(d, signal);
+    this.track(
+      d.routeId,
+      work.finally(() => {
+        this.leases.release(d.id);
+        this.slots.release(target);
+      }),
+    );
+  }
+
+  /** A delivery to a target with patterns: its breaker and throttle decide whether it goes now, waits, or goes back
+   *  to the store for later (no attempt spent); the breaker learns the outcome. */
+  private async runGuarded(d: StoredDelivery, ref: TargetRef, r: TargetResilience, signal: AbortSignal): Promise<void> {
+    let probe = false;
+    if (r.breaker) {
+      const permit = this.resilience.permit(ref, r.breaker);
+      if (permit.kind === 'wait') return this.store.deferDeliveries([d.id], permit.untilMs);
+      probe = permit.probe;
+    }
+    let outcome: CallOutcome = 'none';
+    try {
+      if (r.throttle) {
+        const turn = await this.resilience.targetTurn(ref, r.throttle);
+        if (!turn.go) return await this.store.deferDeliveries([d.id], turn.untilMs);
+      }
+      outcome = await this.deliveries.run(d, signal);
+    } finally {
+      if (r.breaker) {
+        if (outcome === 'none') this.resilience.abandonCall(ref, r.breaker, probe);
+        else this.resilience.recordCall(ref, r.breaker, outcome === 'ok', probe);
+      }
+    }
+  }
+
+  /** The targets whose breaker or throttle holds them back now: claims leave them out. Listed from the routes once
+   *  per route set, so that routes without patterns cost nothing here. */
+  private heldBack(): TargetRef[] {
+    const routes = this.routes.lastReload;
+    if (this.guarded.routes !== routes) {
+      const refs: Array<{ ref: TargetRef; r: TargetResilience }> = [];
+      for (const route of this.routes.list()) {
+        for (const t of route.targets.values()) if (t.resilience) refs.push({ ref: { routeId: route.id, targetId: t.id }, r: t.resilience });
+      }
+      this.guarded = { routes, refs };
+    }
+    const held: TargetRef[] = [];
+    for (const { ref, r } of this.guarded.refs) if (this.resilience.holdsBack(ref, r)) held.push(ref);
+    return held;
   }
 
   /** Routes a claimed message, or dead-letters it as poison (see PoisonRule). A retriable error is thrown: the lease
@@ -281,7 +354,9 @@ export class OutboxWorker {
     // An ordered split's parts after the first to a target wait for the one before them: never handed off.
     const waits = waitingParts(dispatches);
     for (const d of dispatches) {
-      if (handed.length < room && !waits.has(d) && this.slots.tryAcquire({ routeId: route.id, targetId: d.target.id })) handed.push(d);
+      const ref = { routeId: route.id, targetId: d.target.id };
+      const free = !waits.has(d) && (!d.target.resilience || !this.resilience.holdsBack(ref, d.target.resilience));
+      if (handed.length < room && free && this.slots.tryAcquire(ref)) handed.push(d);
       else left.push(d);
     }
     this.reserved += handed.length;

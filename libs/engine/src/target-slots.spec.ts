@@ -83,3 +83,21 @@ describe('TargetSlots', () => {
     expect(fill(slots, hung)).toBe(7);
   });
 });
+
+describe('TargetSlots with a bulkhead', () => {
+  it("caps a target's share at its maxInFlight, leaving the rest to the others", () => {
+    const hung = { routeId: 'a', targetId: 'hung' };
+    const other = { routeId: 'b', targetId: 'fast' };
+    const slots = new TargetSlots(32, Date.now, (t) => (t.targetId === 'hung' ? 4 : undefined));
+    let held = 0;
+    while (slots.tryAcquire(hung)) held++;
+    expect(held).toBe(4);
+    expect(slots.share(hung)).toBe(4);
+    expect(slots.full()).toEqual([hung]);
+    let others = 0;
+    while (slots.tryAcquire(other)) others++;
+    expect(others).toBeGreaterThanOrEqual(14);
+    slots.release(hung);
+    expect(slots.tryAcquire(hung)).toBe(true);
+  });
+});

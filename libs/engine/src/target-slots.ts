@@ -22,8 +22,8 @@ interface Entry {
  * its share keeps what it holds and takes no more until it is under.
  *
  * Deliveries over a target's share stay in the store: the worker leaves full targets out of its claims (`full`) and
- * gives back what a claim brought over the share. Per-target limits set by users belong in `share`, the one place
- * that decides. Costs O(targets) per call; there are few.
+ * gives back what a claim brought over the share. A target's bulkhead (`maxInFlight`, given by `limitOf`) caps its
+ * share, whatever the fair share would allow. Costs O(targets) per call; there are few.
  */
 export class TargetSlots {
   private readonly entries = new Map<string, Entry>();
@@ -32,6 +32,8 @@ export class TargetSlots {
   constructor(
     slots: number,
     private readonly now: () => number = Date.now,
+    /** A target's bulkhead: at most this many in flight (undefined: its fair share only). */
+    private readonly limitOf: (target: TargetRef) => number | undefined = () => undefined,
   ) {
     const headroom = slots >= 2 ? Math.max(1, Math.floor(slots / 8)) : 0;
     this.usable = Math.max(1, slots - headroom);
@@ -42,7 +44,7 @@ export class TargetSlots {
     const now = this.now();
     const key = keyOf(target);
     const entry = this.entries.get(key);
-    if (entry && entry.held >= this.shareOf(entry, now)) return false;
+    if (entry ? entry.held >= this.shareOf(entry, now) : this.limitOf(target) === 0) return false;
     if (entry) {
       entry.held++;
       entry.lastAt = now;
@@ -63,7 +65,7 @@ export class TargetSlots {
   /** How many deliveries to `target` may be in flight at once now. */
   share(target: TargetRef): number {
     const now = this.now();
-    return this.shareOf(this.entries.get(keyOf(target)), now);
+    return Math.min(this.shareOf(this.entries.get(keyOf(target)), now), this.limitOf(target) ?? Infinity);
   }
 
   /** Deliveries to `target` in flight. */
@@ -76,13 +78,17 @@ export class TargetSlots {
     const now = this.now();
     const share = this.shareFor(this.withWork(now));
     const full: TargetRef[] = [];
-    for (const entry of this.entries.values()) if (entry.held > 0 && entry.held >= share) full.push(entry.target);
+    for (const entry of this.entries.values()) {
+      if (entry.held > 0 && entry.held >= Math.min(share, this.limitOf(entry.target) ?? Infinity)) full.push(entry.target);
+    }
     return full;
   }
 
   private shareOf(entry: Entry | undefined, now: number): number {
     const others = this.withWork(now) - (entry && hasWork(entry, now) ? 1 : 0);
-    return this.shareFor(others + 1);
+    const fair = this.shareFor(others + 1);
+    const limit = entry && this.limitOf(entry.target);
+    return limit === undefined ? fair : Math.min(fair, limit);
   }
 
   private shareFor(targets: number): number {

@@ -1,5 +1,5 @@
 import type { EgressEndpoint, Message, Reply } from '@junction/core';
-import type { RetryDef, RouteDef, SourceDef } from '@junction/config';
+import type { BreakerPolicy, RateLimit, RetryDef, RouteDef, SourceDef } from '@junction/config';
 import type { JsonLimits, Masker, XmlCodec } from '@junction/transform';
 import type { CompiledIdempotent } from './idempotent-key';
 
@@ -24,6 +24,15 @@ export interface CompiledTarget {
    * `prepare` made, with the route's expression bindings. Rejects with a StepError.
    */
   readonly address?: (message: Message) => Promise<string>;
+  /** Throttle, bulkhead and circuit breaker of the target's outbox deliveries; absent when it sets none. */
+  readonly resilience?: TargetResilience;
+}
+
+/** The resilience patterns a target sets (each absent when not set); the engine keeps their state. */
+export interface TargetResilience {
+  readonly throttle?: RateLimit;
+  readonly maxInFlight?: number;
+  readonly breaker?: BreakerPolicy;
 }
 
 /** One connector config in a route: the source's or a target's, with where it stands in the definition. */
@@ -106,4 +115,6 @@ export interface CompiledRoute {
   /** Async routes whose source names a dead-letter place (Kafka's deadLetterTopic): the target a message refused by
    *  a step in the outbox is copied to, with its reason (also in `targets`, by its id). */
   readonly deadLetter?: CompiledTarget;
+  /** The route's own throttle (messages taken in per second); absent when it sets none. */
+  readonly throttle?: RateLimit;
 }

@@ -1,4 +1,4 @@
-import { routeSchemas, type ConnectorSpec, type LoadedRoute, type RouteDef, type StepDef, type TargetDef } from '@junction/config';
+import { breakerPolicyOf, rateLimitOf, routeSchemas, type ConnectorSpec, type LoadedRoute, type RouteDef, type StepDef, type TargetDef } from '@junction/config';
 import type { EndpointContext, Message } from '@junction/core';
 import { DEFAULT_JSON_LIMITS, createMasker, expressionReadsBody, createXmlCodec, type JsonLimits, type WorkerPool, type XmlLimits } from '@junction/transform';
 import type { CompiledRoute, CompiledTarget, ConnectorConfig } from './compiled-route';
@@ -111,6 +111,7 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       readsBody: reads,
       ...(idempotent && { idempotent }),
       ...(deadLetter && { deadLetter }),
+      ...(def.throttle && { throttle: rateLimitOf(def.throttle) }),
     },
   };
 }
@@ -234,9 +235,20 @@ function compileTarget(
     format: config?.format ?? 'asis',
     xmlRoot: config?.xmlRoot,
     reply: def.reply ?? false,
+    ...(resilienceOf(def) && { resilience: resilienceOf(def) }),
     ...(template && {
       address: (m: Message) => template.resolve(template.readsBody ? m.body.value() : undefined, bindingsOf(m, routeId)),
     }),
+  };
+}
+
+/** The resilience patterns a target sets, or undefined when it sets none (no cost for targets without them). */
+function resilienceOf(def: TargetDef): CompiledTarget['resilience'] {
+  if (!def.throttle && !def.bulkhead && !def.circuitBreaker) return undefined;
+  return {
+    ...(def.throttle && { throttle: rateLimitOf(def.throttle) }),
+    ...(def.bulkhead && { maxInFlight: def.bulkhead.maxInFlight }),
+    ...(def.circuitBreaker && { breaker: breakerPolicyOf(def.circuitBreaker) }),
   };
 }
 

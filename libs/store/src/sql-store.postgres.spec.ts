@@ -4,6 +4,7 @@ import { createStore } from './create-store';
 import type { Store } from './store.types';
 import { newMessage, PG_URL, quiesce, unique, useStore } from './testing/store-fixtures';
 import { describeClaims } from './testing/store-claims.contract';
+import { describeDeliveryLeases } from './testing/store-delivery-leases.contract';
 import { describeJournal } from './testing/store-journal.contract';
 import { describeLeases } from './testing/store-leases.contract';
 import { describeIdempotent } from './testing/store-idempotent.contract';
@@ -33,6 +34,7 @@ describe('SqlStore on PostgreSQL', () => {
   describePurge(h);
   describeClaims(h);
   describeParts(h);
+  describeDeliveryLeases(h);
 
   describe('PostgreSQL specifics', () => {
     it('creates the schema it was given and keeps its tables there', async () => {

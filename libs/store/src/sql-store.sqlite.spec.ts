@@ -8,6 +8,7 @@ import { buildDataSource } from './data-source';
 import { storeEntities } from './entities';
 import { newDelivery, newMessage, useStore } from './testing/store-fixtures';
 import { describeClaims } from './testing/store-claims.contract';
+import { describeDeliveryLeases } from './testing/store-delivery-leases.contract';
 import { describeJournal } from './testing/store-journal.contract';
 import { describeLeases } from './testing/store-leases.contract';
 import { describeIdempotent } from './testing/store-idempotent.contract';
@@ -28,6 +29,7 @@ describe('SqlStore on SQLite', () => {
   describePurge(h);
   describeClaims(h);
   describeParts(h);
+  describeDeliveryLeases(h);
 
   describe('SQLite specifics', () => {
     it('creates the folder of the file and runs in WAL mode, synchronous=NORMAL, with 8 KB pages', async () => {

@@ -16,6 +16,7 @@ import { storedDelivery, storedMessage } from './row-mappers';
 import { SqlExecutor, type Sql } from './sql-executor';
 import { SqlLeases } from './sql-leases';
 import { SqlIdempotent } from './sql-idempotent';
+import { DeliveryLeaseStatements } from './sql-delivery-leases';
 import { SqlStatements } from './sql-statements';
 import type { StoreContext } from './store-context';
 import { redact, type StoreTarget } from './store-url';
@@ -78,6 +79,7 @@ export class SqlStore implements Store {
    */
   private readonly writes: GroupCommit<Write, unknown>;
   private readonly purge: JournalPurge;
+  private readonly deliveryLeases: DeliveryLeaseStatements;
   private dataSource: DataSource | null = null;
   private executor: SqlExecutor | null = null;
   private initError: string | undefined;
@@ -99,6 +101,7 @@ export class SqlStore implements Store {
       logger: options.logger ?? { warn: () => undefined },
     };
     this.admin = new AdminQueries(this.entities, statements);
+    this.deliveryLeases = new DeliveryLeaseStatements(target.driver);
     this.leases = new SqlLeases(target.driver, this.context.instanceId, () => this.exec());
     this.idempotent = new SqlIdempotent(target.driver, statements, () => this.exec());
     this.journal = new GroupCommit((items) => this.writeJournal(items), MAX_BATCH);
@@ -210,6 +213,26 @@ export class SqlStore implements Store {
     const { statements, instanceId } = this.context;
     const params = statements.releaseParams(ids, instanceId);
     await this.exec().run('releasing deliveries', (sql) => sql.run(statements.releaseDeliveries, params));
+  }
+
+  async renewDeliveryLeases(ids: readonly string[], leaseMs: number): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const params = this.deliveryLeases.renewParams(ids, Date.now() + Math.round(leaseMs), this.context.instanceId);
+    const rows = await this.exec().run('renewing delivery leases', (sql) => sql.rows<{ id: string }>(this.deliveryLeases.renew, params));
+    return rows.map((r) => r.id);
+  }
+
+  async renewMessageLeases(ids: readonly string[], leaseMs: number): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const params = this.deliveryLeases.renewParams(ids, Date.now() + Math.round(leaseMs), this.context.instanceId);
+    const rows = await this.exec().run('renewing message leases', (sql) => sql.rows<{ id: string }>(this.deliveryLeases.renewMessages, params));
+    return rows.map((r) => r.id);
+  }
+
+  async deferDeliveries(ids: readonly string[], dueAt: number): Promise<void> {
+    if (ids.length === 0) return;
+    const params = this.deliveryLeases.deferParams(ids, Math.round(dueAt), Date.now(), this.context.instanceId);
+    await this.exec().run('deferring deliveries', (sql) => sql.run(this.deliveryLeases.defer, params));
   }
 
   async completeRouting(messageId: string, result: RoutingResult, handOff?: RoutingHandOff): Promise<StoredDelivery[]> {

@@ -387,6 +387,16 @@ export interface Store {
    *  that they are claimable again at once. Deliveries no longer pending or leased by another instance are left
    *  alone. */
   releaseDeliveries(ids: readonly string[]): Promise<void>;
+  /** Extends the leases of deliveries this instance claimed and is still running, to `leaseMs` from now, so that no
+   *  other instance takes them over while they run. Resolves with the ids renewed: one missing is no longer this
+   *  instance's (another took it over, or it is no longer pending). */
+  renewDeliveryLeases(ids: readonly string[], leaseMs: number): Promise<string[]>;
+  /** The same for messages this instance claimed and is still routing (status 'received'). */
+  renewMessageLeases(ids: readonly string[], leaseMs: number): Promise<string[]>;
+  /** Puts back deliveries this instance claimed but holds back (a throttle, an open circuit breaker): the lease is
+   *  freed and the claim uncounted, no attempt is spent, and they are due again at `dueAt`. Deliveries no longer
+   *  pending or leased by another instance are left alone. */
+  deferDeliveries(ids: readonly string[], dueAt: number): Promise<void>;
   /** Records one attempt and its outcome in one transaction: 'delivered' marks the delivery done, 'retry' sets when to
    *  try next, frees the lease and starts the delivery's claim count again, 'dead' marks it dead and writes a dead
    *  letter. When every non-wire-tap delivery of the message is then done or dead, the message becomes 'delivered' (or

@@ -5,6 +5,7 @@ import { createCharts } from './charts.js';
 import { h, link } from './dom.js';
 import * as fmt from './format.js';
 import { liveState, seriesOf, subscribe } from './live.js';
+import { renderResilience } from './resilience.js';
 
 /** The figures shown, by the key their testids use (`bus-<key>`, `route-<key>-<routeId>`). */
 const FIGURES = [
@@ -36,6 +37,7 @@ export function renderOverview(view) {
   const scope = h('select', { testid: 'chart-scope', 'aria-label': 'Charts for' }, busOption());
   const chartBox = h('div', { class: 'charts', testid: 'charts', 'data-scope': 'bus' });
   const routeBody = h('tbody');
+  const resilienceBox = h('section', { testid: 'resilience' });
   view.replaceChildren(
     h('div', { class: 'view-head' }, h('h1', {}, 'Overview'), h('label', {}, 'Charts for ', scope)),
     h(
@@ -53,7 +55,9 @@ export function renderOverview(view) {
       h('thead', {}, h('tr', {}, h('th', {}, 'route'), FIGURES.map((f) => h('th', { class: 'num' }, f.label)))),
       routeBody,
     ),
+    resilienceBox,
   );
+  const stopResilience = renderResilience(resilienceBox);
 
   const charts = createCharts(chartBox);
   let chartScope = 'bus';
@@ -121,6 +125,7 @@ export function renderOverview(view) {
   }
   return () => {
     unsubscribe();
+    stopResilience();
     charts.destroy();
   };
 }

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { BusError, BusyError, DeliveryError, InputError, StoreError, toBusError, ValidationError, type BusError as BusErrorType } from '@junction/core';
+import { BusError, BusyError, DeliveryError, InputError, StoreError, ThrottledError, toBusError, ValidationError, type BusError as BusErrorType } from '@junction/core';
 
 /** An RFC 9457 problem body, as every HTTP error of the bus is answered. */
 export interface Problem {
@@ -10,6 +10,8 @@ export interface Problem {
   code: string;
   messageId?: string;
   errors?: readonly string[];
+  /** 429 (a route's throttle): seconds before the caller may try again, also sent as Retry-After. */
+  retryAfter?: number;
 }
 
 /**
@@ -23,6 +25,7 @@ export function problemFor(err: BusErrorType): Problem {
   if (err instanceof InputError) status = err.status;
   else if (err instanceof ValidationError || err.code === 'STEP_FAILED') status = 422;
   else if (err instanceof DeliveryError) status = /TIMEOUT|ABORT/i.test(err.code) ? 504 : 502;
+  else if (err instanceof ThrottledError) status = 429;
   else if (err instanceof StoreError || err instanceof BusyError) status = 503;
   const internal = status === 500 && !(err instanceof BusError && err.code !== 'INTERNAL');
   // A target's error names internal hosts and what they said: the caller gets the code, the journal the whole text.
@@ -41,6 +44,7 @@ export function problemFor(err: BusErrorType): Problem {
     code: err.code,
     ...(err.messageId ? { messageId: err.messageId } : {}),
     ...(err instanceof ValidationError ? { errors: err.errors } : {}),
+    ...(err instanceof ThrottledError ? { retryAfter: Math.max(1, Math.ceil(err.retryAfterMs / 1000)) } : {}),
   };
 }
 
@@ -76,6 +80,7 @@ export function problemHeaders(p: Problem): Record<string, string> {
   return {
     ...(p.messageId ? { 'x-message-id': p.messageId } : {}),
     ...(p.status === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {}),
+    ...(p.status === 429 && p.retryAfter !== undefined ? { 'retry-after': String(p.retryAfter) } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import { attemptRow, deliveryRow, insertRows, type Row } from './row-builders';
 import { isWireTap } from './row-mappers';
 import { applyRoutingResult, deadLetterMessage, leasedDeliveries, routedStatus, sharesBody } from './routing-result';
 import type { Sql } from './sql-executor';
+import { holdParts } from './sql-correlation';
 import type { StoreContext } from './store-context';
 import type { AttemptOutcome, AttemptRecord, RoutingHandOff, RoutingResult, StoredDelivery } from './store.types';
 
@@ -110,6 +111,9 @@ async function routeAll(sql: Sql, ctx: StoreContext, items: RouteItem[], at: num
     results[at[k]] = leased satisfies StoredDelivery[];
   }
   await insertRows(sql, ctx.statements, 'deliveries', rows);
+  // Parts of aggregate steps: all of the batch's together, written in group order.
+  const held = items.filter((x) => byId.has(x.messageId) && x.result.held?.length);
+  if (held.length > 0) await holdParts(sql, 'postgres', held.flatMap((x) => x.result.held!), Math.max(...held.map((x) => x.now)));
   for (const { messageId, result, now } of items) {
     if (byId.has(messageId) && routedStatus(result) === 'dead') await deadLetterMessage(sql, ctx, messageId, result, now);
   }

@@ -2,3 +2,4 @@ export { createStore, type StoreOptions } from './create-store';
 export * from './store.types';
 export type { Lease, LeaseStore } from './lease.types';
 export { JournalRetention, retentionInterval, PURGE_LEASE, type JournalRetentionOptions } from './journal-retention';
+export type * from './correlation.types';

@@ -8,6 +8,7 @@ import { describeJournal } from './testing/store-journal.contract';
 import { describeLeases } from './testing/store-leases.contract';
 import { describeLifecycle } from './testing/store-lifecycle.contract';
 import { describePurge } from './testing/store-purge.contract';
+import { describeCorrelation } from './testing/store-correlation.contract';
 
 async function sql<R>(text: string, params: unknown[] = []): Promise<R[]> {
   const client = new Client({ connectionString: PG_URL });
@@ -29,6 +30,7 @@ describe('SqlStore on PostgreSQL', () => {
   describeLeases(h);
   describePurge(h);
   describeClaims(h);
+  describeCorrelation(h);
 
   describe('PostgreSQL specifics', () => {
     it('creates the schema it was given and keeps its tables there', async () => {
@@ -37,7 +39,7 @@ describe('SqlStore on PostgreSQL', () => {
         `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
         [schema],
       );
-      expect(tables.map((t) => t.table_name)).toEqual(['attempts', 'audit_log', 'dead_letters', 'deliveries', 'leases', 'messages', 'store_migrations']);
+      expect(tables.map((t) => t.table_name)).toEqual(['aggregation_groups', 'aggregation_parts', 'attempts', 'audit_log', 'dead_letters', 'deliveries', 'leases', 'messages', 'store_migrations']);
     });
 
     it('lets two instances claim 2,000 rows concurrently, each row exactly once', async () => {

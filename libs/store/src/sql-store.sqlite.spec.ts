@@ -12,6 +12,7 @@ import { describeJournal } from './testing/store-journal.contract';
 import { describeLeases } from './testing/store-leases.contract';
 import { describeLifecycle } from './testing/store-lifecycle.contract';
 import { describePurge } from './testing/store-purge.contract';
+import { describeCorrelation } from './testing/store-correlation.contract';
 
 describe('SqlStore on SQLite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'junction-store-'));
@@ -24,6 +25,7 @@ describe('SqlStore on SQLite', () => {
   describeLeases(h);
   describePurge(h);
   describeClaims(h);
+  describeCorrelation(h);
 
   describe('SQLite specifics', () => {
     it('creates the folder of the file and runs in WAL mode, synchronous=NORMAL, with 8 KB pages', async () => {

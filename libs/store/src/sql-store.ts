@@ -15,6 +15,8 @@ import { addExchangeRows, emptyRows, insertJournalRows, messageRow } from './row
 import { storedDelivery, storedMessage } from './row-mappers';
 import { SqlExecutor, type Sql } from './sql-executor';
 import { SqlLeases } from './sql-leases';
+import { SqlCorrelation } from './sql-correlation';
+import type { CorrelationStore } from './correlation.types';
 import { SqlStatements } from './sql-statements';
 import type { StoreContext } from './store-context';
 import { redact, type StoreTarget } from './store-url';
@@ -64,6 +66,7 @@ type Write = { kind: 'op'; op: WriteOp } | Completion;
 export class SqlStore implements Store {
   readonly driver: 'sqlite' | 'postgres';
   readonly leases: LeaseStore;
+  readonly correlation: CorrelationStore;
   private readonly entities: StoreEntities;
   private readonly context: StoreContext;
   private readonly admin: AdminQueries;
@@ -98,6 +101,7 @@ export class SqlStore implements Store {
     };
     this.admin = new AdminQueries(this.entities, statements);
     this.leases = new SqlLeases(target.driver, this.context.instanceId, () => this.exec());
+    this.correlation = new SqlCorrelation(target.driver, this.context.instanceId, () => this.exec(), () => statements);
     this.journal = new GroupCommit((items) => this.writeJournal(items), MAX_BATCH);
     this.writes = new GroupCommit((items) => this.writeBatch(items), MAX_BATCH);
     // Each purge statement runs alone, outside the group commits: on SQLite it queues behind the writes already

@@ -1,5 +1,6 @@
 import type { Hop, SourceVars } from '@junction/core';
 import type { LeaseStore } from './lease.types';
+import type { CorrelationStore, HeldPart } from './correlation.types';
 import type { JournalSize, PurgeOptions, PurgeReport, RetentionPolicy } from './retention.types';
 
 export type { Hop, SourceVars };
@@ -12,9 +13,11 @@ export type { JournalSize, PurgeOptions, PurgeReport, RetentionPolicy };
  * - `delivered`: every (non-wire-tap) delivery done;
  * - `filtered`: a filter dropped it;
  * - `dead`: a step failed or a delivery was dead-lettered.
+ * - `held`: an aggregate step holds it (or its parts) in a group (see CorrelationStore);
+ * - `aggregated`: its group completed; the aggregate is a message of its own, named in this one's hops.
  */
-export type MessageStatus = 'received' | 'pending' | 'delivered' | 'filtered' | 'dead';
-export const MESSAGE_STATUSES: readonly MessageStatus[] = ['received', 'pending', 'delivered', 'filtered', 'dead'];
+export type MessageStatus = 'received' | 'pending' | 'delivered' | 'filtered' | 'dead' | 'held' | 'aggregated';
+export const MESSAGE_STATUSES: readonly MessageStatus[] = ['received', 'pending', 'delivered', 'filtered', 'dead', 'held', 'aggregated'];
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
 
@@ -190,9 +193,11 @@ export interface DeadLetterDetail extends DeadLetterSummary {
 }
 
 export type RoutingResult = {
-  status: 'pending' | 'filtered' | 'dead' | 'delivered';
+  status: 'pending' | 'filtered' | 'dead' | 'delivered' | 'held';
   hops: Hop[];
   deliveries: NewDelivery[];
+  /** Parts aggregate steps hold, added to their groups in the same transaction (see CorrelationStore). */
+  held?: HeldPart[];
   failure?: Failure;
   /** The message's masked payload, stored instead of the original when routing succeeded (the deliveries carry
    *  what the targets need; only a dead message is replayed from its own body). */
@@ -325,6 +330,8 @@ export interface Store {
   readonly driver: 'sqlite' | 'postgres';
   /** Leases and ticks the instances sharing this store agree on (schedules, later other stateful patterns). */
   readonly leases: LeaseStore;
+  /** Aggregation groups and their parts, shared by the instances (the Aggregator). */
+  readonly correlation: CorrelationStore;
   init(): Promise<void>;
   close(): Promise<void>;
   health(): Promise<StoreHealth>;

@@ -5,17 +5,19 @@ import { Leases1767398400000 as PostgresLeases } from './postgres/1767398400000-
 import { SourceVarsAndAddresses1767484800000 as PostgresSourceVars } from './postgres/1767484800000-source-vars-and-addresses';
 import { JournalRetention1767571200000 as PostgresJournalRetention } from './postgres/1767571200000-journal-retention';
 import { DeliveryClaims1767657600000 as PostgresDeliveryClaims } from './postgres/1767657600000-delivery-claims';
+import { Aggregation1767744000000 as PostgresAggregation } from './postgres/1767744000000-aggregation';
 import { InitialSchema1767225600000 as SqliteInitialSchema } from './sqlite/1767225600000-initial-schema';
 import { AuditLog1767312000000 as SqliteAuditLog } from './sqlite/1767312000000-audit-log';
 import { Leases1767398400000 as SqliteLeases } from './sqlite/1767398400000-leases';
 import { SourceVarsAndAddresses1767484800000 as SqliteSourceVars } from './sqlite/1767484800000-source-vars-and-addresses';
 import { JournalRetention1767571200000 as SqliteJournalRetention } from './sqlite/1767571200000-journal-retention';
 import { DeliveryClaims1767657600000 as SqliteDeliveryClaims } from './sqlite/1767657600000-delivery-claims';
+import { Aggregation1767744000000 as SqliteAggregation } from './sqlite/1767744000000-aggregation';
 
 /** The migrations of each driver, oldest first. Both lists carry the same names so that the migrations table reads
  *  the same whatever the database. New migrations go at the end of both lists. */
 export function migrationsFor(driver: Driver): Function[] {
   return driver === 'sqlite'
-    ? [SqliteInitialSchema, SqliteAuditLog, SqliteLeases, SqliteSourceVars, SqliteJournalRetention, SqliteDeliveryClaims]
-    : [PostgresInitialSchema, PostgresAuditLog, PostgresLeases, PostgresSourceVars, PostgresJournalRetention, PostgresDeliveryClaims];
+    ? [SqliteInitialSchema, SqliteAuditLog, SqliteLeases, SqliteSourceVars, SqliteJournalRetention, SqliteDeliveryClaims, SqliteAggregation]
+    : [PostgresInitialSchema, PostgresAuditLog, PostgresLeases, PostgresSourceVars, PostgresJournalRetention, PostgresDeliveryClaims, PostgresAggregation];
 }

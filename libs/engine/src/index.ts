@@ -3,3 +3,4 @@ export * from './exchange';
 export * from './outbox-worker';
 export * from './route-table';
 export * from './deliverer';
+export * from './aggregation-completer';

@@ -157,10 +157,20 @@ function xmlConcatenation(parts: readonly Body[], root: string, codec: CompileCo
   return bodyFromBytes(Buffer.from(text, 'utf8'), 'application/xml', codec);
 }
 
+/** A part as CSV text: its bytes, or the string a JSON part holds (a mapping that wrote a CSV line). */
+function partText(p: AggregatePart, codec: CompileContext['codec']): string {
+  const body = bodyFromBytes(p.body, p.contentType, codec);
+  if (body.format === 'json') {
+    const value = body.value();
+    if (typeof value === 'string') return value;
+  }
+  return p.body.toString('utf8').replace(/^\uFEFF/, '');
+}
+
 /** The parts' lines one after the other; with `header`, the first line of every part but the first is dropped. */
 function csvConcatenation(parts: readonly AggregatePart[], header: boolean, codec: CompileContext['codec']): Body {
   const chunks = parts.map((p, i) => {
-    let text = p.body.toString('utf8').replace(/^\uFEFF/, '');
+    let text = partText(p, codec);
     if (header && i > 0) {
       const nl = text.indexOf('\n');
       text = nl < 0 ? '' : text.slice(nl + 1);

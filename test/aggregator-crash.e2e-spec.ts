@@ -71,6 +71,7 @@ describe.each(DRIVERS)('aggregator crash test on %s: kill -9 twice', (driver) =>
       for (let line = 0; line < 3; line++) accepted += await sendLine(bus, line);
       await bus.child.kill('SIGKILL');
       const firstKillAggregates = target.requests.length;
+      process.stdout.write(`aggregator kill-9 (${driver}): first kill after ${accepted} parts\n`);
 
       // Lines 3-4 complete the groups; kill -9 again while they complete and go out.
       bus = await start('second');
@@ -78,6 +79,7 @@ describe.each(DRIVERS)('aggregator crash test on %s: kill -9 twice', (driver) =>
       await waitUntil(() => target.requests.length >= 100, 60_000, 'aggregates under way');
       await bus.child.kill('SIGKILL');
       const secondKillAggregates = target.requests.length;
+      process.stdout.write(`aggregator kill-9 (${driver}): second kill after ${accepted} parts, ${secondKillAggregates} aggregates delivered\n`);
 
       bus = await start('third');
       const orders = () => new Set(target.requests.map((r) => (r.json as { orderId: string }).orderId));
@@ -114,5 +116,5 @@ describe.each(DRIVERS)('aggregator crash test on %s: kill -9 twice', (driver) =>
       await bus.child.kill('SIGTERM');
       await db.drop();
     }
-  });
+  }, 480_000);
 });

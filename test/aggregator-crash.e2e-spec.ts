@@ -76,7 +76,12 @@ describe.each(DRIVERS)('aggregator crash test on %s: kill -9 twice', (driver) =>
       // Lines 3-4 complete the groups; kill -9 again while they complete and go out.
       bus = await start('second');
       for (let line = 3; line < PARTS; line++) accepted += await sendLine(bus, line);
-      await waitUntil(() => target.requests.length >= 100, 60_000, 'aggregates under way');
+      const progress = setInterval(() => {
+        void getJson(`${bus.url}/admin/aggregations?limit=1`)
+          .then((a) => process.stdout.write(`  progress: delivered=${target.requests.length} open=${JSON.stringify(a.totals)} completer=${JSON.stringify(a.completer)}\n`))
+          .catch(() => undefined);
+      }, 10_000);
+      await waitUntil(() => target.requests.length >= 100, 120_000, 'aggregates under way').finally(() => clearInterval(progress));
       await bus.child.kill('SIGKILL');
       const secondKillAggregates = target.requests.length;
       process.stdout.write(`aggregator kill-9 (${driver}): second kill after ${accepted} parts, ${secondKillAggregates} aggregates delivered\n`);

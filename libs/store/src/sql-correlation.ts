@@ -15,7 +15,10 @@ import { numbered, type SqlStatements } from './sql-statements';
 import type { Failure, Hop } from './store.types';
 
 /** A timeout that never comes, for the sums and minimums below (far inside a bigint). */
-const NEVER = 1e15;
+const NEVER = 1_000_000_000_000_000;
+const PART_COLUMNS = 'route_id, step, message_id, part_index, group_key, correlation_id, headers, content_type, body, added_at';
+const GROUP_INSERT =
+  'route_id, step, group_key, part_count, size, first_at, last_at, ready_at, expires_at, check_each, after_first_ms, after_last_ms';
 const GROUP_COLUMNS = 'route_id, step, group_key, part_count, size, first_at, last_at, ready_at, expires_at, lease_owner';
 
 interface GroupRow {
@@ -46,20 +49,29 @@ function statements(driver: Driver) {
   const appendHop = `CASE WHEN hops = '[]' THEN '[' || CAST(? AS text) || ']'
     ELSE substr(hops, 1, length(hops) - 1) || ',' || CAST(? AS text) || ']' END`;
   return {
-    // Parameters: route, step, message, index, key, correlation id, headers, content type, body, now.
-    addPart: q(`INSERT INTO aggregation_parts (route_id, step, message_id, part_index, group_key, correlation_id, headers,
-        content_type, body, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (route_id, step, message_id, part_index) DO NOTHING RETURNING message_id`),
-    // Parameters: route, step, key, size, now, now, ready (new group), expires; check each (1/0), last due, first ms.
-    // A group is due at once when its count is reached or every part must be checked, else at its earliest timeout.
-    addToGroup: q(`INSERT INTO aggregation_groups (route_id, step, group_key, part_count, size, first_at, last_at,
-        ready_at, expires_at, lease_owner, lease_until) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, NULL, NULL)
-      ON CONFLICT (route_id, step, group_key) DO UPDATE SET part_count = aggregation_groups.part_count + 1,
+    // SQLite, one part: route, step, message, index, key, correlation id, headers, content type, body, now.
+    // PostgreSQL: the same ten columns as arrays, every part of a batch in one statement.
+    addParts: pg
+      ? `INSERT INTO aggregation_parts (${PART_COLUMNS})
+          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
+            $9::bytea[], $10::bigint[])
+          ON CONFLICT (route_id, step, message_id, part_index) DO NOTHING RETURNING route_id, step, group_key`
+      : `INSERT INTO aggregation_parts (${PART_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (route_id, step, message_id, part_index) DO NOTHING RETURNING route_id, step, group_key`,
+    // The groups' columns (GROUP_INSERT) as one row (SQLite) or arrays (PostgreSQL, one row per group of the batch). A
+    // group is due at once when its count is reached or every part must be checked, else at its earliest timeout.
+    addToGroups: `INSERT INTO aggregation_groups (${GROUP_INSERT})
+        ${pg ? `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bigint[], $7::bigint[],
+            $8::bigint[], $9::bigint[], $10::int[], $11::bigint[], $12::bigint[])` : `VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`}
+      ON CONFLICT (route_id, step, group_key) DO UPDATE SET
+        part_count = aggregation_groups.part_count + excluded.part_count,
         size = COALESCE(excluded.size, aggregation_groups.size), last_at = excluded.last_at,
         ready_at = CASE
-          WHEN ? = 1 OR aggregation_groups.part_count + 1 >= COALESCE(excluded.size, aggregation_groups.size)
+          WHEN excluded.check_each = 1
+            OR aggregation_groups.part_count + excluded.part_count >= COALESCE(excluded.size, aggregation_groups.size)
             THEN excluded.last_at
-          ELSE ${least}(aggregation_groups.expires_at, ?, aggregation_groups.first_at + ?) END`),
+          ELSE ${least}(aggregation_groups.expires_at, excluded.last_at + COALESCE(excluded.after_last_ms, ${NEVER}),
+            aggregation_groups.first_at + COALESCE(excluded.after_first_ms, ${NEVER})) END`,
     claimGroups: pg
       ? `WITH c AS (SELECT route_id, step, group_key FROM aggregation_groups
             WHERE ready_at <= $3 AND (lease_until IS NULL OR lease_until <= $3) ORDER BY ready_at LIMIT $4
@@ -99,29 +111,68 @@ const cache = new Map<Driver, Statements>();
 const statementsOf = (driver: Driver) => cache.get(driver) ?? cache.set(driver, statements(driver)).get(driver)!;
 
 /**
- * Adds parts to their groups inside the transaction of their messages' routing result (see RoutingResult.held). Groups
- * are written in key order, so that two transactions adding to the same groups lock them in one order.
+ * Adds parts to their groups inside the transaction of their messages' routing result (see RoutingResult.held): the
+ * parts first (a part already held is skipped), then each group once with the number of parts it gained, in key
+ * order, so that two transactions adding to the same groups lock them in one order. On PostgreSQL the whole batch
+ * takes two statements.
  */
 export async function holdParts(sql: Sql, driver: Driver, parts: readonly HeldPart[], now: number): Promise<void> {
   const s = statementsOf(driver);
-  const sorted = [...parts].sort((a, b) => compare(a.routeId, b.routeId) || compare(a.step, b.step) || compare(a.key, b.key));
-  for (const p of sorted) {
-    const added = await sql.rows(s.addPart, [
-      p.routeId, p.step, p.messageId, Math.trunc(p.partIndex), p.key, p.correlationId, JSON.stringify(p.headers),
-      p.contentType, p.body, now,
-    ]);
-    // Already held: the same routing result applied again adds nothing.
-    if (added.length === 0) continue;
-    const firstMs = p.completeAfterFirstMs ?? NEVER;
-    const lastDue = p.completeAfterLastMs === null ? NEVER : now + p.completeAfterLastMs;
-    const expiresAt = now + p.expireMs;
-    const dueNow = p.checkEach || (p.size !== null && p.size <= 1);
-    const ready = dueNow ? now : Math.min(expiresAt, lastDue, now + firstMs);
-    await sql.run(s.addToGroup, [
-      p.routeId, p.step, p.key, p.size, now, now, Math.round(ready), Math.round(expiresAt),
-      p.checkEach ? 1 : 0, Math.round(lastDue), Math.round(firstMs),
-    ]);
+  const partRow = (p: HeldPart) => [
+    p.routeId, p.step, p.messageId, Math.trunc(p.partIndex), p.key, p.correlationId, JSON.stringify(p.headers),
+    p.contentType, p.body, now,
+  ];
+  const added: Array<{ route_id: string; step: string; group_key: string }> = [];
+  if (driver === 'postgres') {
+    added.push(...(await sql.rows<(typeof added)[number]>(s.addParts, columns(parts.map(partRow), 10))));
+  } else {
+    for (const p of parts) added.push(...(await sql.rows<(typeof added)[number]>(s.addParts, partRow(p))));
   }
+  // Parts by group: the first part of a group gives its settings, the last known size counts.
+  const groups = new Map<string, { part: HeldPart; count: number; size: number | null }>();
+  const byId = new Map(parts.map((p) => [groupId(p.routeId, p.step, p.key), p]));
+  for (const r of added) {
+    const id = groupId(r.route_id, r.step, r.group_key);
+    const part = byId.get(id)!;
+    const g = groups.get(id) ?? { part, count: 0, size: null };
+    g.count++;
+    groups.set(id, g);
+  }
+  for (const p of parts) {
+    const g = groups.get(groupId(p.routeId, p.step, p.key));
+    if (g && p.size !== null) g.size = p.size;
+  }
+  const rows = [...groups.entries()]
+    .sort(([a], [b]) => compare(a, b))
+    .map(([, { part: p, count, size }]) => {
+      const expiresAt = now + p.expireMs;
+      const dueNow = p.checkEach || (size !== null && count >= size);
+      const lastDue = p.completeAfterLastMs === null ? NEVER : now + p.completeAfterLastMs;
+      const firstDue = p.completeAfterFirstMs === null ? NEVER : now + p.completeAfterFirstMs;
+      const ready = dueNow ? now : Math.min(expiresAt, lastDue, firstDue);
+      return [
+        p.routeId, p.step, p.key, count, size, now, now, Math.round(ready), Math.round(expiresAt), p.checkEach ? 1 : 0,
+        nullableMs(p.completeAfterFirstMs), nullableMs(p.completeAfterLastMs),
+      ];
+    });
+  if (rows.length === 0) return;
+  if (driver === 'postgres') await sql.run(s.addToGroups, columns(rows, 12));
+  else for (const row of rows) await sql.run(s.addToGroups, row);
+}
+
+function groupId(routeId: string, step: string, key: string): string {
+  return `${routeId}\u0000${step}\u0000${key}`;
+}
+
+function nullableMs(ms: number | null): number | null {
+  return ms === null ? null : Math.round(ms);
+}
+
+/** Rows as one array per column (PostgreSQL's unnest). */
+function columns(rows: unknown[][], width: number): unknown[][] {
+  const cols: unknown[][] = Array.from({ length: width }, () => []);
+  for (const row of rows) row.forEach((v, i) => cols[i].push(v));
+  return cols;
 }
 
 /** The CorrelationStore on the store's SQL executor; see CorrelationStore for the contract. */

@@ -140,10 +140,10 @@ export function describeCorrelation(h: StoreHarness): void {
     it('a lease that ran out lets another instance claim the group', async () => {
       const g = groupOf();
       await holdVia(h.store, g, [{ size: 1 }]);
-      expect(await claimGroup(h.store, g, 200)).toBeDefined();
       const other = await h.open({ instanceId: 'taker' });
+      expect(await claimGroup(h.store, g, 1500)).toBeDefined();
       expect(await claimGroup(other, g)).toBeUndefined();
-      await sleep(300);
+      await sleep(1600);
       expect((await claimGroup(other, g))?.leaseOwner).toBe('taker');
       expect(await h.store.correlation.completeGroup(g, 1, aggregateOf(g, '[]'))).toBe(false);
       expect(await other.correlation.completeGroup(g, 1, aggregateOf(g, '[]'))).toBe(true);

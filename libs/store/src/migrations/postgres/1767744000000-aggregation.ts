@@ -20,6 +20,9 @@ export class Aggregation1767744000000 implements MigrationInterface {
       "expires_at" bigint NOT NULL,
       "lease_owner" text,
       "lease_until" bigint,
+      "check_each" integer NOT NULL,
+      "after_first_ms" bigint,
+      "after_last_ms" bigint,
       CONSTRAINT "pk_aggregation_groups" PRIMARY KEY ("route_id", "step", "group_key"))`);
     // The completer claims the groups due now.
     await q.query(`CREATE INDEX "ix_aggregation_groups_ready" ON "aggregation_groups" ("ready_at")`);

@@ -6,6 +6,8 @@ import type { RouteTable } from './route-table';
 
 /** How often open groups are looked at without a wake (completion and expiry timeouts), in ms. */
 export const AGGREGATION_POLL_MS = 250;
+/** The same while no loaded route has an aggregate step (groups left by a removed route still expire). */
+export const IDLE_POLL_MS = 30_000;
 /** Groups completed at once by one instance. */
 const PARALLEL = 8;
 /** Part message ids named in an aggregate's hops; more are counted. */
@@ -29,7 +31,7 @@ export interface AggregationCompleterOptions {
  * crashed instance's groups are claimed again once their leases run out.
  *
  * Off the hot path: routes without aggregate steps cost nothing per message; while no loaded route aggregates, the
- * completer stops polling once a pass found no group.
+ * completer asks the store for due groups once every IDLE_POLL_MS only.
  */
 export class AggregationCompleter {
   private running = false;
@@ -65,23 +67,22 @@ export class AggregationCompleter {
   }
 
   private async run(): Promise<void> {
-    // The first pass always runs: groups a previous run left (a crash, a route since removed) are found.
-    let active = true;
     while (this.running) {
       this.woken = false;
       let full = false;
-      if (active || this.aggregating()) {
-        try {
-          const groups = await this.store.correlation.claimGroups(this.options.batch, this.options.leaseMs);
-          active = groups.length > 0;
-          full = groups.length === this.options.batch;
-          await this.completeAll(groups);
-        } catch (err) {
-          this.log.warn({ err: toBusError(err).message }, 'aggregation: claiming groups failed; retrying');
-          await sleep(1000);
-        }
+      let found = false;
+      try {
+        const groups = await this.store.correlation.claimGroups(this.options.batch, this.options.leaseMs);
+        found = groups.length > 0;
+        full = groups.length === this.options.batch;
+        await this.completeAll(groups);
+      } catch (err) {
+        this.log.warn({ err: toBusError(err).message }, 'aggregation: claiming groups failed; retrying');
+        await sleep(1000);
       }
-      if (!full && this.running) await this.pause();
+      // While no loaded route aggregates, groups a previous run or a removed route left are still expired, but the
+      // store is asked only now and then.
+      if (!full && this.running) await this.pause(found || this.aggregating() ? AGGREGATION_POLL_MS : IDLE_POLL_MS);
     }
   }
 
@@ -89,10 +90,10 @@ export class AggregationCompleter {
     return this.routes.list().some((r) => r.aggregators.size > 0);
   }
 
-  private pause(): Promise<void> {
+  private pause(ms: number): Promise<void> {
     if (this.woken) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, AGGREGATION_POLL_MS);
+      const timer = setTimeout(done, ms);
       const self = this;
       function done() {
         clearTimeout(timer);

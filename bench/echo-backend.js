@@ -5,13 +5,16 @@
  *   S5's and S6's JSON legs get their JSON back);
  * - `POST /sink...`: counts the delivery (S7, S8) and answers a small JSON; unique by `x-message-id`, so that an
  *   at-least-once redelivery is not counted twice;
- * - `GET /stats`: `{ received, unique, firstAt, lastAt }` (epoch ms of the first and last delivery);
+ * - `GET /stats`: `{ received, unique, parts, firstAt, lastAt }` (epoch ms of the first and last delivery; `parts`:
+ *   what the unique deliveries stand for, an aggregate counting its `x-aggregate-parts`);
  * - `POST /reset`: starts counting afresh.
  * Plain node:http, so that the backend costs as little as possible of the machine the bus is measured on.
  */
 const http = require('node:http');
 
 let received = 0;
+/** Parts the unique deliveries stand for: an aggregate's `x-aggregate-parts`, else 1. */
+let parts = 0;
 let firstAt = 0;
 let lastAt = 0;
 let seen = new Set();
@@ -26,9 +29,10 @@ const SINK_REPLY = Buffer.from('{"ok":true}');
 
 const server = http.createServer((req, res) => {
   const url = req.url ?? '/';
-  if (req.method === 'GET' && url === '/stats') return json(res, 200, { received, unique: seen.size, firstAt, lastAt });
+  if (req.method === 'GET' && url === '/stats') return json(res, 200, { received, unique: seen.size, parts, firstAt, lastAt });
   if (req.method === 'POST' && url === '/reset') {
     received = 0;
+    parts = 0;
     firstAt = 0;
     lastAt = 0;
     seen = new Set();
@@ -42,7 +46,10 @@ const server = http.createServer((req, res) => {
       received++;
       if (firstAt === 0) firstAt = now;
       lastAt = now;
-      seen.add(String(req.headers['x-message-id'] ?? `anonymous-${received}`));
+      const id = String(req.headers['x-message-id'] ?? `anonymous-${received}`);
+      // An aggregate (S11) stands for the parts it carries.
+      if (!seen.has(id)) parts += Number(req.headers['x-aggregate-parts']) || 1;
+      seen.add(id);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': SINK_REPLY.length });
       res.end(SINK_REPLY);
     });

@@ -17,6 +17,14 @@ routes:
     businessKey: orderId
     to: [{ id: crm, http: { url: "\${TARGET_URL}/crm/orders", format: json } }]
 `,
+  'lines.yaml': `
+routes:
+  - id: lines
+    from: { http: { path: /lines } }
+    steps:
+      - aggregate: { correlation: orderId, completion: { size: 3 } }
+    to: [{ id: crm-lines, http: { url: "\${TARGET_URL}/crm/lines", format: json } }]
+`,
   'flaky.yaml': `
 routes:
   - id: flaky
@@ -250,6 +258,24 @@ describe('admin dashboard in a real browser', () => {
     await page.getByTestId('message-status').getByText('delivered').waitFor();
     expect(await text(page, 'message-id')).toBe(id);
     expect(await page.getByTestId('attempt').count()).toBe(1);
+    expect(errors).toEqual([]);
+  }, 30_000);
+
+  test('aggregations: a group held shows with its parts, and leaves once complete', async () => {
+    const key = `G-${Date.now().toString(36)}`;
+    await send('/lines', { orderId: key, line: 1 });
+    await send('/lines', { orderId: key, line: 2 });
+    await waitUntil(async () => (await getJson(`${bus.adminUrl}/admin/aggregations?route=lines`)).totals.parts === 2, UI_TIMEOUT_MS, 'two parts held');
+    const { page, errors } = await newPage();
+    await logIn(page, '#/aggregations');
+    const row = page.getByTestId('aggregation-row').filter({ hasText: key });
+    await row.waitFor();
+    expect(await row.innerText()).toContain('2 of 3');
+    await screenshot(page, 'f-aggregations');
+    await send('/lines', { orderId: key, line: 3 });
+    await target.waitFor(1, UI_TIMEOUT_MS, '/crm/lines');
+    await page.getByTestId('aggregations-refresh').click();
+    await page.getByTestId('aggregations-list').getByText('No group is held.').waitFor();
     expect(errors).toEqual([]);
   }, 30_000);
 

@@ -22,6 +22,8 @@ const SCENARIOS = [
   { id: 'S6', kind: 'http', bus: 'sync', path: '/s6', format: 'xml', headers: { soapaction: '"urn:buyStocks"' }, title: 'SOAP ingress -> S4 -> REST target' },
   { id: 'S7-sqlite', kind: 'async', bus: 'async-sqlite', path: '/s7', format: 'json', title: 'async (202) HTTP -> REST on SQLite, delivered/s' },
   { id: 'S7-pg', kind: 'async', bus: 'async-pg', path: '/s7', format: 'json', title: 'async (202) HTTP -> REST on PostgreSQL, delivered/s' },
+  // The Aggregator: S7's posts held in 16 groups (by the last digit of the message id) of 10; parts delivered/s.
+  { id: 'S11-agg', kind: 'async', bus: 'async-sqlite', path: '/s11', format: 'json', countParts: true, title: 'Aggregator: async parts aggregated by 10 on SQLite, parts/s' },
   // S8's route mode follows --kafka-mode; S9 and S10 are async (stored in the outbox before the broker's ack).
   { id: 'S8', kind: 'broker', broker: 'kafka', bus: 'kafka', parallelism: 3, mode: (o) => o.kafkaMode, format: 'json', title: 'Kafka -> route -> HTTP, delivered/s' },
   { id: 'S9', kind: 'broker', broker: 'amqp', bus: 'amqp', parallelism: 100, format: 'json', title: 'AMQP (RabbitMQ) -> route -> HTTP, delivered/s' },
@@ -88,6 +90,7 @@ function quickMatrix() {
     cell('S1', '100KB', 100),
     cell('S7-sqlite', '1KB', 100),
     cell('S7-pg', '1KB', 100),
+    cell('S11-agg', '1KB', 100),
     cell('S8', '1KB'),
     cell('S9', '1KB'),
     cell('S10', '1KB'),

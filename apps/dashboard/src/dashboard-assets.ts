@@ -45,6 +45,7 @@ export const ASSET_FILES: readonly string[] = [
   'dead-letters.js',
   'dead-letter-edit.js',
   'audit.js',
+  'aggregations.js',
   'login.js',
 ];
 

@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { Settings } from '@junction/config';
 import type { Logger } from '@junction/core';
 import type { BusRuntime } from '@junction/engine';
+import { AggregationsController } from './aggregations.controller';
 import { AuditController } from './audit.controller';
 import { AdminAuth } from './auth/admin-auth';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
@@ -33,7 +34,7 @@ export class AdminModule {
     if (auth.locked) log.warn({}, 'admin API and dashboard are locked: set ADMIN_TOKEN, or ADMIN_USER and ADMIN_PASSWORD');
     return {
       module: AdminModule,
-      controllers: [HealthController, SessionController, RoutesController, MessagesController, DeadLettersController, ConnectorsController, AuditController, MetricsController, LiveController, ResilienceController],
+      controllers: [HealthController, SessionController, RoutesController, MessagesController, DeadLettersController, ConnectorsController, AuditController, MetricsController, LiveController, ResilienceController, AggregationsController],
       providers: [
         { provide: BUS_RUNTIME, useValue: runtime },
         { provide: AdminAuth, useValue: auth },

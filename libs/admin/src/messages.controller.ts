@@ -1,12 +1,12 @@
 import { Controller, Get, Inject, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
 import { InputError } from '@junction/core';
 import type { BusRuntime } from '@junction/engine';
-import type { MessageStatus } from '@junction/store';
+import { MESSAGE_STATUSES, type MessageStatus } from '@junction/store';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { BUS_RUNTIME } from './admin.tokens';
 import { maskerOf, messageView } from './masked-view';
 
-const STATUSES: readonly MessageStatus[] = ['received', 'pending', 'delivered', 'filtered', 'dead', 'duplicate'];
+const STATUSES: readonly MessageStatus[] = MESSAGE_STATUSES;
 
 /** Message search and the journal record of one message, with every delivery and attempt. */
 @Controller('admin/messages')

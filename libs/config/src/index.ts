@@ -1,4 +1,5 @@
 export * from './route.schema';
+export * from './aggregate.schema';
 export * from './route-problem';
 export * from './env-interpolation';
 export * from './route-loader';

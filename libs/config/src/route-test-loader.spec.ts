@@ -62,7 +62,7 @@ describe('loadRouteTests', () => {
         '14 tests[2]: missing required key "route"',
         '15 tests[2].input.body: expected a string, a list or a mapping, got an integer',
         '16 tests[2].replies.crm.status: expected at least 100',
-        '17 tests[2].expect.outcome: expected one of: delivered, filtered, dead',
+        '17 tests[2].expect.outcome: expected one of: delivered, filtered, dead, held',
       ].map((p) => `libs/config/test-fixtures/route-tests/sub/bad.test.yaml:${p}`),
     );
   });

@@ -78,7 +78,10 @@ const EXPECTATIONS = ['outcome', 'deliveries', 'notDelivered', 'reply', 'idempot
 
 export const ExpectSchema = z
   .strictObject({
-    outcome: z.enum(['delivered', 'filtered', 'dead']).optional().describe('How the message ends.'),
+    outcome: z
+      .enum(['delivered', 'filtered', 'dead', 'held'])
+      .optional()
+      .describe('How the message ends (`held`: an aggregate step still holds a group when the inputs are all in).'),
     deliveries: z.array(ExpectedDeliverySchema).min(1).optional(),
     notDelivered: z.array(TargetIdSchema).min(1).optional().describe('Targets that must receive nothing.'),
     reply: ExpectedReplySchema.optional(),
@@ -98,16 +101,23 @@ export const ExpectSchema = z
     });
   });
 
-export const RouteTestSchema = z.strictObject({
+export const RouteTestSchema = z
+  .strictObject({
   name: z.string().min(1).describe('Shown in the test report; unique in its file.'),
   route: RouteIdSchema.describe('Id of the route under test.'),
-  input: TestInputSchema,
+  input: TestInputSchema.optional().describe('The message sent into the route (or `inputs`).'),
+  inputs: z
+    .array(TestInputSchema)
+    .min(1)
+    .optional()
+    .describe('Several messages sent into the route one after the other (an aggregator test): the expectations hold for all of them together.'),
   replies: z
     .record(TargetIdSchema, CannedReplySchema)
     .default({})
     .describe('Canned replies of the captured targets, by target id (default: status 200, body {}).'),
   expect: ExpectSchema,
-});
+  })
+  .refine((t) => (t.input === undefined) !== (t.inputs === undefined), { error: 'expected one of input or inputs' });
 
 export const RouteTestFileSchema = z
   .strictObject({ tests: z.array(RouteTestSchema).min(1) })

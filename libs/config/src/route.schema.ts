@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ConnectorSpec } from './connector-spec';
 import { IdempotentSchema } from './idempotent.schema';
 import { BulkheadSchema, CircuitBreakerSchema, ThrottleSchema, type BulkheadDef, type CircuitBreakerDef, type ThrottleDef } from './resilience.schema';
+import { AggregateStepSchema } from './aggregate.schema';
 
 /**
  * The route file schema: it validates route files, gives the typed definitions the compiler reads, and is exported as
@@ -97,6 +98,7 @@ export const STEP_KINDS = [
   'split',
   'wireTap',
   'enrich',
+  'aggregate',
 ] as const;
 
 /** A source: exactly one key, the connector kind, holding that connector's config. */
@@ -202,6 +204,7 @@ function stepSchemaOf(target: z.ZodType<TargetDef>) {
         })
         .optional()
         .describe('Content enricher: calls the target and merges its reply into the body.'),
+      aggregate: AggregateStepSchema.optional(),
     })
     .superRefine(exactlyOne('step', STEP_KINDS));
   // Registered rather than chained with `.meta()`: a chained call would make the recursive type refer to itself.

@@ -6,6 +6,7 @@ import { createStore, JournalRetention, type Store } from '@junction/store';
 import { BusTelemetry, registerResilienceMetrics, type RouteInfo } from '@junction/telemetry';
 import { createXmlWorkers, type WorkerPool } from '@junction/transform';
 import type { FastifyInstance } from 'fastify';
+import { AggregationCompleter } from './aggregation-completer';
 import { Exchange } from './exchange';
 import { OutboxWorker } from './outbox-worker';
 import { Resilience } from './resilience/resilience';
@@ -22,6 +23,8 @@ export class BusRuntime {
   readonly routes: RouteTable;
   readonly exchange: Exchange;
   readonly worker: OutboxWorker;
+  /** Completes and expires aggregation groups (aggregate steps), shared with the other instances on the store. */
+  readonly aggregation: AggregationCompleter;
   /** Hosts every broker ingress; the Nest app runs it as its custom transport strategy (a hybrid application). */
   readonly transport: BrokerTransport;
   /** Metrics, live figures and per-message logs of this instance. */
@@ -91,10 +94,17 @@ export class BusRuntime {
         leaseMs: settings.LEASE_MS,
         poisonMaxClaims: settings.POISON_MAX_CLAIMS,
         callTimeoutMs: settings.SYNC_TIMEOUT_MS,
+        held: () => this.aggregation.wake(),
       },
       log,
       this.telemetry.observer,
       this.resilience,
+    );
+    this.aggregation = new AggregationCompleter(
+      this.store,
+      this.routes,
+      { leaseMs: settings.LEASE_MS, batch: settings.OUTBOX_BATCH, wakeOutbox: () => this.worker.wake() },
+      log,
     );
     this.retention = new JournalRetention(this.store, { policy: () => retentionPolicy(settings, this.routes.list()) }, log);
     this.exchange = new Exchange(this.routes, this.store, {
@@ -112,6 +122,7 @@ export class BusRuntime {
     if (!report.ok) throw new ConfigError(`routes in ${this.settings.ROUTES_DIR} have problems`, report.problems);
     for (const connector of this.ingress.values()) await connector.start(this.exchange);
     this.worker.start();
+    this.aggregation.start();
     this.retention.start();
     this.telemetry.start();
     if (this.settings.WATCH_ROUTES) this.watcher = watchRoutes(this.settings.ROUTES_DIR, () => void this.reload('watch'));
@@ -153,7 +164,7 @@ export class BusRuntime {
     const ingressClosed = (async () => {
       for (const connector of this.ingress.values()) await connector.close(this.settings.SHUTDOWN_TIMEOUT_MS);
     })();
-    await Promise.all([ingressClosed, this.worker.stop(this.settings.SHUTDOWN_TIMEOUT_MS), this.retention.stop()]);
+    await Promise.all([ingressClosed, this.worker.stop(this.settings.SHUTDOWN_TIMEOUT_MS), this.aggregation.stop(), this.retention.stop()]);
     for (const connector of this.egress.values()) await connector.close();
     await this.xmlWorkers.close();
     await this.store.close();

@@ -5,3 +5,4 @@ export * from './route-table';
 export * from './deliverer';
 export * from './resilience/resilience';
 export * from './resilience/circuit-breaker';
+export * from './aggregation-completer';

@@ -4,6 +4,7 @@ import type { Failure, StoredDelivery, StoredMessage, Store, TargetRef } from '@
 import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
 import { bodyFromBytes, loadBody } from '@junction/transform';
 import { callInline, sleep } from './deliverer';
+import { heldPart } from './aggregation-completer';
 import { DeliveryRunner, type CallOutcome } from './delivery-runner';
 import { newDelivery } from './exchange';
 import { deadLetterCopy } from './dead-letter-copy';
@@ -26,6 +27,8 @@ export interface OutboxWorkerOptions {
   readonly callTimeoutMs: number;
   /** Claims a message or delivery may have without an outcome before it is dead-lettered as poison (PoisonRule). */
   readonly poisonMaxClaims: number;
+  /** Called after a routing held parts in aggregation groups (the AggregationCompleter's wake). */
+  readonly held?: () => void;
 }
 
 /** Wakes closer together than this are merged into one claim pass (see OutboxWorker.wake). */
@@ -332,8 +335,13 @@ export class OutboxWorker {
     if (route.readsBody) await loadBody(message.body);
     let run: RouteRun;
     try {
-      run = await runRoute(route, message, (target, m, address) =>
-        callInline(target, m, Date.now() + this.options.callTimeoutMs, address),
+      // An aggregate message resumes its route after the aggregate step it came from.
+      const from = stored.sourceKind === 'aggregate' ? stored.sourceAddress : undefined;
+      run = await runRoute(
+        route,
+        message,
+        (target, m, address) => callInline(target, m, Date.now() + this.options.callTimeoutMs, address),
+        from,
       );
     } catch (err) {
       // The route's own failure (a step, an enricher), retriable or not: dead-lettered at once, as the route decides.
@@ -343,7 +351,9 @@ export class OutboxWorker {
     }
     const { dispatches, filtered } = run;
     const direct = dispatches.filter((d) => !d.wireTap).length;
-    const status = direct > 0 ? 'pending' : filtered ? 'filtered' : 'delivered';
+    // Parts an aggregate step holds go into their groups with this routing result; a message held whole ends 'held'.
+    const held = run.held.length > 0 ? run.held.map((h) => heldPart(route.id, h, route.aggregators.get(h.step)!)) : undefined;
+    const status = direct > 0 ? 'pending' : held ? 'held' : filtered ? 'filtered' : 'delivered';
     message.hop('routed', `${dispatches.length} deliveries`);
     // Hand off as many deliveries as this worker can start now (this routing's own slot, plus the free ones), each
     // to a target under its share. A stopping worker hands off nothing: what it has not started stays free for the
@@ -371,8 +381,10 @@ export class OutboxWorker {
             [...handed, ...left],
             [...handed, ...left].map((d) => newDelivery(d, outgoingBody(d.message.body, d.target, route.codec))),
           ),
-          scrubbed: scrubbedCopy(route.masker, stored.headers, stored.body, stored.contentType),
+          // A held message keeps its payload: if its group expires, it is dead-lettered and replayed from it.
+          scrubbed: held ? undefined : scrubbedCopy(route.masker, stored.headers, stored.body, stored.contentType),
           messageBody: stored.body,
+          ...(held && { held }),
         },
         handed.length > 0 ? { count: handed.length, leaseMs: this.options.leaseMs } : undefined,
       );
@@ -382,8 +394,9 @@ export class OutboxWorker {
       for (const d of handed.slice(leased.length)) this.slots.release({ routeId: route.id, targetId: d.target.id });
     }
     this.counts.routed++;
+    if (held) this.options.held?.();
     if (status === 'pending') this.observer.routed(route.id, stored, direct);
-    else this.observer.completed(route.id, 'async', stored, status, Date.now() - stored.receivedAt);
+    else if (status !== 'held') this.observer.completed(route.id, 'async', stored, status, Date.now() - stored.receivedAt);
     for (const d of leased) this.startDelivery(d);
     if (leased.length < dispatches.length) {
       this.deliveriesLeft = true;

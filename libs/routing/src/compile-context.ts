@@ -1,7 +1,8 @@
 import type { TargetDef } from '@junction/config';
 import type { EgressConnector } from '@junction/core';
-import type { XmlCodec } from '@junction/transform';
+import type { JsonLimits, XmlCodec } from '@junction/transform';
 import type { CompiledTarget } from './compiled-route';
+import type { CompiledAggregator } from './steps/aggregate.step';
 
 /** A path inside a route definition, e.g. ['steps', 2, 'choice', 'when', 0, 'if']. */
 export type DefPath = readonly (string | number)[];
@@ -22,6 +23,10 @@ export interface CompileContext {
   readonly codec: XmlCodec;
   readonly problems: CompileProblem[];
   target(def: TargetDef, path: DefPath): CompiledTarget;
+  /** The route's aggregate steps by place (see stepKey), filled as they compile; absent where none may stand. */
+  readonly aggregators?: Map<string, CompiledAggregator>;
+  /** Limits of the JSON the route reads (aggregate steps read their parts back). */
+  readonly jsonLimits?: JsonLimits;
 }
 
 /** Records a problem and returns undefined, so compile helpers can `return fail(...)`. */

@@ -2,6 +2,7 @@ import type { EgressEndpoint, Message, Reply } from '@junction/core';
 import type { BreakerPolicy, RateLimit, RetryDef, RouteDef, SourceDef } from '@junction/config';
 import type { JsonLimits, Masker, XmlCodec } from '@junction/transform';
 import type { CompiledIdempotent } from './idempotent-key';
+import type { CompiledAggregator, HeldMessage } from './steps/aggregate.step';
 
 /** A target prepared at load: its endpoint, retry policy and the body format it expects. */
 export interface CompiledTarget {
@@ -73,6 +74,8 @@ export interface FlowContext {
    * is the target's resolved address, when it has a template.
    */
   call(target: CompiledTarget, message: Message, address?: string): Promise<Reply>;
+  /** Holds the message in an aggregation group (an aggregate step); absent where nothing can be held (sync routes). */
+  hold?(held: HeldMessage): void;
 }
 
 /** A compiled chain of steps: runs the message through and ends in dispatches, a filter, or the next runner. */
@@ -117,4 +120,6 @@ export interface CompiledRoute {
   readonly deadLetter?: CompiledTarget;
   /** The route's own throttle (messages taken in per second); absent when it sets none. */
   readonly throttle?: RateLimit;
+  /** The route's aggregate steps by place (`steps.2`): empty for most routes. */
+  readonly aggregators: ReadonlyMap<string, CompiledAggregator>;
 }

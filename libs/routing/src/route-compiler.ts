@@ -7,6 +7,7 @@ import { DEFAULT_RETRY } from './retry-policy';
 import { compileIdempotent } from './idempotent-key';
 import { bindingsOf, evaluateOn, expressionAt } from './steps/expressions';
 import { compileSequence, compileTransforms, dispatchTo } from './steps/flow-compiler';
+import type { CompiledAggregator } from './steps/aggregate.step';
 
 export interface CompileOptions {
   /** The connector list the bus runs with: it gives the route schema, and each kind's offline checks. */
@@ -40,11 +41,14 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
   const configs: ConnectorConfig[] = [{ role: 'source', kind: sourceKind, config: def.from[sourceKind], path: ['from', sourceKind] }];
 
   const context = { routeId: def.id, baseDir: loaded.baseDir };
+  const aggregators = new Map<string, CompiledAggregator>();
   const ctx: CompileContext = {
     routeId: def.id,
     baseDir: loaded.baseDir,
     codec,
     problems,
+    aggregators,
+    jsonLimits: options.jsonLimits,
     target: (t, path) => {
       const key = JSON.stringify(t);
       const same = byDefinition.get(key);
@@ -72,6 +76,11 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
   }
   if (def.mode === 'async' && def.journal === 'failures') {
     problems.push({ path: ['journal'], message: 'journal: failures is for sync routes; an async route stores every message' });
+  }
+  if (def.mode === 'sync') {
+    for (const step of aggregators.keys()) {
+      problems.push({ path: step.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s)), message: 'an aggregate step holds messages until their group is complete: it needs an async route (mode: async), not a sync one' });
+    }
   }
   if (def.mode === 'sync' && [...targets.values()].filter((t) => t.reply).length > 1) {
     problems.push({ path: ['to'], message: 'only one target may set reply: true' });
@@ -112,6 +121,7 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       ...(idempotent && { idempotent }),
       ...(deadLetter && { deadLetter }),
       ...(def.throttle && { throttle: rateLimitOf(def.throttle) }),
+      aggregators,
     },
   };
 }

@@ -5,6 +5,7 @@ import { isWireTap } from './row-mappers';
 import { applyRoutingResult, deadLetterMessage, leasedDeliveries, routedStatus, sharesBody } from './routing-result';
 import type { Sql } from './sql-executor';
 import { WAITING_FOR_PART } from './sql-statements';
+import { holdParts } from './sql-correlation';
 import type { StoreContext } from './store-context';
 import type { AttemptOutcome, AttemptRecord, RoutingHandOff, RoutingResult, StoredDelivery } from './store.types';
 
@@ -113,6 +114,9 @@ async function routeAll(sql: Sql, ctx: StoreContext, items: RouteItem[], at: num
     results[at[k]] = leased satisfies StoredDelivery[];
   }
   await insertRows(sql, ctx.statements, 'deliveries', rows);
+  // Parts of aggregate steps: all of the batch's together, written in group order.
+  const held = items.filter((x) => byId.has(x.messageId) && x.result.held?.length);
+  if (held.length > 0) await holdParts(sql, 'postgres', held.flatMap((x) => x.result.held!), Math.max(...held.map((x) => x.now)));
   for (const { messageId, result, now } of items) {
     if (byId.has(messageId) && routedStatus(result) === 'dead') await deadLetterMessage(sql, ctx, messageId, result, now);
   }

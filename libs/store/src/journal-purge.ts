@@ -39,7 +39,7 @@ class PurgeSql {
     this.nextOfRoute = `SELECT id FROM messages WHERE route_id = ${p(1)} AND id > ${p(2)} AND id < ${p(3)} ORDER BY id LIMIT ${p(4)}`;
     // Deleting a message cascades to its deliveries, their attempts and the dead letters (each has its index).
     this.remove = `DELETE FROM messages WHERE id ${inList(1)} AND received_at < ${p(2)}
-        AND status IN ('delivered', 'filtered', 'dead', 'duplicate')
+        AND status IN ('delivered', 'filtered', 'dead', 'duplicate', 'aggregated')
         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id AND d.status = 'pending')
         AND NOT EXISTS (SELECT 1 FROM dead_letters l WHERE l.message_id = messages.id AND l.replayed_at IS NULL
           AND l.created_at >= ${p(3)})

@@ -1,5 +1,6 @@
 import { BusError, newMessageId } from '@junction/core';
 import { deliveryRow, insertRows, type Row } from './row-builders';
+import { holdParts } from './sql-correlation';
 import type { Sql } from './sql-executor';
 import type { StoreContext } from './store-context';
 import type { RoutingHandOff, RoutingResult, StoredDelivery } from './store.types';
@@ -37,6 +38,7 @@ export async function applyRoutingResult(
     return deliveryRow(d, routed.route_id, routed.correlation_id, 'pending', 0, null, now, lease, sharesBody(result, d.body));
   });
   await insertRows(sql, s, 'deliveries', deliveries);
+  if (result.held?.length) await holdParts(sql, s.driver, result.held, now);
   if (status === 'dead') await deadLetterMessage(sql, ctx, messageId, result, now);
   return leased;
 }

@@ -11,6 +11,7 @@ import { describeIdempotent } from './testing/store-idempotent.contract';
 import { describeLifecycle } from './testing/store-lifecycle.contract';
 import { describePurge } from './testing/store-purge.contract';
 import { describeParts } from './testing/store-parts.contract';
+import { describeCorrelation } from './testing/store-correlation.contract';
 
 async function sql<R>(text: string, params: unknown[] = []): Promise<R[]> {
   const client = new Client({ connectionString: PG_URL });
@@ -35,6 +36,7 @@ describe('SqlStore on PostgreSQL', () => {
   describeClaims(h);
   describeParts(h);
   describeDeliveryLeases(h);
+  describeCorrelation(h);
 
   describe('PostgreSQL specifics', () => {
     it('creates the schema it was given and keeps its tables there', async () => {
@@ -43,7 +45,7 @@ describe('SqlStore on PostgreSQL', () => {
         `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
         [schema],
       );
-      expect(tables.map((t) => t.table_name)).toEqual(['attempts', 'audit_log', 'dead_letters', 'deliveries', 'idempotent_keys', 'leases', 'messages', 'store_migrations']);
+      expect(tables.map((t) => t.table_name)).toEqual(['aggregation_groups', 'aggregation_parts', 'attempts', 'audit_log', 'dead_letters', 'deliveries', 'idempotent_keys', 'leases', 'messages', 'store_migrations']);
     });
 
     it('lets two instances claim 2,000 rows concurrently, each row exactly once', async () => {

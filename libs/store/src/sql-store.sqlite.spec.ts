@@ -15,6 +15,7 @@ import { describeIdempotent } from './testing/store-idempotent.contract';
 import { describeLifecycle } from './testing/store-lifecycle.contract';
 import { describePurge } from './testing/store-purge.contract';
 import { describeParts } from './testing/store-parts.contract';
+import { describeCorrelation } from './testing/store-correlation.contract';
 
 describe('SqlStore on SQLite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'junction-store-'));
@@ -30,6 +31,7 @@ describe('SqlStore on SQLite', () => {
   describeClaims(h);
   describeParts(h);
   describeDeliveryLeases(h);
+  describeCorrelation(h);
 
   describe('SQLite specifics', () => {
     it('creates the folder of the file and runs in WAL mode, synchronous=NORMAL, with 8 KB pages', async () => {

@@ -17,6 +17,8 @@ import { SqlExecutor, type Sql } from './sql-executor';
 import { SqlLeases } from './sql-leases';
 import { SqlIdempotent } from './sql-idempotent';
 import { DeliveryLeaseStatements } from './sql-delivery-leases';
+import { SqlCorrelation } from './sql-correlation';
+import type { CorrelationStore } from './correlation.types';
 import { SqlStatements } from './sql-statements';
 import type { StoreContext } from './store-context';
 import { redact, type StoreTarget } from './store-url';
@@ -67,6 +69,7 @@ export class SqlStore implements Store {
   readonly driver: 'sqlite' | 'postgres';
   readonly leases: LeaseStore;
   readonly idempotent: SqlIdempotent;
+  readonly correlation: CorrelationStore;
   private readonly entities: StoreEntities;
   private readonly context: StoreContext;
   private readonly admin: AdminQueries;
@@ -104,6 +107,7 @@ export class SqlStore implements Store {
     this.deliveryLeases = new DeliveryLeaseStatements(target.driver);
     this.leases = new SqlLeases(target.driver, this.context.instanceId, () => this.exec());
     this.idempotent = new SqlIdempotent(target.driver, statements, () => this.exec());
+    this.correlation = new SqlCorrelation(target.driver, this.context.instanceId, () => this.exec(), () => statements);
     this.journal = new GroupCommit((items) => this.writeJournal(items), MAX_BATCH);
     this.writes = new GroupCommit((items) => this.writeBatch(items), MAX_BATCH);
     // Each purge statement runs alone, outside the group commits: on SQLite it queues behind the writes already

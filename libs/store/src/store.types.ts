@@ -1,6 +1,7 @@
 import type { Hop, SourceVars } from '@junction/core';
 import type { LeaseStore } from './lease.types';
 import type { IdempotentRepository } from './idempotent.types';
+import type { CorrelationStore, HeldPart } from './correlation.types';
 import type { JournalSize, PurgeOptions, PurgeReport, RetentionPolicy } from './retention.types';
 
 export type { Hop, SourceVars };
@@ -13,10 +14,12 @@ export type { JournalSize, PurgeOptions, PurgeReport, RetentionPolicy };
  * - `delivered`: every (non-wire-tap) delivery done;
  * - `filtered`: a filter dropped it;
  * - `dead`: a step failed or a delivery was dead-lettered;
- * - `duplicate`: an idempotent route had seen its key (IdempotentRepository); acknowledged, never delivered.
+ * - `duplicate`: an idempotent route had seen its key (IdempotentRepository); acknowledged, never delivered;
+ * - `held`: an aggregate step holds it (or its parts) in a group (see CorrelationStore);
+ * - `aggregated`: its group completed; the aggregate is a message of its own, named in this one's hops.
  */
-export type MessageStatus = 'received' | 'pending' | 'delivered' | 'filtered' | 'dead' | 'duplicate';
-export const MESSAGE_STATUSES: readonly MessageStatus[] = ['received', 'pending', 'delivered', 'filtered', 'dead', 'duplicate'];
+export type MessageStatus = 'received' | 'pending' | 'delivered' | 'filtered' | 'dead' | 'duplicate' | 'held' | 'aggregated';
+export const MESSAGE_STATUSES: readonly MessageStatus[] = ['received', 'pending', 'delivered', 'filtered', 'dead', 'duplicate', 'held', 'aggregated'];
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
 
@@ -222,9 +225,11 @@ export interface DeadLetterDetail extends DeadLetterSummary {
 }
 
 export type RoutingResult = {
-  status: 'pending' | 'filtered' | 'dead' | 'delivered';
+  status: 'pending' | 'filtered' | 'dead' | 'delivered' | 'held';
   hops: Hop[];
   deliveries: NewDelivery[];
+  /** Parts aggregate steps hold, added to their groups in the same transaction (see CorrelationStore). */
+  held?: HeldPart[];
   failure?: Failure;
   /** The message's masked payload, stored instead of the original when routing succeeded (the deliveries carry
    *  what the targets need; only a dead message is replayed from its own body). */
@@ -359,6 +364,8 @@ export interface Store {
   readonly leases: LeaseStore;
   /** The Idempotent Consumer's key set: idempotent routes accept their messages through it instead of acceptMessage. */
   readonly idempotent: IdempotentRepository;
+  /** Aggregation groups and their parts, shared by the instances (the Aggregator). */
+  readonly correlation: CorrelationStore;
   init(): Promise<void>;
   close(): Promise<void>;
   health(): Promise<StoreHealth>;

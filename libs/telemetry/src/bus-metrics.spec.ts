@@ -140,6 +140,7 @@ describe('bus metrics', () => {
     metrics.setQueues(
       queues({
         messagesWaiting: 4,
+        messagesHeld: 3,
         deliveriesPending: 9,
         deadLetters: 6,
         deadLettersByRoute: new Map([['orders', 5], ['events', 1]]),
@@ -152,6 +153,7 @@ describe('bus metrics', () => {
     );
     let text = new PrometheusText(await metrics.metrics());
     expect(text.value('junction_queue_depth', { queue: 'messages_waiting' })).toBe(4);
+    expect(text.value('junction_queue_depth', { queue: 'messages_held' })).toBe(3);
     expect(text.value('junction_queue_depth', { queue: 'deliveries_pending' })).toBe(9);
     expect(text.value('junction_queue_depth', { queue: 'deliveries_retry_waiting' })).toBe(2);
     expect(text.value('junction_dead_letters', { route: 'orders' })).toBe(5);

@@ -21,6 +21,8 @@ export interface RouteInfo {
 export interface QueueFigures {
   /** Messages stored and waiting to be routed. */
   readonly messagesWaiting: number;
+  /** Messages aggregate steps hold in groups that are not complete yet (status `held`). */
+  readonly messagesHeld?: number;
   /** Deliveries not done yet, those waiting for a retry included. */
   readonly deliveriesPending: number;
   /** Dead letters not replayed, whole bus. */
@@ -140,6 +142,7 @@ export class BusMetrics {
   setQueues(q: QueueFigures): void {
     this.queues = q;
     this.m.queue.set({ queue: 'messages_waiting' }, q.messagesWaiting);
+    this.m.queue.set({ queue: 'messages_held' }, q.messagesHeld ?? 0);
     this.m.queue.set({ queue: 'deliveries_pending' }, q.deliveriesPending);
     let retries = 0;
     for (const n of q.retryWaitingByRoute.values()) retries += n;
@@ -258,7 +261,7 @@ function instruments(registry: Registry, routeCount: () => number) {
     attempt: histogram('junction_delivery_attempt_duration_seconds', 'Duration of one attempt at a target.', ['route', 'target'], ATTEMPT_BUCKETS),
     latency: histogram('junction_message_latency_seconds', 'Time from reception to final status.', ['route', 'mode'], LATENCY_BUCKETS),
     inFlight: gauge('junction_messages_in_flight', 'Messages and deliveries being processed in this instance.', ['route']),
-    queue: gauge('junction_queue_depth', 'Messages waiting to be routed, deliveries pending, deliveries waiting for a retry.', ['queue']),
+    queue: gauge('junction_queue_depth', 'Messages waiting to be routed, messages held by aggregate steps, deliveries pending, deliveries waiting for a retry.', ['queue']),
     deadLetters: gauge('junction_dead_letters', 'Dead letters not replayed, by route.', ['route']),
     backlog: gauge('junction_source_backlog', "Messages waiting at a route's source (Kafka consumer lag, an AMQP queue's depth), by route.", ['route']),
     up: gauge('junction_source_up', "1 when a route's source is connected (broker consumers, schedules), else 0.", ['route']),

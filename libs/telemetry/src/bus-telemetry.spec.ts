@@ -9,7 +9,7 @@ const ROUTES = [
 ];
 
 function stats(deadLetters: number, received = 0, pendingDeliveries = 0): StoreStats {
-  return { messages: { received, pending: 0, delivered: 0, filtered: 0, dead: deadLetters, duplicate: 0 }, pendingDeliveries, deadLetters };
+  return { messages: { received, pending: 0, delivered: 0, filtered: 0, dead: deadLetters, duplicate: 0, held: 0, aggregated: 0 }, pendingDeliveries, deadLetters };
 }
 
 /** Sources whose store answers when the test says so (or at once), counting the queries. */

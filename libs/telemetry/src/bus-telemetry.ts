@@ -60,7 +60,7 @@ export class BusTelemetry {
   private interestUntil = 0;
   private refreshing?: Promise<void>;
   private refreshedAt = 0;
-  private counts = { messagesWaiting: 0, deliveriesPending: 0, deadLetters: 0 };
+  private counts = { messagesWaiting: 0, messagesHeld: 0, deliveriesPending: 0, deadLetters: 0 };
   private journal: QueueFigures['journal'] = null;
   private deadLettersByRoute: ReadonlyMap<string, number> = new Map();
   private deadLettersAt = 0;
@@ -169,7 +169,12 @@ export class BusTelemetry {
         this.deadLettersByRoute = byRoute;
         this.deadLettersAt = now;
       }
-      this.counts = { messagesWaiting: stats.messages.received, deliveriesPending: stats.pendingDeliveries, deadLetters: stats.deadLetters };
+      this.counts = {
+        messagesWaiting: stats.messages.received,
+        messagesHeld: stats.messages.held ?? 0,
+        deliveriesPending: stats.pendingDeliveries,
+        deadLetters: stats.deadLetters,
+      };
       // The rows come with the counts above; the size from the database's bookkeeping (no scan).
       const size = await store.journalSize();
       this.journal = { ...size, rows: Object.values(stats.messages).reduce((a, b) => a + b, 0) };

@@ -1,8 +1,9 @@
 // The dashboard app: the session (user and CSRF token), the live stream, the navigation, and the hash router that
-// shows one view at a time (#/overview, #/routes, #/messages[/<id>], #/dead-letters[/<id>], #/audit).
+// shows one view at a time (#/overview, #/routes, #/messages[/<id>], #/dead-letters[/<id>], #/aggregations, #/audit).
 import { api, setCsrfToken } from './api.js';
 import { errorBox } from './dom.js';
 import { liveState, startLive, subscribe } from './live.js';
+import { renderAggregations } from './aggregations.js';
 import { renderAudit } from './audit.js';
 import { renderDeadLetter } from './dead-letter-edit.js';
 import { renderDeadLetters } from './dead-letters.js';
@@ -35,6 +36,8 @@ function pick({ name, rest, params }) {
       return rest ? () => renderDeadLetter(view, rest) : () => renderDeadLetters(view, params);
     case 'audit':
       return () => renderAudit(view);
+    case 'aggregations':
+      return () => renderAggregations(view, params);
     default:
       return undefined;
   }

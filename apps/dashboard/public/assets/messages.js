@@ -4,7 +4,7 @@ import { api, query } from './api.js';
 import { badge, errorBox, h, link, replace, table } from './dom.js';
 import * as fmt from './format.js';
 
-const STATUSES = ['received', 'pending', 'delivered', 'filtered', 'dead', 'duplicate'];
+const STATUSES = ['received', 'pending', 'delivered', 'filtered', 'dead', 'duplicate', 'held', 'aggregated'];
 const FILTERS = ['route', 'status', 'correlationId', 'businessKey', 'since', 'until'];
 const PAGE = 50;
 

@@ -1,11 +1,12 @@
 import { formatProblem, loadRouteTests, type ConnectorSpec, type RouteTestDef } from '@junction/config';
 import { contentTypeOf, Message, toBusError, type Reply } from '@junction/core';
 import { bodyFromBytes } from '@junction/transform';
-import type { CompiledRoute, Dispatch } from '../compiled-route';
+import type { CompiledRoute, CompiledTarget, Dispatch } from '../compiled-route';
 import { outgoingBody } from '../outgoing-body';
 import { replyMessage, runRoute } from '../run-route';
 import { compileRouteDir } from '../route-set';
 import { CaptureEgress } from './capture.egress';
+import { TestAggregation } from './test-aggregation';
 import { bodyMismatch, partialMismatch } from './expectations';
 
 export interface RouteTestResult {
@@ -57,21 +58,43 @@ async function runCase(route: CompiledRoute, c: RouteTestDef, captures: Map<stri
     capture.replies = c.replies ?? {};
     capture.calls = [];
   }
-  const { bytes, contentType } = inputBytes(c.input.body, c.input.contentType);
-  const headers = Object.fromEntries(Object.entries(c.input.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
-  const id = `test-${Date.now()}`;
-  const inputBody = bodyFromBytes(bytes, contentType, route.codec, { json: route.jsonLimits });
-  const message = new Message(id, id, { kind: 'test', address: c.name }, headers, inputBody, Date.now());
+  const inputs = c.inputs ?? (c.input ? [c.input] : []);
+  const messages = inputs.map((input, n) => {
+    const { bytes, contentType } = inputBytes(input.body, input.contentType);
+    const headers = Object.fromEntries(Object.entries(input.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    const id = inputs.length > 1 ? `test-${Date.now()}-${n + 1}` : `test-${Date.now()}`;
+    const inputBody = bodyFromBytes(bytes, contentType, route.codec, { json: route.jsonLimits });
+    return new Message(id, id, { kind: 'test', address: c.name }, headers, inputBody, Date.now());
+  });
+  const message = messages[0];
+  const id = message.id;
 
-  let outcome: 'delivered' | 'filtered' | 'dead' = 'delivered';
+  let outcome: 'delivered' | 'filtered' | 'dead' | 'held' = 'delivered';
   let error: string | undefined;
   let reply: Reply | undefined;
   let key: string | undefined;
+  const aggregation = new TestAggregation(route);
   try {
-    message.body.value();
-    // As at ingress: a message without an idempotency key is refused before any step.
-    if (route.idempotent) key = await route.idempotent.key(message);
-    const { dispatches, filtered } = await runRoute(route, message, (target, m) => target.endpoint.send(m));
+    const dispatches: Dispatch[] = [];
+    let filtered = false;
+    const call = (target: CompiledTarget, m: Message) => target.endpoint.send(m);
+    // Each input runs through the route; what aggregate steps hold is grouped, and each aggregate runs on from its step.
+    const runAll = async (m: Message, from?: string): Promise<void> => {
+      if (from === undefined) {
+        m.body.value();
+        // As at ingress: a message without an idempotency key is refused before any step.
+        if (route.idempotent) {
+          const k = await route.idempotent.key(m);
+          key ??= k;
+        }
+      }
+      const run = await runRoute(route, m, call, from);
+      dispatches.push(...run.dispatches);
+      filtered ||= run.filtered;
+      for (const a of await aggregation.hold(run.held)) await runAll(a.message, a.step);
+    };
+    for (const m of messages) await runAll(m);
+    for (const a of await aggregation.end()) await runAll(a.message, a.step);
     const direct = dispatches.filter((d) => !d.wireTap);
     const replies = new Map<Dispatch, Reply>();
     let failure: unknown;
@@ -84,7 +107,7 @@ async function runCase(route: CompiledRoute, c: RouteTestDef, captures: Map<stri
         if (!d.wireTap) failure ??= err;
       }
     }
-    if (direct.length === 0) outcome = filtered ? 'filtered' : 'delivered';
+    if (direct.length === 0) outcome = aggregation.open > 0 ? 'held' : filtered ? 'filtered' : 'delivered';
     const replying = direct.find((d) => d.target.reply) ?? direct[0];
     const chosen = replies.get(replying);
     if (route.mode === 'sync' && chosen) {

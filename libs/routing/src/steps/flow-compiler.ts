@@ -2,6 +2,7 @@ import type { StepDef, TargetDef } from '@junction/config';
 import { toBusError, type Message } from '@junction/core';
 import type { CompiledTarget, Runner, Transformer } from '../compiled-route';
 import { fail, type CompileContext, type DefPath } from '../compile-context';
+import { compileAggregate } from './aggregate.step';
 import { compileChoice } from './choice.step';
 import { compileEnrich } from './enrich.step';
 import { predicateAt } from './expressions';
@@ -70,6 +71,7 @@ function compileStep(ctx: CompileContext, step: StepDef, path: DefPath, next: Ru
   if (step.choice) return compileChoice(ctx, step.choice, [...path, 'choice'], next);
   if (step.split) return compileSplit(ctx, step.split as Parameters<typeof compileSplit>[1], [...path, 'split'], next);
   if (step.enrich) return compileEnrich(ctx, step.enrich, [...path, 'enrich'], next);
+  if (step.aggregate) return compileAggregate(ctx, step.aggregate, [...path, 'aggregate'], next);
   return fail(ctx, path, 'unknown step');
 }
 

@@ -195,7 +195,7 @@ export function describeJournal(h: StoreHarness): void {
         dead: 1,
         delivered: 0,
       });
-      expect(Object.keys(after.messages).sort()).toEqual(['dead', 'delivered', 'duplicate', 'filtered', 'pending', 'received']);
+      expect(Object.keys(after.messages).sort()).toEqual(['aggregated', 'dead', 'delivered', 'duplicate', 'filtered', 'held', 'pending', 'received']);
       expect(after.pendingDeliveries - before.pendingDeliveries).toBe(1);
       expect(after.deadLetters - before.deadLetters).toBe(1);
     });

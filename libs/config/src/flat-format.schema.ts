@@ -117,9 +117,24 @@ export const FixedWidthFormatSchema = z
   })
   .meta({ id: 'FixedWidthFormat', description: 'Fixed-width records: each field by start column, length, type, padding.' });
 
+type CsvFormatOutput = z.output<typeof CsvFormatSchema>;
+type FixedWidthFormatOutput = z.output<typeof FixedWidthFormatSchema>;
+
+/**
+ * `{ csv: {...} }` or `{ fixedWidth: {...} }`: one object with exactly one of the keys (as a step or a target has
+ * exactly one kind), so that a mistake inside either is reported where it is rather than as a failed union; the
+ * output is narrowed to the one present.
+ */
 export const FlatFormatSchema = z
-  .union([z.strictObject({ csv: CsvFormatSchema }), z.strictObject({ fixedWidth: FixedWidthFormatSchema })])
-  .meta({ id: 'FlatFormat', description: 'A flat-file format: { csv: {...} } or { fixedWidth: {...} }.' });
+  .strictObject({ csv: CsvFormatSchema.optional(), fixedWidth: FixedWidthFormatSchema.optional() })
+  .superRefine((f, ctx) => {
+    const present = (['csv', 'fixedWidth'] as const).filter((k) => f[k] !== undefined);
+    if (present.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: present.length === 0 ? 'expected one format: csv or fixedWidth' : 'expected one format, found csv and fixedWidth' });
+    }
+  })
+  .meta({ id: 'FlatFormat', description: 'A flat-file format: { csv: {...} } or { fixedWidth: {...} }.', oneOf: [{ required: ['csv'] }, { required: ['fixedWidth'] }] })
+  .transform((f): { csv: CsvFormatOutput } | { fixedWidth: FixedWidthFormatOutput } => (f.csv ? { csv: f.csv } : { fixedWidth: f.fixedWidth! }));
 
 export type FlatFormatConfig = z.output<typeof FlatFormatSchema>;
 

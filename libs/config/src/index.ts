@@ -11,3 +11,4 @@ export { listConfigFiles, type ConfigFileKind } from './config-files';
 export * from './connector-spec';
 export { writeJsonSchemas } from './export-json-schema';
 export * from './flat-format.schema';
+export * from './convert-step.schema';

@@ -31,8 +31,8 @@ export function compileCsv(def: CsvFormatDef): FlatCodec {
   const recordDelimiter = def.recordDelimiter ?? '\n';
   const bom = def.bom ?? false;
 
-  const parseNumbered = (bytes: Buffer): FlatRecord[] => {
-    const text = decodeFlat(bytes, encoding);
+  const parseText = (decoded: string): FlatRecord[] => {
+    const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
     // csv-parse counts `bytes` in UTF-8 whatever the input: its offsets index this buffer.
     const utf8 = Buffer.from(text, 'utf8');
     const lines = new LineIndex(utf8);
@@ -126,9 +126,12 @@ export function compileCsv(def: CsvFormatDef): FlatCodec {
     return encodeFlat(text, encoding, bom);
   };
 
+  const parseNumbered = (bytes: Buffer): FlatRecord[] => parseText(decodeFlat(bytes, encoding));
+
   return {
     parse: (bytes) => parseNumbered(bytes).map((r) => r.record),
     parseNumbered,
+    parseText,
     write,
     contentType: `text/csv; charset=${charsetName(encoding)}`,
   };

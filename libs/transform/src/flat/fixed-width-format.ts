@@ -55,8 +55,8 @@ export function compileFixedWidth(def: FixedWidthFormatDef): FlatCodec {
   const recordDelimiter = def.recordDelimiter ?? '\n';
   const read = fields.filter((f) => !f.skip);
 
-  const parseNumbered = (bytes: Buffer): FlatRecord[] => {
-    const text = decodeFlat(bytes, encoding);
+  const parseText = (decoded: string): FlatRecord[] => {
+    const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
     const lines = text.split('\n');
     // A final line break ends the last record rather than starting an empty one.
     if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
@@ -108,9 +108,12 @@ export function compileFixedWidth(def: FixedWidthFormatDef): FlatCodec {
     return encodeFlat(out.length === 0 ? '' : out.join(recordDelimiter) + recordDelimiter, encoding, false);
   };
 
+  const parseNumbered = (bytes: Buffer): FlatRecord[] => parseText(decodeFlat(bytes, encoding));
+
   return {
     parse: (bytes) => parseNumbered(bytes).map((r) => r.record),
     parseNumbered,
+    parseText,
     write,
     contentType: `text/plain; charset=${charsetName(encoding)}`,
   };

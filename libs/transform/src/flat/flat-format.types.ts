@@ -88,6 +88,8 @@ export interface FlatCodec {
   parse(bytes: Buffer): Record<string, unknown>[];
   /** The same, each record with the line number it starts on (for a splitter to quote). */
   parseNumbered(bytes: Buffer): FlatRecord[];
+  /** Text already decoded (the encoding is not applied) -> records, each with the line it starts on. */
+  parseText(text: string): FlatRecord[];
   /** Records (objects, or arrays of values in field order; a single object is one record) -> bytes. */
   write(records: readonly unknown[] | object): Buffer;
   /** The MIME type of written bytes, e.g. `text/csv; charset=windows-1252`. */

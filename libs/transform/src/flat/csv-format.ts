@@ -4,7 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import { ProblemList } from './flat-format.error';
 import type { CsvColumnDef, CsvFormatDef, FlatCodec, FlatRecord } from './flat-format.types';
 import { LineIndex, charsetName, decodeFlat, encodeFlat, flatEncoding } from './flat-text';
-import { Refusal, type ValueCodec, valueCodec, valuesOf } from './flat-values';
+import { Refusal, type ValueCodec, quote as quoted, valueCodec, valuesOf } from './flat-values';
 
 interface Column {
   readonly name: string;
@@ -70,7 +70,7 @@ export function compileCsv(def: CsvFormatDef): FlatCodec {
       const record: Record<string, unknown> = {};
       for (let i = 0; i < columns.length; i++) {
         const value = columns[i].codec.read(fields[i]);
-        if (value instanceof Refusal) problems.add(line, `${columns[i].name}: ${value.reason}`);
+        if (value instanceof Refusal) problems.add(line, `${columns[i].name}: ${quoted(fields[i])} ${value.reason}`);
         else record[columns[i].name] = value;
       }
       out.push({ line, record });

@@ -2,7 +2,7 @@ import { ConfigError } from '@junction/core';
 import { ProblemList } from './flat-format.error';
 import type { FixedWidthFieldDef, FixedWidthFormatDef, FlatCodec, FlatRecord } from './flat-format.types';
 import { charsetName, decodeFlat, encodeFlat, flatEncoding } from './flat-text';
-import { Refusal, type ValueCodec, valueCodec, valuesOf } from './flat-values';
+import { Refusal, type ValueCodec, quote, valueCodec, valuesOf } from './flat-values';
 
 interface Field {
   readonly name: string;
@@ -72,9 +72,10 @@ export function compileFixedWidth(def: FixedWidthFormatDef): FlatCodec {
       const record: Record<string, unknown> = {};
       let bad = false;
       for (const f of read) {
-        const value = readField(f, line.slice(f.start - 1, f.start - 1 + f.length));
+        const raw = line.slice(f.start - 1, f.start - 1 + f.length);
+        const value = readField(f, raw);
         if (value instanceof Refusal) {
-          problems.add(lineNo, `${f.name} (columns ${f.start}-${f.start + f.length - 1}): ${value.reason}`);
+          problems.add(lineNo, `${f.name} (columns ${f.start}-${f.start + f.length - 1}): ${quote(raw)} ${value.reason}`);
           bad = true;
         } else record[f.name] = value;
       }

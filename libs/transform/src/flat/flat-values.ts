@@ -10,7 +10,10 @@ export class Refusal {
 }
 
 export interface ValueCodec {
-  /** Text (padding removed) -> value; empty text is null for typed fields. */
+  /**
+   * Text (padding removed) -> value; empty text is null for typed fields. A Refusal's reason leaves out the value
+   * (`is not an integer`): the caller quotes the field as it stands in the file.
+   */
   read(text: string): unknown;
   /** Value -> text, before padding; null and undefined are ''. */
   write(value: unknown): string | Refusal;
@@ -56,25 +59,25 @@ function writeString(value: unknown): string | Refusal {
 const INTEGER = /^([+-]?)(\d+)([+-]?)$/;
 
 function signOf(m: RegExpMatchArray): string | Refusal {
-  if (m[1] && m[3]) return new Refusal('two signs');
+  if (m[1] && m[3]) return new Refusal('has two signs');
   return m[1] === '-' || m[3] === '-' ? '-' : '';
 }
 
 function readInteger(text: string): unknown {
   if (text === '') return null;
   const m = INTEGER.exec(text);
-  if (!m) return new Refusal(`${quote(text)} is not an integer`);
+  if (!m) return new Refusal(`is not an integer`);
   const sign = signOf(m);
   if (sign instanceof Refusal) return sign;
   const n = Number(sign + m[2]);
-  if (!Number.isSafeInteger(n)) return new Refusal(`${quote(text)} is too large for an integer`);
+  if (!Number.isSafeInteger(n)) return new Refusal(`is too large for an integer`);
   return n;
 }
 
 function readImplied(text: string, decimals: number): unknown {
   if (text === '') return null;
   const m = INTEGER.exec(text);
-  if (!m) return new Refusal(`${quote(text)} is not a number with ${decimals} implied decimals`);
+  if (!m) return new Refusal(`is not a number with ${decimals} implied decimals`);
   const sign = signOf(m);
   if (sign instanceof Refusal) return sign;
   const digits = m[2].padStart(decimals + 1, '0');
@@ -86,7 +89,7 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function readDecimal(text: string): unknown {
   if (text === '') return null;
-  if (!DECIMAL.test(text)) return new Refusal(`${quote(text)} is not a number`);
+  if (!DECIMAL.test(text)) return new Refusal(`is not a number`);
   return Number(text);
 }
 
@@ -142,7 +145,7 @@ function dateCodec(format: string): ValueCodec {
   const shape = new RegExp(`^${format.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(TOKEN, (t) => `\\d{${t.length}}`)}$`);
   const read = (text: string): unknown => {
     if (text === '' || /^0+$/.test(text)) return null;
-    if (!shape.test(text)) return new Refusal(`${quote(text)} is not a date as ${format}`);
+    if (!shape.test(text)) return new Refusal(`is not a date as ${format}`);
     const part = (token: string) => {
       const t = tokens.find((x) => x.token === token);
       return t ? text.slice(t.at, t.at + token.length) : '00';
@@ -150,7 +153,7 @@ function dateCodec(format: string): ValueCodec {
     const [y, mo, d, h, mi, s] = ['YYYY', 'MM', 'DD', 'HH', 'mm', 'ss'].map(part);
     const date = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
     if (date.getUTCMonth() !== Number(mo) - 1 || date.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
-      return new Refusal(`${quote(text)} is not a valid date`);
+      return new Refusal(`is not a valid date`);
     }
     return timed ? `${y}-${mo}-${d}T${h}:${mi}:${s}` : `${y}-${mo}-${d}`;
   };
@@ -165,7 +168,8 @@ function dateCodec(format: string): ValueCodec {
   return { read, write };
 }
 
-function quote(text: string): string {
+/** A field's text for a message, cut when long. */
+export function quote(text: string): string {
   return JSON.stringify(text.length > 40 ? text.slice(0, 40) + '...' : text);
 }
 

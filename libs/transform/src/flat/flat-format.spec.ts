@@ -182,6 +182,14 @@ describe('CSV options', () => {
     expect(writeFlat(parseFlat(Buffer.from(text), def), def).toString()).toBe(text);
   });
 
+  it('writes decimals with their places, small and negative ones too', () => {
+    const def: FlatFormatDef = { csv: { header: false, columns: [{ name: 'v', type: 'decimal', decimals: 2 }] } };
+    const values = [0, 0.05, -0.05, 0.5, 1, 12.345, -1234.5, 1e-7, 123456789.999];
+    expect(writeFlat(values.map((v) => ({ v })), def).toString()).toBe('0.00\n0.05\n-0.05\n0.50\n1.00\n12.35\n-1234.50\n0.00\n123456790.00\n');
+    const plain: FlatFormatDef = { csv: { header: false, columns: [{ name: 'v', type: 'decimal' }] } };
+    expect(writeFlat([{ v: 0.1 }, { v: -3 }], plain).toString()).toBe('0.1\n-3\n');
+  });
+
   it('skips empty lines unless told not to', () => {
     expect(parseFlat(Buffer.from('a\n1\n\n2\n'), { csv: {} })).toEqual([{ a: '1' }, { a: '2' }]);
     expect(() => parseFlat(Buffer.from('a,b\n1,2\n\n3,4\n'), { csv: { skipEmptyLines: false } })).toThrow(/line 3: 1 field, expected 2/);

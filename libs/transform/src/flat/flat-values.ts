@@ -116,8 +116,9 @@ function writeNumber(value: unknown, decimals: number, style: 'integer' | 'impli
   if (style === 'integer' && !Number.isInteger(n)) return new Refusal(`${String(value)} is not an integer`);
   const [sign, digits] = scaled(n, decimals);
   if (style !== 'point' || decimals === 0) return sign + digits;
-  const whole = digits.slice(0, digits.length - decimals) || '0';
-  return `${sign}${whole.replace(/^0+(?=\d)/, '')}.${digits.slice(digits.length - decimals)}`;
+  // 5 with 2 decimals is 0.05: as many leading zeros as make a whole part.
+  const padded = digits.padStart(decimals + 1, '0');
+  return `${sign}${padded.slice(0, padded.length - decimals)}.${padded.slice(padded.length - decimals)}`;
 }
 
 /** [sign, digits of |n| * 10^decimals rounded half away from zero]. */

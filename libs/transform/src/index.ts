@@ -35,6 +35,7 @@ export type {
   FlatProblem,
   FlatRecord,
   FlatRecordDelimiter,
+  FlatWriteOptions,
 } from './flat/flat-format.types';
 export { FlatFormatError, MAX_FLAT_PROBLEMS } from './flat/flat-format.error';
 export { compileFlatFormat, parseFlat, writeFlat } from './flat/flat-format';

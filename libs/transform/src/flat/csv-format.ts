@@ -2,7 +2,7 @@ import { ConfigError } from '@junction/core';
 import { type CsvError, parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { ProblemList } from './flat-format.error';
-import type { CsvColumnDef, CsvFormatDef, FlatCodec, FlatRecord } from './flat-format.types';
+import type { CsvColumnDef, CsvFormatDef, FlatCodec, FlatRecord, FlatWriteOptions } from './flat-format.types';
 import { LineIndex, charsetName, decodeFlat, encodeFlat, flatEncoding } from './flat-text';
 import { Refusal, type ValueCodec, quote as quoted, valueCodec, valuesOf } from './flat-values';
 
@@ -96,11 +96,12 @@ export function compileCsv(def: CsvFormatDef): FlatCodec {
     return out;
   };
 
-  const write = (input: readonly unknown[] | object): Buffer => {
+  const write = (input: readonly unknown[] | object, options: FlatWriteOptions = {}): Buffer => {
     const records: readonly unknown[] = Array.isArray(input) ? input : [input];
     const columns = declared ?? keysOf(records);
     const problems = new ProblemList();
-    const offset = header ? 1 : 0;
+    const withHeader = header && !options.append;
+    const offset = withHeader ? 1 : 0;
     const rows: string[][] = [];
     records.forEach((record, index) => {
       const line = index + 1 + offset;
@@ -120,10 +121,10 @@ export function compileCsv(def: CsvFormatDef): FlatCodec {
       quote,
       escape: quote,
       record_delimiter: recordDelimiter === '\r\n' ? 'windows' : 'unix',
-      header,
+      header: withHeader,
       columns: columns.map((c) => c.name),
     });
-    return encodeFlat(text, encoding, bom);
+    return encodeFlat(text, encoding, bom && !options.append);
   };
 
   const parseNumbered = (bytes: Buffer): FlatRecord[] => parseText(decodeFlat(bytes, encoding));

@@ -195,6 +195,16 @@ describe('CSV options', () => {
     expect(() => parseFlat(Buffer.from('a,b\n1,2\n\n3,4\n'), { csv: { skipEmptyLines: false } })).toThrow(/line 3: 1 field, expected 2/);
   });
 
+  it('appends a batch to a file without a second header row or byte order mark', () => {
+    const def: FlatFormatDef = { csv: { bom: true, columns: ['a', 'b'], header: true } };
+    const first = writeFlat([{ a: 1, b: 2 }], def);
+    const more = writeFlat([{ a: 3, b: 4 }, { a: 5, b: 'x' }], def, { append: true });
+    expect(more.toString()).toBe('3,4\n5,x\n');
+    expect(parseFlat(Buffer.concat([first, more]), def)).toEqual([{ a: '1', b: '2' }, { a: '3', b: '4' }, { a: '5', b: 'x' }]);
+    const fixed: FlatFormatDef = { fixedWidth: { fields: [{ name: 'n', start: 1, length: 3, type: 'integer' }] } };
+    expect(writeFlat([{ n: 7 }], fixed, { append: true }).toString()).toBe('007\n');
+  });
+
   it('labels written bytes with their charset', () => {
     expect(compileFlatFormat({ csv: { encoding: 'latin1' } }).contentType).toBe('text/csv; charset=iso-8859-1');
     expect(compileFlatFormat(ORDERS).contentType).toBe('text/plain; charset=utf-8');

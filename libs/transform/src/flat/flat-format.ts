@@ -1,6 +1,6 @@
 import { compileCsv } from './csv-format';
 import { compileFixedWidth } from './fixed-width-format';
-import type { FlatCodec, FlatFormatDef } from './flat-format.types';
+import type { FlatCodec, FlatFormatDef, FlatWriteOptions } from './flat-format.types';
 
 /**
  * Compiles a flat-file format once: checks it (ConfigError: unknown encoding, fixed-width fields that overlap or leave
@@ -28,7 +28,10 @@ export function parseFlat(bytes: Buffer, def: FlatFormatDef): Record<string, unk
   return codecOf(def).parse(bytes);
 }
 
-/** Records -> bytes (a single object is one record). Throws FlatFormatError naming the records it cannot write. */
-export function writeFlat(records: readonly unknown[] | object, def: FlatFormatDef): Buffer {
-  return codecOf(def).write(records);
+/**
+ * Records -> bytes (a single object is one record); `append`: to continue a file, without header row or byte order
+ * mark. Throws FlatFormatError naming the records it cannot write.
+ */
+export function writeFlat(records: readonly unknown[] | object, def: FlatFormatDef, options?: FlatWriteOptions): Buffer {
+  return codecOf(def).write(records, options);
 }

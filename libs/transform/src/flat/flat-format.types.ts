@@ -90,10 +90,18 @@ export interface FlatCodec {
   parseNumbered(bytes: Buffer): FlatRecord[];
   /** Text already decoded (the encoding is not applied) -> records, each with the line it starts on. */
   parseText(text: string): FlatRecord[];
-  /** Records (objects, or arrays of values in field order; a single object is one record) -> bytes. */
-  write(records: readonly unknown[] | object): Buffer;
+  /**
+   * Records (objects, or arrays of values in field order; a single object is one record) -> bytes. `append`: the
+   * bytes continue a file that already has content (a file target appending a batch): no header row, no byte order
+   * mark. Throws FlatFormatError naming each record it cannot write.
+   */
+  write(records: readonly unknown[] | object, options?: FlatWriteOptions): Buffer;
   /** The MIME type of written bytes, e.g. `text/csv; charset=windows-1252`. */
   readonly contentType: string;
+}
+
+export interface FlatWriteOptions {
+  readonly append?: boolean;
 }
 
 export interface FlatRecord {

@@ -205,6 +205,19 @@ describe('CSV options', () => {
     expect(writeFlat([{ n: 7 }], fixed, { append: true }).toString()).toBe('007\n');
   });
 
+  it('refuses bytes that are not UTF-8 at their line, and characters the encoding cannot hold', () => {
+    const latin1 = Buffer.from('a,b\nx,y\nCrème,z\n', 'latin1');
+    expect(() => parseFlat(latin1, { csv: {} })).toThrow(/^1 malformed line: line 3: bytes that are not UTF-8/);
+    expect(parseFlat(Buffer.from('a\n\ufffd ok\n'), { csv: {} })).toEqual([{ a: '\ufffd ok' }]);
+    expect(() => writeFlat([{ a: 'Preis' }, { a: '10 €' }], { csv: { encoding: 'latin1' } })).toThrow(
+      /^1 unwritable line: line 3: "€" cannot be written in latin1$/,
+    );
+    expect(writeFlat([{ a: '10 €' }], { csv: { encoding: 'windows-1252' } })).toEqual(Buffer.from([0x61, 0x0a, 0x31, 0x30, 0x20, 0x80, 0x0a]));
+    expect(() => writeFlat([{ n: 'Łódź' }], { fixedWidth: { encoding: 'latin1', fields: [{ name: 'n', start: 1, length: 6 }] } })).toThrow(
+      /line 1: "Ł" cannot be written in latin1/,
+    );
+  });
+
   it('labels written bytes with their charset', () => {
     expect(compileFlatFormat({ csv: { encoding: 'latin1' } }).contentType).toBe('text/csv; charset=iso-8859-1');
     expect(compileFlatFormat(ORDERS).contentType).toBe('text/plain; charset=utf-8');

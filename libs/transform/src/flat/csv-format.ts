@@ -1,5 +1,5 @@
 import { ConfigError } from '@junction/core';
-import { type CsvError, parse } from 'csv-parse/sync';
+import { CsvError, parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { ProblemList } from './flat-format.error';
 import type { CsvColumnDef, CsvFormatDef, FlatCodec, FlatRecord, FlatWriteOptions } from './flat-format.types';
@@ -88,8 +88,8 @@ export function compileCsv(def: CsvFormatDef): FlatCodec {
         },
       });
     } catch (err) {
+      if (!(err instanceof CsvError)) throw err;
       const e = err as CsvError & { bytes?: number };
-      if (typeof e.code !== 'string' || !e.code.startsWith('CSV_')) throw err;
       problems.add(startLine(e.bytes ?? previousEnd), csvReason(e));
     }
     problems.throwIfAny();
@@ -116,6 +116,7 @@ export function compileCsv(def: CsvFormatDef): FlatCodec {
       rows.push(row);
     });
     problems.throwIfAny('unwritable');
+    if (columns.length === 0) return Buffer.alloc(0);
     const text = stringify(rows, {
       delimiter,
       quote,
@@ -166,7 +167,10 @@ function csvReason(e: CsvError): string {
       return 'a quoted field is not closed';
     case 'CSV_INVALID_CLOSING_QUOTE':
       return 'a quote inside a quoted field is not doubled, or text follows a closing quote';
+    case 'INVALID_OPENING_QUOTE':
+      return 'a quote inside a field that does not start with one (quote the field and double the quote)';
     default:
-      return e.message.replace(/ at line \d+/, '');
+      // csv-parse's own words, without its line count (wrong on CRLF files) or the field's value.
+      return e.message.replace(/ at line \d+/, '').replace(/, value is .*$/, '');
   }
 }

@@ -78,6 +78,7 @@ describe('flat formats: fixtures round-trip', () => {
 /** Files that are refused, and the lines their problems name. */
 const malformed: { name: string; file: string; def: FlatFormatDef; lines: number[]; says: RegExp }[] = [
   { name: 'CSV with a line of too few and one of too many fields', file: 'wrong-count.csv', def: { csv: {} }, lines: [4, 6], says: /line 4: 2 fields, expected 3/ },
+  { name: 'CSV with a quote inside an unquoted field', file: 'stray-quote.csv', def: { csv: {} }, lines: [3], says: /line 3: a quote inside a field that does not start with one/ },
   { name: 'CSV with a quoted field never closed', file: 'open-quote.csv', def: { csv: {} }, lines: [3], says: /line 3: a quoted field is not closed/ },
   { name: 'fixed width: a short line, a letter in a number, 30 February', file: 'short-line.fixed', def: { fixedWidth: { ...ORDERS.fixedWidth, recordDelimiter: '\n' } }, lines: [2, 3, 4], says: /line 2: 27 characters, a record has 55/ },
 ];
@@ -216,6 +217,15 @@ describe('CSV options', () => {
     expect(() => writeFlat([{ n: 'Łódź' }], { fixedWidth: { encoding: 'latin1', fields: [{ name: 'n', start: 1, length: 6 }] } })).toThrow(
       /line 1: "Ł" cannot be written in latin1/,
     );
+  });
+
+  it('reads an empty file or a header alone as no records, and writes no records as a header or nothing', () => {
+    expect(parseFlat(Buffer.alloc(0), { csv: {} })).toEqual([]);
+    expect(parseFlat(Buffer.from('a,b\r\n'), { csv: {} })).toEqual([]);
+    expect(parseFlat(Buffer.alloc(0), ORDERS)).toEqual([]);
+    expect(writeFlat([], { csv: { columns: ['a', 'b'], header: true } }).toString()).toBe('a,b\n');
+    expect(writeFlat([], { csv: {} })).toEqual(Buffer.alloc(0));
+    expect(writeFlat([], ORDERS)).toEqual(Buffer.alloc(0));
   });
 
   it('labels written bytes with their charset', () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseFlat, writeFlat } from '@junction/transform';
-import { LegacyWarehouseFiles } from './legacy-warehouse.files';
+import { LegacyWarehouseFiles, legacyWarehouseSummaryLine } from './legacy-warehouse.files';
 import { LEGACY_ORDER_FORMAT, LEGACY_SKUS, LEGACY_STOCK_FORMAT } from './legacy-warehouse.formats';
 
 /** A seeded generator, so that each run writes the same levels. */
@@ -106,5 +106,13 @@ describe('LegacyWarehouseFiles', () => {
     expect(written).toBeGreaterThanOrEqual(3);
     await new Promise((r) => setTimeout(r, 100));
     expect(w.counts().stockFiles).toBe(written);
+  });
+
+  it('sums itself up in one line for the demo', () => {
+    const counts = { stockFiles: 12, stockSkipped: 0, orderFiles: 3, orders: 3, orderLines: 7, rejectedFiles: 1 };
+    expect(legacyWarehouseSummaryLine(counts, 84)).toBe(
+      'legacy warehouse (files): stock CSVs written 12 | CRM stock levels: 84 | order files read 3 (3 orders, 7 lines, 1 refused)',
+    );
+    expect(legacyWarehouseSummaryLine({ ...counts, stockSkipped: 2, rejectedFiles: 0 }, 0)).toContain('12 (2 skipped: earlier files not collected)');
   });
 });

@@ -166,3 +166,13 @@ export class LegacyWarehouseFiles {
     }
   }
 }
+
+/** The demo's summary line of the legacy warehouse: its files both ways, and the stock levels the CRM took. */
+export function legacyWarehouseSummaryLine(counts: LegacyWarehouseCounts, crmStockLevels: number): string {
+  const skipped = counts.stockSkipped > 0 ? ` (${counts.stockSkipped} skipped: earlier files not collected)` : '';
+  const rejected = counts.rejectedFiles > 0 ? `, ${counts.rejectedFiles} refused` : '';
+  return (
+    `legacy warehouse (files): stock CSVs written ${counts.stockFiles}${skipped} | CRM stock levels: ${crmStockLevels} | ` +
+    `order files read ${counts.orderFiles} (${counts.orders} orders, ${counts.orderLines} lines${rejected})`
+  );
+}

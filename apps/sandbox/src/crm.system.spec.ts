@@ -162,6 +162,27 @@ describe('CRM (REST/JSON)', () => {
     });
   });
 
+  describe('POST /crm/stock-levels', () => {
+    it('takes a stock level with 202 and counts it', async () => {
+      const before = sandbox.crmStockLevels();
+      const res = await post('/crm/stock-levels', { sku: 'SKU-DESK-01', onHand: 12, description: 'Bureau réglable', warehouse: 'LEGACY-LYON' });
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ received: true });
+      expect(sandbox.crmStockLevels()).toBe(before + 1);
+    });
+
+    it.each([
+      ['no sku', { onHand: 1 }, /missing or empty: sku$/],
+      ['a fractional onHand', { sku: 'SKU-DESK-01', onHand: 1.5 }, /onHand must be a whole number/],
+    ])('refuses %s with 422', async (_name, body, message) => {
+      const before = sandbox.crmStockLevels();
+      const res = await post('/crm/stock-levels', body);
+      expect(res.status).toBe(422);
+      expect(((await res.json()) as { error: string }).error).toMatch(message);
+      expect(sandbox.crmStockLevels()).toBe(before);
+    });
+  });
+
   it('answers 404 for an unknown CRM path and 405 with Allow for a wrong method', async () => {
     const missing = await fetch(`${sandbox.url}/crm/invoices`);
     expect(missing.status).toBe(404);

@@ -36,6 +36,9 @@ export interface CrmSystem extends SandboxSystem {
   orderEventsFrom(source: string): number;
   /** Service cases opened at `POST /crm/cases` (201) since it started. */
   casesOpened(): number;
+  /** Stock levels accepted at `POST /crm/stock-levels` (202) since it started, and the latest per SKU. */
+  stockLevelsReceived(): number;
+  stockLevel(sku: string): Json | undefined;
 }
 
 /**
@@ -52,6 +55,8 @@ export interface CrmSystem extends SandboxSystem {
  *   string field `source`) and keeps no other state.
  * - `POST /crm/cases`: a service case (a device alert, as the bus raises them), a JSON object with a non-empty string
  *   `subject` (other fields are kept as sent) -> 201 `{ caseId, receivedAt }`. Every case is a new one.
+ * - `POST /crm/stock-levels`: a warehouse's stock level of one SKU, a JSON object with a non-empty string `sku` and a
+ *   whole number `onHand` (other fields are kept as sent) -> 202 `{ received: true }`; the latest per SKU is kept.
  * Unparseable JSON is a 400, a non-JSON content type a 415, missing fields a 422; errors are `{ error, status }`.
  */
 export function createCrmSystem(now: () => Date = () => new Date()): CrmSystem {
@@ -61,6 +66,8 @@ export function createCrmSystem(now: () => Date = () => new Date()): CrmSystem {
   let orderEvents = 0;
   const orderEventsBySource = new Map<string, number>();
   let caseSeq = 0;
+  let stockLevels = 0;
+  const stockBySku = new Map<string, Json>();
 
   const error = (status: number, reason: string): SandboxReply => jsonReply(status, { error: reason, status });
 
@@ -164,6 +171,20 @@ export function createCrmSystem(now: () => Date = () => new Date()): CrmSystem {
         return jsonReply(201, { caseId, receivedAt: now().toISOString() }, { location: `/crm/cases/${caseId}` });
       },
     },
+    {
+      method: 'POST',
+      path: /^\/crm\/stock-levels\/?$/,
+      handle(req: SandboxRequest): SandboxReply {
+        const read = readObject(req);
+        if (!read.ok) return read.reply;
+        const absent = missing(read.value, ['sku']);
+        if (absent.length > 0) return error(422, `missing or empty: ${absent.join(', ')}`);
+        if (!Number.isInteger(read.value.onHand)) return error(422, 'onHand must be a whole number');
+        stockLevels++;
+        stockBySku.set(read.value.sku as string, read.value);
+        return jsonReply(202, { received: true });
+      },
+    },
   ];
 
   return {
@@ -174,5 +195,7 @@ export function createCrmSystem(now: () => Date = () => new Date()): CrmSystem {
     orderEventsReceived: () => orderEvents,
     orderEventsFrom: (source) => orderEventsBySource.get(source) ?? 0,
     casesOpened: () => caseSeq,
+    stockLevelsReceived: () => stockLevels,
+    stockLevel: (sku) => stockBySku.get(sku),
   };
 }

@@ -14,3 +14,5 @@ export { AmqpWarehouse, DEFAULT_WAREHOUSE_NAMES, type WarehouseAmqpConfig, type 
 export { WarehouseStock, type PickRequest, type WarehouseEvent } from './warehouse.stock';
 export { MqttDeviceFeed, alertTopic, telemetryTopic, type DeviceFeedConfig, type DeviceFeedCounts } from './devices.mqtt';
 export { DEVICES, DeviceSimulator, type TelemetryReading } from './devices.telemetry';
+export { LegacyWarehouseFiles, legacyWarehouseSummaryLine, type LegacyWarehouseCounts, type LegacyWarehouseOptions } from './legacy-warehouse.files';
+export { LEGACY_ORDER_FORMAT, LEGACY_STOCK_FORMAT, type LegacyOrderLine } from './legacy-warehouse.formats';

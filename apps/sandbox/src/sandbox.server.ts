@@ -59,6 +59,8 @@ export interface Sandbox {
   crmOrderEventsFrom(source: string): number;
   /** Service cases the CRM opened at `POST /crm/cases` since the sandbox started (the devices' alerts). */
   crmCases(): number;
+  /** Stock levels the CRM accepted at `POST /crm/stock-levels` (the legacy warehouse's CSV files, one per SKU). */
+  crmStockLevels(): number;
   /**
    * Stops listening, drops delayed answers and closes every connection, then waits for the ERP's events in flight
    * and disconnects its Kafka producer. Safe to call twice.
@@ -220,6 +222,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     crmOrderEvents: () => crm.orderEventsReceived(),
     crmOrderEventsFrom: (source) => crm.orderEventsFrom(source),
     crmCases: () => crm.casesOpened(),
+    crmStockLevels: () => crm.stockLevelsReceived(),
     close() {
       closing ??= new Promise<void>((resolve) => {
         for (const timer of delayed) clearTimeout(timer);

@@ -13,3 +13,5 @@ export * from './connector-spec';
 export { writeJsonSchemas } from './export-json-schema';
 export * from './idempotent.schema';
 export * from './resilience.schema';
+export * from './flat-format.schema';
+export * from './convert-step.schema';

@@ -4,6 +4,7 @@ import type { ConnectorSpec } from './connector-spec';
 import { IdempotentSchema } from './idempotent.schema';
 import { BulkheadSchema, CircuitBreakerSchema, ThrottleSchema, type BulkheadDef, type CircuitBreakerDef, type ThrottleDef } from './resilience.schema';
 import { AggregateStepSchema } from './aggregate.schema';
+import { ConvertStepSchema } from './convert-step.schema';
 
 /**
  * The route file schema: it validates route files, gives the typed definitions the compiler reads, and is exported as
@@ -69,10 +70,7 @@ const transformFields = {
       .optional()
       .describe('Headers to set: a literal string, or `{ expr }` evaluated on the message.'),
     removeHeaders: z.array(headerName).min(1).optional().describe('Headers to remove.'),
-    convert: z
-      .strictObject({ to: z.enum(['json', 'xml']), root: z.string().optional() })
-      .optional()
-      .describe('Converts the body between JSON and XML (the documented convention).'),
+    convert: ConvertStepSchema.optional().describe('Converts the body: JSON <-> XML (the documented convention), from or to CSV and fixed width.'),
     setVars: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { error: 'expected a variable name (letters, digits, _)' }), expression)
       .optional()

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { FlatFormatError } from '@junction/transform';
 import { BusError, BusyError, DeliveryError, InputError, StoreError, ThrottledError, toBusError, ValidationError, type BusError as BusErrorType } from '@junction/core';
 
 /** An RFC 9457 problem body, as every HTTP error of the bus is answered. */
@@ -12,6 +13,8 @@ export interface Problem {
   errors?: readonly string[];
   /** 429 (a route's throttle): seconds before the caller may try again, also sent as Retry-After. */
   retryAfter?: number;
+  /** A malformed flat file (CSV, fixed width): the numbers of its malformed lines, as `errors` names them. */
+  lines?: readonly number[];
 }
 
 /**
@@ -45,6 +48,7 @@ export function problemFor(err: BusErrorType): Problem {
     ...(err.messageId ? { messageId: err.messageId } : {}),
     ...(err instanceof ValidationError ? { errors: err.errors } : {}),
     ...(err instanceof ThrottledError ? { retryAfter: Math.max(1, Math.ceil(err.retryAfterMs / 1000)) } : {}),
+    ...(err instanceof FlatFormatError ? { errors: err.problems.map((p) => `line ${p.line}: ${p.message}`), lines: err.problems.map((p) => p.line) } : {}),
   };
 }
 

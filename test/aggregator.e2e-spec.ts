@@ -45,7 +45,7 @@ routes:
           path: Batch.Item
           steps:
             - aggregate:
-                correlation: $messageId
+                correlation: $headers.'x-parent-message-id'
                 completion: { split: true }
                 aggregate: { xml: { root: Items } }
     to: [{ id: xml, http: { url: "${target}/xml", format: asis } }]

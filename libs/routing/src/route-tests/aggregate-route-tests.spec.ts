@@ -29,7 +29,7 @@ const ROUTES = `routes:
           expr: items
           steps:
             - aggregate:
-                correlation: $messageId
+                correlation: $headers.'x-parent-message-id'
                 completion: { split: true }
                 aggregate: '$sum($.qty)'
     to: [{ id: total, http: { url: "http://127.0.0.1:1/total" } }]

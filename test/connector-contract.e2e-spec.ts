@@ -2,9 +2,10 @@ import { amqpEgressHarness, amqpHarness } from '../libs/connectors/src/amqp/amqp
 import { httpEgressHarness, httpHarness } from '../libs/connectors/src/http/http.contract';
 import { kafkaEgressHarness, kafkaHarness } from '../libs/connectors/src/kafka/kafka.contract';
 import { mqttEgressHarness, mqttHarness } from '../libs/connectors/src/mqtt/mqtt.contract';
+import { fileEgressHarness, fileHarness } from '../libs/connectors/src/file/file.contract';
 import { describeEgressContract } from '../libs/connectors/src/testing/egress-contract';
 import { describeIngressContract } from '../libs/connectors/src/testing/ingress-contract';
 
 // Every connector joins here with a harness over its real source and destination: the contract suites run for all.
-for (const harness of [httpHarness, kafkaHarness, amqpHarness, mqttHarness]) describeIngressContract(harness);
-for (const harness of [httpEgressHarness, kafkaEgressHarness, amqpEgressHarness, mqttEgressHarness]) describeEgressContract(harness);
+for (const harness of [httpHarness, kafkaHarness, amqpHarness, mqttHarness, fileHarness]) describeIngressContract(harness);
+for (const harness of [httpEgressHarness, kafkaEgressHarness, amqpEgressHarness, mqttEgressHarness, fileEgressHarness]) describeEgressContract(harness);

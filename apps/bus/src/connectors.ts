@@ -12,4 +12,7 @@ export const CONNECTORS = connectors.connectorList([
   connectors.amqpConnector,
   connectors.mqttConnector,
   connectors.scheduleConnector,
+  connectors.fileConnector,
+  connectors.sftpConnector,
+  connectors.ftpConnector,
 ]);

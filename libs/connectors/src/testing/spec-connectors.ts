@@ -6,8 +6,9 @@ import { routeSchemas } from '@junction/config';
 import { httpConnector } from '../http/http.connector';
 import { kafkaConnector } from '../kafka/kafka.connector';
 import { soapConnector } from '../soap/soap.connector';
+import { fileConnector } from '../file/file.connector';
 
-export const SPEC_CONNECTORS = [httpConnector, soapConnector, kafkaConnector] as const;
+export const SPEC_CONNECTORS = [httpConnector, soapConnector, kafkaConnector, fileConnector] as const;
 
 /** The route schemas built from SPEC_CONNECTORS. */
 export const specSchemas = () => routeSchemas(SPEC_CONNECTORS);

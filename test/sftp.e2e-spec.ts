@@ -1,0 +1,144 @@
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTargetServer, waitUntil, type TargetServer } from '@junction/testing';
+import { startSshd, type TestSshd } from './support/sshd';
+import { getJson, startTestBus, type TestBus } from './support/test-bus';
+
+/** The sources of one kind on a bus, as `GET /admin/connectors` reports them. */
+async function sourcesOf(bus: TestBus, kind: string): Promise<Array<{ routeId: string; state: string; error?: string; backlog?: number; detail: Record<string, any> }>> {
+  const connectors = (await getJson(`${bus.adminUrl}/admin/connectors`)) as Array<{ kind: string; sources: any[] }>;
+  return connectors.find((c) => c.kind === kind)?.sources ?? [];
+}
+
+const visible = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith('.')) : []);
+
+/** An SFTP source route on the test sshd, reading `dir`, to the target's `/files` (YAML). */
+function sftpRoute(id: string, dir: string, extra = '', hostKey = '${SFTP_HOST_KEY}'): string {
+  return `
+routes:
+  - id: ${id}
+    mode: async
+    from:
+      sftp:
+        host: 127.0.0.1
+        port: \${SFTP_PORT}
+        username: \${SFTP_USER}
+        privateKey: \${SFTP_KEY}
+        hostKey: "${hostKey}"
+        dir: ${dir}
+        include: ['*.json']
+        pollMs: 200
+        claimMs: 5000
+${extra}
+    to: [{ id: sink, http: { url: "\${TARGET_URL}/files/${id}" } }]
+`;
+}
+
+describe('SFTP connector on a real OpenSSH server', () => {
+  let dir: string;
+  let sshd: TestSshd;
+  let target: TargetServer;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'junction-sftp-'));
+    sshd = await startSshd(dir);
+    target = await startTargetServer();
+    env = { SFTP_PORT: String(sshd.port), SFTP_USER: sshd.username, SFTP_KEY: sshd.privateKey, SFTP_HOST_KEY: sshd.hostKey, TARGET_URL: target.url };
+  });
+  afterAll(async () => {
+    await target?.close();
+    await sshd?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const forRoute = (id: string) => target.requests.filter((r) => r.path === `/files/${id}`);
+
+  test('files become messages, move to .done only once taken; a refused file goes to .error with its reason and is dead-lettered', async () => {
+    const inbox = join(dir, 'in-basic');
+    mkdirSync(inbox);
+    for (let i = 0; i < 20; i++) writeFileSync(join(inbox, `order-${i}.json`), JSON.stringify({ n: i }));
+    writeFileSync(join(inbox, 'broken.json'), '{"n": not json');
+    writeFileSync(join(inbox, 'notes.txt'), 'not included');
+    const bus = await startTestBus({ env, routes: { 'sftp.yaml': sftpRoute('sftp-basic', inbox) } });
+    try {
+      await waitUntil(() => forRoute('sftp-basic').length >= 20 && visible(join(inbox, '.error')).length >= 2, 60_000, '20 files delivered, 1 refused');
+      const arrived = forRoute('sftp-basic');
+      expect(new Set(arrived.map((r) => (r.json as { n: number }).n)).size).toBe(20);
+      expect(arrived[0].headers['content-type']).toMatch(/^application\/json/);
+      await waitUntil(() => visible(join(inbox, '.done')).length === 20, 10_000, 'taken files moved to .done');
+      expect(visible(inbox).sort()).toEqual(['notes.txt']);
+      expect(visible(join(inbox, '.error')).sort()).toEqual(['broken.json', 'broken.json.reason.txt']);
+      const reason = readFileSync(join(inbox, '.error', 'broken.json.reason.txt'), 'utf8');
+      expect(reason).toMatch(/route: sftp-basic/);
+      const messageId = /messageId: (\S+)/.exec(reason)?.[1];
+      expect(messageId).toBeDefined();
+      const listed = (await getJson(`${bus.adminUrl}/admin/dead-letters?route=sftp-basic`)) as Array<{ id: string; messageId: string }>;
+      const entry = listed.find((d) => d.messageId === messageId);
+      expect(entry).toBeDefined();
+      const dead = await getJson(`${bus.adminUrl}/admin/dead-letters/${entry!.id}`);
+      expect(dead.headers['x-file-name']).toBe('broken.json');
+      expect(JSON.stringify(dead)).toContain('not json');
+      const [status] = await sourcesOf(bus, 'sftp');
+      expect(status).toMatchObject({ routeId: 'sftp-basic', state: 'connected', detail: { taken: 20, refused: 1 } });
+      expect(status.detail.dir).toBe(`sftp://127.0.0.1:${sshd.port}${inbox}`);
+      console.log(`sftp basic: 22 files, ${arrived.length} delivered, 1 refused to .error, 1 left (not included)`);
+    } finally {
+      await bus.destroy();
+    }
+  });
+
+  test('a file still being written (growing) is not taken before it stops growing', async () => {
+    const inbox = join(dir, 'in-growing');
+    mkdirSync(inbox);
+    const bus = await startTestBus({ env, routes: { 'sftp.yaml': sftpRoute('sftp-growing', inbox) } });
+    try {
+      await waitUntil(async () => (await sourcesOf(bus, 'sftp'))[0]?.state === 'connected', 20_000, 'sftp source connected');
+      const file = join(inbox, 'big.json');
+      const items: number[] = [];
+      writeFileSync(file, '{"items":[0');
+      items.push(0);
+      // Written a little at a time for about 4 s (about 20 polls), as a slow upload would.
+      for (let i = 1; i <= 40; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        appendFileSync(file, `,${i}`);
+        items.push(i);
+        expect(forRoute('sftp-growing')).toHaveLength(0);
+      }
+      appendFileSync(file, ']}');
+      const finished = Date.now();
+      const size = statSync(file).size;
+      await waitUntil(() => forRoute('sftp-growing').length >= 1, 30_000, 'the complete file delivered');
+      await new Promise((r) => setTimeout(r, 1_000));
+      const arrived = forRoute('sftp-growing');
+      expect(arrived).toHaveLength(1);
+      expect(arrived[0].json).toEqual({ items });
+      expect(arrived[0].receivedAt).toBeGreaterThanOrEqual(finished);
+      expect(arrived[0].headers['x-file-size'] ?? String(size)).toBe(String(size));
+      console.log(`sftp growing file: 41 writes over ${items.length * 100} ms, ${arrived.length} delivered, complete (${size} bytes)`);
+    } finally {
+      await bus.destroy();
+    }
+  });
+
+  test('an unknown host key is refused: nothing is read, and the status says why', async () => {
+    const inbox = join(dir, 'in-unknown-key');
+    mkdirSync(inbox);
+    writeFileSync(join(inbox, 'secret.json'), '{"n":1}');
+    const bus = await startTestBus({ env, routes: { 'sftp.yaml': sftpRoute('sftp-unknown-key', inbox, '', sshd.otherHostKey) } });
+    try {
+      let status: Awaited<ReturnType<typeof sourcesOf>>[number] | undefined;
+      await waitUntil(async () => (status = (await sourcesOf(bus, 'sftp'))[0])?.error !== undefined, 20_000, 'the refusal in the status');
+      expect(status).toMatchObject({ routeId: 'sftp-unknown-key', state: 'connecting' });
+      expect(status!.error).toContain(`host key ${sshd.hostKey} is not the pinned one`);
+      expect(status!.error).not.toContain('PRIVATE KEY');
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(forRoute('sftp-unknown-key')).toHaveLength(0);
+      expect(visible(inbox)).toEqual(['secret.json']);
+      console.log('sftp unknown host key: 1 file, 0 delivered, connection refused');
+    } finally {
+      await bus.destroy();
+    }
+  });
+});

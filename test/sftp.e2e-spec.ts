@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTargetServer, waitUntil, type TargetServer } from '@junction/testing';
+import { watchForPartialFiles } from './support/folder-crash';
 import { startSshd, type TestSshd } from './support/sshd';
 import { getJson, startTestBus, type TestBus } from './support/test-bus';
 
@@ -141,4 +142,55 @@ describe('SFTP connector on a real OpenSSH server', () => {
       await bus.destroy();
     }
   });
+  test('a target file appears only complete, on SFTP and on a local folder: a reader polling during the writes never sees a partial file', async () => {
+    const local = join(dir, 'to-targets');
+    mkdirSync(local);
+    const sftpOut = join(dir, 'sftp-out');
+    const fileOut = join(dir, 'file-out');
+    const files = 8;
+    const size = 3 * 1024 * 1024;
+    const bus = await startTestBus({
+      env: { ...env, LOCAL_IN: local, SFTP_OUT: sftpOut, FILE_OUT: fileOut },
+      routes: {
+        'out.yaml': `
+routes:
+  - id: to-targets
+    mode: async
+    from: { file: { dir: "\${LOCAL_IN}", include: ['*.bin'], ready: rename, pollMs: 100 } }
+    to:
+      - id: sftp
+        sftp:
+          host: 127.0.0.1
+          port: \${SFTP_PORT}
+          username: \${SFTP_USER}
+          privateKey: \${SFTP_KEY}
+          hostKey: \${SFTP_HOST_KEY}
+          dir: \${SFTP_OUT}
+          name: "$headers.'x-file-name'"
+          exists: overwrite
+      - id: local
+        file: { dir: "\${FILE_OUT}", name: "$headers.'x-file-name'", exists: fail }
+`,
+      },
+    });
+    const watches = [watchForPartialFiles(sftpOut, size), watchForPartialFiles(fileOut, size)];
+    try {
+      for (let i = 0; i < files; i++) writeFileSync(join(local, `part-${i}.bin`), Buffer.alloc(size, 65 + i));
+      await waitUntil(() => visible(sftpOut).length === files && visible(fileOut).length === files, 120_000, `${files} files in each target folder`);
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      const [onSftp, onFile] = watches.map((w) => w.stop());
+      await bus.destroy();
+      console.log(
+        `sftp target: ${files} files of ${size} bytes, ${onSftp.seen} seen over ${onSftp.looks} looks, ${onSftp.partial.length} partial, ${onSftp.tempLooks} looks saw a temporary file; ` +
+          `file target: ${onFile.seen} seen over ${onFile.looks} looks, ${onFile.partial.length} partial, ${onFile.tempLooks} looks saw a temporary file`,
+      );
+      for (const result of [onSftp, onFile]) {
+        expect(result.partial).toEqual([]);
+        expect(result.seen).toBe(files);
+      }
+      expect(onSftp.tempLooks).toBeGreaterThan(0);
+    }
+    expect(readdirSync(sftpOut).filter((n) => n.startsWith('.'))).toEqual([]);
+  }, 180_000);
 });

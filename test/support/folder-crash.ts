@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitUntil, type TargetServer } from '@junction/testing';
 import { startChildBus, type ChildBus } from './child-bus';
@@ -66,5 +66,43 @@ export async function runFolderCrash(options: {
     done: visible(join(inbox, '.done')).length,
     errored: visible(join(inbox, '.error')).length,
     deliveredAtKills,
+  };
+}
+
+/**
+ * Watches `dir` until stopped: every file it sees under a name not starting with a dot must already have `size`
+ * bytes. Returns how many looks it took, what it saw that was not complete, and how many looks saw a temporary
+ * (`.tmp`) file, which tells that the reader looked while files were being written.
+ */
+export function watchForPartialFiles(dir: string, size: number): { stop(): { looks: number; seen: number; partial: string[]; tempLooks: number } } {
+  let looks = 0;
+  let tempLooks = 0;
+  const seen = new Set<string>();
+  const partial: string[] = [];
+  let stopped = false;
+  const look = () => {
+    if (stopped) return;
+    looks++;
+    const names = existsSync(dir) ? readdirSync(dir) : [];
+    if (names.some((n) => n.endsWith('.tmp'))) tempLooks++;
+    for (const name of names) {
+      if (name.startsWith('.')) continue;
+      let bytes: number;
+      try {
+        bytes = statSync(join(dir, name)).size;
+      } catch {
+        continue;
+      }
+      seen.add(name);
+      if (bytes !== size) partial.push(`${name}: ${bytes} of ${size} bytes`);
+    }
+    setImmediate(look);
+  };
+  look();
+  return {
+    stop: () => {
+      stopped = true;
+      return { looks, seen: seen.size, partial, tempLooks };
+    },
   };
 }

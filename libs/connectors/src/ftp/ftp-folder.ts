@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { Client, FTPError } from 'basic-ftp';
@@ -45,7 +46,12 @@ export class FtpFolder implements RemoteFolder {
         user: config.username,
         password: config.password,
         secure: config.secure,
-        secureOptions: { ca: config.ca, rejectUnauthorized: config.rejectUnauthorized, servername: config.host },
+        secureOptions: {
+          ca: config.ca,
+          rejectUnauthorized: config.rejectUnauthorized,
+          // SNI takes host names only; a certificate for an IP address is still checked against it.
+          ...(isIP(config.host) ? {} : { servername: config.host }),
+        },
       });
       const home = await client.pwd();
       return new FtpFolder(client, home, shown, secrets);

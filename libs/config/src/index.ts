@@ -10,3 +10,5 @@ export * from './route-json-schema';
 export { listConfigFiles, type ConfigFileKind } from './config-files';
 export * from './connector-spec';
 export { writeJsonSchemas } from './export-json-schema';
+export * from './flat-format.schema';
+export * from './convert-step.schema';

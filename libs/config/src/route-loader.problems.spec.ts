@@ -30,7 +30,7 @@ describe('route file problems', () => {
         '7 routes[0].steps[0]: expected one step kind, found map and filter',
         '9 routes[0].steps[1].setHeaders.x-a: expected a string or a mapping, got an integer',
         '9 routes[0].steps[1].setHeaders["bad header"]: expected an HTTP header name',
-        '10 routes[0].steps[2].split.steps[0].convert.to: expected one of: json, xml',
+        '10 routes[0].steps[2].split.steps[0].convert.to: expected one of: json, xml, csv, fixedWidth',
         '12 routes[0].to[0].http.timeoutMs: expected at least 1',
         '13 routes[0].to[1]: expected one target kind: http, soap, kafka',
         '14 routes[1]: missing required key "id"',
@@ -130,7 +130,7 @@ describe('secrets in problems', () => {
   it('still says what is wrong with a value that came from the environment', () => {
     expect(text.filter((t) => t.includes('/c.yaml:'))).toEqual(
       [
-        '7 routes[0].steps[1].convert.to: expected one of: json, xml',
+        '7 routes[0].steps[1].convert.to: expected one of: json, xml, csv, fixedWidth',
         '10 routes[0].to[0].http.url: expected a URL',
         '11 routes[0].to[0].http.timeoutMs: expected a number, got a string',
         '12 routes[0].to[0].http.method: expected one of: GET, POST, PUT, PATCH, DELETE',

@@ -1,6 +1,7 @@
 import { parseDuration } from '@junction/core';
 import { z } from 'zod';
 import type { ConnectorSpec } from './connector-spec';
+import { ConvertStepSchema } from './convert-step.schema';
 
 /**
  * The route file schema: it validates route files, gives the typed definitions the compiler reads, and is exported as
@@ -66,10 +67,7 @@ const transformFields = {
       .optional()
       .describe('Headers to set: a literal string, or `{ expr }` evaluated on the message.'),
     removeHeaders: z.array(headerName).min(1).optional().describe('Headers to remove.'),
-    convert: z
-      .strictObject({ to: z.enum(['json', 'xml']), root: z.string().optional() })
-      .optional()
-      .describe('Converts the body between JSON and XML (the documented convention).'),
+    convert: ConvertStepSchema.optional().describe('Converts the body: JSON <-> XML (the documented convention), from or to CSV and fixed width.'),
 };
 
 export const TRANSFORM_STEP_KINDS = ['validate', 'map', 'setHeaders', 'removeHeaders', 'convert'] as const;

@@ -24,3 +24,19 @@ export {
 } from './jsonata/jsonata-expression';
 export { type SchemaValidator, compileSchema } from './schema/schema-validator';
 export { ALWAYS_SENSITIVE_HEADERS, MASK, type Masker, type SensitiveSpec, createMasker } from './masking/masker';
+export type {
+  CsvColumnDef,
+  CsvFormatDef,
+  FixedWidthFieldDef,
+  FixedWidthFormatDef,
+  FlatCodec,
+  FlatFieldType,
+  FlatFormatDef,
+  FlatProblem,
+  FlatRecord,
+  FlatRecordDelimiter,
+} from './flat/flat-format.types';
+export { FlatFormatError, MAX_FLAT_PROBLEMS } from './flat/flat-format.error';
+export { compileFlatFormat, parseFlat, writeFlat } from './flat/flat-format';
+export { fixedWidthLayoutProblems } from './flat/fixed-width-format';
+export { isFlatEncoding } from './flat/flat-text';

@@ -65,6 +65,10 @@ export const HttpSourceSchema = z
       .union([method, z.array(method).min(1)])
       .default('POST')
       .describe('Method or methods taken. A GET or DELETE without a body becomes the JSON body `{}`.'),
+    text: z
+      .boolean()
+      .optional()
+      .describe('Also take text bodies (text/csv, text/plain, ...), for routes that read them with a step such as `convert: { to: json, from: { csv: {...} } }`. Default: JSON or XML only.'),
   })
   .describe('Receives messages over HTTP.');
 

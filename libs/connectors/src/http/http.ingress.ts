@@ -31,9 +31,9 @@ const BODYLESS = new Set(['GET', 'DELETE']);
  * HTTP ingress: JSON or XML on a route's own path (or path pattern), by the methods the route takes, mounted on the
  * shared HTTP listener. The message's source carries the request's path and query as received (its address), the
  * path parameters (`$params`) and the query parameters (`$query`). A GET or DELETE without a body becomes the JSON body
- * `{}`; a POST, PUT or PATCH needs a JSON or XML body (415 without a content type that says so, 400 when empty). The
- * caller is answered only after the bus acknowledged the message: 202 (async), the target's reply (sync), or a problem
- * body.
+ * `{}`; a POST, PUT or PATCH needs a JSON or XML body, or text with `text: true` (415 without a content type that says
+ * so, 400 when empty). The caller is answered only after the bus acknowledged the message: 202 (async), the target's
+ * reply (sync), or a problem body.
  */
 export class HttpIngress implements IngressConnector<HttpSourceDef> {
   readonly kind = 'http';
@@ -88,13 +88,19 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
         const taken = owner.get(claim);
         if (taken) throw new ConfigError(`${m} ${b.config.path} is claimed by routes ${taken} and ${b.routeId}`);
         owner.set(claim, b.routeId);
-        table.set(`${m} ${b.config.path}`, (req, reply, params) => this.handle(b.routeId, req, reply, params));
+        table.set(`${m} ${b.config.path}`, (req, reply, params) => this.handle(b.routeId, req, reply, params, b.config.text));
       }
     }
     return table;
   }
 
-  private async handle(routeId: string, req: FastifyRequest, reply: FastifyReply, params: Readonly<Record<string, string>>): Promise<void> {
+  private async handle(
+    routeId: string,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    params: Readonly<Record<string, string>>,
+    text = false,
+  ): Promise<void> {
     if (this.closing) return sendProblem(reply, 503, 'SHUTTING_DOWN', 'the bus is shutting down');
     if (this.token && !authorized(req.headers.authorization, this.token)) {
       reply.header('www-authenticate', 'Bearer');
@@ -108,8 +114,9 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
       contentType = 'application/json';
     } else {
       const format = formatOf(contentType);
-      if (format !== 'json' && format !== 'xml') {
-        return sendProblem(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', `expected a JSON or XML body, got "${contentType || 'none'}"`);
+      if (format !== 'json' && format !== 'xml' && !(text && format === 'text')) {
+        const expected = text ? 'a JSON, XML or text body' : 'a JSON or XML body';
+        return sendProblem(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', `expected ${expected}, got "${contentType || 'none'}"`);
       }
       if (body.length === 0) return sendProblem(reply, 400, 'EMPTY_BODY', 'the request has no body');
     }

@@ -1,4 +1,5 @@
 import { DeliveryError, InputError, StoreError } from '@junction/core';
+import { FlatFormatError } from '@junction/transform';
 import { problemFor, problemHeaders, requestError, RETRY_AFTER_SECONDS, titleOf } from './problem';
 
 describe('problemFor', () => {
@@ -59,6 +60,18 @@ describe('requestError', () => {
     expect(problemFor(requestError(fastify('FST_ERR_CTP_BODY_TOO_LARGE', 413, 'Request body is too large')))).toMatchObject({
       title: 'Content Too Large',
       type: 'urn:junction:problem:body-too-large',
+    });
+  });
+});
+
+describe('problemFor: flat files', () => {
+  it('names the malformed lines of a flat file', () => {
+    const problem = problemFor(new FlatFormatError([{ line: 4, message: '2 fields, expected 3' }, { line: 9, message: 'a quoted field is not closed' }]));
+    expect(problem).toMatchObject({
+      status: 422,
+      code: 'FLAT_FORMAT',
+      errors: ['line 4: 2 fields, expected 3', 'line 9: a quoted field is not closed'],
+      lines: [4, 9],
     });
   });
 });

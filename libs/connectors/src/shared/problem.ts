@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { FlatFormatError } from '@junction/transform';
 import { BusError, BusyError, DeliveryError, InputError, StoreError, toBusError, ValidationError, type BusError as BusErrorType } from '@junction/core';
 
 /** An RFC 9457 problem body, as every HTTP error of the bus is answered. */
@@ -10,6 +11,8 @@ export interface Problem {
   code: string;
   messageId?: string;
   errors?: readonly string[];
+  /** A malformed flat file (CSV, fixed width): the numbers of its malformed lines, as `errors` names them. */
+  lines?: readonly number[];
 }
 
 /**
@@ -41,6 +44,7 @@ export function problemFor(err: BusErrorType): Problem {
     code: err.code,
     ...(err.messageId ? { messageId: err.messageId } : {}),
     ...(err instanceof ValidationError ? { errors: err.errors } : {}),
+    ...(err instanceof FlatFormatError ? { errors: err.problems.map((p) => `line ${p.line}: ${p.message}`), lines: err.problems.map((p) => p.line) } : {}),
   };
 }
 

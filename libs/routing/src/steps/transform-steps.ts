@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { StepDef } from '@junction/config';
 import { StepError, type Headers, type Message } from '@junction/core';
-import { bodyFromValue, compileSchema, convertBody } from '@junction/transform';
+import { bodyFromValue, compileSchema } from '@junction/transform';
 import type { Transformer } from '../compiled-route';
+import { compileConvert } from './convert-step';
 import { fail, type CompileContext, type DefPath } from '../compile-context';
 import { evaluateOn, expressionAt } from './expressions';
 
@@ -20,14 +21,7 @@ export function compileTransform(ctx: CompileContext, step: StepDef, path: DefPa
   if (step.map !== undefined) return compileMap(ctx, step.map, [...path, 'map']);
   if (step.setHeaders) return compileSetHeaders(ctx, step.setHeaders, [...path, 'setHeaders']);
   if (step.removeHeaders) return compileRemoveHeaders(step.removeHeaders);
-  if (step.convert) {
-    const { to, root } = step.convert;
-    const codec = ctx.codec;
-    return async (m) => {
-      m.hop('convert', to);
-      return m.withBody(convertBody(m.body, to, codec, root));
-    };
-  }
+  if (step.convert) return compileConvert(ctx, step.convert, [...path, 'convert']);
   return fail(ctx, path, 'not a transform step');
 }
 

@@ -18,8 +18,8 @@ export const fileConnector: ConnectorModule<FileSourceDef, FileTargetDef> = {
   // Two routes polling one folder would take each other's files.
   sourceKeys: (s) => [`file ${s.dir}`],
   targetId: (t) => t.dir,
-  // The file gets the body's bytes; only a name expression that reads the body needs it parsed.
-  sendsBytesAsIs: (t) => !expressionReadsBody(t.name),
+  // The file gets the body's bytes; only a flat format or a name expression that reads the body needs it parsed.
+  sendsBytesAsIs: (t) => t.format === undefined && !expressionReadsBody(t.name),
   check: { source: checkFolderSource, target: checkFolderTarget },
   create: ({ store, log }) => ({ ingress: new FileIngress(log, store.leases), egress: new FileEgress() }),
 };

@@ -17,7 +17,7 @@ export const ftpConnector: ConnectorModule<FtpSourceDef, FtpTargetDef> = {
   settings: [],
   sourceKeys: (s) => [`ftp ${s.host}:${s.port} ${s.dir}`],
   targetId: (t) => `${t.host}:${t.port}${t.dir.startsWith('/') ? '' : '/'}${t.dir}`,
-  sendsBytesAsIs: (t) => !expressionReadsBody(t.name),
+  sendsBytesAsIs: (t) => t.format === undefined && !expressionReadsBody(t.name),
   check: { source: checkFolderSource, target: checkFolderTarget },
   create: ({ store, log }) => ({ ingress: new FtpIngress(log, store.leases), egress: new FtpEgress() }),
 };

@@ -18,7 +18,7 @@ export const sftpConnector: ConnectorModule<SftpSourceDef, SftpTargetDef> = {
   settings: [],
   sourceKeys: (s) => [`sftp ${s.host}:${s.port} ${s.dir}`],
   targetId: (t) => `${t.host}:${t.port}${t.dir.startsWith('/') ? '' : '/'}${t.dir}`,
-  sendsBytesAsIs: (t) => !expressionReadsBody(t.name),
+  sendsBytesAsIs: (t) => t.format === undefined && !expressionReadsBody(t.name),
   check: { source: checkFolderSource, target: checkFolderTarget },
   create: ({ store, log }) => ({ ingress: new SftpIngress(log, store.leases), egress: new SftpEgress() }),
 };

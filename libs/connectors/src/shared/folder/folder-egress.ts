@@ -9,7 +9,7 @@ import {
   type Message,
   type Reply,
 } from '@junction/core';
-import { BytesBody, compileExpression } from '@junction/transform';
+import { BytesBody, compileExpression, compileFlatFormat, type FlatCodec } from '@junction/transform';
 import type { FolderTargetDef } from './folder.config';
 import { folderErrorKind, type FolderConnection, type RemoteFolder } from './remote-folder';
 
@@ -51,6 +51,7 @@ export abstract class FolderEgress<C extends FolderTargetDef> implements EgressC
     const nameExpr = config.name === undefined ? undefined : compileExpression(config.name, { step: 'name' });
     const description = `${this.kind} ${connection.shown}${config.dir}`;
     let dirReady = false;
+    const codecs = config.format ? flatCodecs(config.format) : undefined;
     return {
       description,
       send: async (message: Message): Promise<Reply> => {
@@ -61,7 +62,8 @@ export abstract class FolderEgress<C extends FolderTargetDef> implements EgressC
             await folder.mkdir(config.dir);
             dirReady = true;
           }
-          await this.write(folder, config, name, path, message.body.bytes(), description);
+          const bytes = codecs ? (existing: boolean) => flatBytes(codecs, message, existing, description) : () => message.body.bytes();
+          await this.write(folder, config, name, path, bytes, description);
         });
         return { status: 201, headers: { 'x-file-path': path, 'x-file-name': name }, body: new BytesBody(Buffer.alloc(0), 'application/octet-stream') };
       },
@@ -75,20 +77,20 @@ export abstract class FolderEgress<C extends FolderTargetDef> implements EgressC
     await Promise.all(all.map(async (s) => (await s.folder?.catch(() => undefined))?.close()));
   }
 
-  private async write(folder: RemoteFolder, config: C, name: string, path: string, bytes: Buffer, description: string): Promise<void> {
+  private async write(folder: RemoteFolder, config: C, name: string, path: string, bytes: (existing: boolean) => Buffer, description: string): Promise<void> {
     if (config.exists === 'append') {
       const before = this.appending.get(path) ?? Promise.resolve();
       const turn = before.catch(() => undefined).then(async () => {
-        if (await folder.stat(path)) return folder.append(path, bytes);
+        if (await folder.stat(path)) return folder.append(path, bytes(true));
         // A new file is written whole under its temporary name; one made meanwhile (another instance) is appended to.
-        const placed = await this.place(folder, config.dir, name, path, bytes, false).then(
+        const placed = await this.place(folder, config.dir, name, path, bytes(false), false).then(
           () => true,
           (err: unknown) => {
             if (folderErrorKind(err) === 'exists') return false;
             throw err;
           },
         );
-        if (!placed) await folder.append(path, bytes);
+        if (!placed) await folder.append(path, bytes(true));
       });
       this.appending.set(path, turn);
       try {
@@ -99,7 +101,7 @@ export abstract class FolderEgress<C extends FolderTargetDef> implements EgressC
       return;
     }
     try {
-      await this.place(folder, config.dir, name, path, bytes, config.exists === 'overwrite');
+      await this.place(folder, config.dir, name, path, bytes(false), config.exists === 'overwrite');
     } catch (err) {
       if (folderErrorKind(err) === 'exists') {
         throw new DeliveryError('FILE_EXISTS', `${description}: ${name} exists already (exists: fail)`, { retriable: false, cause: err });
@@ -168,5 +170,31 @@ export abstract class FolderEgress<C extends FolderTargetDef> implements EgressC
         cause: err,
       });
     }
+  }
+}
+
+/** A target's flat format: the codec of whole files, and one without the CSV header for records appended to a file. */
+interface FlatCodecs {
+  readonly whole: FlatCodec;
+  readonly appended: FlatCodec;
+}
+
+function flatCodecs(format: NonNullable<FolderTargetDef['format']>): FlatCodecs {
+  const whole = compileFlatFormat(format);
+  if (!('csv' in format) || format.csv.header === false) return { whole, appended: whole };
+  try {
+    return { whole, appended: compileFlatFormat({ csv: { ...format.csv, header: false } }) };
+  } catch {
+    // A CSV whose columns come only from its header cannot be written without it: appends repeat it.
+    return { whole, appended: whole };
+  }
+}
+
+/** The message's records as flat-file bytes; records that cannot be written fail the delivery for good. */
+function flatBytes(codecs: FlatCodecs, message: Message, existing: boolean, description: string): Buffer {
+  try {
+    return (existing ? codecs.appended : codecs.whole).write(message.body.value() as readonly unknown[] | object);
+  } catch (err) {
+    throw new DeliveryError('FILE_FORMAT', `${description}: ${toBusError(err).message}`, { retriable: false, cause: err });
   }
 }

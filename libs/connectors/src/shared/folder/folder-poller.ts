@@ -4,8 +4,12 @@ import type { LeaseStore } from '@junction/store';
 import picomatch from 'picomatch';
 import { dispatchUntilTaken } from '../bus-dispatch';
 import type { FolderSourceDef } from './folder.config';
-import { fileMessage } from './file-message';
+import { compileFlatFormat, type FlatCodec } from '@junction/transform';
+import { fileMessages } from './file-records';
 import { folderErrorKind, type FileEntry, type RemoteFolder } from './remote-folder';
+
+/** How long the count of a split file's records taken is kept (a file taken again later than this starts over). */
+const PROGRESS_HOLD_MS = 86_400_000;
 
 /** What became of a file whose message the bus took, for a move that failed and is tried again at the next poll. */
 export interface Unmoved {
@@ -70,6 +74,7 @@ export class FolderPoller {
   private readonly isTemp: (name: string) => boolean;
   private readonly madeDirs = new Set<string>();
   private failing?: string;
+  private readonly codec?: FlatCodec;
   /** Matching files in the last listing (complete or not), for the status. */
   backlog = 0;
   /** Matching files not yet complete in the last listing. */
@@ -81,6 +86,7 @@ export class FolderPoller {
     this.isIncluded = picomatch([...include]);
     this.isExcluded = exclude.length > 0 ? picomatch([...exclude], { dot: true }) : () => false;
     this.isTemp = picomatch([...tempPattern], { dot: true });
+    this.codec = options.config.format ? compileFlatFormat(options.config.format) : undefined;
   }
 
   /** Starts polling; the first listing is at once. */
@@ -207,7 +213,7 @@ export class FolderPoller {
         counts.changed++;
         return;
       }
-      const outcome = await this.dispatch(entry, path, body);
+      const outcome = await this.dispatch(entry, path, body, key);
       if (outcome === undefined) return;
       release = false;
       if (outcome.outcome === 'done') counts.taken++;
@@ -230,20 +236,46 @@ export class FolderPoller {
     }
   }
 
-  /** Hands the file's message to the bus; undefined when the ingress closed during a store outage (file left). */
-  private async dispatch(entry: FileEntry, path: string, body: Buffer): Promise<Unmoved | undefined> {
-    const { kind, shown, config, sink, routeId, closing, log } = this.options;
-    const incoming: Incoming = fileMessage(kind, shown, entry, path, body, config.contentType);
+  /**
+   * Hands the file's messages to the bus, in order; undefined when the ingress closed during a store outage (the file
+   * is left, and the records already taken are remembered). The records of a split file are counted off in the store
+   * (LeaseStore.claimTick under `filerec:<claim key>`) as the bus takes them, so that a file taken again after a crash
+   * resumes after the last record counted: at most the one record in hand at the crash is handed over twice.
+   */
+  private async dispatch(entry: FileEntry, path: string, body: Buffer, key: string): Promise<Unmoved | undefined> {
+    const { kind, shown, config, sink, routeId, closing, log, leases } = this.options;
+    let messages: Incoming[];
     try {
-      const result = await dispatchUntilTaken(sink, routeId, incoming, () => closing() || this.stopped);
-      if (result.taken) return { outcome: 'done' };
-      const e: BusError = result.error;
-      log.warn({ route: routeId, path, code: e.code, messageId: e.messageId, err: e.message }, `${kind} file refused by its route: moved to ${config.errorDir}, message dead-lettered`);
-      return { outcome: 'error', reason: reasonText(routeId, e) };
+      messages = fileMessages(kind, shown, entry, path, body, config, this.codec);
     } catch (err) {
-      log.warn({ route: routeId, path, err: toBusError(err).message }, `${kind} source closed before the bus took the file: left for later`);
-      return undefined;
+      const e = toBusError(err);
+      log.warn({ route: routeId, path, code: e.code, err: e.message }, `${kind} file does not read as its format: moved to ${config.errorDir}`);
+      return { outcome: 'error', reason: reasonText(routeId, e) };
     }
+    const split = messages.length !== 1 || config.split === 'records';
+    const progressKey = `filerec:${key.slice('file:'.length)}`;
+    const start = split ? ((await leases.readLease(progressKey))?.tick ?? 0) : 0;
+    const refused: string[] = [];
+    for (let i = start; i < messages.length; i++) {
+      let result;
+      try {
+        result = await dispatchUntilTaken(sink, routeId, messages[i], () => closing() || this.stopped);
+      } catch (err) {
+        log.warn({ route: routeId, path, err: toBusError(err).message }, `${kind} source closed before the bus took the file: left for later`);
+        return undefined;
+      }
+      if (!result.taken) {
+        const e: BusError = result.error;
+        const where = split ? `record ${i + 1} (line ${messages[i].headers['x-file-line']}): ` : '';
+        log.warn({ route: routeId, path, code: e.code, messageId: e.messageId, err: e.message }, `${kind} ${where}refused by its route: dead-lettered`);
+        refused.push(split ? `${where}${reasonText(routeId, e)}` : reasonText(routeId, e));
+      }
+      // Counted off only once taken; a count that fails to be written costs a duplicate after a crash, nothing more.
+      if (split) await leases.claimTick(progressKey, i + 1, PROGRESS_HOLD_MS).catch(() => undefined);
+    }
+    if (refused.length === 0) return { outcome: 'done' };
+    if (split) refused.unshift(`${refused.length} of ${messages.length} records refused (the others were taken)`, '');
+    return { outcome: 'error', reason: refused.join('\n') };
   }
 
   /** Moves (or deletes) a file whose message the bus took, or moves a refused one to errorDir with its reason. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FlatFormatSchema, type FlatFormatConfig } from '../flat-format.config';
 
 /**
  * The route file fields every folder connector (file, sftp, ftp) shares: which files a source takes and when, what
@@ -46,6 +47,11 @@ export const folderSourceFields = {
     .default(64 * 1024 * 1024)
     .describe('Largest file taken; a larger one goes to errorDir with its reason.'),
   contentType: z.string().min(1).optional().describe('Content type of the messages; default: from the file extension (.json, .xml, .csv, .txt), else guessed from the content.'),
+  format: FlatFormatSchema.optional().describe('Read each file as CSV or fixed-width records ({ csv: {...} } or { fixedWidth: {...} }): the message is the JSON array of its records. A file that does not parse goes to errorDir with the malformed lines as its reason.'),
+  split: z
+    .enum(['records'])
+    .optional()
+    .describe('With format: one message per record (headers x-file-record, x-file-records, x-file-line), handed over in order; the file moves once every record was taken.'),
 };
 
 export const folderTargetFields = {
@@ -59,6 +65,7 @@ export const folderTargetFields = {
     .enum(['fail', 'overwrite', 'append'])
     .default('fail')
     .describe('When the file exists: fail (the delivery fails for good), overwrite (replaced whole, atomically), append (the bytes are added at its end).'),
+  format: FlatFormatSchema.optional().describe('Write the message (an array of records, or one record) as CSV or fixed-width records; appended records leave out a CSV header the file already has.'),
 };
 
 /** What the shared poller and writer read of a source config (connection fields aside). */
@@ -77,10 +84,13 @@ export interface FolderSourceDef {
   readonly concurrency: number;
   readonly maxBytes: number;
   readonly contentType?: string;
+  readonly format?: FlatFormatConfig;
+  readonly split?: 'records';
 }
 
 export interface FolderTargetDef {
   readonly dir: string;
   readonly name?: string;
   readonly exists: 'fail' | 'overwrite' | 'append';
+  readonly format?: FlatFormatConfig;
 }

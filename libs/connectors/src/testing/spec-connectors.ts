@@ -7,8 +7,10 @@ import { httpConnector } from '../http/http.connector';
 import { kafkaConnector } from '../kafka/kafka.connector';
 import { soapConnector } from '../soap/soap.connector';
 import { fileConnector } from '../file/file.connector';
+import { ftpConnector } from '../ftp/ftp.connector';
+import { sftpConnector } from '../sftp/sftp.connector';
 
-export const SPEC_CONNECTORS = [httpConnector, soapConnector, kafkaConnector, fileConnector] as const;
+export const SPEC_CONNECTORS = [httpConnector, soapConnector, kafkaConnector, fileConnector, sftpConnector, ftpConnector] as const;
 
 /** The route schemas built from SPEC_CONNECTORS. */
 export const specSchemas = () => routeSchemas(SPEC_CONNECTORS);

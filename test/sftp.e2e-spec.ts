@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startTargetServer, waitUntil, type TargetServer } from '@junction/testing';
 import { watchForPartialFiles } from './support/folder-crash';
 import { startSshd, type TestSshd } from './support/sshd';
+import { startTcpRelay } from './support/tcp-relay';
 import { getJson, startTestBus, type TestBus } from './support/test-bus';
 
 /** The sources of one kind on a bus, as `GET /admin/connectors` reports them. */
@@ -142,6 +143,28 @@ describe('SFTP connector on a real OpenSSH server', () => {
       await bus.destroy();
     }
   });
+  test('a dropped SSH session is opened again, and files keep coming', async () => {
+    const inbox = join(dir, 'in-dropped');
+    mkdirSync(inbox);
+    const relay = await startTcpRelay(sshd.port);
+    const bus = await startTestBus({ env: { ...env, SFTP_PORT: String(relay.port) }, routes: { 'sftp.yaml': sftpRoute('sftp-dropped', inbox) } });
+    try {
+      for (let i = 0; i < 5; i++) writeFileSync(join(inbox, `before-${i}.json`), JSON.stringify({ n: i }));
+      await waitUntil(() => forRoute('sftp-dropped').length >= 5, 30_000, 'the first files delivered');
+      relay.drop();
+      await waitUntil(async () => relay.connections() >= 2 && (await sourcesOf(bus, 'sftp'))[0]?.state === 'connected', 30_000, 'a new session');
+      for (let i = 5; i < 10; i++) writeFileSync(join(inbox, `after-${i}.json`), JSON.stringify({ n: i }));
+      await waitUntil(() => forRoute('sftp-dropped').length >= 10, 30_000, 'the files written after the drop delivered');
+      const ns = new Set(forRoute('sftp-dropped').map((r) => (r.json as { n: number }).n));
+      expect(ns.size).toBe(10);
+      await waitUntil(() => visible(inbox).length === 0, 10_000, 'every file moved');
+      console.log(`sftp dropped session: 10 files, ${forRoute('sftp-dropped').length} delivered, ${relay.connections()} SSH connections`);
+    } finally {
+      await bus.destroy();
+      await relay.close();
+    }
+  });
+
   test('a target file appears only complete, on SFTP and on a local folder: a reader polling during the writes never sees a partial file', async () => {
     const local = join(dir, 'to-targets');
     mkdirSync(local);

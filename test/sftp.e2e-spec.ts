@@ -135,6 +135,10 @@ describe('SFTP connector on a real OpenSSH server', () => {
       expect(status).toMatchObject({ routeId: 'sftp-unknown-key', state: 'connecting' });
       expect(status!.error).toContain(`host key ${sshd.hostKey} is not the pinned one`);
       expect(status!.error).not.toContain('PRIVATE KEY');
+      // The key comes from the environment: the admin API shows the route as written, the placeholder, not the key.
+      const routes = JSON.stringify(await getJson(`${bus.adminUrl}/admin/routes`));
+      expect(routes).toContain('${SFTP_KEY}');
+      expect(routes).not.toContain('PRIVATE KEY');
       await new Promise((r) => setTimeout(r, 1_500));
       expect(forRoute('sftp-unknown-key')).toHaveLength(0);
       expect(visible(inbox)).toEqual(['secret.json']);

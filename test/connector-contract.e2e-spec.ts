@@ -5,7 +5,11 @@ import { mqttEgressHarness, mqttHarness } from '../libs/connectors/src/mqtt/mqtt
 import { fileEgressHarness, fileHarness } from '../libs/connectors/src/file/file.contract';
 import { describeEgressContract } from '../libs/connectors/src/testing/egress-contract';
 import { describeIngressContract } from '../libs/connectors/src/testing/ingress-contract';
+import { sftpEgressHarness, sftpHarness, stopSftpContractServer } from './support/sftp-contract';
 
 // Every connector joins here with a harness over its real source and destination: the contract suites run for all.
-for (const harness of [httpHarness, kafkaHarness, amqpHarness, mqttHarness, fileHarness]) describeIngressContract(harness);
-for (const harness of [httpEgressHarness, kafkaEgressHarness, amqpEgressHarness, mqttEgressHarness, fileEgressHarness]) describeEgressContract(harness);
+for (const harness of [httpHarness, kafkaHarness, amqpHarness, mqttHarness, fileHarness, sftpHarness]) describeIngressContract(harness);
+for (const harness of [httpEgressHarness, kafkaEgressHarness, amqpEgressHarness, mqttEgressHarness, fileEgressHarness, sftpEgressHarness]) describeEgressContract(harness);
+
+// The SFTP harnesses share one sshd, started on first use.
+afterAll(() => stopSftpContractServer());

@@ -13,4 +13,7 @@ export const CONNECTORS = connectors.connectorList([
   connectors.mqttConnector,
   connectors.scheduleConnector,
   connectors.sqlConnector,
+  connectors.fileConnector,
+  connectors.sftpConnector,
+  connectors.ftpConnector,
 ]);

@@ -32,7 +32,7 @@ describe('route file problems', () => {
         '9 routes[0].steps[1].setHeaders["bad header"]: expected an HTTP header name',
         '10 routes[0].steps[2].split.steps[0].convert.to: expected one of: json, xml, csv, fixedWidth',
         '12 routes[0].to[0].http.timeoutMs: expected at least 1',
-        '13 routes[0].to[1]: expected one target kind: http, soap, kafka, sql',
+        '13 routes[0].to[1]: expected one target kind: http, soap, kafka, sql, file, sftp, ftp',
         '14 routes[1]: missing required key "id"',
         '15 routes[1].to[0].http.method: expected one of: GET, POST, PUT, PATCH, DELETE',
         '15 routes[1].to[0].http: unknown key "urll" (did you mean "url"?)',

@@ -216,7 +216,7 @@ function compileTarget(
   taken: ReadonlyMap<string, CompiledTarget>,
   context: EndpointContext,
 ): Omit<CompiledTarget, 'prepare' | 'passthrough'> {
-  const config = def[kind] as { format?: 'json' | 'xml' | 'asis'; xmlRoot?: string };
+  const config = def[kind] as { format?: 'json' | 'xml' | 'asis' | object; xmlRoot?: string };
   const connector = egress.get(kind);
   let endpoint: CompiledTarget['endpoint'] = {
     description: `${kind} (unavailable)`,
@@ -242,7 +242,8 @@ function compileTarget(
     description: endpoint.description,
     endpoint,
     retry: def.retry ?? DEFAULT_RETRY,
-    format: config?.format ?? 'asis',
+    // A body format is a word (HTTP's json, xml, asis); a folder target's `format` is a flat-file layout it writes itself.
+    format: typeof config?.format === 'string' ? config.format : 'asis',
     xmlRoot: config?.xmlRoot,
     reply: def.reply ?? false,
     ...(resilienceOf(def) && { resilience: resilienceOf(def) }),

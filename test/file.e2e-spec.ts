@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTargetServer, waitUntil, type TargetServer } from '@junction/testing';
-import { freshDatabase, post, startTestBus, type TestBus } from './support/test-bus';
+import { freshDatabase, getJson, post, startTestBus, type TestBus } from './support/test-bus';
 
 const visible = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith('.')) : []);
 
@@ -61,7 +61,18 @@ routes:
       expect(records.map((r) => r.headers['x-file-record'])).toEqual(['1', '2', '3']);
       await waitUntil(() => visible(inbox).length === 0, 10_000, 'the files and their done-files gone from the inbox');
       expect(visible(join(inbox, '.done'))).toEqual(['stock.csv']);
-      expect(readFileSync(join(inbox, '.error', 'broken.csv.reason.txt'), 'utf8')).toMatch(/line 2/);
+      const reason = readFileSync(join(inbox, '.error', 'broken.csv.reason.txt'), 'utf8');
+      expect(reason).toMatch(/line 2/);
+      // Dead-lettered with its content, under the id the reason file names.
+      const messageId = /messageId: (\S+)/.exec(reason)?.[1];
+      expect(messageId).toBeDefined();
+      const listed = (await getJson(`${bus.adminUrl}/admin/dead-letters?route=csv-records`)) as Array<{ id: string; messageId: string }>;
+      const entry = listed.find((d) => d.messageId === messageId);
+      expect(entry).toBeDefined();
+      const dead = await getJson(`${bus.adminUrl}/admin/dead-letters/${entry!.id}`);
+      expect(dead.headers['x-file-name']).toBe('broken.csv');
+      expect(JSON.stringify(dead)).toContain('A-1,five');
+      expect(JSON.stringify(dead)).toContain('FLAT_FORMAT');
       console.log(`file csv split: 2 files, ${records.length} records delivered, 1 file refused`);
     } finally {
       await bus.destroy();

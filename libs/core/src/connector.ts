@@ -1,4 +1,5 @@
 import type { Body } from './body';
+import type { BusError } from './errors';
 import type { Headers, Message, MessageSource } from './message';
 
 /** A target's reply to a delivery. */
@@ -39,6 +40,12 @@ export interface Incoming {
    * payload made canonical), so that the bus does not screen it again; it still parses it for a route that reads it.
    */
   readonly checked?: boolean;
+  /**
+   * Optional: the ingress could not make a message of what it received (a file that does not read as its flat
+   * format). The bus journals it as dead with this reason and its content, so that it is dead-lettered and can be
+   * replayed, and refuses it with this error, as it does input its own checks refuse.
+   */
+  readonly refused?: BusError;
 }
 
 /**

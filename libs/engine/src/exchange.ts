@@ -94,6 +94,7 @@ export class Exchange implements MessageSink {
     const record = toNewMessage(route, message, incoming);
     let idempotencyKey: string | undefined;
     try {
+      if (incoming.refused) throw incoming.refused;
       await this.admit(route, message, incoming);
       record.businessKey = (await route.businessKey(message)) ?? null;
       if (route.idempotent) idempotencyKey = await idempotencyKeyOf(route, message);

@@ -5,6 +5,7 @@ import picomatch from 'picomatch';
 import { dispatchUntilTaken } from '../bus-dispatch';
 import type { FolderSourceDef } from './folder.config';
 import { compileFlatFormat, type FlatCodec } from '@junction/transform';
+import { fileMessage } from './file-message';
 import { fileMessages } from './file-records';
 import { folderErrorKind, type FileEntry, type RemoteFolder } from './remote-folder';
 
@@ -248,8 +249,17 @@ export class FolderPoller {
     try {
       messages = fileMessages(kind, shown, entry, path, body, config, this.codec);
     } catch (err) {
-      const e = toBusError(err);
-      log.warn({ route: routeId, path, code: e.code, err: e.message }, `${kind} file does not read as its format: moved to ${config.errorDir}`);
+      // The file as it is, refused with the codec's reason: the bus journals and dead-letters it with its content.
+      const refused = { ...fileMessage(kind, shown, entry, path, body, config.contentType), refused: toBusError(err) };
+      let result;
+      try {
+        result = await dispatchUntilTaken(sink, routeId, refused, () => closing() || this.stopped);
+      } catch (closed) {
+        log.warn({ route: routeId, path, err: toBusError(closed).message }, `${kind} source closed before the bus took the file: left for later`);
+        return undefined;
+      }
+      const e = result.taken ? toBusError(err) : result.error;
+      log.warn({ route: routeId, path, code: e.code, messageId: e.messageId, err: e.message }, `${kind} file does not read as its format: dead-lettered, moved to ${config.errorDir}`);
       return { outcome: 'error', reason: reasonText(routeId, e) };
     }
     const split = messages.length !== 1 || config.split === 'records';

@@ -5,7 +5,7 @@
  * (@junction/transform writeFlat, from the built dist/), Latin-1, `;`-separated, a header row, accented descriptions
  * and quoted fields among them, deterministic. For the cell "CSV file of 100,000 records -> one message per record ->
  * HTTP (records/s)": the file source reads it with `format: { csv: FLAT_BENCH_FORMAT.csv }` and `split: records`
- * (route: bench/routes/file/s11-flat-split.yaml, once the file connector is in).
+ * (route: bench/routes/file/s12-csv-split.yaml; the bench's cell S12-csv, whose "publisher" is bench/lib/brokers/file.js).
  *
  *   node bench/flat-file.js [--records 100000] [--out /tmp/stock-100k.csv] [--parse]
  *
@@ -42,10 +42,10 @@ function record(i) {
   };
 }
 
-/** Writes `n` records to `file`; returns { records, bytes, writeMs }. */
-function writeBenchCsv(file, n, transform = require(DIST)) {
+/** Writes `n` records (numbered from `from`) to `file`; returns { records, bytes, writeMs }. */
+function writeBenchCsv(file, n, transform = require(DIST), from = 0) {
   const started = process.hrtime.bigint();
-  const records = Array.from({ length: n }, (_, i) => record(i));
+  const records = Array.from({ length: n }, (_, i) => record(from + i));
   const bytes = transform.writeFlat(records, FLAT_BENCH_FORMAT);
   fs.writeFileSync(`${file}.tmp`, bytes);
   fs.renameSync(`${file}.tmp`, file);
@@ -74,7 +74,7 @@ function main(argv) {
   console.log(line);
 }
 
-module.exports = { FLAT_BENCH_FORMAT, record, writeBenchCsv };
+module.exports = { DIST, FLAT_BENCH_FORMAT, record, writeBenchCsv };
 
 if (require.main === module) {
   try {

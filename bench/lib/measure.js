@@ -244,7 +244,16 @@ async function measureBroker(cell, { bus, backend, broker, destination, messages
     const stats = await waitDelivered(backend, messages, Math.max(0, startedAt + limitMs - Date.now()));
     const usage = sampler.stop();
     const publishMs = Math.max(1, publishedAt - startedAt);
-    return deliveredRow(cell, messages, startedAt, stats, usage, {
+    // A batch that arrives whole (a file): the rate runs from its first delivery; from the file's arrival beside it.
+    const fromFirst = broker.rateFrom === 'firstDelivery' && stats.firstAt > 0;
+    const written = fromFirst && p.last?.();
+    return deliveredRow(cell, messages, fromFirst ? stats.firstAt : startedAt, stats, usage, {
+      ...(fromFirst && {
+        rateFrom: 'firstDelivery',
+        fromPublishedRps: stats.lastAt > publishedAt ? Math.round(stats.unique / ((stats.lastAt - publishedAt) / 1000)) : null,
+        firstDeliveryAfterMs: stats.firstAt - publishedAt,
+        ...(written && { bytes: Math.round(written.bytes / written.records), fileBytes: written.bytes }),
+      }),
       p50Ms: null,
       p99Ms: null,
       errorRate: 0,

@@ -38,7 +38,12 @@ function published(r) {
     r.publishHeldPct !== undefined
       ? ` within a ${fmt(r.maxAhead)}-message window (backlog ${fmt(r.publishAheadAvg)} on average, held ${fmt(r.publishHeldPct, 1)}% of the time), first window at ${fmt(r.publishBurstRps)}/s`
       : '';
-  return `; published at ${fmt(r.publishedRps)}/s${held}`;
+  // A file (S12-csv): written at publishedRps; the rate above runs from its first delivery, this one from its arrival.
+  const whole =
+    r.rateFrom === 'firstDelivery'
+      ? `; from the first delivery; ${fmt(r.fromPublishedRps)}/s from the file's arrival (first delivery ${fmt(r.firstDeliveryAfterMs)} ms after it)`
+      : '';
+  return `${whole}; published at ${fmt(r.publishedRps)}/s${held}`;
 }
 
 const measured = (rows) => rows.filter((r) => !r.skipped && !r.failed);

@@ -31,6 +31,10 @@ const SCENARIOS = [
   // S11: rows inserted into a table that the bus polls after a cursor; the parallelism is the rows read per poll.
   { id: 'S11-pg', kind: 'broker', broker: 'sql-pg', bus: 'sql-pg', parallelism: 500, format: 'json', title: 'SQL source (PostgreSQL, cursor) -> route -> HTTP, delivered/s' },
   { id: 'S11-mariadb', kind: 'broker', broker: 'sql-mariadb', bus: 'sql-mariadb', parallelism: 500, format: 'json', title: 'SQL source (MariaDB, cursor) -> route -> HTTP, delivered/s' },
+  // S12-csv: one CSV file of 100,000 records (about 50 B each: the 500B size) split into one message per record; the
+  // file is the batch, whatever --messages says, and its run gets at least `minLimitS`. Records/s from the first
+  // delivery to the last (the file arrives whole); parallelism 1: one file.
+  { id: 'S12-csv', kind: 'broker', broker: 'file', bus: 'file', parallelism: 1, sizes: ['500B'], messages: 100_000, minLimitS: 300, format: 'json', title: 'CSV file of 100,000 records -> one message per record -> HTTP, records/s' },
 ];
 
 /** The buses: which route folder (under bench/routes) and which store. */
@@ -43,6 +47,7 @@ const BUSES = {
   mqtt: { routes: 'mqtt', store: 'sqlite' },
   'sql-pg': { routes: 'sql', store: 'sqlite' },
   'sql-mariadb': { routes: 'sql', store: 'sqlite' },
+  file: { routes: 'file', store: 'sqlite' },
 };
 
 const CONCURRENCY = [10, 100, 500];
@@ -56,11 +61,11 @@ function messagesFor(size, base) {
   return Math.max(200, Math.round(base * scale));
 }
 
-/** Every cell of the full matrix: each scenario at each size, HTTP and S7 at each concurrency, brokers at theirs. */
+/** Every cell of the full matrix: each scenario at each size (or at its own `sizes`), HTTP and S7 at each concurrency, brokers at theirs. */
 function fullMatrix() {
   const cells = [];
   for (const s of SCENARIOS) {
-    for (const size of Object.keys(SIZES)) {
+    for (const size of s.sizes ?? Object.keys(SIZES)) {
       if (s.kind === 'broker') cells.push({ scenario: s, size, concurrency: s.parallelism });
       else for (const c of CONCURRENCY) cells.push({ scenario: s, size, concurrency: c });
     }
@@ -71,7 +76,7 @@ function fullMatrix() {
 /**
  * The quick subset: one cell for every target. S1 at 1 KB at c=10 (latency added), c=100 (ratio) and c=500 (peak
  * RSS), and S1-quiet (the same proxy journaling only failures) at c=10 and c=100; S2-S6 at 1 KB, c=100; S1 at
- * 100 KB (no crash, no stall of another route); S7 on both stores; S8, S9 and S10.
+ * 100 KB (no crash, no stall of another route); S7 on both stores; S8, S9 and S10; S11; S12-csv (its 100,000 records).
  */
 function quickMatrix() {
   const byId = Object.fromEntries(SCENARIOS.map((s) => [s.id, s]));
@@ -96,6 +101,7 @@ function quickMatrix() {
     cell('S10', '1KB'),
     cell('S11-pg', '1KB'),
     cell('S11-mariadb', '1KB'),
+    cell('S12-csv', '500B'),
   ];
 }
 

@@ -24,7 +24,7 @@ describe('the junction command', () => {
 
   test('validate: the sample routes are valid (exit 0)', () => {
     const r = junction(['validate', join(dir, 'routes')]);
-    expect(r).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ok: 8 routes valid/) });
+    expect(r).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ok: 10 routes valid/) });
   });
 
   test('validate: a misspelled key and a bad URL are reported as file:line path: message (exit 1)', () => {
@@ -84,14 +84,14 @@ describe('the junction command', () => {
   test('test: runs the route tests beside the routes; a wrong expectation fails with its reason', () => {
     const ok = junction(['test', join(dir, 'routes')]);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/\n22 passed, 0 failed\n$/);
+    expect(ok.stdout).toMatch(/\n25 passed, 0 failed\n$/);
     const file = join(dir, 'routes', 'quotes.test.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('priceList: GOLD', 'priceList: SILVER'));
     const failing = junction(['test', join(dir, 'routes')]);
     expect(failing.code).toBe(1);
     expect(failing.stdout).toContain('FAIL');
     expect(failing.stdout).toContain('reply $.priceList: expected "SILVER", got "GOLD"');
-    expect(failing.stdout).toMatch(/21 passed, 1 failed/);
+    expect(failing.stdout).toMatch(/24 passed, 1 failed/);
   });
 
   test('start: the bus answers /health; a bad setting stops start-up naming it', async () => {
@@ -106,7 +106,7 @@ describe('the junction command', () => {
     });
     try {
       const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { status: string; routes: number };
-      expect(health).toMatchObject({ status: 'ok', routes: 8 });
+      expect(health).toMatchObject({ status: 'ok', routes: 10 });
     } finally {
       expect(await bus.kill('SIGTERM')).toBe(0);
       await brokers.remove();

@@ -79,6 +79,38 @@ routes:
     }
   });
 
+  test('a missing source folder is created at start: the source stays connected and takes the first file dropped there', async () => {
+    const inbox = join(dir, 'not-yet', 'stock');
+    const bus = await startTestBus({
+      env: { TARGET_URL: target.url, INBOX: inbox },
+      routes: {
+        'late.yaml': `
+routes:
+  - id: late-folder
+    mode: async
+    from: { file: { dir: "\${INBOX}", ready: rename, after: delete, pollMs: 100 } }
+    to: [{ id: sink, http: { url: "\${TARGET_URL}/late" } }]
+`,
+      },
+    });
+    try {
+      await waitUntil(() => existsSync(inbox), 20_000, 'the folder created');
+      // Several polls of the empty folder: none of them may count as a lost connection.
+      await new Promise((r) => setTimeout(r, 600));
+      const source = async () => {
+        const connectors = (await (await fetch(`${bus.adminUrl}/admin/connectors`, { headers: { authorization: 'Bearer test-admin-token' } })).json()) as Array<{ kind: string; sources: any[] }>;
+        return connectors.find((c) => c.kind === 'file')!.sources[0] as { state: string; error?: string };
+      };
+      expect(await source()).toMatchObject({ state: 'connected' });
+      expect((await source()).error).toBeUndefined();
+      writeFileSync(join(inbox, 'first.json'), '{"n":1}');
+      await waitUntil(() => at('/late').length === 1 && visible(inbox).length === 0, 20_000, 'the file delivered and deleted');
+      expect(at('/late')[0].json).toEqual({ n: 1 });
+    } finally {
+      await bus.destroy();
+    }
+  });
+
   test('messages appended to one CSV file: a batch becomes one file, its header written once', async () => {
     const out = join(dir, 'csv-out');
     const bus = await startTestBus({

@@ -1,9 +1,11 @@
 import { cpSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startSandbox, type Sandbox } from '../apps/sandbox/src';
+import { LegacyWarehouseFiles, startSandbox, type Sandbox } from '../apps/sandbox/src';
+import { LEGACY_SKUS } from '../apps/sandbox/src/legacy-warehouse.formats';
 import { legacyBatch, seededRandom, webOrder } from '../apps/sandbox/src/demo/sample-orders';
 import { createClientAsync } from 'soap';
-import { waitUntil } from '@junction/testing';
+import { tempDir, waitUntil, type TempDir } from '@junction/testing';
 import { ownBrokerNames } from './support/broker-sessions';
 import { getJson, post, startTestBus, type TestBus } from './support/test-bus';
 
@@ -15,19 +17,23 @@ describe('sample routes against the sandbox', () => {
   let sandbox: Sandbox;
   let bus: TestBus;
   const brokers = ownBrokerNames('sample-routes');
+  // The legacy warehouse's folder, of this suite alone.
+  let warehouseDir: TempDir;
 
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0 });
+    warehouseDir = await tempDir('sample-routes-legacy-warehouse');
     // A session and a queue of its own, so that a demo running beside this suite keeps its devices and shipments.
-    bus = await startTestBus({ routes: {}, env: { SANDBOX_URL: sandbox.url, ...brokers.env } });
+    bus = await startTestBus({ routes: {}, env: { SANDBOX_URL: sandbox.url, LEGACY_WAREHOUSE_DIR: warehouseDir.path, ...brokers.env } });
     cpSync(join(__dirname, '..', 'routes'), bus.routesDir, { recursive: true });
     const reload = await post(`${bus.url}/admin/routes/reload`, {});
-    expect(reload.json).toMatchObject({ ok: true, routes: 8 });
+    expect(reload.json).toMatchObject({ ok: true, routes: 10 });
   });
   afterAll(async () => {
     await bus?.destroy();
     await sandbox?.close();
     await brokers.remove();
+    await warehouseDir?.cleanup();
   });
 
   const received = (system: 'crm' | 'erp' | 'legacy') => sandbox.recorder.list(system);
@@ -94,6 +100,37 @@ describe('sample routes against the sandbox', () => {
     expect(inCrm).toMatchObject({ customerId: 'C-1002', channel: 'legacy', total: 649, lines: [{ sku: 'SKU-DESK-01', quantity: 1 }] });
     const record = await getJson(`${bus.url}/admin/messages/${result.MessageId}`);
     expect(record).toMatchObject({ status: 'delivered', sourceKind: 'soap', businessKey: 'L-799999' });
+  });
+
+  test('legacy warehouse: its stock CSVs reach the CRM one SKU at a time; web orders come back to it as fixed-width files', async () => {
+    const warehouse = new LegacyWarehouseFiles({ dir: warehouseDir.path, random: seededRandom(3) });
+    const exports = 3;
+    for (let i = 0; i < exports; i++) await warehouse.tick();
+    const stockLevels = () => received('crm').filter((x) => x.path === '/crm/stock-levels').map((x) => JSON.parse(x.body));
+    await waitUntil(() => stockLevels().length === exports * LEGACY_SKUS.length, 30_000, 'every SKU of every export in the CRM');
+    const levels = stockLevels();
+    expect(new Set(levels.map((l) => l.sku))).toEqual(new Set(LEGACY_SKUS));
+    expect(levels.every((l) => l.warehouse === 'LEGACY-LYON' && Number.isInteger(l.onHand) && l.available <= l.onHand)).toBe(true);
+    // after: delete: the files the bus took are gone
+    await waitUntil(async () => (await readdir(join(warehouseDir.path, 'stock'))).length === 0, 30_000, 'stock folder emptied');
+
+    const random = seededRandom(5);
+    const orders = Array.from({ length: 20 }, (_, i) => JSON.parse(webOrder(i + 1, random).body)).filter((o) => o.customerId);
+    for (const order of orders) {
+      const res = await post(`${bus.url}/legacy-warehouse/orders`, order);
+      expect(res.status).toBe(202);
+      await settled(res.json.messageId, 'delivered');
+    }
+    await warehouse.tick();
+    const counts = warehouse.counts();
+    const lines = orders.reduce((n, o) => n + o.items.length, 0);
+    console.log(
+      `sample routes, legacy warehouse: ${exports} stock CSVs, ${levels.length} CRM stock levels; ${orders.length} web orders, ` +
+        `${counts.orderFiles} order files read (${counts.orders} orders, ${counts.orderLines} lines, ${counts.rejectedFiles} refused)`,
+    );
+    expect(counts).toMatchObject({ orderFiles: orders.length, orders: orders.length, orderLines: lines, rejectedFiles: 0 });
+    const done = await readdir(join(warehouseDir.path, 'orders', 'done'));
+    expect(done.sort()).toEqual(orders.map((o) => `ORD-${o.orderId}.txt`).sort());
   });
 
   test('quotes: a sync JSON quote priced on the tier the CRM gives', async () => {

@@ -10,7 +10,9 @@ import { DEMO_DEFAULTS, runDemo } from './demo/demo-runner';
  * to SANDBOX_ERP_EVENTS_TOPIC, default erp.order-events, and the bus is told both), AMQP_URL (the RabbitMQ looked for,
  * default amqp://guest:guest@127.0.0.1:5672: when it answers, the sandbox's warehouse runs there, and the web shop
  * releases the orders the bus accepted for picking), MQTT_URL (the MQTT broker looked for, default
- * mqtt://127.0.0.1:1883: when it answers, simulated devices publish telemetry there); the bus also gets everything
+ * mqtt://127.0.0.1:1883: when it answers, simulated devices publish telemetry there), LEGACY_WAREHOUSE_DIR (the legacy
+ * warehouse's folder, default ./data/legacy-warehouse: it drops stock CSVs there and reads the order files the bus
+ * writes; the bus is told the same folder); the bus also gets everything
  * else (ROUTES_DIR, DATABASE_URL...). The first Ctrl-C stops in order; a second one exits at once.
  */
 async function main(): Promise<number> {

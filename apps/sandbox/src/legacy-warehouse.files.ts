@@ -104,6 +104,13 @@ export class LegacyWarehouseFiles {
     return this.running;
   }
 
+  /** Reads the order files now, without exporting stock: the last look before final counts, once the writer stopped. */
+  async collectOrders(): Promise<void> {
+    await this.running?.catch(() => undefined);
+    await this.folders();
+    await this.readOrders();
+  }
+
   /** The stock levels as they are now, one record per SKU (what the next export writes). */
   levels(): Record<string, unknown>[] {
     const at = this.now();

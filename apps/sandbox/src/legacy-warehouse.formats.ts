@@ -3,7 +3,7 @@ import { CATALOG } from './sandbox.catalog';
 
 /**
  * The legacy warehouse's file formats, as its 1990s system writes and reads them. The bus's routes describe the same
- * formats (docs/pending-demo-routes.yaml; a spec checks that they agree).
+ * formats (routes/legacy-warehouse.yaml; a spec checks that they agree).
  */
 
 /**

@@ -7,21 +7,21 @@ import { LegacyWarehouseFiles } from './legacy-warehouse.files';
 import { LEGACY_ORDER_FORMAT, LEGACY_STOCK_FORMAT } from './legacy-warehouse.formats';
 
 /**
- * The demo's legacy-warehouse routes wait for the `file` connector (docs/pending-demo-routes.yaml): until they can be
- * loaded, this checks what can be checked without it, so that they agree with the simulated warehouse.
+ * The demo's legacy-warehouse routes (routes/legacy-warehouse.yaml) agree with the simulated warehouse: the formats
+ * they read and write are the warehouse's, and their maps turn its records into what the CRM and the warehouse take.
  */
-interface PendingRoute {
+interface WarehouseRoute {
   id: string;
   from: { file?: { format: unknown } };
   steps: { map?: string }[];
   to: { file?: { format: unknown } }[];
 }
 
-const routes = (parse(readFileSync(join(__dirname, '../../../docs/pending-demo-routes.yaml'), 'utf8')) as { routes: PendingRoute[] }).routes;
+const routes = (parse(readFileSync(join(__dirname, '../../../routes/legacy-warehouse.yaml'), 'utf8')) as { routes: WarehouseRoute[] }).routes;
 const route = (id: string) => routes.find((r) => r.id === id)!;
-const mapOf = (r: PendingRoute) => compileExpression(r.steps.find((s) => s.map !== undefined)!.map!);
+const mapOf = (r: WarehouseRoute) => compileExpression(r.steps.find((s) => s.map !== undefined)!.map!);
 
-describe('pending legacy-warehouse routes', () => {
+describe('legacy-warehouse routes', () => {
   it('read and write the formats the warehouse writes and reads', () => {
     expect(FlatFormatSchema.parse(route('legacy-warehouse-stock').from.file!.format)).toEqual(FlatFormatSchema.parse(LEGACY_STOCK_FORMAT));
     expect(FlatFormatSchema.parse(route('legacy-warehouse-orders').to[0].file!.format)).toEqual(FlatFormatSchema.parse(LEGACY_ORDER_FORMAT));

@@ -54,6 +54,11 @@ export interface DemoEnv {
   readonly amqpUrl?: string;
   /** MQTT_URL: the MQTT broker the demo checks for at start (default: none given, and it checks the local one). */
   readonly mqttUrl?: string;
+  /**
+   * LEGACY_WAREHOUSE_DIR: the legacy warehouse's folder, passed on to the bus (routes/legacy-warehouse.yaml reads the
+   * same variable); default: none given, and the demo uses ./data/legacy-warehouse.
+   */
+  readonly legacyWarehouseDir?: string;
 }
 
 /** The topic of the ERP's order events when SANDBOX_ERP_EVENTS_TOPIC is not set. */
@@ -103,6 +108,7 @@ export function readDemoEnv(
     erpEventsTopic: topicVar(env),
     ...optional('amqpUrl', amqpUrlVar(env)),
     ...optional('mqttUrl', mqttUrlVar(env)),
+    ...optional('legacyWarehouseDir', env.LEGACY_WAREHOUSE_DIR?.trim() || undefined),
   };
 }
 

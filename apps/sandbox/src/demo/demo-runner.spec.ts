@@ -1,4 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@junction/testing';
 import { amqpTestClient, TEST_AMQP_URL, TEST_MQTT_URL, uniqueName, waitForCount, type TakenMessage } from '../testing/brokers';
@@ -10,7 +12,7 @@ import { runDemo, type DemoOptions } from './demo-runner';
 /**
  * A stand-in for the bus: serves /health, passes web orders to the sandbox CRM and legacy batches to the sandbox
  * legacy system (so that SANDBOX_URL is exercised), takes orders released for picking without passing them on,
- * answers 202 with x-message-id, and exits 0 on SIGTERM. It prints the broker settings it was given. Other GETs
+ * nor web orders for the legacy warehouse, answers 202 with x-message-id, and exits 0 on SIGTERM. It prints the broker settings it was given. Other GETs
  * are 404 (no SOAP service published) unless FAKE_BUS_MODE=soap: then node-soap publishes routes/wsdl/legacy-orders.wsdl
  * at /soap/orders with its address at PUBLIC_URL, and SubmitOrder answers ACCEPTED with MessageId soap-<n>, or a
  * Client Fault for an OrderNo ending in 3.
@@ -33,7 +35,7 @@ const server = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', async () => {
-    if (req.url === '/orders/accepted') { res.writeHead(202, { 'x-message-id': 'm-' + ++n }); return res.end(); }
+    if (req.url === '/orders/accepted' || req.url === '/legacy-warehouse/orders') { res.writeHead(202, { 'x-message-id': 'm-' + ++n }); return res.end(); }
     const target = req.url === '/orders' ? '/crm/orders' : '/legacy/orders';
     if (process.env.FAKE_BUS_MODE === 'reject') { res.writeHead(404); return res.end('{"title":"no route"}'); }
     await fetch(process.env.SANDBOX_URL + target, { method: 'POST', headers: { 'content-type': req.headers['content-type'] }, body: Buffer.concat(chunks) });
@@ -71,7 +73,11 @@ describe('runDemo', () => {
   let noBroker: string;
   let noAmqp: string;
   let noMqtt: string;
+  // The legacy warehouse's folder: one per run of this file, never the repository's ./data.
+  let warehouseDir: string;
+  afterAll(() => rmSync(warehouseDir, { recursive: true, force: true }));
   beforeAll(async () => {
+    warehouseDir = mkdtempSync(join(tmpdir(), 'junction-demo-runner-'));
     noBroker = `127.0.0.1:${await freePort()}`;
     noAmqp = `amqp://guest:guest@127.0.0.1:${await freePort()}`;
     noMqtt = `mqtt://127.0.0.1:${await freePort()}`;
@@ -94,6 +100,7 @@ describe('runDemo', () => {
     kafkaBrokers: [noBroker],
     amqpUrl: noAmqp,
     mqttUrl: noMqtt,
+    legacyWarehouseDir: warehouseDir,
     log: (line) => lines.push(line),
     ...overrides,
   });
@@ -131,6 +138,23 @@ describe('runDemo', () => {
     expect(lines[lines.length - 1]).toBe('sandbox stopped');
     expect(await listening(urlOf(/^sandbox {2}(http:\S+)/))).toBe(false);
     expect(await listening(urlOf(/ready at (http:\S+)/))).toBe(false);
+  });
+
+  it('runs the legacy warehouse in its folder, tells the bus where it is, forwards accepted web orders and shows its line', async () => {
+    const dir = join(warehouseDir, 'own');
+    const code = await runDemo(options({ legacyWarehouseDir: dir, legacyWarehouseEveryMs: 300 }));
+    expect(code).toBe(0);
+    const text = logged();
+    expect(text).toContain(`files    legacy warehouse in ${dir}: a stock CSV into stock/ every 0.3 s`);
+    expect(lines.find((l) => l.includes(' with PORT='))).toContain(` LEGACY_WAREHOUSE_DIR=${dir}`);
+    // The stand-in bus reads no files: the exports stay in stock/ (the first one before the bus started).
+    const last = lines.filter((l) => l.startsWith('== legacy warehouse (files):')).at(-1);
+    const counts = /stock CSVs written (\d+) .*\| CRM stock levels: 0 \| order files read 0 .*\| web orders forwarded: (\d+) \((\d+) accepted\)$/.exec(last ?? '');
+    expect({ last, counts: counts?.slice(1).map(Number) }).toEqual({ last: expect.any(String), counts: [expect.any(Number), expect.any(Number), expect.any(Number)] });
+    expect(Number(counts![1])).toBeGreaterThan(0);
+    expect(Number(counts![2])).toBeGreaterThan(0);
+    expect(counts![3]).toBe(counts![2]);
+    expect(readdirSync(join(dir, 'stock')).filter((f) => f.endsWith('.csv'))).toHaveLength(Number(counts![1]));
   });
 
   it('says when no Kafka broker answers, tells the bus of none, and runs all the same', async () => {

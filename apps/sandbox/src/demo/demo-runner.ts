@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { ErpEventsKafkaConfig } from '../erp-events.kafka';
 import { DEFAULT_ERP_EVENTS_TOPIC } from '../sandbox.env';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox.server';
@@ -18,6 +19,7 @@ import {
 } from './demo-console';
 import { post, REQUEST_TIMEOUT_MS } from './bus-requests';
 import { DemoBrokers } from './demo-brokers';
+import { DemoLegacyWarehouse } from './demo-legacy-warehouse';
 import { DEFAULT_KAFKA_BROKERS, ensureTopic, probeKafka } from './kafka-probe';
 import { LEGACY_SOAP_PATH, LegacySoapClient } from './legacy-soap-client';
 import { legacyBatch, legacySoapOrder, seededRandom, webOrder, type SampleRequest } from './sample-orders';
@@ -68,6 +70,13 @@ export interface DemoOptions {
   readonly deviceTopicRoot?: string;
   /** Time between two device readings, the devices taking turns (default 500 ms). */
   readonly deviceEveryMs?: number;
+  /**
+   * The legacy warehouse's folder (`stock/`, `orders/`), given to the bus as LEGACY_WAREHOUSE_DIR for
+   * routes/legacy-warehouse.yaml; default `<cwd>/data/legacy-warehouse` (a relative one is taken from `cwd`).
+   */
+  readonly legacyWarehouseDir?: string;
+  /** How often the legacy warehouse exports its stock and reads its orders (default 3 s). */
+  readonly legacyWarehouseEveryMs?: number;
   /** Stop by itself after this long (from the moment the bus is ready). */
   readonly durationMs?: number;
   readonly seed: number;
@@ -115,6 +124,12 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     log,
     ...(kafka ? { kafka } : {}),
   };
+  const legacyWarehouse = new DemoLegacyWarehouse({
+    // Absolute: the bus resolves a relative folder against its routes folder, the demo against its own.
+    dir: resolve(o.cwd, o.legacyWarehouseDir ?? join('data', 'legacy-warehouse')),
+    log,
+    ...(o.legacyWarehouseEveryMs === undefined ? {} : { everyMs: o.legacyWarehouseEveryMs }),
+  });
   let sandbox: Sandbox;
   try {
     sandbox = await startSandbox({ ...sandboxOptions, port: o.sandboxPort });
@@ -132,8 +147,9 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     // The topic exists before the bus starts, so that its Kafka route subscribes at once rather than retrying.
     const check = kafka && (await ensureTopic(kafka.brokers, kafka.topic));
     if (check && !check.ok) log(`kafka    could not create ${topic} (${check.reason}); the bus's route may wait for it`);
-    return await withBus(o, sandbox, kafka, brokerSystems);
+    return await withBus(o, sandbox, kafka, brokerSystems, legacyWarehouse);
   } finally {
+    await legacyWarehouse.close();
     await brokerSystems.close();
     await sandbox.close();
     log('sandbox stopped');
@@ -145,6 +161,7 @@ async function withBus(
   sandbox: Sandbox,
   kafka: ErpEventsKafkaConfig | undefined,
   brokerSystems: DemoBrokers,
+  legacyWarehouse: DemoLegacyWarehouse,
 ): Promise<number> {
   const { log } = o;
   if (o.busEntry !== undefined && !existsSync(o.busEntry)) {
@@ -153,6 +170,8 @@ async function withBus(
   }
   // Before the bus: the warehouse declares the exchanges that the bus's warehouse routes publish to and bind on.
   await brokerSystems.start();
+  // Before the bus too: its first stock export waits in the folder for the bus's file route.
+  await legacyWarehouse.start();
   const busPort = await portOrFree(o.busPort);
   if (o.busPort !== 0 && busPort !== o.busPort) log(`port ${o.busPort} is taken; the bus uses ${busPort} instead`);
   const busUrl = `http://127.0.0.1:${busPort}`;
@@ -161,6 +180,7 @@ async function withBus(
   const kafkaEnv = kafka ? { KAFKA_BROKERS: kafka.brokers.join(','), SANDBOX_ERP_EVENTS_TOPIC: kafka.topic } : {};
   const settings = [`PORT=${busPort}`, `SANDBOX_URL=${sandbox.url}`, `PUBLIC_URL=${publicUrl}`]
     .concat(Object.entries(kafkaEnv).map(([name, value]) => `${name}=${value}`))
+    .concat(Object.entries(legacyWarehouse.busEnv()).map(([name, value]) => `${name}=${value}`))
     .concat(brokerSystems.busEnvShown())
     .join(' ');
   log(`bus      starting ${[o.busCommand, ...o.busArgs].join(' ')} with ${settings}`);
@@ -177,6 +197,7 @@ async function withBus(
       ...erpEnv,
       ...kafkaEnv,
       ...brokerSystems.busEnv(),
+      ...legacyWarehouse.busEnv(),
     },
     cwd: o.cwd,
     log,
@@ -199,10 +220,17 @@ async function withBus(
   log(o.durationMs === undefined ? 'Ctrl-C stops the demo.' : `The demo stops by itself after ${every(o.durationMs)}.`);
   log('');
   brokerSystems.startDevices();
-  return trickle(o, sandbox, bus, busUrl, brokerSystems);
+  return trickle(o, sandbox, bus, busUrl, brokerSystems, legacyWarehouse);
 }
 
-async function trickle(o: DemoOptions, sandbox: Sandbox, bus: BusProcess, busUrl: string, brokerSystems: DemoBrokers): Promise<number> {
+async function trickle(
+  o: DemoOptions,
+  sandbox: Sandbox,
+  bus: BusProcess,
+  busUrl: string,
+  brokerSystems: DemoBrokers,
+  legacyWarehouse: DemoLegacyWarehouse,
+): Promise<number> {
   const { log } = o;
   const random = seededRandom(o.seed);
   const tallies = { web: emptyTally(), legacy: emptyTally(), soap: emptyTally() };
@@ -224,6 +252,8 @@ async function trickle(o: DemoOptions, sandbox: Sandbox, bus: BusProcess, busUrl
         log(orderLine(request, outcome));
         const releasing = stopping ? undefined : brokerSystems.release(request, outcome, { busUrl, token: o.ingressToken, signal: requests.signal });
         if (releasing) track(releasing);
+        const forwarding = stopping ? undefined : legacyWarehouse.forward(request, outcome, { busUrl, token: o.ingressToken, signal: requests.signal });
+        if (forwarding) track(forwarding);
       }),
     );
 
@@ -260,6 +290,7 @@ async function trickle(o: DemoOptions, sandbox: Sandbox, bus: BusProcess, busUrl
   const summary = () => {
     log(summaryLine(Date.now() - begun, tallies, sandbox.recorder.counts(), sandbox.crmOrderEvents()));
     brokerSystems.summaryLines(sandbox).forEach((line) => log(line));
+    log(legacyWarehouse.summaryLine(sandbox.crmStockLevels()));
   };
 
   const timers = [
@@ -297,8 +328,10 @@ async function trickle(o: DemoOptions, sandbox: Sandbox, bus: BusProcess, busUrl
   clearTimeout(grace);
   const exit = busDied ?? (await bus.stop(BUS_STOP_GRACE_MS));
   log(`bus stopped (${describeExit(exit)})`);
-  // Pick requests the bus published before it stopped are handled; then the counts are final.
+  // Pick requests the bus published before it stopped are handled, and the order files it wrote read; then the counts
+  // are final.
   await brokerSystems.close();
+  await legacyWarehouse.close();
   summary();
 
   const clean = !busDied && (exit.code === 0 || exit.signal === 'SIGTERM');

@@ -36,7 +36,7 @@ export interface WebOrder {
 /** A request the demo sends to the bus, with what it shows on the console. */
 export interface SampleRequest {
   readonly kind: 'web' | 'legacy';
-  readonly path: '/orders' | '/orders/accepted' | '/legacy/orders';
+  readonly path: '/orders' | '/orders/accepted' | '/legacy-warehouse/orders' | '/legacy/orders';
   readonly headers: Record<string, string>;
   readonly body: string;
   /** A short description for the console line. */
@@ -111,6 +111,14 @@ export function webOrder(n: number, random: () => number, now: Date = new Date()
  */
 export function acceptedWebOrder(order: SampleRequest): SampleRequest {
   return { ...order, path: '/orders/accepted' };
+}
+
+/**
+ * A web order for the legacy warehouse that talks files: the same order and headers, posted to the bus's
+ * `POST /legacy-warehouse/orders` (routes/legacy-warehouse.yaml writes it as a fixed-width order file).
+ */
+export function legacyWarehouseOrder(order: SampleRequest): SampleRequest {
+  return { ...order, path: '/legacy-warehouse/orders' };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { IngressBinding } from '@junction/core';
 import type { ConsumerLink } from '../shared/broker-ingress';
@@ -14,8 +15,14 @@ export class FileIngress extends FolderIngress<FileSourceDef> {
     return localConnection;
   }
 
-  /** The poller sees the folder's absolute path, so that claims name the same folder on every instance. */
-  protected override open(b: IngressBinding<FileSourceDef>, link: ConsumerLink) {
-    return super.open({ ...b, config: { ...b.config, dir: resolve(b.baseDir, b.config.dir) } }, link);
+  /**
+   * The poller sees the folder's absolute path, so that claims name the same folder on every instance. A missing folder
+   * is created first (Camel's `autoCreate`): a route may be loaded before the system that drops files there first ran,
+   * and a folder that cannot be created fails the open, which is retried with backoff.
+   */
+  protected override async open(b: IngressBinding<FileSourceDef>, link: ConsumerLink) {
+    const dir = resolve(b.baseDir, b.config.dir);
+    await mkdir(dir, { recursive: true });
+    return super.open({ ...b, config: { ...b.config, dir } }, link);
   }
 }

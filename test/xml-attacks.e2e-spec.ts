@@ -89,7 +89,8 @@ function sendLarge(url: string, body: Buffer, contentType: string): Promise<{ st
       if (req.write(body.subarray(at, at + chunk))) setImmediate(() => write(at + chunk));
       else req.once('drain', () => write(at + chunk));
     };
-    setTimeout(() => write(0), 50);
+    // Long enough for a loaded machine's server to answer on the headers alone (50 ms raced it: EPIPE under load).
+    setTimeout(() => write(0), 2_000);
   });
 }
 

@@ -276,7 +276,7 @@ process.on('SIGTERM', async () => {
       const text = lines.join('\n');
       const at = broker!.brokers.join(',');
       expect(lines).toContain(`kafka    broker at ${at}: the ERP publishes order events to ${topic}, the bus routes them`);
-      expect(text).toMatch(new RegExp(` with PORT=\\d+ SANDBOX_URL=\\S+ PUBLIC_URL=\\S+ KAFKA_BROKERS=${at} SANDBOX_ERP_EVENTS_TOPIC=${topic}$`, 'm'));
+      expect(text).toMatch(new RegExp(` with PORT=\\d+ SANDBOX_URL=\\S+ PUBLIC_URL=\\S+ KAFKA_BROKERS=${at} SANDBOX_ERP_EVENTS_TOPIC=${topic}( |$)`, 'm'));
       expect(text).toContain(`[bus] fake bus on`);
       expect(text).toContain(`with KAFKA_BROKERS=${at} SANDBOX_ERP_EVENTS_TOPIC=${topic}`);
       expect(text).toContain(`erp events: publishing to ${topic} at ${at}`);

@@ -370,6 +370,7 @@ export class OutboxWorker {
       else left.push(d);
     }
     this.reserved += handed.length;
+    const all = [...handed, ...left];
     let leased: StoredDelivery[] = [];
     try {
       leased = await this.store.completeRouting(
@@ -378,8 +379,8 @@ export class OutboxWorker {
           status,
           hops: message.hops,
           deliveries: chainOrderedParts(
-            [...handed, ...left],
-            [...handed, ...left].map((d) => newDelivery(d, outgoingBody(d.message.body, d.target, route.codec))),
+            all,
+            all.map((d) => newDelivery(d, outgoingBody(d.message.body, d.target, route.codec))),
           ),
           // A held message keeps its payload: if its group expires, it is dead-lettered and replayed from it.
           scrubbed: held ? undefined : scrubbedCopy(route.masker, stored.headers, stored.body, stored.contentType),

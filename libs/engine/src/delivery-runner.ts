@@ -40,15 +40,16 @@ export class DeliveryRunner {
     private readonly observer: BusObserver,
   ) {}
 
-  /** `signal` aborts the attempt (the lease was lost, see LeaseKeeper). */
-  async run(d: StoredDelivery, signal?: AbortSignal): Promise<CallOutcome> {
+  /** `signal` aborts the attempt (the lease was lost, see LeaseKeeper). `probe`: the attempt is a circuit breaker's
+   *  test of its target (see probeFailed). */
+  async run(d: StoredDelivery, signal?: AbortSignal, probe?: { retryAt: () => number }): Promise<CallOutcome> {
     const overClaimed = this.poison.overClaimed(d.id, d.claims);
     let done: Done;
     let called = false;
     if (overClaimed) done = await this.dead(d, overClaimed);
     else {
       try {
-        done = await this.attempt(d, signal, () => (called = true));
+        done = await this.attempt(d, signal, () => (called = true), probe);
         this.poison.done(d.id);
       } catch (err) {
         const failure = this.poison.failed(d.id, err);
@@ -70,7 +71,12 @@ export class DeliveryRunner {
     return done.kind === 'retry' || (done.kind === 'dead' && done.targetFailed) ? 'failed' : 'ok';
   }
 
-  private async attempt(d: StoredDelivery, signal: AbortSignal | undefined, calling: () => void): Promise<Done> {
+  private async attempt(
+    d: StoredDelivery,
+    signal: AbortSignal | undefined,
+    calling: () => void,
+    probe?: { retryAt: () => number },
+  ): Promise<Done> {
     const route = this.routes.get(d.routeId);
     const target = route?.targets.get(d.targetId);
     if (!target) {
@@ -96,8 +102,13 @@ export class DeliveryRunner {
     }
     const error = result.error!;
     const decision = decideRetry({ ...target.retry, attempts: d.maxAttempts }, number, error);
-    if (decision.kind === 'retry') {
-      const nextAttemptAt = Date.now() + decision.delayMs;
+    // A breaker's probe that finds the target still unwell is not the message's last chance: the breaker opens
+    // again and the delivery waits with the others it holds back, else the oldest delivery, chosen as the probe
+    // cooldown after cooldown, would spend its attempts and be dead-lettered during the very outage the breaker
+    // is there to wait out. Errors that are not retriable still dead-letter it.
+    const probeWaits = probe !== undefined && error.retriable && decision.kind === 'dead';
+    if (decision.kind === 'retry' || probeWaits) {
+      const nextAttemptAt = probeWaits ? probe.retryAt() : Date.now() + (decision.kind === 'retry' ? decision.delayMs : 0);
       await this.store.recordAttempt(d.id, result.record, { kind: 'retry', nextAttemptAt });
       return { kind: 'retry', durationMs, nextAttemptAt, error };
     }

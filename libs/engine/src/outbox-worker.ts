@@ -260,7 +260,10 @@ export class OutboxWorker {
         const turn = await this.resilience.targetTurn(ref, r.throttle);
         if (!turn.go) return await this.store.deferDeliveries([d.id], turn.untilMs);
       }
-      outcome = await this.deliveries.run(d, signal);
+      // A failed probe waits out the next cooldown (see DeliveryRunner.run), when the breaker lets the next one go.
+      const breaker = r.breaker;
+      const asProbe = probe && breaker ? { retryAt: () => Date.now() + breaker.cooldownMs } : undefined;
+      outcome = await this.deliveries.run(d, signal, asProbe);
     } finally {
       if (r.breaker) {
         if (outcome === 'none') this.resilience.abandonCall(ref, r.breaker, probe);

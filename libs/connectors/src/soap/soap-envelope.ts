@@ -99,6 +99,11 @@ export interface SoapHeaderBlock extends XmlName {
   readonly qname: string;
   /** `mustUnderstand` set (`1` or `true`) in the Envelope's namespace. */
   readonly mustUnderstand: boolean;
+  /**
+   * Whom the block is for, when it says: the 1.1 `actor` or the 1.2 `role` attribute (in the Envelope's namespace),
+   * trimmed. Absent means the ultimate receiver (see soap-must-understand.ts for which roles the bus plays).
+   */
+  readonly role?: string;
   /** The character content, when the block holds text only. */
   readonly text?: string;
   /**
@@ -184,12 +189,14 @@ function readHeaders(value: unknown, scope: NsScope, envNs: string): SoapHeaderB
   if (hasCharacterData(value)) throw refuse('SOAP_BAD_ENVELOPE', 'the Header holds text');
   return resolvedChildren(value, scope).map((child) => {
     const mu = attributeValue(child.value, child.scope, envNs, 'mustUnderstand')?.trim();
+    const role = attributeValue(child.value, child.scope, envNs, envNs === SOAP11_ENVELOPE_NS ? 'actor' : 'role')?.trim();
     const text = textOf(child.value);
-    const block = {
+    const block: SoapHeaderBlock = {
       ns: child.name.ns,
       localName: child.name.localName,
       qname: child.qname,
       mustUnderstand: mu === '1' || mu === 'true',
+      ...(role === undefined ? {} : { role }),
       value: standalone(child.qname, child.value, scope)[child.qname],
     };
     return text === undefined ? block : { ...block, text };

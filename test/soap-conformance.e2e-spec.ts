@@ -242,7 +242,7 @@ describe('SOAP conformance', () => {
   describe('an independent SOAP client (zeep, strict mode)', () => {
     type Typed = { type: string; value?: string | null; items?: Typed[]; fields?: Record<string, Typed> };
     type Call = { fault: false; result: Typed } | { fault: true; code: string; message: string; subcodes: string[]; detailCode: string | null };
-    type Run = { zeep: string } & Record<'1.1' | '1.2', Record<'quote' | 'track' | 'invalid' | 'understood' | 'notUnderstood', Call>>;
+    type Run = { zeep: string } & Record<'1.1' | '1.2', Record<'quote' | 'track' | 'invalid' | 'understood' | 'notUnderstood' | 'tooLarge', Call>>;
     let run: Run;
 
     beforeAll(async () => {
@@ -303,6 +303,13 @@ describe('SOAP conformance', () => {
       expect(run['1.1'].notUnderstood).toMatchObject({ fault: true, code: 'soap:MustUnderstand', detailCode: 'SOAP_MUST_UNDERSTAND' });
       expect(run['1.2'].notUnderstood).toMatchObject({ fault: true, code: 'env:MustUnderstand', detailCode: 'SOAP_MUST_UNDERSTAND' });
       expect((run['1.2'].notUnderstood as { message: string }).message).toContain(`{${SESSION}}Tenant`);
+    });
+
+    test('a body over the limit: a Fault zeep raises, of the caller version', () => {
+      cases += 2;
+      faults += 2;
+      expect(run['1.1'].tooLarge).toMatchObject({ fault: true, code: 'soap:Client', detailCode: 'BODY_TOO_LARGE' });
+      expect(run['1.2'].tooLarge).toMatchObject({ fault: true, code: 'env:Sender', detailCode: 'BODY_TOO_LARGE' });
     });
   });
 });

@@ -51,6 +51,14 @@ describe('buildFault', () => {
   });
 });
 
+describe('buildFault for a transport refusal', () => {
+  it.each(['1.1', '1.2'] as const)('SOAP %s: keeps the given HTTP status (413) with a client-side Fault', (version) => {
+    const fault = buildFault(version, { side: 'client', code: 'BODY_TOO_LARGE', reason: 'too large', status: 413 });
+    expect(fault.status).toBe(413);
+    expect(parseFault(fault.body, codec)).toMatchObject({ version, side: 'client', reason: 'too large' });
+  });
+});
+
 describe('faultFor', () => {
   const cases: Array<[string, unknown, 'client' | 'server', string]> = [
     ['InputError', new InputError('XML_MALFORMED', 'Malformed XML: line 1'), 'client', 'XML_MALFORMED'],

@@ -207,6 +207,23 @@ describe('SOAP conformance', () => {
     });
   });
 
+  describe('an Envelope in neither SOAP namespace', () => {
+    test.each(['1.1', '1.2'] as const)('SOAP %s: a VersionMismatch Fault, HTTP 500', async (version) => {
+      cases++;
+      faults++;
+      const body = `<e:Envelope xmlns:e="http://example.com/soap/2099"><e:Body>${placeOrder('VM-1')}</e:Body></e:Envelope>`;
+      const res = await postSoap(`${bus.url}/soap/conf`, version, body);
+      expect(res.status).toBe(500);
+      if (version === '1.1') expect(res.text).toContain('<faultcode>soap:VersionMismatch</faultcode>');
+      else {
+        expect(res.text).toContain('<env:Value>env:VersionMismatch</env:Value>');
+        expect(res.text).toMatch(/<env:Header><env:Upgrade><env:SupportedEnvelope xmlns:u1="http:\/\/www.w3.org\/2003\/05\/soap-envelope" qname="u1:Envelope"\/>/);
+      }
+      expect(res.text).toContain('SOAP_VERSION_UNKNOWN');
+      expect(delivered('VM-1')).toBe(0);
+    });
+  });
+
   describe('a body over the limit', () => {
     test.each(['1.1', '1.2'] as const)('SOAP %s: a Fault of the version the Content-Type names, HTTP 413', async (version) => {
       cases++;

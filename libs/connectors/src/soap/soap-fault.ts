@@ -1,6 +1,14 @@
 import { BusError, DeliveryError, InputError, StepError, StoreError, ValidationError } from '@junction/core';
 import type { XmlCodec } from '@junction/transform';
-import { type SoapVersion, SOAP11_MEDIA_TYPE, SOAP12_MEDIA_TYPE, envelopeNamespace, readEnvelope } from './soap-envelope';
+import {
+  type SoapVersion,
+  SOAP11_ENVELOPE_NS,
+  SOAP11_MEDIA_TYPE,
+  SOAP12_ENVELOPE_NS,
+  SOAP12_MEDIA_TYPE,
+  envelopeNamespace,
+  readEnvelope,
+} from './soap-envelope';
 import { escapeXml } from './xml-escape';
 import { type NsScope, type XmlName, XML_NS, attributeValue, childElements, resolvedChildren, standalone, textOf } from './xml-namespaces';
 
@@ -31,17 +39,31 @@ export interface FaultSpec {
  */
 export interface SoapFaultShape {
   readonly soapFault: {
-    readonly code?: 'MustUnderstand';
+    readonly code?: 'MustUnderstand' | 'VersionMismatch';
     readonly notUnderstood?: readonly XmlName[];
     /** 1.2 only: a Subcode of a standard vocabulary, `prefix` bound to `ns` on the Fault. */
     readonly subcode?: XmlName & { readonly prefix: string };
   };
 }
 
-function faultShapeOf(err: unknown): SoapFaultShape['soapFault'] | undefined {
+/**
+ * Bus codes whose Fault is a standard one, for errors that cannot carry a SoapFaultShape (those raised while a large
+ * envelope is read on a worker thread come back as plain InputErrors).
+ */
+const STANDARD_FAULTS: Readonly<Record<string, SoapFaultShape['soapFault']>> = {
+  SOAP_VERSION_UNKNOWN: { code: 'VersionMismatch' },
+};
+
+function faultShapeOf(err: BusError): SoapFaultShape['soapFault'] | undefined {
   const shape = (err as Partial<SoapFaultShape>).soapFault;
-  return typeof shape === 'object' && shape !== null ? shape : undefined;
+  if (typeof shape === 'object' && shape !== null) return shape;
+  return Object.hasOwn(STANDARD_FAULTS, err.code) ? STANDARD_FAULTS[err.code] : undefined;
 }
+
+/** The Envelopes the bus takes, as a 1.2 VersionMismatch Fault's `env:Upgrade` header lists them (1.2 first). */
+const UPGRADE =
+  `<env:Upgrade><env:SupportedEnvelope xmlns:u1="${SOAP12_ENVELOPE_NS}" qname="u1:Envelope"/>` +
+  `<env:SupportedEnvelope xmlns:u2="${SOAP11_ENVELOPE_NS}" qname="u2:Envelope"/></env:Upgrade>`;
 
 /** A Fault ready to send over HTTP. */
 export interface BuiltFault {
@@ -52,12 +74,14 @@ export interface BuiltFault {
 
 /**
  * Writes a Fault Envelope.
- * - SOAP 1.1: `faultcode` `soap:Client` or `soap:Server` (`soap:MustUnderstand` when `soap.code` says so),
+ * - SOAP 1.1: `faultcode` `soap:Client` or `soap:Server` (`soap:MustUnderstand`, `soap:VersionMismatch` when
+ *   `soap.code` says so),
  *   `faultstring`, and a `detail` holding `j:code`, `j:messageId` and `j:error` entries; HTTP 500 (SOAP 1.1 HTTP
  *   binding, WS-I BP R1126); `text/xml`.
- * - SOAP 1.2: `Code/Value` `env:Sender` or `env:Receiver` (or `env:MustUnderstand`), then the standard Subcode when
- *   given, then Subcode `j:<code>`; `Reason/Text` with `xml:lang="en"`, a `Detail` with `j:code`, `j:messageId` and
- *   `j:error` entries, and for MustUnderstand an `env:NotUnderstood` header block per block not understood; HTTP 400
+ * - SOAP 1.2: `Code/Value` `env:Sender` or `env:Receiver` (or `env:MustUnderstand`, `env:VersionMismatch`), then the
+ *   standard Subcode when given, then Subcode `j:<code>`; `Reason/Text` with `xml:lang="en"`, a `Detail` with
+ *   `j:code`, `j:messageId` and `j:error` entries; for MustUnderstand an `env:NotUnderstood` header block per block
+ *   not understood, for VersionMismatch an `env:Upgrade` header block listing both Envelopes; HTTP 400
  *   for Sender and 500 otherwise (SOAP 1.2 part 2, 7.5.1, table 17); `application/soap+xml`.
  * `status`, when given, replaces the HTTP status (a transport refusal keeps its own: 413, 415).
  * Every text is escaped. The code is reduced to a valid QName local part for the Subcode.
@@ -68,9 +92,10 @@ export function buildFault(version: SoapVersion, f: FaultSpec): BuiltFault {
     (f.messageId ? `<j:messageId>${escapeXml(f.messageId)}</j:messageId>` : '') +
     (f.errors ?? []).map((e) => `<j:error>${escapeXml(e)}</j:error>`).join('');
   const ns = envelopeNamespace(version);
-  const mustUnderstand = f.soap?.code === 'MustUnderstand';
+  const standard = f.soap?.code;
+  const mustUnderstand = standard === 'MustUnderstand';
   if (version === '1.1') {
-    const code = mustUnderstand ? 'MustUnderstand' : f.side === 'client' ? 'Client' : 'Server';
+    const code = standard ?? (f.side === 'client' ? 'Client' : 'Server');
     const fault =
       `<soap:Fault><faultcode>soap:${code}</faultcode>` +
       `<faultstring>${escapeXml(f.reason)}</faultstring>` +
@@ -81,7 +106,7 @@ export function buildFault(version: SoapVersion, f: FaultSpec): BuiltFault {
       body: `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${ns}"><soap:Body>${fault}</soap:Body></soap:Envelope>`,
     };
   }
-  const code = mustUnderstand ? 'MustUnderstand' : f.side === 'client' ? 'Sender' : 'Receiver';
+  const code = standard ?? (f.side === 'client' ? 'Sender' : 'Receiver');
   const own = `<env:Subcode><env:Value>j:${ncName(f.code)}</env:Value></env:Subcode>`;
   const std = f.soap?.subcode;
   const subcodes = std
@@ -92,12 +117,13 @@ export function buildFault(version: SoapVersion, f: FaultSpec): BuiltFault {
     `<env:Reason><env:Text xml:lang="en">${escapeXml(f.reason)}</env:Text></env:Reason>` +
     `<env:Detail>${detail}</env:Detail></env:Fault>`;
   const notUnderstood = mustUnderstand ? (f.soap?.notUnderstood ?? []) : [];
-  const header =
-    notUnderstood.length === 0
-      ? ''
-      : `<env:Header>${notUnderstood
+  const blocks =
+    standard === 'VersionMismatch'
+      ? UPGRADE
+      : notUnderstood
           .map((n, i) => (n.ns === '' ? `<env:NotUnderstood qname="${n.localName}"/>` : `<env:NotUnderstood xmlns:n${i}="${escapeXml(n.ns)}" qname="n${i}:${n.localName}"/>`))
-          .join('')}</env:Header>`;
+          .join('');
+  const header = blocks === '' ? '' : `<env:Header>${blocks}</env:Header>`;
   return {
     status: f.status ?? (code === 'Sender' ? 400 : 500),
     contentType: `${SOAP12_MEDIA_TYPE}; charset=utf-8`,

@@ -16,6 +16,8 @@ const ZEEP_CLIENT = join(__dirname, 'fixtures', 'zeep', 'shipping_client.py');
 const SHIPPING = 'urn:example:shipping';
 const SESSION = 'urn:example:session';
 const BODY_LIMIT = 65_536;
+/** Envelopes of this size and more are read on a worker thread: the checks must hold there too. */
+const WORKER_THRESHOLD = 16_384;
 
 const ROUTES = `
 routes:
@@ -106,7 +108,7 @@ describe('SOAP conformance', () => {
         };
       },
     });
-    bus = await startTestBus({ routes: {}, env: { TARGET_URL: target.url, BODY_LIMIT_BYTES: String(BODY_LIMIT) } });
+    bus = await startTestBus({ routes: {}, env: { TARGET_URL: target.url, BODY_LIMIT_BYTES: String(BODY_LIMIT), XML_WORKER_THRESHOLD_BYTES: String(WORKER_THRESHOLD) } });
     copyWsdlFixtures(bus.routesDir);
     cpSync(join(__dirname, 'fixtures', 'zeep'), join(bus.routesDir, 'zeep'), { recursive: true, filter: (src) => !src.endsWith('.py') });
     bus.writeRoute('conformance.yaml', ROUTES);
@@ -221,6 +223,35 @@ describe('SOAP conformance', () => {
       }
       expect(res.text).toContain('SOAP_VERSION_UNKNOWN');
       expect(delivered('VM-1')).toBe(0);
+    });
+  });
+
+  describe('a large envelope, read on a worker thread', () => {
+    const padded = (id: string) => placeOrder(id).replace('</o:Currency>', `</o:Currency><!--${'p'.repeat(WORKER_THRESHOLD)}-->`);
+
+    test('a mandatory header block the route does not understand: a MustUnderstand Fault', async () => {
+      cases++;
+      faults++;
+      const res = await postSoap(`${bus.url}/soap/conf`, '1.2', envelope('1.2', padded('WK-1'), block('1.2', 'Tenant', { mu: 'true' })));
+      expect(res.status).toBe(500);
+      expect(res.text).toContain('<env:Value>env:MustUnderstand</env:Value>');
+      expect(delivered('WK-1')).toBe(0);
+    });
+
+    test('an Envelope in neither SOAP namespace: a VersionMismatch Fault', async () => {
+      cases++;
+      faults++;
+      const body = `<e:Envelope xmlns:e="http://example.com/soap/2099"><e:Body>${padded('WK-2')}</e:Body></e:Envelope>`;
+      const res = await postSoap(`${bus.url}/soap/conf`, '1.1', body);
+      expect(res.status).toBe(500);
+      expect(res.text).toContain('<faultcode>soap:VersionMismatch</faultcode>');
+    });
+
+    test('a declared mandatory block: taken', async () => {
+      cases++;
+      const res = await postSoap(`${bus.url}/soap/conf`, '1.1', envelope('1.1', padded('WK-3'), block('1.1', 'Session', { mu: '1' })));
+      expect(res.status).toBe(200);
+      expect(delivered('WK-3')).toBe(1);
     });
   });
 

@@ -84,8 +84,8 @@ const RESPONSE_TYPE: Record<SoapVersion, string> = {
  * SOAP ingress: services described by a WSDL, each on its own path of the shared HTTP listener. `POST <path>` takes
  * SOAP 1.1 (text/xml, SOAPAction) and 1.2 (application/soap+xml, action parameter); mandatory header blocks the
  * route does not understand get a MustUnderstand Fault (soap-must-understand.ts); the operation is the one the action
- * names, else the Body element's (soap-action.ts); the Body's element becomes the message (XML, its prefixes made canonical: see
- * payload-prefixes.ts) and SOAP header blocks become message headers (`soap-header-<name>`). Replies go back as the operation's response in the caller's SOAP version, errors
+ * names, else the Body element's (soap-action.ts); the Body's element becomes the message (XML, its prefixes made
+ * canonical: see payload-prefixes.ts) and SOAP header blocks become message headers (`soap-header-<name>`). Replies go back as the operation's response in the caller's SOAP version, errors
  * as Faults of that version with the message id. `GET <path>?wsdl` publishes the WSDL with its address set to the
  * bus, and its imports at `?xsd=<n>`.
  */

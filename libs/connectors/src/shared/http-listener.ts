@@ -1,10 +1,22 @@
-import { InputError } from '@junction/core';
+import { InputError, type BusError } from '@junction/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PathMatcher } from './path-matcher';
 import { PROBLEM_CONTENT_TYPE, problemFor, problemHeaders, requestError, type Problem } from './problem';
 
 /** Answers one request on a path an ingress mounted; `params` holds the path parameters its pattern matched. */
 export type PathHandler = (req: FastifyRequest, reply: FastifyReply, params: Readonly<Record<string, string>>) => Promise<void>;
+
+/**
+ * Answers a request refused around its handler (Fastify's refusals: a body over the limit, an unreadable body; or an
+ * error the handler let through), in the protocol of the ingress that mounted the path: a SOAP Fault rather than a
+ * problem body, say.
+ */
+export type RefusalHandler = (err: BusError, req: FastifyRequest, reply: FastifyReply) => void;
+
+interface Mounted {
+  readonly handle: PathHandler;
+  readonly refuse?: RefusalHandler;
+}
 
 /** The methods ingress routes may take. */
 export const LISTENER_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -17,8 +29,8 @@ export const LISTENER_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as con
  * declares (admin, health) are static and take precedence in Fastify's router.
  */
 export class HttpListener {
-  private readonly tables = new Map<string, ReadonlyMap<string, PathHandler>>();
-  private matcher = new PathMatcher<PathHandler>([]);
+  private readonly tables = new Map<string, { readonly table: ReadonlyMap<string, PathHandler>; readonly refuse?: RefusalHandler }>();
+  private matcher = new PathMatcher<Mounted>([]);
   private started = false;
 
   constructor(private readonly fastify: FastifyInstance) {}
@@ -28,9 +40,10 @@ export class HttpListener {
     if (this.started) return;
     this.started = true;
     // An encapsulated scope of its own, so that Fastify's refusals on these routes (body over the limit, unreadable
-    // body) are answered as problems here whatever error handler the rest of the app installs.
+    // body) are answered here whatever error handler the rest of the app installs: as problems, or as the mounting
+    // ingress answers refusals.
     this.fastify.register(async (scope) => {
-      scope.setErrorHandler((err: FastifyError, _req, reply) => replyProblem(reply, problemFor(requestError(err))));
+      scope.setErrorHandler((err: FastifyError, req, reply) => this.refuse(requestError(err), req, reply));
       scope.route({ method: [...LISTENER_METHODS], url: '/*', handler: (req, reply) => this.dispatch(req, reply) });
     });
   }
@@ -38,17 +51,25 @@ export class HttpListener {
   /**
    * Replaces the handlers of one ingress kind (keys `POST /orders`, `GET /customers/:id`). Two kinds must not claim
    * one key (the route loader refuses it, through each connector's sourceKeys); if they did, the later kind's wins.
+   * `refuse` answers refusals on the kind's paths; without it they get a problem body.
    */
-  mount(kind: string, table: ReadonlyMap<string, PathHandler>): void {
-    this.tables.set(kind, table);
-    const entries: Array<[string, string, PathHandler]> = [];
+  mount(kind: string, table: ReadonlyMap<string, PathHandler>, refuse?: RefusalHandler): void {
+    this.tables.set(kind, { table, refuse });
+    const entries: Array<[string, string, Mounted]> = [];
     for (const t of this.tables.values()) {
-      for (const [key, handler] of t) {
+      for (const [key, handle] of t.table) {
         const space = key.indexOf(' ');
-        entries.push([key.slice(0, space), key.slice(space + 1), handler]);
+        entries.push([key.slice(0, space), key.slice(space + 1), { handle, refuse: t.refuse }]);
       }
     }
     this.matcher = new PathMatcher(entries);
+  }
+
+  private refuse(err: BusError, req: FastifyRequest, reply: FastifyReply): void {
+    const found = this.matcher.match(req.method, pathOf(req.url));
+    const refuse = found && 'value' in found ? found.value.refuse : undefined;
+    if (refuse) return refuse(err, req, reply);
+    replyProblem(reply, problemFor(err));
   }
 
   private async dispatch(req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -61,7 +82,7 @@ export class HttpListener {
       return sendProblem(reply, 405, 'METHOD_NOT_ALLOWED', `${path} does not take ${req.method}`);
     }
     if ('refused' in found) return sendProblem(reply, 400, 'BAD_PATH', found.refused);
-    return found.value(req, reply, found.params);
+    return found.value.handle(req, reply, found.params);
   }
 }
 

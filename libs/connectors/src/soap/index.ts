@@ -19,7 +19,7 @@ export {
   parseEnvelope,
   buildEnvelope,
 } from './soap-envelope';
-export { type FaultSpec, type BuiltFault, type ParsedFault, JUNCTION_FAULT_NS, buildFault, faultFor, parseFault } from './soap-fault';
+export { type FaultSpec, type BuiltFault, type ParsedFault, type SoapFaultShape, JUNCTION_FAULT_NS, buildFault, faultFor, parseFault } from './soap-fault';
 export {
   type SecurityErrorCode,
   type UsernameTokenOptions,
@@ -34,6 +34,8 @@ export {
   passwordDigest,
 } from './ws-security';
 export { NonceCache } from './nonce-cache';
+export { type SoapCall, ActionNotSupportedError, WSA_NS, operationForCall } from './soap-action';
+export { MustUnderstandError, UnderstoodBlocks, checkMustUnderstand, targetsBus } from './soap-must-understand';
 export {
   type XmlName,
   type WsdlCatalog,

@@ -132,8 +132,8 @@ describe('parseEnvelope', () => {
 
   it.each([
     ['a plain document', '<Order><Id>1</Id></Order>', 'SOAP_NOT_ENVELOPE'],
-    ['an Envelope of an unknown namespace', '<e:Envelope xmlns:e="urn:not-soap"><e:Body/></e:Envelope>', 'SOAP_VERSION_MISMATCH'],
-    ['an Envelope in no namespace', '<Envelope><Body/></Envelope>', 'SOAP_VERSION_MISMATCH'],
+    ['an Envelope of an unknown namespace', '<e:Envelope xmlns:e="urn:not-soap"><e:Body/></e:Envelope>', 'SOAP_VERSION_UNKNOWN'],
+    ['an Envelope in no namespace', '<Envelope><Body/></Envelope>', 'SOAP_VERSION_UNKNOWN'],
     ['an Envelope without Body', `<s:Envelope xmlns:s="${SOAP11_ENVELOPE_NS}"><s:Header/></s:Envelope>`, 'SOAP_NO_BODY'],
     ['a Body of the other version', `<s:Envelope xmlns:s="${SOAP11_ENVELOPE_NS}" xmlns:e="${SOAP12_ENVELOPE_NS}"><e:Body/></s:Envelope>`, 'SOAP_BAD_ENVELOPE'],
     ['two Bodies', `<s:Envelope xmlns:s="${SOAP11_ENVELOPE_NS}"><s:Body/><s:Body/></s:Envelope>`, 'SOAP_BAD_ENVELOPE'],

@@ -99,6 +99,11 @@ export interface SoapHeaderBlock extends XmlName {
   readonly qname: string;
   /** `mustUnderstand` set (`1` or `true`) in the Envelope's namespace. */
   readonly mustUnderstand: boolean;
+  /**
+   * Whom the block is for, when it says: the 1.1 `actor` or the 1.2 `role` attribute (in the Envelope's namespace),
+   * trimmed. Absent means the ultimate receiver (see soap-must-understand.ts for which roles the bus plays).
+   */
+  readonly role?: string;
   /** The character content, when the block holds text only. */
   readonly text?: string;
   /**
@@ -146,8 +151,8 @@ function refuse(code: string, message: string): InputError {
 /**
  * Reads a SOAP Envelope through the hardened codec (so DOCTYPE, depth, size and attribute limits apply and
  * malformed XML is refused with the codec's InputError), resolving names by namespace, never by prefix.
- * Throws InputError (400): `SOAP_NOT_ENVELOPE` (the root is not an Envelope), `SOAP_VERSION_MISMATCH` (an Envelope
- * in neither SOAP namespace), `SOAP_NO_BODY`, `SOAP_BAD_ENVELOPE` (text in the Envelope, two Headers, a Header after
+ * Throws InputError (400): `SOAP_NOT_ENVELOPE` (the root is not an Envelope), `SOAP_VERSION_UNKNOWN` (an Envelope
+ * in neither SOAP namespace: a VersionMismatch Fault, see soap-fault.ts), `SOAP_NO_BODY`, `SOAP_BAD_ENVELOPE` (text in the Envelope, two Headers, a Header after
  * the Body, or any other element beside them: WS-I BP R1011), `SOAP_BAD_BODY` (text in the Body, or more than one
  * element in it), `XML_MALFORMED` for an undeclared prefix. `options.charset`: the request's, checked against the bytes.
  */
@@ -159,7 +164,7 @@ export function readEnvelope(bytes: Buffer | string, codec: XmlCodec, options?: 
     throw refuse('SOAP_NOT_ENVELOPE', `the root element is {${name.ns}}${name.localName}, not a SOAP Envelope`);
   }
   const version = versionOfNamespace(name.ns);
-  if (!version) throw refuse('SOAP_VERSION_MISMATCH', `the Envelope namespace '${name.ns}' is neither SOAP 1.1 nor SOAP 1.2`);
+  if (!version) throw refuse('SOAP_VERSION_UNKNOWN', `the Envelope namespace '${name.ns}' is neither SOAP 1.1 nor SOAP 1.2`);
   const envNs = name.ns;
   if (hasCharacterData(root.value)) throw refuse('SOAP_BAD_ENVELOPE', 'the Envelope holds text');
   let header: ReturnType<typeof resolvedChildren>[number] | undefined;
@@ -184,12 +189,14 @@ function readHeaders(value: unknown, scope: NsScope, envNs: string): SoapHeaderB
   if (hasCharacterData(value)) throw refuse('SOAP_BAD_ENVELOPE', 'the Header holds text');
   return resolvedChildren(value, scope).map((child) => {
     const mu = attributeValue(child.value, child.scope, envNs, 'mustUnderstand')?.trim();
+    const role = attributeValue(child.value, child.scope, envNs, envNs === SOAP11_ENVELOPE_NS ? 'actor' : 'role')?.trim();
     const text = textOf(child.value);
-    const block = {
+    const block: SoapHeaderBlock = {
       ns: child.name.ns,
       localName: child.name.localName,
       qname: child.qname,
       mustUnderstand: mu === '1' || mu === 'true',
+      ...(role === undefined ? {} : { role }),
       value: standalone(child.qname, child.value, scope)[child.qname],
     };
     return text === undefined ? block : { ...block, text };

@@ -51,6 +51,34 @@ describe('buildFault', () => {
   });
 });
 
+describe('buildFault for a transport refusal', () => {
+  it.each(['1.1', '1.2'] as const)('SOAP %s: keeps the given HTTP status (413) with a client-side Fault', (version) => {
+    const fault = buildFault(version, { side: 'client', code: 'BODY_TOO_LARGE', reason: 'too large', status: 413 });
+    expect(fault.status).toBe(413);
+    expect(parseFault(fault.body, codec)).toMatchObject({ version, side: 'client', reason: 'too large' });
+  });
+});
+
+describe('the VersionMismatch Fault (an Envelope in neither SOAP namespace)', () => {
+  const err = new InputError('SOAP_VERSION_UNKNOWN', 'the Envelope namespace is neither', 400);
+
+  it('SOAP 1.1: faultcode soap:VersionMismatch, HTTP 500', () => {
+    const f = faultFor(err, '1.1');
+    expect(f.status).toBe(500);
+    expect(parseFault(f.body, codec)).toMatchObject({ side: 'client', code: 'soap:VersionMismatch' });
+  });
+
+  it('SOAP 1.2: env:VersionMismatch with an env:Upgrade header listing the 1.2 and 1.1 Envelopes, HTTP 500', () => {
+    const f = faultFor(err, '1.2');
+    expect(f.status).toBe(500);
+    expect(parseFault(f.body, codec)).toMatchObject({ side: 'client', code: 'env:VersionMismatch', subcode: 'j:SOAP_VERSION_UNKNOWN' });
+    const [upgrade] = parseEnvelope(f.body, codec).headers;
+    expect(upgrade).toMatchObject({ ns: SOAP12_ENVELOPE_NS, localName: 'Upgrade' });
+    const supported = (upgrade.value as Record<string, Array<Record<string, string>>>)['env:SupportedEnvelope'];
+    expect(supported.map((e) => e[`@xmlns:${e['@qname'].split(':')[0]}`])).toEqual([SOAP12_ENVELOPE_NS, SOAP11_ENVELOPE_NS]);
+  });
+});
+
 describe('faultFor', () => {
   const cases: Array<[string, unknown, 'client' | 'server', string]> = [
     ['InputError', new InputError('XML_MALFORMED', 'Malformed XML: line 1'), 'client', 'XML_MALFORMED'],

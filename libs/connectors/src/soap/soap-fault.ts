@@ -1,8 +1,16 @@
 import { BusError, DeliveryError, InputError, StepError, StoreError, ValidationError } from '@junction/core';
 import type { XmlCodec } from '@junction/transform';
-import { type SoapVersion, SOAP11_MEDIA_TYPE, SOAP12_MEDIA_TYPE, envelopeNamespace, readEnvelope } from './soap-envelope';
+import {
+  type SoapVersion,
+  SOAP11_ENVELOPE_NS,
+  SOAP11_MEDIA_TYPE,
+  SOAP12_ENVELOPE_NS,
+  SOAP12_MEDIA_TYPE,
+  envelopeNamespace,
+  readEnvelope,
+} from './soap-envelope';
 import { escapeXml } from './xml-escape';
-import { type NsScope, XML_NS, attributeValue, childElements, resolvedChildren, standalone, textOf } from './xml-namespaces';
+import { type NsScope, type XmlName, XML_NS, attributeValue, childElements, resolvedChildren, standalone, textOf } from './xml-namespaces';
 
 /** Namespace of the Junction elements in a Fault's detail and of SOAP 1.2 Subcode values. */
 export const JUNCTION_FAULT_NS = 'urn:junction:fault';
@@ -18,7 +26,44 @@ export interface FaultSpec {
   readonly messageId?: string;
   /** Individual problems (e.g. schema violations), as `j:error` entries in the detail. */
   readonly errors?: readonly string[];
+  /** A SOAP fault code other than Client/Sender and Server/Receiver, with what goes with it (see SoapFaultShape). */
+  readonly soap?: SoapFaultShape['soapFault'];
+  /** The HTTP status, when the transport refused the request before SOAP did (413, 415); else the SOAP binding's. */
+  readonly status?: number;
 }
+
+/**
+ * An error that says more about its Fault than the side it falls on: a standard SOAP code (`MustUnderstand`, which
+ * in 1.2 lists the blocks as `env:NotUnderstood` header blocks) or a standard 1.2 Subcode written before the bus's own
+ * (WS-Addressing's `wsa:ActionNotSupported`). faultFor reads it from any BusError that carries it.
+ */
+export interface SoapFaultShape {
+  readonly soapFault: {
+    readonly code?: 'MustUnderstand' | 'VersionMismatch';
+    readonly notUnderstood?: readonly XmlName[];
+    /** 1.2 only: a Subcode of a standard vocabulary, `prefix` bound to `ns` on the Fault. */
+    readonly subcode?: XmlName & { readonly prefix: string };
+  };
+}
+
+/**
+ * Bus codes whose Fault is a standard one, for errors that cannot carry a SoapFaultShape (those raised while a large
+ * envelope is read on a worker thread come back as plain InputErrors).
+ */
+const STANDARD_FAULTS: Readonly<Record<string, SoapFaultShape['soapFault']>> = {
+  SOAP_VERSION_UNKNOWN: { code: 'VersionMismatch' },
+};
+
+function faultShapeOf(err: BusError): SoapFaultShape['soapFault'] | undefined {
+  const shape = (err as Partial<SoapFaultShape>).soapFault;
+  if (typeof shape === 'object' && shape !== null) return shape;
+  return Object.hasOwn(STANDARD_FAULTS, err.code) ? STANDARD_FAULTS[err.code] : undefined;
+}
+
+/** The Envelopes the bus takes, as a 1.2 VersionMismatch Fault's `env:Upgrade` header lists them (1.2 first). */
+const UPGRADE =
+  `<env:Upgrade><env:SupportedEnvelope xmlns:u1="${SOAP12_ENVELOPE_NS}" qname="u1:Envelope"/>` +
+  `<env:SupportedEnvelope xmlns:u2="${SOAP11_ENVELOPE_NS}" qname="u2:Envelope"/></env:Upgrade>`;
 
 /** A Fault ready to send over HTTP. */
 export interface BuiltFault {
@@ -29,11 +74,16 @@ export interface BuiltFault {
 
 /**
  * Writes a Fault Envelope.
- * - SOAP 1.1: `faultcode` `soap:Client` or `soap:Server`, `faultstring`, and a `detail` holding `j:code`,
- *   `j:messageId` and `j:error` entries; always HTTP 500 (SOAP 1.1 HTTP binding, WS-I BP R1126); `text/xml`.
- * - SOAP 1.2: `Code/Value` `env:Sender` or `env:Receiver` with `Subcode/Value` `j:<code>`, `Reason/Text` with
- *   `xml:lang="en"`, a `Detail` with `j:code`, `j:messageId` and `j:error` entries; HTTP 400 for Sender and 500
- *   for Receiver (SOAP 1.2 part 2, 7.5.1); `application/soap+xml`.
+ * - SOAP 1.1: `faultcode` `soap:Client` or `soap:Server` (`soap:MustUnderstand`, `soap:VersionMismatch` when
+ *   `soap.code` says so),
+ *   `faultstring`, and a `detail` holding `j:code`, `j:messageId` and `j:error` entries; HTTP 500 (SOAP 1.1 HTTP
+ *   binding, WS-I BP R1126); `text/xml`.
+ * - SOAP 1.2: `Code/Value` `env:Sender` or `env:Receiver` (or `env:MustUnderstand`, `env:VersionMismatch`), then the
+ *   standard Subcode when given, then Subcode `j:<code>`; `Reason/Text` with `xml:lang="en"`, a `Detail` with
+ *   `j:code`, `j:messageId` and `j:error` entries; for MustUnderstand an `env:NotUnderstood` header block per block
+ *   not understood, for VersionMismatch an `env:Upgrade` header block listing both Envelopes; HTTP 400
+ *   for Sender and 500 otherwise (SOAP 1.2 part 2, 7.5.1, table 17); `application/soap+xml`.
+ * `status`, when given, replaces the HTTP status (a transport refusal keeps its own: 413, 415).
  * Every text is escaped. The code is reduced to a valid QName local part for the Subcode.
  */
 export function buildFault(version: SoapVersion, f: FaultSpec): BuiltFault {
@@ -42,26 +92,42 @@ export function buildFault(version: SoapVersion, f: FaultSpec): BuiltFault {
     (f.messageId ? `<j:messageId>${escapeXml(f.messageId)}</j:messageId>` : '') +
     (f.errors ?? []).map((e) => `<j:error>${escapeXml(e)}</j:error>`).join('');
   const ns = envelopeNamespace(version);
+  const standard = f.soap?.code;
+  const mustUnderstand = standard === 'MustUnderstand';
   if (version === '1.1') {
+    const code = standard ?? (f.side === 'client' ? 'Client' : 'Server');
     const fault =
-      `<soap:Fault><faultcode>soap:${f.side === 'client' ? 'Client' : 'Server'}</faultcode>` +
+      `<soap:Fault><faultcode>soap:${code}</faultcode>` +
       `<faultstring>${escapeXml(f.reason)}</faultstring>` +
       `<detail xmlns:j="${JUNCTION_FAULT_NS}">${detail}</detail></soap:Fault>`;
     return {
-      status: 500,
+      status: f.status ?? 500,
       contentType: `${SOAP11_MEDIA_TYPE}; charset=utf-8`,
       body: `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${ns}"><soap:Body>${fault}</soap:Body></soap:Envelope>`,
     };
   }
+  const code = standard ?? (f.side === 'client' ? 'Sender' : 'Receiver');
+  const own = `<env:Subcode><env:Value>j:${ncName(f.code)}</env:Value></env:Subcode>`;
+  const std = f.soap?.subcode;
+  const subcodes = std
+    ? `<env:Subcode><env:Value xmlns:${std.prefix}="${escapeXml(std.ns)}">${std.prefix}:${std.localName}</env:Value>${own}</env:Subcode>`
+    : own;
   const fault =
-    `<env:Fault xmlns:j="${JUNCTION_FAULT_NS}"><env:Code><env:Value>env:${f.side === 'client' ? 'Sender' : 'Receiver'}</env:Value>` +
-    `<env:Subcode><env:Value>j:${ncName(f.code)}</env:Value></env:Subcode></env:Code>` +
+    `<env:Fault xmlns:j="${JUNCTION_FAULT_NS}"><env:Code><env:Value>env:${code}</env:Value>${subcodes}</env:Code>` +
     `<env:Reason><env:Text xml:lang="en">${escapeXml(f.reason)}</env:Text></env:Reason>` +
     `<env:Detail>${detail}</env:Detail></env:Fault>`;
+  const notUnderstood = mustUnderstand ? (f.soap?.notUnderstood ?? []) : [];
+  const blocks =
+    standard === 'VersionMismatch'
+      ? UPGRADE
+      : notUnderstood
+          .map((n, i) => (n.ns === '' ? `<env:NotUnderstood qname="${n.localName}"/>` : `<env:NotUnderstood xmlns:n${i}="${escapeXml(n.ns)}" qname="n${i}:${n.localName}"/>`))
+          .join('');
+  const header = blocks === '' ? '' : `<env:Header>${blocks}</env:Header>`;
   return {
-    status: f.side === 'client' ? 400 : 500,
+    status: f.status ?? (code === 'Sender' ? 400 : 500),
     contentType: `${SOAP12_MEDIA_TYPE}; charset=utf-8`,
-    body: `<?xml version="1.0" encoding="utf-8"?><env:Envelope xmlns:env="${ns}"><env:Body>${fault}</env:Body></env:Envelope>`,
+    body: `<?xml version="1.0" encoding="utf-8"?><env:Envelope xmlns:env="${ns}">${header}<env:Body>${fault}</env:Body></env:Envelope>`,
   };
 }
 
@@ -87,7 +153,8 @@ export function faultFor(err: unknown, version: SoapVersion, messageId?: string)
     return buildFault(version, { ...base, side: 'client', code: err.code, reason: err.message, errors: err.errors });
   }
   if (err instanceof InputError || err instanceof StepError) {
-    return buildFault(version, { ...base, side: 'client', code: err.code, reason: err.message });
+    const soap = faultShapeOf(err);
+    return buildFault(version, { ...base, side: 'client', code: err.code, reason: err.message, ...(soap ? { soap } : {}) });
   }
   let reason = err.message;
   if (err instanceof DeliveryError) {

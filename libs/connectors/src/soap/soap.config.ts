@@ -30,6 +30,12 @@ export const SoapSourceSchema = z
           .describe('WS-Security UsernameToken (PasswordText or PasswordDigest) required on every call.'),
       })
       .optional(),
+    understands: z
+      .array(z.string().regex(/^\{[^{}\s]*\}([A-Za-z_][\w.\-]*|\*)$/, { error: 'expected {namespace}name or {namespace}*' }))
+      .optional()
+      .describe(
+        'SOAP header blocks the route handles, as {namespace}name or {namespace}* (a whole namespace): a block sent with mustUnderstand that is neither listed here nor WS-Security (when `security` is set) gets a MustUnderstand Fault.',
+      ),
     ack: text
       .optional()
       .describe(

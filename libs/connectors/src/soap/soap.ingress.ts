@@ -3,6 +3,7 @@ import type { SoapSourceDef } from './soap.config';
 import {
   ConfigError,
   InputError,
+  type BusError,
   StoreError,
   toBusError,
   type Ack,
@@ -33,7 +34,9 @@ import { declaredPrefixes } from './payload-prefixes';
 import { buildEnvelope, unquoteSoapAction, versionFromContentType, type SoapVersion } from './soap-envelope';
 import { readSoapRequest, requestFrom, SOAP_READ, type SoapPayload, type SoapRequest } from './soap-request';
 import { buildFault, faultFor } from './soap-fault';
-import { loadWsdl, operationFor, type WsdlCatalog, type WsdlOperation } from './wsdl-catalog';
+import { operationForCall } from './soap-action';
+import { checkMustUnderstand, UnderstoodBlocks } from './soap-must-understand';
+import { loadWsdl, type WsdlCatalog, type WsdlOperation } from './wsdl-catalog';
 import { PUBLISHED_CONTENT_TYPE, publishWsdl, publishedDocument, type PublishedWsdl } from './wsdl-publisher';
 import { serializeOutput } from './wsdl-serializer';
 import { verifyUsernameToken, WSSE_NS } from './ws-security';
@@ -64,6 +67,8 @@ interface Service {
   readonly ack?: CompiledExpression;
   readonly users?: ReadonlyMap<string, string>;
   readonly nonces: NonceCache;
+  /** Header blocks the service understands: mustUnderstand ones outside it are refused. */
+  readonly understood: UnderstoodBlocks;
   /** Published WSDLs by base URL (a few: one per name the bus is reached by). */
   readonly published: Map<string, Promise<PublishedWsdl>>;
 }
@@ -77,9 +82,10 @@ const RESPONSE_TYPE: Record<SoapVersion, string> = {
 
 /**
  * SOAP ingress: services described by a WSDL, each on its own path of the shared HTTP listener. `POST <path>` takes
- * SOAP 1.1 (text/xml, SOAPAction) and 1.2 (application/soap+xml, action parameter); the operation is chosen by the
- * action or the Body's element; the Body's element becomes the message (XML, its prefixes made canonical: see
- * payload-prefixes.ts) and SOAP header blocks become message headers (`soap-header-<name>`). Replies go back as the operation's response in the caller's SOAP version, errors
+ * SOAP 1.1 (text/xml, SOAPAction) and 1.2 (application/soap+xml, action parameter); mandatory header blocks the
+ * route does not understand get a MustUnderstand Fault (soap-must-understand.ts); the operation is the one the action
+ * names, else the Body element's (soap-action.ts); the Body's element becomes the message (XML, its prefixes made
+ * canonical: see payload-prefixes.ts) and SOAP header blocks become message headers (`soap-header-<name>`). Replies go back as the operation's response in the caller's SOAP version, errors
  * as Faults of that version with the message id. `GET <path>?wsdl` publishes the WSDL with its address set to the
  * bus, and its imports at `?xsd=<n>`.
  */
@@ -135,7 +141,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       table.set(`POST ${service.path}`, (req, reply) => this.call(service, req, reply));
       table.set(`GET ${service.path}`, (req, reply) => this.describe(service, req, reply));
     }
-    this.listener.mount(this.kind, table);
+    this.listener.mount(this.kind, table, (err, req, reply) => this.refused(err, req, reply));
     this.listenerStatus.mounted(bindings.map((b) => b.routeId));
   }
 
@@ -167,6 +173,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       ack,
       users: users ? new Map(Object.entries(users)) : undefined,
       nonces: new NonceCache(),
+      understood: new UnderstoodBlocks(b.config.understands, users !== undefined),
       published: new Map(),
     };
   }
@@ -230,13 +237,15 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       if (envelope.version !== version) {
         throw new InputError('SOAP_VERSION_MISMATCH', `a SOAP ${envelope.version} envelope sent as SOAP ${version}`);
       }
+      // The processing model: mandatory blocks are checked before any is processed (WS-Security included).
+      checkMustUnderstand(envelope.headers, version, service.understood);
       if (service.users) {
         verifyUsernameToken(envelope.headers, { users: service.users, nonces: service.nonces, maxSkewMs: service.config.security?.usernameToken.maxSkewMs });
       }
       if (!envelope.name) throw new InputError('SOAP_EMPTY_BODY', 'the SOAP Body is empty');
       const payload = envelope.name;
       const action = version === '1.1' ? unquoteSoapAction(header(req, 'soapaction')) : media.action;
-      const found = operationFor(service.catalog, { version, action, payload, service: service.config.service });
+      const found = operationForCall(service.catalog, { version, action, payload, service: service.config.service, path: service.path });
       if (!found) {
         throw new InputError('SOAP_UNKNOWN_OPERATION', `no operation of ${service.path} takes {${payload.ns}}${payload.localName}`);
       }
@@ -273,6 +282,17 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     } catch (err) {
       return fault(err, ack.messageId);
     }
+  }
+
+  /**
+   * A request refused before (or around) its handler, a body over the limit above all: a Fault of the version its
+   * Content-Type names (1.1 when it names none) rather than a problem body; a transport refusal keeps its HTTP status
+   * (413), which SOAP clients report with the Fault.
+   */
+  private refused(err: BusError, req: FastifyRequest, reply: FastifyReply): void {
+    const version = versionFromContentType(req.headers['content-type'])?.version ?? '1.1';
+    const f = faultFor(err, version);
+    void reply.code(err instanceof InputError ? err.status : f.status).type(f.contentType).send(f.body);
   }
 
   /** The request, read on a worker when it is large (the event loop stays free), else right here. */

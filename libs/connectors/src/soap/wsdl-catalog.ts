@@ -173,7 +173,8 @@ function catalogOf(model: WsdlModel, where: string): { services: WsdlService[]; 
  * (the SOAPAction header or the 1.2 `action` parameter), else by the Body element. Returns undefined when nothing
  * matches. When the action names an operation and the Body element is another operation's, throws InputError
  * `SOAP_ACTION_MISMATCH` (400) rather than guessing which of the two the caller meant. An action that matches
- * nothing falls back to the Body element (clients that send a wrong or generic SOAPAction are common).
+ * nothing falls back to the Body element. This is the lenient lookup; the SOAP ingress uses operationForCall
+ * (soap-action.ts), which refuses an action that names no operation.
  */
 export function operationFor(
   catalog: WsdlCatalog,

@@ -21,4 +21,19 @@ export class ConnectorsController {
       return { kind: s.kind, title: module.title, source: module.source !== undefined, target: module.target !== undefined, sources: s.sources };
     });
   }
+
+  /** Every loaded route's targets with their queue in the outbox: deliveries pending (first attempt or retry). */
+  @Get('targets')
+  async targets() {
+    const pending = new Map((await this.bus.store.pendingByTarget()).map((q) => [`${q.routeId}\u0000${q.targetId}`, q.pending]));
+    return this.bus.routes.list().flatMap((route) =>
+      [...route.targets.values()].map((t) => ({
+        routeId: route.id,
+        targetId: t.id,
+        kind: t.kind,
+        description: t.description,
+        pending: pending.get(`${route.id}\u0000${t.id}`) ?? 0,
+      })),
+    );
+  }
 }

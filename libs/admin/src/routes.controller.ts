@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { BusRuntime } from '@junction/engine';
 import type { CompiledRoute } from '@junction/routing';
 import type { FastifyReply } from 'fastify';
@@ -38,6 +38,18 @@ export class RoutesController {
   @Get('reload')
   lastReload() {
     return this.bus.routes.lastReload;
+  }
+
+  /**
+   * A route's flow as the compiler built it (nodes: source, steps, branches, targets; edges with the counter each
+   * carries), with the route's counters since this instance started: the figures `/metrics` shows for it.
+   */
+  @Get(':id/graph')
+  async graph(@Param('id') id: string) {
+    const route = this.bus.routes.get(id);
+    if (!route) throw new NotFoundException(`no route ${id}`);
+    const counts = await this.bus.telemetry.routeCounts(id);
+    return { routeId: route.id, mode: route.mode, at: Date.now(), nodes: route.graph.nodes, edges: route.graph.edges, counts };
   }
 
   @Post('reload')

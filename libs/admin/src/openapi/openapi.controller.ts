@@ -30,7 +30,7 @@ export class OpenApiController {
 
   @Get('openapi.json')
   @ApiOperation({ summary: 'This document' })
-  @ApiJson(200, { type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { type: 'string' } } }, 'The OpenAPI 3 document of the admin API')
+  @ApiJson(200, { type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { type: 'string' }, info: { type: 'object' }, paths: { type: 'object' } } }, 'The OpenAPI 3 document of the admin API')
   document(): OpenAPIObject {
     return this.openApi.get();
   }

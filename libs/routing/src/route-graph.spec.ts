@@ -26,14 +26,16 @@ describe('buildRouteGraph', () => {
       'source -> steps.0 {received}',
       'steps.0 -> filtered [false] {filtered}',
       'steps.0 -> steps.1',
-      'steps.1 -> target:steps.1.choice.when.0.to.0 [when total > 1000] {target:big}',
+      'steps.1 -> target:big [when total > 1000] {target:big}',
       'steps.1 -> steps.1.choice.when.1.steps.0 [when vip]',
-      'steps.1.choice.when.1.steps.0 -> target:to.0 {target:crm}',
-      'steps.1 -> target:to.0 {target:crm}',
+      // Two ways into crm: its counters go on its node.
+      'steps.1.choice.when.1.steps.0 -> target:crm',
+      'steps.1 -> target:crm',
     ]);
     const { graph } = compileFixture(route).route;
     expect(graph.nodes.find((n) => n.id === 'steps.1')).toMatchObject({ kind: 'choice' });
     expect(graph.nodes.filter((n) => n.kind === 'target').map((n) => n.targetId)).toEqual(['big', 'crm']);
+    expect(graph.nodes.find((n) => n.id === 'target:crm')?.measure).toEqual({ kind: 'target', targetId: 'crm' });
   });
 
   it('names every compiled target, default ids included, and counts received at the source when it leads to targets', () => {

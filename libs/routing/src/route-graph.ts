@@ -34,7 +34,8 @@ export interface GraphNode {
   readonly label: string;
   readonly path: string;
   readonly targetId?: string;
-  /** The source node of a route whose source leads straight to its targets carries the received count itself. */
+  /** The counter a node shows itself: the source's received count when its first edge counts a target's deliveries,
+   *  a target's deliveries when several edges lead to it. */
   readonly measure?: EdgeMeasure;
 }
 
@@ -77,10 +78,12 @@ export function buildRouteGraph(def: RouteDef, sourceKind: string, targetOf: (de
   let filteredEnd: string | undefined;
   const dropped = () => (filteredEnd ??= add({ id: 'filtered', kind: 'filtered', label: 'filtered', path: 'steps' }));
 
+  // One node per compiled target, however many branches lead to it (a target written once with a YAML anchor and
+  // used in two branches is one target with one queue and one set of counters).
   const target = (t: TargetDef, path: DefPath, from: readonly string[], label?: string) => {
     const compiled = targetOf(t, path);
-    const id = `target:${key(path)}`;
-    add({ id, kind: 'target', label: `${compiled.id} (${compiled.kind})`, path: key(path), targetId: compiled.id });
+    const id = `target:${compiled.id}`;
+    if (!nodes.some((n) => n.id === id)) add({ id, kind: 'target', label: `${compiled.id} (${compiled.kind})`, path: key(path), targetId: compiled.id });
     link(from, id, { ...(label && { label }), measure: { kind: 'target', targetId: compiled.id } });
   };
   const targets = (list: readonly TargetDef[], path: DefPath, from: readonly string[], label?: string) =>
@@ -135,6 +138,13 @@ export function buildRouteGraph(def: RouteDef, sourceKind: string, targetOf: (de
   if (def.idempotent) ingress({ id: 'idempotent', kind: 'idempotent', label: `idempotent ${def.idempotent.key}`, path: 'idempotent' });
   tails = steps(def.steps, ['steps'], tails);
   targets(def.to, ['to'], tails);
+  // A target reached by several edges shows its counters once, on its node: each edge would show the same total.
+  for (const [i, n] of nodes.entries()) {
+    const into = edges.filter((e) => e.to === n.id);
+    if (n.kind !== 'target' || into.length < 2) continue;
+    nodes[i] = { ...n, measure: { kind: 'target', targetId: n.targetId! } };
+    for (const [j, e] of edges.entries()) if (e.to === n.id) edges[j] = { from: e.from, to: e.to, ...(e.label && { label: e.label }) };
+  }
   // The first edge out of the source carries the received count; when it already counts a target's deliveries (a
   // route without steps), the source node carries it.
   const first = edges.findIndex((e) => e.from === 'source');

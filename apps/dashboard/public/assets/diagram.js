@@ -68,7 +68,10 @@ const FAMILY = {
 
 /** Columns (longest path from the source) and rows (ordered by the mean row of each node's predecessors). */
 export function layout(graph) {
-  const ids = graph.nodes.map((n) => n.id);
+  // Nodes on no edge (the reply steps of a sync route) go in a row of their own below the flow.
+  const linked = new Set(graph.edges.flatMap((e) => [e.from, e.to]));
+  const apart = graph.nodes.filter((n, i) => i > 0 && !linked.has(n.id)).map((n) => n.id);
+  const ids = graph.nodes.map((n) => n.id).filter((id) => !apart.includes(id));
   const col = new Map(ids.map((id) => [id, 0]));
   // The graph is acyclic: relaxing every edge as often as there are nodes settles the longest paths.
   for (let pass = 0; pass < ids.length; pass++) {
@@ -103,7 +106,9 @@ export function layout(graph) {
     const offset = ((tallest - c.length) * ROW) / 2;
     c.forEach((id, ri) => pos.set(id, { x: PAD + ci * COL, y: PAD + offset + ri * ROW }));
   });
-  return { pos, width: PAD * 2 + (columns.length - 1) * COL + NODE_W, height: PAD * 2 + (tallest - 1) * ROW + NODE_H + 16 };
+  apart.forEach((id, i) => pos.set(id, { x: PAD + i * COL, y: PAD + tallest * ROW }));
+  const rows = tallest + (apart.length > 0 ? 1 : 0);
+  return { pos, width: PAD * 2 + (Math.max(columns.length, apart.length) - 1) * COL + NODE_W, height: PAD * 2 + (rows - 1) * ROW + NODE_H + 16 };
 }
 
 /** The figures an edge (or the source node) shows: `{ ok, err, text, title }`, from the graph's counts. */
@@ -171,15 +176,15 @@ export function drawGraph(graph) {
     edges.append(s('path', { class: `edge${measured}`, d: `M${x1} ${y1} C${x1 + dx} ${y1} ${x2 - dx} ${y2} ${x2 - 2} ${y2}`, 'marker-end': 'url(#arrow)', testid: 'diagram-edge', 'data-from': e.from, 'data-to': e.to }));
     // A branch's condition above the middle of its edge; the figures below its end, where edges fanning out of one
     // node have parted.
-    if (e.label) {
-      labels.append(s('text', { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 5, 'text-anchor': 'middle', class: 'edge-label' }, shorten(e.label, 22), s('title', {}, e.label)));
-    }
     const figures = measureFigures(e.measure, graph.counts);
-    if (figures) {
-      const lx = x2 - 58;
-      const ly = y1 + (y2 - y1) * 0.9 + 7;
-      labels.append(figureLabel(lx, ly, figures, 'diagram-edge-count', { 'data-edge': i, 'data-measure': e.measure.kind, 'data-target': e.measure.targetId }));
+    const lx = x2 - 58;
+    const ly = y1 + (y2 - y1) * 0.9 + 7;
+    if (e.label) {
+      // Above the figures when the edge has them, else above the middle of the edge.
+      const at = figures ? { x: lx, y: ly - 13 } : { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 5 };
+      labels.append(s('text', { ...at, 'text-anchor': 'middle', class: 'edge-label' }, shorten(e.label, 22), s('title', {}, e.label)));
     }
+    if (figures) labels.append(figureLabel(lx, ly, figures, 'diagram-edge-count', { 'data-edge': i, 'data-measure': e.measure.kind, 'data-target': e.measure.targetId }));
   });
   const nodes = s('g', { class: 'nodes' });
   graph.nodes.forEach((n, i) => {
@@ -191,7 +196,7 @@ export function drawGraph(graph) {
       s('rect', { width: NODE_W, height: NODE_H, rx: n.kind === 'choice' ? 2 : 9 }),
       glyph(n.kind),
       s('text', { x: 46, y: 21, class: 'node-kind' }, n.kind === 'target' ? 'target' : kindName(n.kind)),
-      s('text', { x: 46, y: 38, class: 'node-label' }, shorten(n.kind === 'target' ? n.targetId : n.label, 20)),
+      s('text', { x: 46, y: 38, class: 'node-label' }, shorten(n.kind === 'target' ? n.targetId : n.label, 19)),
     );
     nodes.append(g);
     const figures = measureFigures(n.measure, graph.counts);

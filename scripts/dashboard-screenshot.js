@@ -2,13 +2,15 @@
 // @ts-check
 'use strict';
 /**
- * Makes docs/dashboard.png, the README's picture of the dashboard: runs the demo (`node dist/apps/sandbox/src/demo.js`,
- * so build first: `npm run build`) on free ports with a database of its own, signs in to /dashboard in headless
- * Chromium, waits until the throughput chart has `DASHBOARD_SHOT_POINTS` seconds of traffic (default 60), saves a
- * 1280x800 screenshot of the overview, and stops the demo.
+ * Makes docs/dashboard.png and docs/route-diagram.png, the README's pictures of the dashboard: runs the demo
+ * (`node dist/apps/sandbox/src/demo.js`, so build first: `npm run build`) on free ports with a database of its own,
+ * signs in to /dashboard in headless Chromium, waits until the throughput chart has `DASHBOARD_SHOT_POINTS` seconds of
+ * traffic (default 60), saves a 1280x800 screenshot of the overview, then one of the web-orders route's flow with its
+ * counts, and stops the demo.
  *
  * Settings: CHROMIUM_PATH (default /usr/bin/chromium; never downloaded), DASHBOARD_SHOT_POINTS, DASHBOARD_SHOT_OUT
- * (default docs/dashboard.png), DASHBOARD_SHOT_TIMEOUT_MS (default 180000). Exit code 0 when the picture is saved.
+ * (default docs/dashboard.png), DIAGRAM_SHOT_OUT (default docs/route-diagram.png), DASHBOARD_SHOT_TIMEOUT_MS (default
+ * 180000). Exit code 0 when the pictures are saved.
  */
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -20,6 +22,8 @@ const { chromium } = require('playwright-core');
 const root = path.resolve(__dirname, '..');
 const demoEntry = path.join(root, 'dist', 'apps', 'sandbox', 'src', 'demo.js');
 const out = path.resolve(root, process.env.DASHBOARD_SHOT_OUT || 'docs/dashboard.png');
+const diagramOut = path.resolve(root, process.env.DIAGRAM_SHOT_OUT || 'docs/route-diagram.png');
+const DIAGRAM_ROUTE = 'web-orders';
 const points = Number(process.env.DASHBOARD_SHOT_POINTS || 60);
 const timeoutMs = Number(process.env.DASHBOARD_SHOT_TIMEOUT_MS || 180_000);
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -81,9 +85,30 @@ async function shoot(url, admin) {
     await page.mouse.move(0, 0);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     await page.screenshot({ path: out });
+    console.log(`dashboard-screenshot: saved ${path.relative(root, out)}`);
+    await shootDiagram(page);
   } finally {
     await browser.close();
   }
+}
+
+/** The flow of DIAGRAM_ROUTE with its counts, once its CRM edge has counted deliveries. */
+async function shootDiagram(page) {
+  await page.setViewportSize({ width: 1440, height: 560 });
+  await page.goto(`${page.url().split('#')[0]}#/flows/${DIAGRAM_ROUTE}`);
+  const diagram = page.locator(`[data-testid="diagram"][data-route="${DIAGRAM_ROUTE}"]`);
+  await diagram.waitFor();
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const delivered = await page.locator('[data-testid="diagram-edge-count"][data-target="crm-orders"]').first().getAttribute('data-ok');
+    if (Number(delivered) > 0) break;
+    if (Date.now() > deadline) throw new Error(`no deliveries counted on the ${DIAGRAM_ROUTE} flow`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  await page.mouse.move(0, 0);
+  fs.mkdirSync(path.dirname(diagramOut), { recursive: true });
+  await page.screenshot({ path: diagramOut });
+  console.log(`dashboard-screenshot: saved ${path.relative(root, diagramOut)}`);
 }
 
 async function main() {
@@ -93,7 +118,6 @@ async function main() {
   const demo = startDemo(dir, admin);
   try {
     await shoot(await demo.url, admin);
-    console.log(`dashboard-screenshot: saved ${path.relative(root, out)}`);
   } finally {
     // The demo's own Ctrl-C handling stops the bus and the sandbox in order.
     if (demo.child.exitCode === null) demo.child.kill('SIGINT');

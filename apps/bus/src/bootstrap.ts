@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { mountHealth } from '@junction/admin';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeAdminApi, mountHealth } from '@junction/admin';
 import type { Settings } from '@junction/config';
 import { BusRuntime } from '@junction/engine';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -56,6 +58,8 @@ export async function startBus(settings: Settings, env: Record<string, string | 
   });
   // A hybrid application: the broker ingresses (Kafka, AMQP, MQTT...) run in one custom transport strategy beside the
   // HTTP listener.
+  // Made once, from the controllers as registered: GET /admin/openapi.json serves it.
+  describeAdminApi(app, packageVersion());
   app.connectMicroservice({ strategy: runtime.transport }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   let url: string;
@@ -86,6 +90,18 @@ export async function startBus(settings: Settings, env: Record<string, string | 
         if (separateAdmin) await ingressServer.close();
       })()),
   };
+}
+
+/** The version in the project's package.json (the folder above apps/, from the sources or from dist/). */
+function packageVersion(): string {
+  for (const up of ['../../..', '../../../..']) {
+    try {
+      return (JSON.parse(readFileSync(join(__dirname, up, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      // not this one
+    }
+  }
+  return '0.0.0';
 }
 
 function takeRawBodies(server: FastifyInstance): void {

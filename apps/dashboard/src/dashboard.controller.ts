@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, NotFoundException, Param, Req, Res } from '@nestjs/common';
 import { AdminAuth } from '@junction/admin';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ASSET_HEADERS, PAGE_HEADERS, type DashboardAssets, type DashboardFile } from './dashboard-assets';
 
@@ -13,6 +14,8 @@ export const DASHBOARD_ASSETS = Symbol('DASHBOARD_ASSETS');
  * could work. `GET /dashboard/assets/<name>` serves its scripts and styles from memory. The page holds no data:
  * everything it shows comes from the admin API, which checks every call.
  */
+// The dashboard's pages are for browsers, not API clients: left out of the OpenAPI document.
+@ApiExcludeController()
 @Controller('dashboard')
 export class DashboardController {
   constructor(

@@ -17,6 +17,7 @@ import { MessagesController } from './messages.controller';
 import { MetricsController } from './metrics.controller';
 import { RoutesController } from './routes.controller';
 import { ResilienceController } from './resilience.controller';
+import { OpenApiController, OpenApiDocument } from './openapi/openapi.controller';
 
 /** The admin API over a running bus: health, login, routes and reload, the journal, dead letters and replay, the
  *  audit log. Global, so that the dashboard's module can ask `AdminAuth` who is calling. */
@@ -34,12 +35,13 @@ export class AdminModule {
     if (auth.locked) log.warn({}, 'admin API and dashboard are locked: set ADMIN_TOKEN, or ADMIN_USER and ADMIN_PASSWORD');
     return {
       module: AdminModule,
-      controllers: [HealthController, SessionController, RoutesController, MessagesController, DeadLettersController, ConnectorsController, AuditController, MetricsController, LiveController, ResilienceController, AggregationsController],
+      controllers: [HealthController, SessionController, RoutesController, MessagesController, DeadLettersController, ConnectorsController, AuditController, MetricsController, LiveController, ResilienceController, AggregationsController, OpenApiController],
       providers: [
         { provide: BUS_RUNTIME, useValue: runtime },
         { provide: AdminAuth, useValue: auth },
         { provide: AuditTrail, useValue: new AuditTrail(runtime.store, log) },
         AdminAuthGuard,
+        OpenApiDocument,
       ],
       exports: [AdminAuth, AdminAuthGuard, BUS_RUNTIME],
     };

@@ -1,18 +1,23 @@
 import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { InputError } from '@junction/core';
+import { BusError, InputError } from '@junction/core';
 import type { BusRuntime } from '@junction/engine';
 import type { ReplayEdit } from '@junction/store';
 import { MASK } from '@junction/transform';
+import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AdminAuthGuard, type AdminRequest } from './auth/admin-auth.guard';
 import { AuditTrail } from './auth/audit-trail';
 import { BUS_RUNTIME } from './admin.tokens';
 import { jsonBody } from './body-view';
 import { deadLetterView, maskerOf } from './masked-view';
 import { limit } from './messages.controller';
+import { AdminApi, ApiJson, ApiProblems } from './openapi/api-docs';
+import { ref } from './openapi/openapi.schemas';
 
 /** Dead letters and their replay: one, several, or one with an edited body or headers. */
+@ApiTags('dead-letters')
 @Controller('admin/dead-letters')
 @UseGuards(AdminAuthGuard)
+@AdminApi()
 export class DeadLettersController {
   constructor(
     @Inject(BUS_RUNTIME) private readonly bus: BusRuntime,
@@ -20,12 +25,23 @@ export class DeadLettersController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'Dead letters, newest first' })
+  @ApiQuery({ name: 'route', required: false, description: 'route id' })
+  @ApiQuery({ name: 'replayed', required: false, enum: ['true', 'false'] })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } })
+  @ApiQuery({ name: 'before', required: false, description: 'paging: dead letters older than this id' })
+  @ApiJson(200, ['DeadLetterSummary'], 'Matching dead letters')
+  @ApiProblems(400)
   list(@Query() q: Record<string, string | undefined>) {
     const replayed = q.replayed === undefined ? undefined : q.replayed === 'true';
     return this.bus.store.listDeadLetters({ routeId: q.route, replayed, limit: limit(q.limit), before: q.before });
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One dead letter with its message as it was sent (sensitive fields masked)' })
+  @ApiParam({ name: 'id', description: 'dead letter id' })
+  @ApiJson(200, 'DeadLetterDetail', 'The dead letter')
+  @ApiProblems(404)
   async get(@Param('id') id: string) {
     const dl = await this.bus.store.getDeadLetter(id);
     if (!dl) throw new NotFoundException(`no dead letter ${id}`);
@@ -35,6 +51,10 @@ export class DeadLettersController {
   /** Replays several: `{ "ids": [...] }`. Each one is reported; a missing one does not stop the others. */
   @Post('replay')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Replays several dead letters; each is reported, a missing one does not stop the others' })
+  @ApiBody({ schema: ref('ReplayMany') })
+  @ApiJson(202, 'ReplayManyResult', 'What became of each')
+  @ApiProblems(400, 403)
   async replayMany(@Req() request: AdminRequest, @Body() raw: unknown) {
     const ids = jsonBody(raw).ids;
     if (!Array.isArray(ids) || ids.length === 0 || ids.some((i) => typeof i !== 'string')) {
@@ -62,6 +82,11 @@ export class DeadLettersController {
   /** Replays one; an optional JSON body `{ body, contentType, headers }` edits the message first. */
   @Post(':id/replay')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Replays one dead letter, optionally with an edited body, content type or headers' })
+  @ApiParam({ name: 'id', description: 'dead letter id' })
+  @ApiBody({ schema: ref('ReplayEdit'), required: false })
+  @ApiJson(202, 'ReplayResult', 'Back in the outbox')
+  @ApiProblems(400, 403, 404, 409)
   async replay(@Req() request: AdminRequest, @Param('id') id: string, @Body() raw: unknown) {
     const edit = jsonBody(raw);
     const edited = ['body', 'contentType', 'headers'].filter((k) => edit[k] !== undefined);
@@ -71,7 +96,7 @@ export class DeadLettersController {
       requeued = await this.bus.store.replayDeadLetter(id, edited.length > 0 ? await this.unmaskedEdit(id, edit) : {});
     } catch (err) {
       await this.audit.record(request, { action, target: id, outcome: 'failed', detail: { edited, error: (err as Error).message } });
-      throw err;
+      throw replayRefusal(err);
     }
     this.bus.worker.wake();
     // The audit keeps which parts were edited, not the edited body (it may hold what the journal masks).
@@ -96,4 +121,12 @@ export class DeadLettersController {
     }
     return { body, contentType, headers };
   }
+}
+
+/** The store's refusals of a replay as the caller's errors: no such dead letter (404), nothing dead to replay (409). */
+function replayRefusal(err: unknown): unknown {
+  if (err instanceof BusError && !(err instanceof InputError) && (err.code === 'NOT_FOUND' || err.code === 'CONFLICT')) {
+    return new InputError(err.code, err.message, err.code === 'NOT_FOUND' ? 404 : 409, err);
+  }
+  return err;
 }

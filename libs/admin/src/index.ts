@@ -5,3 +5,4 @@ export { AdminAuthGuard, type AdminRequest } from './auth/admin-auth.guard';
 export { AuditTrail } from './auth/audit-trail';
 export { routeView } from './routes.controller';
 export { mountHealth } from './health';
+export { describeAdminApi, OpenApiDocument } from './openapi/openapi.controller';

@@ -2,9 +2,11 @@ import { Controller, Get, Inject, NotFoundException, Query, Res, UseGuards, type
 import { InputError } from '@junction/core';
 import type { BusRuntime } from '@junction/engine';
 import type { LiveSnapshot } from '@junction/telemetry';
+import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { BUS_RUNTIME } from './admin.tokens';
+import { AdminApi, ApiJson, ApiProblems } from './openapi/api-docs';
 
 // Comments keep proxies and clients from timing out the stream between events that stop for a while.
 const PING_MS = 15_000;
@@ -13,8 +15,10 @@ const PING_MS = 15_000;
  * The live figures: a server-sent event stream (`GET /admin/live`, one `stats` event at once and then every second),
  * the same snapshot as one JSON document, and the per-second history.
  */
+@ApiTags('live')
 @Controller('admin')
 @UseGuards(AdminAuthGuard)
+@AdminApi()
 export class LiveController implements OnModuleDestroy {
   /** Ends of the open streams, so that shutting the app down never waits on one. */
   private readonly streams = new Set<() => void>();
@@ -27,6 +31,8 @@ export class LiveController implements OnModuleDestroy {
    * them up (each one is complete).
    */
   @Get('live')
+  @ApiOperation({ summary: 'Server-sent events: a `stats` event (a LiveSnapshot) at once and then every second' })
+  @ApiResponse({ status: 200, description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } })
   async live(@Res() reply: FastifyReply): Promise<void> {
     const first = await this.bus.telemetry.snapshot();
     reply.hijack();
@@ -60,12 +66,19 @@ export class LiveController implements OnModuleDestroy {
   }
 
   @Get('live/snapshot')
+  @ApiOperation({ summary: 'The live figures of the bus and of every route, once' })
+  @ApiJson(200, 'LiveSnapshot', 'The figures now')
   snapshot(): Promise<LiveSnapshot> {
     return this.bus.telemetry.snapshot();
   }
 
   /** `?minutes=1..15` (default 15) and `route=<id>` (default: the whole bus). */
   @Get('stats/history')
+  @ApiOperation({ summary: 'Per-second history of the bus or of one route' })
+  @ApiQuery({ name: 'minutes', required: false, schema: { type: 'number', minimum: 1, maximum: 15, default: 15 } })
+  @ApiQuery({ name: 'route', required: false, description: 'route id (default: the whole bus)' })
+  @ApiJson(200, 'History', 'One point per second, oldest first')
+  @ApiProblems(400, 404)
   history(@Query('minutes') minutes?: string, @Query('route') route?: string) {
     const m = minutes === undefined || minutes === '' ? 15 : Number(minutes);
     if (!Number.isFinite(m) || m <= 0 || m > 15) throw new InputError('BAD_FILTER', 'minutes must be a number from 1 to 15');

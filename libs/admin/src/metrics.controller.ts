@@ -1,16 +1,22 @@
 import { Controller, Get, Inject, Res, UseGuards } from '@nestjs/common';
 import type { BusRuntime } from '@junction/engine';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { BUS_RUNTIME } from './admin.tokens';
+import { AdminApi } from './openapi/api-docs';
 
 /** `GET /metrics`: the bus's Prometheus metrics (its own registry: Node runtime and `junction_*`). */
+@ApiTags('metrics')
 @Controller('metrics')
 @UseGuards(AdminAuthGuard)
+@AdminApi()
 export class MetricsController {
   constructor(@Inject(BUS_RUNTIME) private readonly bus: BusRuntime) {}
 
   @Get()
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format 0.0.4)' })
+  @ApiResponse({ status: 200, description: 'The metrics', content: { 'text/plain': { schema: { type: 'string' } } } })
   async metrics(@Res() reply: FastifyReply): Promise<void> {
     const text = await this.bus.telemetry.metricsText();
     reply.header('content-type', this.bus.telemetry.contentType).send(text);

@@ -3,6 +3,7 @@ import type { BreakerPolicy, RateLimit, RetryDef, RouteDef, SourceDef } from '@j
 import type { JsonLimits, Masker, XmlCodec } from '@junction/transform';
 import type { CompiledIdempotent } from './idempotent-key';
 import type { CompiledAggregator, HeldMessage } from './steps/aggregate.step';
+import type { RouteGraph } from './route-graph';
 
 /** A target prepared at load: its endpoint, retry policy and the body format it expects. */
 export interface CompiledTarget {
@@ -122,4 +123,6 @@ export interface CompiledRoute {
   readonly throttle?: RateLimit;
   /** The route's aggregate steps by place (`steps.2`): empty for most routes. */
   readonly aggregators: ReadonlyMap<string, CompiledAggregator>;
+  /** The flow as a graph (source, steps, branches, targets), built at compile time with the compiled targets' ids. */
+  readonly graph: RouteGraph;
 }

@@ -9,3 +9,4 @@ export * from './route-tests/route-test-runner';
 export { CaptureEgress } from './route-tests/capture.egress';
 export * from './run-route';
 export { stepKey, type AggregateDecision, type AggregateGroup, type AggregatePart, type CompiledAggregator, type HeldMessage } from './steps/aggregate.step';
+export * from './route-graph';

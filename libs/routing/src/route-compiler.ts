@@ -8,6 +8,7 @@ import { compileIdempotent } from './idempotent-key';
 import { bindingsOf, evaluateOn, expressionAt } from './steps/expressions';
 import { compileSequence, compileTransforms, dispatchTo } from './steps/flow-compiler';
 import type { CompiledAggregator } from './steps/aggregate.step';
+import { buildRouteGraph } from './route-graph';
 
 export interface CompileOptions {
   /** The connector list the bus runs with: it gives the route schema, and each kind's offline checks. */
@@ -69,6 +70,8 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
   forEachTarget(def, (t, path) => ctx.target(t, path));
   const run = compileSequence(ctx, def.steps, ['steps'], dispatchTo(ctx, def.to, ['to']));
   const transformReply = compileTransforms(ctx, def.reply, ['reply']);
+  // After the flow: every target is in the compiler's cache by now, so the graph names the compiled ones.
+  const graph = buildRouteGraph(def, sourceKind, ctx.target);
   const keyExpr = def.businessKey !== undefined ? expressionAt(ctx, def.businessKey, ['businessKey']) : undefined;
   const idempotent = compileIdempotent(ctx, def.idempotent, def.mode);
   if (targets.size === 0) {
@@ -122,6 +125,7 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       ...(deadLetter && { deadLetter }),
       ...(def.throttle && { throttle: rateLimitOf(def.throttle) }),
       aggregators,
+      graph,
     },
   };
 }

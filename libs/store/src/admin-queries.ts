@@ -21,6 +21,7 @@ import {
   type MessageStatus,
   type MessageSummary,
   type StoreStats,
+  type TargetQueue,
 } from './store.types';
 
 const DEFAULT_LIMIT = 50;
@@ -143,5 +144,10 @@ export class AdminQueries {
     const [pending] = await sql.rows<{ n: unknown }>(this.statements.countPendingDeliveries);
     const [dead] = await sql.rows<{ n: unknown }>(this.statements.countDeadLetters);
     return { messages, pendingDeliveries: Number(pending.n), deadLetters: Number(dead.n) };
+  }
+
+  async pendingByTarget(sql: Sql): Promise<TargetQueue[]> {
+    const rows = await sql.rows<{ route_id: string; target_id: string; n: unknown }>(this.statements.countPendingByTarget);
+    return rows.map((r) => ({ routeId: r.route_id, targetId: r.target_id, pending: Number(r.n) }));
   }
 }

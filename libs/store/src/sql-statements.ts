@@ -101,6 +101,7 @@ export class SqlStatements {
   readonly countMessages: string;
   readonly countPendingDeliveries: string;
   readonly countDeadLetters: string;
+  readonly countPendingByTarget: string;
   private readonly insertCache = new Map<string, string>();
 
   constructor(readonly driver: Driver) {
@@ -200,6 +201,7 @@ export class SqlStatements {
     this.countMessages = `SELECT status, COUNT(*) AS n FROM messages GROUP BY status`;
     this.countPendingDeliveries = `SELECT COUNT(*) AS n FROM deliveries WHERE status = 'pending'`;
     this.countDeadLetters = `SELECT COUNT(*) AS n FROM dead_letters WHERE replayed_at IS NULL`;
+    this.countPendingByTarget = `SELECT route_id, target_id, COUNT(*) AS n FROM deliveries WHERE status = 'pending' GROUP BY route_id, target_id ORDER BY route_id, target_id`;
   }
 
   /** The parameters of a delivery claim (better-sqlite3 binds `?NNN` by name only, so SQLite repeats `now`). `skip`:

@@ -49,6 +49,7 @@ import type {
   StoreHealth,
   StoreLogger,
   StoreStats,
+  TargetQueue,
   StoredDelivery,
   StoredMessage,
   TargetRef,
@@ -273,6 +274,10 @@ export class SqlStore implements Store {
 
   async stats(): Promise<StoreStats> {
     return this.exec().run('counting', (sql) => this.admin.stats(sql));
+  }
+
+  async pendingByTarget(): Promise<TargetQueue[]> {
+    return this.exec().run('counting pending deliveries', (sql) => this.admin.pendingByTarget(sql));
   }
 
   async purgeJournal(policy: RetentionPolicy, options?: PurgeOptions): Promise<PurgeReport> {

@@ -303,6 +303,13 @@ export interface ReplayEdit {
   headers?: Record<string, string>;
 }
 
+/** A target's queue in the outbox: deliveries pending for it. */
+export interface TargetQueue {
+  routeId: string;
+  targetId: string;
+  pending: number;
+}
+
 export interface StoreStats {
   messages: Record<MessageStatus, number>;
   pendingDeliveries: number;
@@ -431,6 +438,9 @@ export interface Store {
   replayDeadLetter(id: string, edit?: ReplayEdit): Promise<{ kind: 'delivery' | 'message'; id: string }>;
   /** Counts for the admin API: messages by status, pending deliveries, dead letters not replayed. */
   stats(): Promise<StoreStats>;
+  /** Deliveries not done yet (waiting for their first attempt or a retry), by route and target: each target's
+   *  queue in the outbox. Targets with none are absent. */
+  pendingByTarget(): Promise<TargetQueue[]>;
   /**
    * One pass of the journal's retention: deletes finished messages (delivered, filtered, dead) received longer ago
    * than their route's age, with their deliveries, attempts and dead letters; then, when `maxBytes` is set and

@@ -37,6 +37,16 @@ export interface QueueFigures {
   readonly journal: JournalFigures | null;
 }
 
+/** A route's counters (see BusMetrics.routeCounts): the figures `junction_messages_*_total` and
+ *  `junction_deliveries_total` show for it. */
+export interface RouteCounts {
+  received: number;
+  rejected: number;
+  completed: Record<CompletionStatus, number>;
+  /** Delivery attempts by target id and outcome; a target never tried is absent. */
+  targets: Record<string, Record<AttemptOutcome, number>>;
+}
+
 /** The Prometheus text format content type of `/metrics`. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -205,6 +215,28 @@ export class BusMetrics {
     const seconds = Math.min(HISTORY_SECONDS, Math.max(0, Math.floor(minutes * 60)));
     const figures = route === undefined ? this.bus : this.routes.get(route)?.figures;
     return figures && { step: 1000, points: figures.history(this.now(), seconds) };
+  }
+
+  /**
+   * One route's counters since this instance started, read from the same counters `/metrics` shows: messages
+   * received (every source kind) and refused, completed by status, and each target's delivery attempts by outcome.
+   */
+  async routeCounts(route: string): Promise<RouteCounts> {
+    const of = async (counter: Counter) => (await counter.get()).values.filter((v) => v.labels.route === route);
+    const [received, rejected, completed, deliveries] = await Promise.all([of(this.m.received), of(this.m.rejected), of(this.m.completed), of(this.m.deliveries)]);
+    const sum = (values: { value: number }[]) => values.reduce((n, v) => n + v.value, 0);
+    const byStatus = (status: CompletionStatus) => sum(completed.filter((v) => v.labels.status === status));
+    const targets: Record<string, Record<AttemptOutcome, number>> = {};
+    for (const v of deliveries) {
+      const t = (targets[String(v.labels.target)] ??= { delivered: 0, retry: 0, dead: 0 });
+      t[v.labels.outcome as AttemptOutcome] += v.value;
+    }
+    return {
+      received: sum(received),
+      rejected: sum(rejected),
+      completed: { delivered: byStatus('delivered'), filtered: byStatus('filtered'), dead: byStatus('dead'), duplicate: byStatus('duplicate') },
+      targets,
+    };
   }
 
   /** The Prometheus text exposition of the registry. */

@@ -1,6 +1,6 @@
 import type { SourceStatus } from '@junction/core';
 import type { Store } from '@junction/store';
-import { BusMetrics, PROMETHEUS_CONTENT_TYPE, type QueueFigures, type RouteInfo } from './bus-metrics';
+import { BusMetrics, PROMETHEUS_CONTENT_TYPE, type QueueFigures, type RouteCounts, type RouteInfo } from './bus-metrics';
 import { TelemetryObserver, type BusObserver, type ObserverLogger } from './bus-observer';
 import { DeliveryTracker } from './delivery-tracker';
 import type { History, LiveSnapshot } from './live.types';
@@ -118,6 +118,11 @@ export class BusTelemetry {
   async metricsText(): Promise<string> {
     await this.fresh();
     return this.metrics.metrics();
+  }
+
+  /** A route's counters, as `/metrics` shows them. */
+  routeCounts(route: string): Promise<RouteCounts> {
+    return this.metrics.routeCounts(route);
   }
 
   /** Per-second history of the bus or of a route; undefined for a route never loaded. */

@@ -1,13 +1,15 @@
 // The dashboard app: the session (user and CSRF token), the live stream, the navigation, and the hash router that
-// shows one view at a time (#/overview, #/routes, #/messages[/<id>], #/dead-letters[/<id>], #/aggregations, #/audit).
+// shows one view at a time (#/overview, #/routes, #/flows[/<route>], #/connectors, #/messages[/<id>], #/dead-letters[/<id>], #/aggregations, #/audit).
 import { api, setCsrfToken } from './api.js';
 import { errorBox } from './dom.js';
 import { liveState, startLive, subscribe } from './live.js';
 import { renderAggregations } from './aggregations.js';
 import { renderAudit } from './audit.js';
+import { renderConnectors } from './connectors.js';
 import { renderDeadLetter } from './dead-letter-edit.js';
 import { renderDeadLetters } from './dead-letters.js';
 import { renderMessage } from './message-view.js';
+import { renderFlows } from './flows.js';
 import { renderMessages } from './messages.js';
 import { renderOverview } from './overview.js';
 import { renderRoutes } from './routes.js';
@@ -30,6 +32,10 @@ function pick({ name, rest, params }) {
       return () => renderOverview(view);
     case 'routes':
       return () => renderRoutes(view);
+    case 'flows':
+      return () => renderFlows(view, rest);
+    case 'connectors':
+      return () => renderConnectors(view);
     case 'messages':
       return rest ? () => renderMessage(view, rest) : () => renderMessages(view, params);
     case 'dead-letters':

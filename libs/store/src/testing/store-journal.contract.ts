@@ -199,6 +199,27 @@ export function describeJournal(h: StoreHarness): void {
       expect(after.pendingDeliveries - before.pendingDeliveries).toBe(1);
       expect(after.deadLetters - before.deadLetters).toBe(1);
     });
+
+    it('counts pending deliveries by route and target: the queues of the outbox', async () => {
+      const routeId = unique('queues');
+      const m = newMessage({ routeId });
+      await h.store.journalExchange({
+        message: m,
+        status: 'pending',
+        hops: [],
+        deliveries: [
+          { ...newDelivery(m.id, { targetId: 'crm' }), status: 'pending', attempts: [] },
+          { ...newDelivery(m.id, { targetId: 'crm' }), status: 'pending', attempts: [] },
+          { ...newDelivery(m.id, { targetId: 'erp' }), status: 'pending', attempts: [] },
+          { ...newDelivery(m.id, { targetId: 'done' }), status: 'delivered', attempts: [] },
+        ],
+      });
+      const mine = (await h.store.pendingByTarget()).filter((q) => q.routeId === routeId);
+      expect(mine).toEqual([
+        { routeId, targetId: 'crm', pending: 2 },
+        { routeId, targetId: 'erp', pending: 1 },
+      ]);
+    });
   });
 
   describe('audit log', () => {

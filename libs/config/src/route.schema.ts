@@ -240,7 +240,15 @@ function routeSchemaOf(source: z.ZodType<SourceDef>, target: z.ZodType<TargetDef
         .optional()
         .describe('Journal retention of this route; dead letters not replayed follow DEAD_LETTER_RETENTION.'),
       xml: z
-        .strictObject({ arrays: z.array(z.string().min(1)).default([]) })
+        .strictObject({
+          arrays: z
+            .array(
+              z
+                .string()
+                .regex(/^[^.\s]+(\.[^.\s]+)+$/, { error: 'expected a dotted path below the root element, such as Orders.Order: the root element cannot be a list' }),
+            )
+            .default([]),
+        })
         .optional()
         .describe('XML convention options: element paths (dotted, e.g. `Orders.Order`) that are always lists.'),
       businessKey: expression

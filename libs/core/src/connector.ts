@@ -46,6 +46,14 @@ export interface Incoming {
    * replayed, and refuses it with this error, as it does input its own checks refuse.
    */
   readonly refused?: BusError;
+  /**
+   * Optional, for sync routes: turns the route's reply into exactly what the ingress will write (a SOAP response
+   * envelope, headers a response may carry), or throws a BusError when it cannot be written. The bus calls it before
+   * it journals the exchange, so that a reply the caller never gets leaves the message journaled as failed (`dead`,
+   * with this error; the targets' deliveries stay as they went), never as `delivered`. The ingress then writes the
+   * reply this returned as it is.
+   */
+  readonly prepareReply?: (reply: Reply) => Reply | Promise<Reply>;
 }
 
 /**

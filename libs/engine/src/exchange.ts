@@ -116,7 +116,7 @@ export class Exchange implements MessageSink {
       this.options.wake();
       return { kind: 'accepted', messageId: id };
     }
-    return this.runSync(route, message, record);
+    return this.runSync(route, message, record, incoming);
   }
 
   /**
@@ -189,7 +189,7 @@ export class Exchange implements MessageSink {
     throw withId(error, message.id);
   }
 
-  private async runSync(route: CompiledRoute, message: Message, record: NewMessage): Promise<Ack> {
+  private async runSync(route: CompiledRoute, message: Message, record: NewMessage, incoming: Incoming): Promise<Ack> {
     const deadline = Date.now() + this.options.syncTimeoutMs;
     let run: RouteRun;
     try {
@@ -214,16 +214,37 @@ export class Exchange implements MessageSink {
     ];
     for (let i = 0; i < direct.length; i++) this.observeAttempts(route.id, direct[i], deliveries[i].id, results[i]);
     const dead = deliveries.find((d) => d.status === 'dead');
-    const status = direct.length === 0 ? (filtered ? 'filtered' : 'delivered') : dead ? 'dead' : 'delivered';
+    let status: 'filtered' | 'delivered' | 'dead' = direct.length === 0 ? (filtered ? 'filtered' : 'delivered') : dead ? 'dead' : 'delivered';
+    let failure = dead?.failure;
+    // The reply is made ready to write (reply steps, then the ingress's own rendering) before anything is journaled:
+    // a caller who gets an error instead must not find the message journaled as delivered.
+    let answer: Reply | undefined;
+    let refusal: BusError | undefined;
+    if (direct.length > 0) {
+      const chosen = results[replyIndex];
+      if (!chosen.reply) refusal = chosen.error ?? new DeliveryError('NO_REPLY', 'no reply', { retriable: false });
+      else {
+        try {
+          answer = await this.replyFor(route, message, chosen.reply, direct[replyIndex].message);
+          if (incoming.prepareReply) answer = await incoming.prepareReply(answer);
+        } catch (err) {
+          refusal = toBusError(err);
+          message.hop('failed', refusal.code);
+        }
+      }
+      if (refusal && status === 'delivered') {
+        status = 'dead';
+        failure = { code: refusal.code, message: refusal.message };
+      }
+    }
     message.hop(status);
     // A route that journals only failures skips a success, unless wire-tap copies wait in the outbox.
     const journaled = route.def.journal === 'all' || status === 'dead' || deliveries.length > direct.length;
-    if (journaled) await this.journal(route, message, { message: record, status, hops: message.hops, deliveries, failure: dead?.failure });
-    this.observer.completed(route.id, 'sync', message, status, Date.now() - message.receivedAt, dead?.failure);
+    if (journaled) await this.journal(route, message, { message: record, status, hops: message.hops, deliveries, failure });
+    this.observer.completed(route.id, 'sync', message, status, Date.now() - message.receivedAt, failure);
     if (direct.length === 0) return { kind: 'filtered', messageId: message.id };
-    const chosen = results[replyIndex];
-    if (!chosen.reply) throw withId(chosen.error ?? new DeliveryError('NO_REPLY', 'no reply', { retriable: false }), message.id);
-    return { kind: 'reply', messageId: message.id, reply: await this.replyFor(route, message, chosen.reply, direct[replyIndex].message) };
+    if (refusal || !answer) throw withId(refusal ?? new DeliveryError('NO_REPLY', 'no reply', { retriable: false }), message.id);
+    return { kind: 'reply', messageId: message.id, reply: answer };
   }
 
   /** Every attempt of an inline delivery: the failed ones before the last were retried, the last one decided. */

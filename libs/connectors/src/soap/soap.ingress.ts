@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { SoapSourceDef } from './soap.config';
 import {
+  BusError,
   ConfigError,
   InputError,
   StoreError,
@@ -11,9 +12,11 @@ import {
   type IngressBinding,
   type IngressConnector,
   type MessageSink,
+  type Reply,
   type SourceStatus,
 } from '@junction/core';
 import {
+  bodyFromBytes,
   charsetOf,
   compileExpression,
   createXmlCodec,
@@ -246,6 +249,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     }
     let ack: Ack;
     let payload: SoapPayload;
+    const answered = operation;
     this.inFlight++;
     try {
       payload = envelope.payload();
@@ -256,6 +260,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
         contentType: 'application/xml',
         parsed: payload.doc,
         checked: true,
+        prepareReply: (r) => this.responseReply(version, service, answered, r),
       });
     } catch (err) {
       return fault(err);
@@ -267,9 +272,9 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     try {
       const response =
         ack.kind === 'reply'
-          ? this.responseXml(service, operation, ack.reply.body)
-          : serializeOutput(service.catalog, operation, await this.acknowledgement(service, payload, ack.messageId), this.codec);
-      void reply.code(200).type(RESPONSE_TYPE[version]).send(buildEnvelope(version, response));
+          ? ack.reply.body.bytes()
+          : buildEnvelope(version, serializeOutput(service.catalog, operation, await this.acknowledgement(service, payload, ack.messageId), this.codec));
+      void reply.code(200).type(RESPONSE_TYPE[version]).send(response);
     } catch (err) {
       return fault(err, ack.messageId);
     }
@@ -281,6 +286,23 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     if (!workers?.takes(bytes.length)) return readSoapRequest(bytes, this.codec, service.prefixes, charset);
     const input = { limits: this.codec.limits, bytes, charset, prefixes: [...service.prefixes] };
     return requestFrom(await workers.run(SOAP_READ, input, 'refuse'));
+  }
+
+  /**
+   * A sync route's reply as the response envelope the caller gets, made before the exchange is journaled: a reply the
+   * operation's response cannot hold is a Server Fault (`REPLY_UNWRITABLE`) and the message is journaled as failed.
+   * A one-way operation answers 202 with nothing, whatever the reply.
+   */
+  private responseReply(version: SoapVersion, service: Service, operation: WsdlOperation, r: Reply): Reply {
+    if (!operation.output) return r;
+    let xml: string;
+    try {
+      xml = buildEnvelope(version, this.responseXml(service, operation, r.body));
+    } catch (err) {
+      const reason = toBusError(err).message;
+      throw new BusError('REPLY_UNWRITABLE', `the reply cannot be written as the ${operation.name} response: ${reason}`, { cause: err });
+    }
+    return { status: 200, headers: r.headers, body: bodyFromBytes(Buffer.from(xml, 'utf8'), RESPONSE_TYPE[version], this.codec) };
   }
 
   /** The reply as the operation's response element: XML already of that element as is, anything else via the WSDL. */

@@ -162,7 +162,7 @@ function writableReply(r: Reply): Reply {
   delete headers['date'];
   const refuse = (why: string, cause?: unknown) => new BusError('REPLY_UNWRITABLE', `the reply cannot be written: ${why}`, { cause });
   if (!Number.isInteger(r.status) || r.status < 200 || r.status > 599) throw refuse(`status ${r.status} is not a response status`);
-  for (const [name, value] of Object.entries(headers)) {
+  for (const [name, value] of Object.entries({ ...headers, 'content-type': r.body.contentType })) {
     try {
       validateHeaderName(name);
       validateHeaderValue(name, value);

@@ -23,6 +23,12 @@ routes:
     mode: sync
     to: [{ id: fine-target, http: { url: "\${TARGET_URL}/fine", format: json } }]
 
+  - id: soap-odd-ack
+    from:
+      soap: { path: /soap/odd-ack, wsdl: wsdl/order-service.wsdl, ack: '{ "first name": "Ada" }' }
+    mode: async
+    to: [{ id: never-target, http: { url: "\${TARGET_URL}/never" } }]
+
   - id: http-odd-header
     from:
       http: { path: /odd-header }
@@ -81,7 +87,7 @@ describe('sync journal, replay answers, reload of a bad route, XSLT step', () =>
     writeFileSync(join(bus.routesDir, 'maps', 'orders.xsl'), ORDERS_XSL);
     bus.writeRoute('routes.yaml', ROUTES);
     const reload = await post(`${bus.url}/admin/routes/reload`, {});
-    expect(reload.json).toMatchObject({ ok: true, routes: 5 });
+    expect(reload.json).toMatchObject({ ok: true, routes: 6 });
   });
   afterAll(async () => {
     await bus?.destroy();
@@ -121,6 +127,16 @@ describe('sync journal, replay answers, reload of a bad route, XSLT step', () =>
     expect(fine.status).toBe(200);
     expect(fine.text).toContain('F-1</');
     expect(await journaled(fine.messageId!)).toMatchObject({ status: 'delivered' });
+  });
+
+  test('an async SOAP acknowledgement the response cannot hold: a Server Fault, the message dead, never delivered', async () => {
+    const res = await postSoap(`${bus.url}/soap/odd-ack`, '1.1', envelope('1.1', placeOrder('ACK-1')), 'http://example.com/orders/PlaceOrder');
+    expect(res.status).toBe(500);
+    expect(res.text).toContain('<faultcode>soap:Server</faultcode>');
+    expect(res.text).toContain('REPLY_UNWRITABLE');
+    const message = await journaled(res.messageId!);
+    expect(message).toMatchObject({ status: 'dead', failure: { code: 'REPLY_UNWRITABLE' }, deliveries: [] });
+    expect(target.count('/never')).toBe(0);
   });
 
   test('an HTTP reply header no response may carry, and failing reply steps: an error, the message dead, the delivery delivered', async () => {
@@ -174,7 +190,7 @@ describe('sync journal, replay answers, reload of a bad route, XSLT step', () =>
     } finally {
       rmSync(join(bus.routesDir, 'bad-arrays.yaml'));
     }
-    expect((await post(`${bus.url}/admin/routes/reload`, {})).json).toMatchObject({ ok: true, routes: 5 });
+    expect((await post(`${bus.url}/admin/routes/reload`, {})).json).toMatchObject({ ok: true, routes: 6 });
   });
 
   test('an XSLT step maps the XML body; the target gets the content type its headers set', async () => {

@@ -106,17 +106,33 @@ export class Exchange implements MessageSink {
       return this.reject(record, message, error);
     }
     message.hop('received', `${incoming.source.kind} ${incoming.source.address}`);
-    if (idempotencyKey !== undefined) return this.acceptOnce(route, message, record, idempotencyKey);
+    if (idempotencyKey !== undefined) return this.acceptOnce(route, message, record, idempotencyKey, incoming);
     if (route.mode === 'async') {
+      const response = await this.acceptedResponse(route, record, message, incoming, id);
       await this.store.acceptMessage(record).catch((err) => {
         const error = withId(toBusError(err), id);
         this.observer.rejected(route.id, message, error);
         throw error;
       });
       this.options.wake();
-      return { kind: 'accepted', messageId: id };
+      return { kind: 'accepted', messageId: id, ...(response && { response }) };
     }
     return this.runSync(route, message, record, incoming);
+  }
+
+  /**
+   * The ingress's answer for an accepted message, made before it is committed: one that cannot be made refuses the
+   * message (journaled dead with the reason), so that a caller who gets an error never finds it accepted.
+   */
+  private async acceptedResponse(route: CompiledRoute, record: NewMessage, message: Message, incoming: Incoming, messageId: string): Promise<Reply | undefined> {
+    if (!incoming.prepareAccepted) return undefined;
+    try {
+      return await incoming.prepareAccepted(messageId);
+    } catch (err) {
+      const error = toBusError(err);
+      this.observer.rejected(route.id, message, error);
+      return this.reject(record, message, error);
+    }
   }
 
   /**
@@ -148,7 +164,8 @@ export class Exchange implements MessageSink {
    * journaled as `duplicate` (masked, as a finished message) and acknowledged with the id of the message that took
    * the key, so that a sender resending after a lost answer gets the answer it missed. Either way in one commit.
    */
-  private async acceptOnce(route: CompiledRoute, message: Message, record: NewMessage, key: string): Promise<Ack> {
+  private async acceptOnce(route: CompiledRoute, message: Message, record: NewMessage, key: string, incoming: Incoming): Promise<Ack> {
+    const response = await this.acceptedResponse(route, record, message, incoming, message.id);
     const entry = {
       key,
       retentionMs: route.idempotent!.retentionMs,
@@ -161,10 +178,17 @@ export class Exchange implements MessageSink {
     });
     if (outcome.kind === 'duplicate') {
       this.observer.completed(route.id, 'async', message, 'duplicate', Date.now() - message.receivedAt);
-      return { kind: 'accepted', messageId: outcome.originalId };
+      // The answer the first sender got, under the id of the message that took the key.
+      let again: Reply | undefined;
+      try {
+        again = await incoming.prepareAccepted?.(outcome.originalId);
+      } catch (err) {
+        throw withId(toBusError(err), message.id);
+      }
+      return { kind: 'accepted', messageId: outcome.originalId, ...(again && { response: again }) };
     }
     this.options.wake();
-    return { kind: 'accepted', messageId: message.id };
+    return { kind: 'accepted', messageId: message.id, ...(response && { response }) };
   }
 
   /** Journals a finished sync exchange. What is done is kept masked; what may be replayed (dead) or is still to be

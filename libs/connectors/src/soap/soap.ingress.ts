@@ -261,6 +261,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
         parsed: payload.doc,
         checked: true,
         prepareReply: (r) => this.responseReply(version, service, answered, r),
+        prepareAccepted: (id) => this.acceptedReply(version, service, answered, payload, id),
       });
     } catch (err) {
       return fault(err);
@@ -273,7 +274,9 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       const response =
         ack.kind === 'reply'
           ? ack.reply.body.bytes()
-          : buildEnvelope(version, serializeOutput(service.catalog, operation, await this.acknowledgement(service, payload, ack.messageId), this.codec));
+          : ack.kind === 'accepted' && ack.response
+            ? ack.response.body.bytes()
+            : buildEnvelope(version, serializeOutput(service.catalog, operation, await this.acknowledgement(service, payload, ack.messageId), this.codec));
       void reply.code(200).type(RESPONSE_TYPE[version]).send(response);
     } catch (err) {
       return fault(err, ack.messageId);
@@ -303,6 +306,23 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       throw new BusError('REPLY_UNWRITABLE', `the reply cannot be written as the ${operation.name} response: ${reason}`, { cause: err });
     }
     return { status: 200, headers: r.headers, body: bodyFromBytes(Buffer.from(xml, 'utf8'), RESPONSE_TYPE[version], this.codec) };
+  }
+
+  /**
+   * An async route's response (the route's `ack` over the request, as the operation's response element), made before
+   * the message is committed: one the response element cannot hold refuses the message with a Server Fault
+   * (`REPLY_UNWRITABLE`), so that the caller never gets a Fault for a message the bus goes on to deliver.
+   */
+  private async acceptedReply(version: SoapVersion, service: Service, operation: WsdlOperation, payload: SoapPayload, messageId: string): Promise<Reply> {
+    if (!operation.output) return { status: 202, headers: {}, body: bodyFromBytes(Buffer.alloc(0), 'application/xml', this.codec) };
+    let xml: string;
+    try {
+      xml = buildEnvelope(version, serializeOutput(service.catalog, operation, await this.acknowledgement(service, payload, messageId), this.codec));
+    } catch (err) {
+      const reason = toBusError(err).message;
+      throw new BusError('REPLY_UNWRITABLE', `the acknowledgement cannot be written as the ${operation.name} response: ${reason}`, { cause: err });
+    }
+    return { status: 200, headers: {}, body: bodyFromBytes(Buffer.from(xml, 'utf8'), RESPONSE_TYPE[version], this.codec) };
   }
 
   /** The reply as the operation's response element: XML already of that element as is, anything else via the WSDL. */

@@ -177,18 +177,30 @@ describe('sync journal, replay answers, reload of a bad route, XSLT step', () =>
     expect(again.json).toMatchObject({ status: 409, code: 'CONFLICT', title: 'Conflict', detail: expect.stringContaining('nothing to replay') });
   });
 
-  test('a reload with an xml.arrays entry naming the root answers 422 with the file and line; the routes stay', async () => {
+  test('a reload with an xml.arrays entry naming the root, or a stylesheet including a URL, answers 422 with files and lines; the routes stay', async () => {
     bus.writeRoute(
       'bad-arrays.yaml',
       ['routes:', '  - id: bad-arrays', '    from: { http: { path: /bad-arrays } }', '    xml:', '      arrays: [Orders]', `    to: [{ http: { url: "${target.url}/x" } }]`, ''].join('\n'),
+    );
+    writeFileSync(
+      join(bus.routesDir, 'maps', 'remote.xsl'),
+      '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">\n  <xsl:include href="http://127.0.0.1:1/common.xsl"/>\n</xsl:stylesheet>',
+    );
+    bus.writeRoute(
+      'bad-xslt.yaml',
+      ['routes:', '  - id: bad-xslt', '    from: { http: { path: /bad-xslt } }', '    steps:', '      - xslt: maps/remote.xsl', `    to: [{ http: { url: "${target.url}/x" } }]`, ''].join('\n'),
     );
     try {
       const reload = await post(`${bus.url}/admin/routes/reload`, {});
       expect(reload.status).toBe(422);
       expect(reload.json.ok).toBe(false);
-      expect(JSON.stringify(reload.json.problems)).toMatch(/bad-arrays\.yaml:5 routes\[0\]\.xml\.arrays\[0\]: expected a dotted path below the root element/);
+      const problems = JSON.stringify(reload.json.problems);
+      expect(problems).toMatch(/bad-arrays\.yaml:5 routes\[0\]\.xml\.arrays\[0\]: expected a dotted path below the root element/);
+      expect(problems).toMatch(/bad-xslt\.yaml:5 routes\[0\]\.steps\[0\]\.xslt: stylesheet maps\/remote\.xsl:2: xsl:include href=\\"http:\/\/127\.0\.0\.1:1\/common\.xsl\\" is refused/);
+      console.log(`reload refused: ${reload.json.problems.length} located problems`);
     } finally {
       rmSync(join(bus.routesDir, 'bad-arrays.yaml'));
+      rmSync(join(bus.routesDir, 'bad-xslt.yaml'));
     }
     expect((await post(`${bus.url}/admin/routes/reload`, {})).json).toMatchObject({ ok: true, routes: 6 });
   });

@@ -15,3 +15,4 @@ export * from './idempotent.schema';
 export * from './resilience.schema';
 export * from './flat-format.schema';
 export * from './convert-step.schema';
+export * from './xslt-step.schema';

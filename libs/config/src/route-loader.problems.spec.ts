@@ -17,6 +17,12 @@ describe('route file problems', () => {
     ]);
   });
 
+  it('reports an xml.arrays entry naming the root element at its line', () => {
+    expect(problems('xml-arrays-root')).toEqual([
+      'libs/config/test-fixtures/xml-arrays-root/orders.yaml:8 routes[0].xml.arrays[1]: expected a dotted path below the root element, such as Orders.Order: the root element cannot be a list',
+    ]);
+  });
+
   it('reports a bad URL at its line', () => {
     expect(problems('bad-url')).toEqual(['libs/config/test-fixtures/bad-url/orders.yaml:8 routes[0].to[1].http.url: expected a URL']);
   });

@@ -5,6 +5,7 @@ import { IdempotentSchema } from './idempotent.schema';
 import { BulkheadSchema, CircuitBreakerSchema, ThrottleSchema, type BulkheadDef, type CircuitBreakerDef, type ThrottleDef } from './resilience.schema';
 import { AggregateStepSchema } from './aggregate.schema';
 import { ConvertStepSchema } from './convert-step.schema';
+import { XsltStepSchema } from './xslt-step.schema';
 
 /**
  * The route file schema: it validates route files, gives the typed definitions the compiler reads, and is exported as
@@ -75,14 +76,15 @@ const transformFields = {
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { error: 'expected a variable name (letters, digits, _)' }), expression)
       .optional()
       .describe('Route variables (Camel exchange properties, Mule vars): name -> JSONata; later steps, targets\' steps and reply steps read `$vars.<name>`.'),
+    xslt: XsltStepSchema.optional().describe('Applies an XSLT 1.0 stylesheet (a file in the route folder) to the XML body.'),
 };
 
-export const TRANSFORM_STEP_KINDS = ['validate', 'map', 'setHeaders', 'removeHeaders', 'convert', 'setVars'] as const;
+export const TRANSFORM_STEP_KINDS = ['validate', 'map', 'setHeaders', 'removeHeaders', 'convert', 'setVars', 'xslt'] as const;
 
 export const TransformStepSchema = z
   .strictObject(transformFields)
   .superRefine(exactlyOne('transform step', TRANSFORM_STEP_KINDS))
-  .meta({ id: 'TransformStep', description: 'A transform step: exactly one of validate, map, setHeaders, removeHeaders, convert, setVars.', ...oneKindMeta(TRANSFORM_STEP_KINDS) });
+  .meta({ id: 'TransformStep', description: 'A transform step: exactly one of validate, map, setHeaders, removeHeaders, convert, setVars, xslt.', ...oneKindMeta(TRANSFORM_STEP_KINDS) });
 
 export const STEP_KINDS = [
   'validate',
@@ -91,6 +93,7 @@ export const STEP_KINDS = [
   'removeHeaders',
   'convert',
   'setVars',
+  'xslt',
   'filter',
   'choice',
   'split',
@@ -136,7 +139,7 @@ function targetSchemaOf(kinds: ReadonlyArray<readonly [string, z.ZodType]>): z.Z
       steps: z
         .array(TransformStepSchema)
         .optional()
-        .describe("Transform steps (validate, map, setHeaders, removeHeaders, convert, setVars) applied to this target's copy only."),
+        .describe("Transform steps (validate, map, setHeaders, removeHeaders, convert, setVars, xslt) applied to this target's copy only."),
       // Resilience (see resilience.schema.ts).
       throttle: ThrottleSchema.optional(),
       bulkhead: BulkheadSchema.optional(),
@@ -164,6 +167,7 @@ function stepSchemaOf(target: z.ZodType<TargetDef>) {
       removeHeaders: transformFields.removeHeaders,
       convert: transformFields.convert,
       setVars: transformFields.setVars,
+      xslt: transformFields.xslt,
       filter: expression.optional().describe('Message filter: the message goes on only when the expression is true.'),
       get choice() {
         return z
@@ -236,7 +240,15 @@ function routeSchemaOf(source: z.ZodType<SourceDef>, target: z.ZodType<TargetDef
         .optional()
         .describe('Journal retention of this route; dead letters not replayed follow DEAD_LETTER_RETENTION.'),
       xml: z
-        .strictObject({ arrays: z.array(z.string().min(1)).default([]) })
+        .strictObject({
+          arrays: z
+            .array(
+              z
+                .string()
+                .regex(/^[^.\s]+(\.[^.\s]+)+$/, { error: 'expected a dotted path below the root element, such as Orders.Order: the root element cannot be a list' }),
+            )
+            .default([]),
+        })
         .optional()
         .describe('XML convention options: element paths (dotted, e.g. `Orders.Order`) that are always lists.'),
       businessKey: expression

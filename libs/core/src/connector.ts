@@ -12,12 +12,13 @@ export interface Reply {
 /**
  * What the bus answers an ingress that handed it a message. Only after this does the ingress answer its caller (HTTP,
  * SOAP) or commit its offset (Kafka).
- * - `accepted`: the message is durably stored; delivery happens after (async routes).
+ * - `accepted`: the message is durably stored; delivery happens after (async routes). `response`: what the ingress's
+ *   `prepareAccepted` made for it.
  * - `reply`: the message was delivered and this is the reply to give the caller (sync routes).
  * - `filtered`: a filter dropped the message; it is journaled and nothing was delivered.
  */
 export type Ack =
-  | { readonly kind: 'accepted'; readonly messageId: string }
+  | { readonly kind: 'accepted'; readonly messageId: string; readonly response?: Reply }
   | { readonly kind: 'reply'; readonly messageId: string; readonly reply: Reply }
   | { readonly kind: 'filtered'; readonly messageId: string };
 
@@ -46,6 +47,20 @@ export interface Incoming {
    * replayed, and refuses it with this error, as it does input its own checks refuse.
    */
   readonly refused?: BusError;
+  /**
+   * Optional, for sync routes: turns the route's reply into exactly what the ingress will write (a SOAP response
+   * envelope, headers a response may carry), or throws a BusError when it cannot be written. The bus calls it before
+   * it journals the exchange, so that a reply the caller never gets leaves the message journaled as failed (`dead`,
+   * with this error; the targets' deliveries stay as they went), never as `delivered`. The ingress then writes the
+   * reply this returned as it is.
+   */
+  readonly prepareReply?: (reply: Reply) => Reply | Promise<Reply>;
+  /**
+   * Optional, for async routes: the answer to give for the accepted message (a SOAP response built from the route's
+   * `ack`), made before the message is committed; a throw refuses the message (journaled dead with this error, never
+   * delivered), so that a caller who gets an error never finds it accepted. The Ack carries it as `response`.
+   */
+  readonly prepareAccepted?: (messageId: string) => Promise<Reply>;
 }
 
 /**

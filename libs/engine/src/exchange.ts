@@ -106,17 +106,33 @@ export class Exchange implements MessageSink {
       return this.reject(record, message, error);
     }
     message.hop('received', `${incoming.source.kind} ${incoming.source.address}`);
-    if (idempotencyKey !== undefined) return this.acceptOnce(route, message, record, idempotencyKey);
+    if (idempotencyKey !== undefined) return this.acceptOnce(route, message, record, idempotencyKey, incoming);
     if (route.mode === 'async') {
+      const response = await this.acceptedResponse(route, record, message, incoming, id);
       await this.store.acceptMessage(record).catch((err) => {
         const error = withId(toBusError(err), id);
         this.observer.rejected(route.id, message, error);
         throw error;
       });
       this.options.wake();
-      return { kind: 'accepted', messageId: id };
+      return { kind: 'accepted', messageId: id, ...(response && { response }) };
     }
-    return this.runSync(route, message, record);
+    return this.runSync(route, message, record, incoming);
+  }
+
+  /**
+   * The ingress's answer for an accepted message, made before it is committed: one that cannot be made refuses the
+   * message (journaled dead with the reason), so that a caller who gets an error never finds it accepted.
+   */
+  private async acceptedResponse(route: CompiledRoute, record: NewMessage, message: Message, incoming: Incoming, messageId: string): Promise<Reply | undefined> {
+    if (!incoming.prepareAccepted) return undefined;
+    try {
+      return await incoming.prepareAccepted(messageId);
+    } catch (err) {
+      const error = toBusError(err);
+      this.observer.rejected(route.id, message, error);
+      return this.reject(record, message, error);
+    }
   }
 
   /**
@@ -148,7 +164,8 @@ export class Exchange implements MessageSink {
    * journaled as `duplicate` (masked, as a finished message) and acknowledged with the id of the message that took
    * the key, so that a sender resending after a lost answer gets the answer it missed. Either way in one commit.
    */
-  private async acceptOnce(route: CompiledRoute, message: Message, record: NewMessage, key: string): Promise<Ack> {
+  private async acceptOnce(route: CompiledRoute, message: Message, record: NewMessage, key: string, incoming: Incoming): Promise<Ack> {
+    const response = await this.acceptedResponse(route, record, message, incoming, message.id);
     const entry = {
       key,
       retentionMs: route.idempotent!.retentionMs,
@@ -161,10 +178,17 @@ export class Exchange implements MessageSink {
     });
     if (outcome.kind === 'duplicate') {
       this.observer.completed(route.id, 'async', message, 'duplicate', Date.now() - message.receivedAt);
-      return { kind: 'accepted', messageId: outcome.originalId };
+      // The answer the first sender got, under the id of the message that took the key.
+      let again: Reply | undefined;
+      try {
+        again = await incoming.prepareAccepted?.(outcome.originalId);
+      } catch (err) {
+        throw withId(toBusError(err), message.id);
+      }
+      return { kind: 'accepted', messageId: outcome.originalId, ...(again && { response: again }) };
     }
     this.options.wake();
-    return { kind: 'accepted', messageId: message.id };
+    return { kind: 'accepted', messageId: message.id, ...(response && { response }) };
   }
 
   /** Journals a finished sync exchange. What is done is kept masked; what may be replayed (dead) or is still to be
@@ -189,7 +213,7 @@ export class Exchange implements MessageSink {
     throw withId(error, message.id);
   }
 
-  private async runSync(route: CompiledRoute, message: Message, record: NewMessage): Promise<Ack> {
+  private async runSync(route: CompiledRoute, message: Message, record: NewMessage, incoming: Incoming): Promise<Ack> {
     const deadline = Date.now() + this.options.syncTimeoutMs;
     let run: RouteRun;
     try {
@@ -214,16 +238,37 @@ export class Exchange implements MessageSink {
     ];
     for (let i = 0; i < direct.length; i++) this.observeAttempts(route.id, direct[i], deliveries[i].id, results[i]);
     const dead = deliveries.find((d) => d.status === 'dead');
-    const status = direct.length === 0 ? (filtered ? 'filtered' : 'delivered') : dead ? 'dead' : 'delivered';
+    let status: 'filtered' | 'delivered' | 'dead' = direct.length === 0 ? (filtered ? 'filtered' : 'delivered') : dead ? 'dead' : 'delivered';
+    let failure = dead?.failure;
+    // The reply is made ready to write (reply steps, then the ingress's own rendering) before anything is journaled:
+    // a caller who gets an error instead must not find the message journaled as delivered.
+    let answer: Reply | undefined;
+    let refusal: BusError | undefined;
+    if (direct.length > 0) {
+      const chosen = results[replyIndex];
+      if (!chosen.reply) refusal = chosen.error ?? new DeliveryError('NO_REPLY', 'no reply', { retriable: false });
+      else {
+        try {
+          answer = await this.replyFor(route, message, chosen.reply, direct[replyIndex].message);
+          if (incoming.prepareReply) answer = await incoming.prepareReply(answer);
+        } catch (err) {
+          refusal = toBusError(err);
+          message.hop('failed', refusal.code);
+        }
+      }
+      if (refusal && status === 'delivered') {
+        status = 'dead';
+        failure = { code: refusal.code, message: refusal.message };
+      }
+    }
     message.hop(status);
     // A route that journals only failures skips a success, unless wire-tap copies wait in the outbox.
     const journaled = route.def.journal === 'all' || status === 'dead' || deliveries.length > direct.length;
-    if (journaled) await this.journal(route, message, { message: record, status, hops: message.hops, deliveries, failure: dead?.failure });
-    this.observer.completed(route.id, 'sync', message, status, Date.now() - message.receivedAt, dead?.failure);
+    if (journaled) await this.journal(route, message, { message: record, status, hops: message.hops, deliveries, failure });
+    this.observer.completed(route.id, 'sync', message, status, Date.now() - message.receivedAt, failure);
     if (direct.length === 0) return { kind: 'filtered', messageId: message.id };
-    const chosen = results[replyIndex];
-    if (!chosen.reply) throw withId(chosen.error ?? new DeliveryError('NO_REPLY', 'no reply', { retriable: false }), message.id);
-    return { kind: 'reply', messageId: message.id, reply: await this.replyFor(route, message, chosen.reply, direct[replyIndex].message) };
+    if (refusal || !answer) throw withId(refusal ?? new DeliveryError('NO_REPLY', 'no reply', { retriable: false }), message.id);
+    return { kind: 'reply', messageId: message.id, reply: answer };
   }
 
   /** Every attempt of an inline delivery: the failed ones before the last were retried, the last one decided. */

@@ -35,7 +35,7 @@ export const HttpTargetSchema = z
   .strictObject({
     url: targetUrl,
     method: method.default('POST'),
-    headers: z.record(headerName, z.string()).default({}).describe('Headers added to every request.'),
+    headers: z.record(headerName, z.string()).default({}).describe('Headers added to every request; a `content-type` here replaces the body\'s own.'),
     format: z
       .enum(['json', 'xml', 'asis'])
       .default('asis')

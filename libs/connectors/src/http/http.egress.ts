@@ -52,7 +52,8 @@ export class HttpEgress implements EgressConnector<HttpTargetDef> {
           ...outgoingTraceHeaders(message),
           ...fixed,
         };
-        if (hasBody) headers['content-type'] = message.body.contentType;
+        // The body's own type, unless the target's `headers` name one (a legacy API that wants `text/xml` for XML).
+        if (hasBody && fixed['content-type'] === undefined) headers['content-type'] = message.body.contentType;
         const res = await sendRequest(pool, {
           method,
           path,

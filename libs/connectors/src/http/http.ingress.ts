@@ -1,5 +1,7 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { HttpSourceDef } from './http.config';
 import {
+  BusError,
   ConfigError,
   formatOf,
   toBusError,
@@ -7,6 +9,7 @@ import {
   type IngressBinding,
   type IngressConnector,
   type MessageSink,
+  type Reply,
   type SourceStatus,
 } from '@junction/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -128,6 +131,7 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
         headers: messageHeadersFrom(req.headers, req.socket.remoteAddress),
         body,
         contentType,
+        prepareReply: writableReply,
       });
     } catch (err) {
       return replyProblem(reply, problemFor(toBusError(err)));
@@ -142,12 +146,36 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
         return void reply.code(200).send({ messageId: ack.messageId, status: 'filtered' });
       case 'reply': {
         const r = ack.reply;
-        const headers = forwardable(r.headers);
-        delete headers['date'];
-        return void reply.code(r.status).headers(headers).type(r.body.contentType).send(r.body.bytes());
+        return void reply.code(r.status).headers(r.headers).type(r.body.contentType).send(r.body.bytes());
       }
     }
   }
+}
+
+/**
+ * A sync route's reply as the response the caller gets: the headers that may go on, each one a header Node can write,
+ * a status a response may have, the body's bytes made. Anything else is refused (`REPLY_UNWRITABLE`, a 500) before the
+ * exchange is journaled, so that the message is journaled as failed rather than delivered.
+ */
+function writableReply(r: Reply): Reply {
+  const headers = forwardable(r.headers);
+  delete headers['date'];
+  const refuse = (why: string, cause?: unknown) => new BusError('REPLY_UNWRITABLE', `the reply cannot be written: ${why}`, { cause });
+  if (!Number.isInteger(r.status) || r.status < 200 || r.status > 599) throw refuse(`status ${r.status} is not a response status`);
+  for (const [name, value] of Object.entries({ ...headers, 'content-type': r.body.contentType })) {
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch (err) {
+      throw refuse(`header ${JSON.stringify(name)}: ${(err as Error).message}`, err);
+    }
+  }
+  try {
+    r.body.bytes();
+  } catch (err) {
+    throw refuse(toBusError(err).message, err);
+  }
+  return { status: r.status, headers, body: r.body };
 }
 
 const NO_QUERY: Readonly<Record<string, string>> = Object.freeze({});

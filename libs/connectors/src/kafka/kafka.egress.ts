@@ -24,6 +24,15 @@ interface Pending {
   readonly reject: (err: unknown) => void;
 }
 
+interface TopicQueue {
+  readonly pending: Pending[];
+  timer?: NodeJS.Timeout;
+  /** Sends what is pending now, unless a batch is in flight: then it goes when that one was answered. */
+  flush(): void;
+  /** Resolves once nothing is pending or in flight. */
+  drain(): Promise<void>;
+}
+
 /**
  * Kafka delivery: one idempotent producer per broker list (acks from all in-sync replicas), and sends batched per
  * topic: those that arrive within a couple of milliseconds go out in one request, which is what gives throughput
@@ -32,7 +41,7 @@ interface Pending {
 export class KafkaEgress implements EgressConnector<KafkaTargetDef> {
   readonly kind = 'kafka';
   private readonly producers = new Map<string, Promise<Producer>>();
-  private readonly queues = new Map<string, { pending: Pending[]; timer?: NodeJS.Timeout; flush: () => void }>();
+  private readonly queues = new Map<string, TopicQueue>();
 
   constructor(private readonly clients: KafkaClients) {}
 
@@ -68,34 +77,52 @@ export class KafkaEgress implements EgressConnector<KafkaTargetDef> {
   }
 
   async close(): Promise<void> {
-    for (const q of this.queues.values()) q.flush();
+    // What was handed over is sent (or fails) before the producers go: each queue empties, one batch after the other.
+    await Promise.all([...this.queues.values()].map((q) => q.drain()));
     const producers = [...this.producers.values()];
     this.producers.clear();
     await Promise.all(producers.map((p) => p.then((x) => x.disconnect()).catch(() => undefined)));
   }
 
-  private queue(brokers: string[], config: KafkaTargetDef, description: string) {
+  /**
+   * The batching queue of one topic (with its producer settings). One batch is in flight at a time: the next one goes
+   * once the broker answered the one before. kafkajs keeps the requests of one connection in order, but a send to a
+   * topic without metadata yet (a topic the broker creates on first use) waits and retries on its own, so two batches
+   * in flight could overtake each other: sequential sends with one key would arrive out of order. Sends that arrive
+   * meanwhile gather into the next batch, so throughput is kept.
+   */
+  private queue(brokers: string[], config: KafkaTargetDef, description: string): TopicQueue {
     const id = `${brokers.join(',')} ${config.topic} ${config.compression} ${config.timeoutMs}`;
     let q = this.queues.get(id);
     if (q) return q;
     const compression = config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-    const state: { pending: Pending[]; timer?: NodeJS.Timeout; flush: () => void } = {
+    let inFlight: Promise<void> | undefined;
+    const send = async (batch: Pending[]): Promise<void> => {
+      try {
+        const producer = await this.producer(brokers);
+        await producer.send({ topic: config.topic, acks: -1, timeout: config.timeoutMs, compression, messages: batch.map((b) => b.message) });
+        batch.forEach((b) => b.resolve());
+      } catch (err) {
+        const e = toBusError(err);
+        const failure = new DeliveryError('KAFKA_SEND_FAILED', `${description}: ${e.message}`, { retriable: true, cause: err });
+        batch.forEach((b) => b.reject(failure));
+      }
+    };
+    const state: TopicQueue = {
       pending: [],
       flush: () => {
         clearTimeout(state.timer);
         state.timer = undefined;
-        const batch = state.pending.splice(0, state.pending.length);
-        if (batch.length === 0) return;
-        this.producer(brokers)
-          .then((p) => p.send({ topic: config.topic, acks: -1, timeout: config.timeoutMs, compression, messages: batch.map((b) => b.message) }))
-          .then(
-            () => batch.forEach((b) => b.resolve()),
-            (err) => {
-              const e = toBusError(err);
-              const failure = new DeliveryError('KAFKA_SEND_FAILED', `${description}: ${e.message}`, { retriable: true, cause: err });
-              batch.forEach((b) => b.reject(failure));
-            },
-          );
+        if (inFlight || state.pending.length === 0) return;
+        const batch = state.pending.splice(0, MAX_BATCH);
+        inFlight = send(batch).finally(() => {
+          inFlight = undefined;
+          state.flush();
+        });
+      },
+      drain: async () => {
+        state.flush();
+        while (inFlight) await inFlight;
       },
     };
     this.queues.set(id, state);

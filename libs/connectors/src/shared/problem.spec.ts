@@ -1,4 +1,4 @@
-import { DeliveryError, InputError, StoreError } from '@junction/core';
+import { BusError, DeliveryError, InputError, StoreError } from '@junction/core';
 import { FlatFormatError } from '@junction/transform';
 import { problemFor, problemHeaders, requestError, RETRY_AFTER_SECONDS, titleOf } from './problem';
 
@@ -27,6 +27,11 @@ describe('problemFor on refusals', () => {
     const p = problemFor(new StoreError('journaling a message failed: connect ECONNREFUSED 10.0.0.5:5432'));
     expect(p).toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE', title: 'Service Unavailable' });
     expect(JSON.stringify(p)).not.toMatch(/10\.0\.0\.5|5432|ECONNREFUSED/);
+  });
+
+  it("answers the store's NOT_FOUND with 404 and CONFLICT with 409, keeping their words", () => {
+    expect(problemFor(new BusError('NOT_FOUND', 'dead letter x not found'))).toMatchObject({ status: 404, title: 'Not Found', detail: 'dead letter x not found' });
+    expect(problemFor(new BusError('CONFLICT', 'message m is not dead: nothing to replay'))).toMatchObject({ status: 409, title: 'Conflict', code: 'CONFLICT' });
   });
 
   it('keeps an input error as it is', () => {

@@ -19,7 +19,8 @@ export interface Problem {
 
 /**
  * The one place that maps the error tree to HTTP: input errors keep their status, validation and step failures are
- * 422, a failed delivery is 502 (504 on time-out), a store outage or a full backlog 503, anything else 500 without
+ * 422, a failed delivery is 502 (504 on time-out), a store outage or a full backlog 503, `NOT_FOUND` 404 and
+ * `CONFLICT` 409 (what the store answers about something absent or in another state), anything else 500 without
  * internals. Neither a delivery failure nor a store outage says more than its code: their messages name internal hosts
  * (a target's URL, the database's address), which the bus's log line of the refusal keeps for operators.
  */
@@ -30,6 +31,10 @@ export function problemFor(err: BusErrorType): Problem {
   else if (err instanceof DeliveryError) status = /TIMEOUT|ABORT/i.test(err.code) ? 504 : 502;
   else if (err instanceof ThrottledError) status = 429;
   else if (err instanceof StoreError || err instanceof BusyError) status = 503;
+  // What the store answers an operation on something absent, or in a state the operation does not apply to (a dead
+  // letter replayed already): the caller's request is at fault, not the bus.
+  else if (err.code === 'NOT_FOUND') status = 404;
+  else if (err.code === 'CONFLICT') status = 409;
   const internal = status === 500 && !(err instanceof BusError && err.code !== 'INTERNAL');
   // A target's error names internal hosts and what they said: the caller gets the code, the journal the whole text.
   const detail = internal
@@ -59,6 +64,7 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',

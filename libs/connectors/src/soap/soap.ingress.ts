@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { SoapSourceDef } from './soap.config';
 import {
+  BusError,
   ConfigError,
   InputError,
   type BusError,
@@ -12,9 +13,11 @@ import {
   type IngressBinding,
   type IngressConnector,
   type MessageSink,
+  type Reply,
   type SourceStatus,
 } from '@junction/core';
 import {
+  bodyFromBytes,
   charsetOf,
   compileExpression,
   createXmlCodec,
@@ -255,6 +258,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     }
     let ack: Ack;
     let payload: SoapPayload;
+    const answered = operation;
     this.inFlight++;
     try {
       payload = envelope.payload();
@@ -265,6 +269,8 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
         contentType: 'application/xml',
         parsed: payload.doc,
         checked: true,
+        prepareReply: (r) => this.responseReply(version, service, answered, r),
+        prepareAccepted: (id) => this.acceptedReply(version, service, answered, payload, id),
       });
     } catch (err) {
       return fault(err);
@@ -276,9 +282,11 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     try {
       const response =
         ack.kind === 'reply'
-          ? this.responseXml(service, operation, ack.reply.body)
-          : serializeOutput(service.catalog, operation, await this.acknowledgement(service, payload, ack.messageId), this.codec);
-      void reply.code(200).type(RESPONSE_TYPE[version]).send(buildEnvelope(version, response));
+          ? ack.reply.body.bytes()
+          : ack.kind === 'accepted' && ack.response
+            ? ack.response.body.bytes()
+            : buildEnvelope(version, serializeOutput(service.catalog, operation, await this.acknowledgement(service, payload, ack.messageId), this.codec));
+      void reply.code(200).type(RESPONSE_TYPE[version]).send(response);
     } catch (err) {
       return fault(err, ack.messageId);
     }
@@ -301,6 +309,40 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     if (!workers?.takes(bytes.length)) return readSoapRequest(bytes, this.codec, service.prefixes, charset);
     const input = { limits: this.codec.limits, bytes, charset, prefixes: [...service.prefixes] };
     return requestFrom(await workers.run(SOAP_READ, input, 'refuse'));
+  }
+
+  /**
+   * A sync route's reply as the response envelope the caller gets, made before the exchange is journaled: a reply the
+   * operation's response cannot hold is a Server Fault (`REPLY_UNWRITABLE`) and the message is journaled as failed.
+   * A one-way operation answers 202 with nothing, whatever the reply.
+   */
+  private responseReply(version: SoapVersion, service: Service, operation: WsdlOperation, r: Reply): Reply {
+    if (!operation.output) return r;
+    let xml: string;
+    try {
+      xml = buildEnvelope(version, this.responseXml(service, operation, r.body));
+    } catch (err) {
+      const reason = toBusError(err).message;
+      throw new BusError('REPLY_UNWRITABLE', `the reply cannot be written as the ${operation.name} response: ${reason}`, { cause: err });
+    }
+    return { status: 200, headers: r.headers, body: bodyFromBytes(Buffer.from(xml, 'utf8'), RESPONSE_TYPE[version], this.codec) };
+  }
+
+  /**
+   * An async route's response (the route's `ack` over the request, as the operation's response element), made before
+   * the message is committed: one the response element cannot hold refuses the message with a Server Fault
+   * (`REPLY_UNWRITABLE`), so that the caller never gets a Fault for a message the bus goes on to deliver.
+   */
+  private async acceptedReply(version: SoapVersion, service: Service, operation: WsdlOperation, payload: SoapPayload, messageId: string): Promise<Reply> {
+    if (!operation.output) return { status: 202, headers: {}, body: bodyFromBytes(Buffer.alloc(0), 'application/xml', this.codec) };
+    let xml: string;
+    try {
+      xml = buildEnvelope(version, serializeOutput(service.catalog, operation, await this.acknowledgement(service, payload, messageId), this.codec));
+    } catch (err) {
+      const reason = toBusError(err).message;
+      throw new BusError('REPLY_UNWRITABLE', `the acknowledgement cannot be written as the ${operation.name} response: ${reason}`, { cause: err });
+    }
+    return { status: 200, headers: {}, body: bodyFromBytes(Buffer.from(xml, 'utf8'), RESPONSE_TYPE[version], this.codec) };
   }
 
   /** The reply as the operation's response element: XML already of that element as is, anything else via the WSDL. */

@@ -8,9 +8,10 @@ import { compileConvert } from './convert-step';
 import { fail, type CompileContext, type DefPath } from '../compile-context';
 import { evaluateOn, expressionAt } from './expressions';
 import { compileSetVars } from './set-vars.step';
+import { compileXslt } from './xslt.step';
 
 /** Steps that turn one message into one message; they serve in flows and in reply steps alike. */
-export const TRANSFORM_KINDS = ['validate', 'map', 'setHeaders', 'removeHeaders', 'convert', 'setVars'] as const;
+export const TRANSFORM_KINDS = ['validate', 'map', 'setHeaders', 'removeHeaders', 'convert', 'setVars', 'xslt'] as const;
 
 export function isTransformStep(step: StepDef): boolean {
   return TRANSFORM_KINDS.some((k) => step[k] !== undefined);
@@ -24,6 +25,7 @@ export function compileTransform(ctx: CompileContext, step: StepDef, path: DefPa
   if (step.removeHeaders) return compileRemoveHeaders(step.removeHeaders);
   if (step.setVars) return compileSetVars(ctx, step.setVars, [...path, 'setVars']);
   if (step.convert) return compileConvert(ctx, step.convert, [...path, 'convert']);
+  if (step.xslt !== undefined) return compileXslt(ctx, step.xslt, [...path, 'xslt']);
   return fail(ctx, path, 'not a transform step');
 }
 

@@ -268,7 +268,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       const response =
         ack.kind === 'reply'
           ? this.responseXml(service, operation, ack.reply.body)
-          : serializeOutput(service.catalog, operation, await this.acknowledgement(service, payload, ack.messageId), this.codec);
+          : serializeOutput(service.catalog, operation, await this.acknowledgement(service, payload, ack.messageId));
       void reply.code(200).type(RESPONSE_TYPE[version]).send(buildEnvelope(version, response));
     } catch (err) {
       return fault(err, ack.messageId);
@@ -291,9 +291,9 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       const root = Object.keys(value).find((k) => k !== '?xml');
       const local = root?.slice(root.indexOf(':') + 1);
       if (local === output.localName) return body.bytes().toString('utf8');
-      return serializeOutput(service.catalog, operation, root ? value[root] : {}, this.codec);
+      return serializeOutput(service.catalog, operation, root ? value[root] : {});
     }
-    return serializeOutput(service.catalog, operation, body.value(), this.codec);
+    return serializeOutput(service.catalog, operation, body.value());
   }
 
   /** The response of an async route: the route's `ack` over the request, else an empty response element. */

@@ -41,15 +41,17 @@ export type XsdLoader = (location: string, base: string) => XsdSource | undefine
 export function readXsdModel(sources: readonly XsdSource[], load: XsdLoader, codec: XmlCodec): XsdModel {
   const model = emptyXsdModel();
   const seen = new Set<string>();
+  // Documents whose schemas name their own target namespace: read once, whoever includes them.
+  const ownNamespace = new Set<string>();
   const queue: Array<{ source: XsdSource; chameleon?: string }> = sources.map((source) => ({ source }));
   while (queue.length > 0) {
     const { source, chameleon } = queue.shift()!;
     const id = `${source.uri}|${chameleon ?? ''}`;
-    if (seen.has(id)) continue;
+    if (seen.has(id) || ownNamespace.has(source.uri)) continue;
     seen.add(id);
     model.documents.push(source.uri);
     try {
-      for (const next of readDocument(source, chameleon, codec, model)) {
+      for (const next of readDocument(source, chameleon, codec, model, ownNamespace)) {
         const loaded = load(next.location, source.uri);
         if (loaded) queue.push({ source: loaded, ...(next.chameleon !== undefined ? { chameleon: next.chameleon } : {}) });
       }
@@ -69,7 +71,7 @@ interface Node {
 }
 
 /** Reads one document; returns the schema locations it imports or includes. */
-function readDocument(source: XsdSource, chameleon: string | undefined, codec: XmlCodec, model: XsdModel) {
+function readDocument(source: XsdSource, chameleon: string | undefined, codec: XmlCodec, model: XsdModel, ownNamespace: Set<string>) {
   const doc = codec.parse(source.text);
   const rootKey = Object.keys(doc).find((k) => k !== '?xml');
   if (!rootKey) throw new Error('the document is empty');
@@ -79,6 +81,7 @@ function readDocument(source: XsdSource, chameleon: string | undefined, codec: X
   else if (is(root, WSDL_NS, 'definitions')) {
     for (const types of children(root).filter((c) => is(c, WSDL_NS, 'types'))) schemas.push(...children(types).filter((c) => is(c, XSD_NS, 'schema')));
   } else throw new Error(`the root element is {${root.name.ns}}${root.name.localName}, not a schema or a WSDL`);
+  if (schemas.every((s) => attr(s, 'targetNamespace') !== undefined)) ownNamespace.add(source.uri);
   const next: Array<{ location: string; chameleon?: string }> = [];
   for (const schema of schemas) next.push(...readSchema(schema, chameleon, model));
   return next;

@@ -36,11 +36,13 @@ export function fileXsdLoader(folder: string, known?: ReadonlyMap<string, string
 
 /**
  * Reads an XSD file (or a WSDL's schemas) and everything it imports or includes, confined to `folder` (default: the
- * file's own folder). Throws ConfigError naming the file on any failure.
+ * file's own folder; the file itself must lie in it too). Throws ConfigError naming the file on any failure.
  */
 export function loadXsdFile(file: string, options: { folder?: string; codec?: XmlCodec } = {}): XsdModel {
   const main = realPath(nodePath.resolve(file));
   const folder = options.folder ?? nodePath.dirname(main);
+  const rel = nodePath.relative(realPath(nodePath.resolve(folder)), main);
+  if (rel.startsWith('..') || nodePath.isAbsolute(rel)) throw new ConfigError(`schema ${file} lies outside the folder ${folder}`);
   const source: XsdSource = { uri: main, text: readText(main, undefined) };
   return readXsdModel([source], fileXsdLoader(folder), options.codec ?? defaultXmlCodec);
 }

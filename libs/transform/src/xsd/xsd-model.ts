@@ -136,3 +136,25 @@ export interface XsdModel {
 export function emptyXsdModel(): XsdModel {
   return { elements: new Map(), types: new Map(), attributes: new Map(), groups: new Map(), attributeGroups: new Map(), prefixes: new Map(), documents: [] };
 }
+
+/**
+ * The global element `text` names: `{namespace}Name`, `prefix:Name` with a prefix the schema documents bind to a
+ * target namespace, or a bare `Name` that only one namespace declares. Without `text`, the schema's only global
+ * element. Throws Error saying what is declared when there is no such element or the name is ambiguous.
+ */
+export function globalElementNamed(model: XsdModel, text?: string): XsdName {
+  const all = [...model.elements.values()].map((e) => e.name);
+  const shown = () => all.map((n) => `{${n.ns}}${n.localName}`).join(', ') || 'none';
+  let found: XsdName[];
+  if (text === undefined) found = all;
+  else if (text.startsWith('{')) found = all.filter((n) => xsdKey(n) === text);
+  else if (text.includes(':')) {
+    const [prefix, local] = [text.slice(0, text.indexOf(':')), text.slice(text.indexOf(':') + 1)];
+    const ns = [...model.prefixes].find(([, p]) => p === prefix)?.[0];
+    found = ns === undefined ? [] : all.filter((n) => n.ns === ns && n.localName === local);
+  } else found = all.filter((n) => n.localName === text);
+  if (found.length === 1) return found[0];
+  if (text === undefined) throw new Error(`the schema declares ${all.length} global elements (${shown()}): name one with element`);
+  if (found.length === 0) throw new Error(`the schema has no global element ${text} (declared: ${shown()})`);
+  throw new Error(`${text} is declared in several namespaces: write it as {namespace}${text}`);
+}

@@ -38,7 +38,7 @@ describe('WSDL serializer over the schema-writer fixtures (checked by libxml2)',
     const op = operationNamed(catalog, { name: 'GetStock' })!;
     expect(op.inputParts?.map((p) => p.name)).toEqual(['sku', 'warehouse']);
     const request = serializeInput(catalog, op, { warehouse: '7', sku: 'A-1' });
-    expect(request).toBe('<ns1:GetStock xmlns:ns1="urn:example:stock:rpc"><sku>A-1</sku><warehouse>7</warehouse></ns1:GetStock>');
+    expect(request).toBe('<tns:GetStock xmlns:tns="urn:example:stock"><sku>A-1</sku><warehouse>7</warehouse></tns:GetStock>');
     const response = serializeOutput(catalog, op, { location: { City: 'Lyon', Street: 'Rue 2', Country: 'FR', Postcode: '69001' }, quantity: 5, checkedAt: '2024-05-01T10:00:00Z' });
     for (const xml of [request, response]) expect(await schemaErrors(xml, FIXTURES, 'stock-rpc-wrappers.xsd')).toEqual([]);
     expect(() => serializeOutput(catalog, op, { quantity: 5, checkedAt: '2024-05-01T10:00:00Z' })).toThrow('GetStockResponse.location: the part is required');

@@ -196,12 +196,12 @@ describe('schema-driven JSON -> XML (fixtures in test/fixtures/schema-writer, ch
 
   it('writes rpc/literal wrappers: the operation element with unqualified part accessors', async () => {
     const wsdlModel = loadXsdFile(path.join(FIXTURES, 'stock-rpc.wsdl'));
-    const request = writeXsdWrapper(wsdlModel, { ns: 'urn:example:stock:rpc', localName: 'GetStock' }, [
+    const request = writeXsdWrapper(wsdlModel, { ns: 'urn:example:stock', localName: 'GetStock' }, [
       { name: 'sku', type: '{http://www.w3.org/2001/XMLSchema}string' },
       { name: 'warehouse', type: '{http://www.w3.org/2001/XMLSchema}int' },
     ], { warehouse: 3, sku: 'A-1' });
-    expect(request).toBe('<ns1:GetStock xmlns:ns1="urn:example:stock:rpc"><sku>A-1</sku><warehouse>3</warehouse></ns1:GetStock>');
-    const response = writeXsdWrapper(wsdlModel, { ns: 'urn:example:stock:rpc', localName: 'GetStockResponse' }, [
+    expect(request).toBe('<tns:GetStock xmlns:tns="urn:example:stock"><sku>A-1</sku><warehouse>3</warehouse></tns:GetStock>');
+    const response = writeXsdWrapper(wsdlModel, { ns: 'urn:example:stock', localName: 'GetStockResponse' }, [
       { name: 'quantity', type: '{http://www.w3.org/2001/XMLSchema}int' },
       { name: 'checkedAt', type: '{http://www.w3.org/2001/XMLSchema}dateTime' },
       { name: 'location', type: '{urn:example:common}Address' },

@@ -162,7 +162,7 @@ describe('schema-driven JSON -> XML (fixtures in test/fixtures/schema-writer, ch
   let documents = 0;
 
   afterAll(() => {
-    console.log(`schema writer: ${VALID.length + FAILURES.length + 2} cases, ${validated.documents} documents validated by libxml2 (${documents} from this table)`);
+    console.log(`schema writer: ${VALID.length + FAILURES.length + 3} cases, ${validated.documents} documents validated by libxml2 (${documents} from this table)`);
   });
 
   it('reads the schema with its import and include', () => {
@@ -192,6 +192,34 @@ describe('schema-driven JSON -> XML (fixtures in test/fixtures/schema-writer, ch
     expect(error).toBeInstanceOf(XsdWriteError);
     expect((error as XsdWriteError).message).toContain(message);
     expect((error as XsdWriteError).retriable).toBe(false);
+  });
+
+  it('writes xs:all, a repeated choice, list and union types, anyType content, wildcards and a fixed attribute', async () => {
+    const extras = loadXsdFile(path.join(FIXTURES, 'extras.xsd'));
+    const xml = writeXsdElement(extras, { ns: 'urn:example:extras', localName: 'Batch' }, {
+      'w:Note': { '@xmlns:w': 'urn:w', '@lang': 'en', '#text': 'free' },
+      Local: 'here',
+      Payload: { 'x:Any': { '@xmlns:x': 'urn:any', '#text': 'thing' } },
+      Key: 'alpha',
+      Sizes: [1, 2, 30],
+      Remove: ['r1'],
+      Add: ['a1', 'a2'],
+      Settings: { Level: -3, Mode: 'fast' },
+      '@trace': 'on',
+    });
+    expect(xml).toBe(
+      '<e:Batch xmlns:e="urn:example:extras" version="2" trace="on"><e:Settings><e:Mode>fast</e:Mode><e:Level>-3</e:Level></e:Settings>' +
+        '<e:Add>a1</e:Add><e:Add>a2</e:Add><e:Remove>r1</e:Remove><e:Sizes>1 2 30</e:Sizes><e:Key>alpha</e:Key>' +
+        '<e:Payload><x:Any xmlns:x="urn:any">thing</x:Any></e:Payload><Local>here</Local><w:Note xmlns:w="urn:w" lang="en">free</w:Note></e:Batch>',
+    );
+    expect(await schemaErrors(xml, FIXTURES, 'extras.xsd')).toEqual([]);
+    documents++;
+    const base = { Settings: { Mode: 'm' }, Add: 'a', Sizes: '4 5', Key: 7, Payload: 'p' };
+    expect(() => writeXsdElement(extras, { ns: 'urn:example:extras', localName: 'Batch' }, { ...base, Sizes: [1, 'x'] })).toThrow('Batch.Sizes[1]: "x" is not a valid int');
+    expect(() => writeXsdElement(extras, { ns: 'urn:example:extras', localName: 'Batch' }, { ...base, Settings: { Mode: 'm', Level: 300 } })).toThrow(
+      'Batch.Settings.Level: 300 is out of the range of byte',
+    );
+    expect(() => writeXsdElement(extras, { ns: 'urn:example:extras', localName: 'Batch' }, { ...base, '@a b': 1 })).toThrow("Batch.@a b: 'a b' is not an attribute name XML allows here");
   });
 
   it('writes rpc/literal wrappers: the operation element with unqualified part accessors', async () => {

@@ -35,7 +35,7 @@ import { readSoapRequest, requestFrom, SOAP_READ, type SoapPayload, type SoapReq
 import { buildFault, faultFor } from './soap-fault';
 import { loadWsdl, operationFor, type WsdlCatalog, type WsdlOperation } from './wsdl-catalog';
 import { PUBLISHED_CONTENT_TYPE, publishWsdl, publishedDocument, type PublishedWsdl } from './wsdl-publisher';
-import { serializeOutput } from './wsdl-serializer';
+import { emptyOutput, serializeOutput } from './wsdl-serializer';
 import { verifyUsernameToken, WSSE_NS } from './ws-security';
 import { ListenerStatus } from '../shared/listener-status';
 
@@ -268,7 +268,9 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       const response =
         ack.kind === 'reply'
           ? this.responseXml(service, operation, ack.reply.body)
-          : serializeOutput(service.catalog, operation, await this.acknowledgement(service, payload, ack.messageId));
+          : service.ack
+            ? serializeOutput(service.catalog, operation, await this.acknowledgement(service, payload, ack.messageId))
+            : emptyOutput(operation);
       void reply.code(200).type(RESPONSE_TYPE[version]).send(buildEnvelope(version, response));
     } catch (err) {
       return fault(err, ack.messageId);

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { XsdWriteError } from '@junction/transform';
 import { schemaErrors, validated } from '../../../../test/support/xsd-validate';
 import { loadWsdl, operationNamed } from './wsdl-catalog';
-import { serializeInput, serializeOutput } from './wsdl-serializer';
+import { emptyOutput, serializeInput, serializeOutput } from './wsdl-serializer';
 
 const FIXTURES = path.resolve(__dirname, '../../../../test/fixtures/schema-writer');
 
@@ -31,6 +31,8 @@ describe('WSDL serializer over the schema-writer fixtures (checked by libxml2)',
     );
     expect(await schemaErrors(response, FIXTURES, 'orders.xsd')).toEqual([]);
     expect(() => serializeOutput(catalog, place, { Accepted: true, OrderId: 1, '@status': 'NEW' })).toThrow(XsdWriteError);
+    // An async route without ack answers the bare element: the message is taken, a Fault would make the caller resend.
+    expect(emptyOutput(place)).toBe('<ns1:OrderAck xmlns:ns1="urn:example:orders"/>');
   });
 
   it('writes rpc/literal wrappers both ways', async () => {

@@ -2,6 +2,7 @@ import { ConfigError } from '@junction/core';
 import { writeXsdElement, writeXsdWrapper } from '@junction/transform';
 import type { WsdlCatalog, WsdlOperation } from './wsdl-catalog';
 import type { XmlName } from './xml-namespaces';
+import { escapeXml } from './xml-escape';
 
 /**
  * Writes a plain JSON value (a REST target's reply, a mapping's result) as the response the WSDL declares for
@@ -30,6 +31,17 @@ export function serializeOutput(catalog: WsdlCatalog, operation: WsdlOperation, 
  */
 export function serializeInput(catalog: WsdlCatalog, operation: WsdlOperation, value: unknown): string {
   return serialize(catalog, operation, operation.input, operation.inputParts, value);
+}
+
+/**
+ * The bare response element of `operation` (`<ns1:OrderAck xmlns:ns1="..."/>`), not checked against the schema:
+ * what an async route without `ack` answers once the message is taken (it must not turn into a Fault then, or
+ * the caller would send the message again).
+ */
+export function emptyOutput(operation: WsdlOperation): string {
+  if (!operation.output) throw new ConfigError(`operation ${operation.name} is one-way: it has no output`);
+  const { ns, localName } = operation.output;
+  return ns ? `<ns1:${localName} xmlns:ns1="${escapeXml(ns)}"/>` : `<${localName}/>`;
 }
 
 function serialize(catalog: WsdlCatalog, operation: WsdlOperation, element: XmlName, parts: WsdlOperation['inputParts'], value: unknown): string {

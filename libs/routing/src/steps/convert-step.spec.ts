@@ -104,6 +104,12 @@ describe('convert: to xml with a schema', () => {
     }
   });
 
+  it("takes a WSDL's schemas too", async () => {
+    const fixture = compileFixture({ steps: [{ convert: { to: 'xml', schema: 'orders.wsdl', element: 'OrderAck' } }], to: [target('main')] }, FOLDER);
+    const flow = await runFlow(fixture, ack);
+    expect(flow.dispatches[0].message.body.bytes().toString()).toMatch(/^<o:OrderAck xmlns:o="urn:example:orders" status="PAID">/);
+  });
+
   it('fails the message with the path of what does not fit', async () => {
     const fixture = compileFixture({ steps: [{ convert: { to: 'xml', schema: 'orders.xsd', element: 'OrderAck' } }], to: [target('main')] }, FOLDER);
     await expect(runFlow(fixture, { ...ack, Accepted: 'perhaps' })).rejects.toMatchObject({

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { ConfigError } from '@junction/core';
 import { schemaErrors, validated } from '../../../../test/support/xsd-validate';
 import { defaultXmlCodec } from '../xml/xml-codec';
-import { loadXsdFile } from './xsd-files';
+import { fileXsdLoader, loadXsdFile } from './xsd-files';
+import { readXsdModel } from './xsd-reader';
 import { parseClark } from './xsd-model';
 import { writeXsdElement, writeXsdWrapper, XsdWriteError } from './xsd-writer';
 
@@ -162,7 +163,7 @@ describe('schema-driven JSON -> XML (fixtures in test/fixtures/schema-writer, ch
   let documents = 0;
 
   afterAll(() => {
-    console.log(`schema writer: ${VALID.length + FAILURES.length + 3} cases, ${validated.documents} documents validated by libxml2 (${documents} from this table)`);
+    console.log(`schema writer: ${VALID.length + FAILURES.length + 4} cases, ${validated.documents} documents validated by libxml2 (${documents} from this table)`);
   });
 
   it('reads the schema with its import and include', () => {
@@ -239,6 +240,34 @@ describe('schema-driven JSON -> XML (fixtures in test/fixtures/schema-writer, ch
     documents += 2;
     expect(() => writeXsdWrapper(wsdlModel, { ns: 'urn:x', localName: 'GetStock' }, [{ name: 'sku', type: '{http://www.w3.org/2001/XMLSchema}string' }], { sku: 'a', extra: 1 })).toThrow(
       'GetStock.extra: is not a part (parts: sku)',
+    );
+  });
+
+  it('reads inline schemas of a WSDL that import each other by namespace, and a chameleon include', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'xsd-'));
+    writeFileSync(
+      path.join(dir, 'chameleon.xsd'),
+      '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:complexType name="Money"><xs:sequence><xs:element name="Amount" type="xs:decimal"/></xs:sequence></xs:complexType></xs:schema>',
+    );
+    const wsdl = `<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:a="urn:a" xmlns:b="urn:b">
+      <wsdl:types>
+        <xs:schema targetNamespace="urn:a" elementFormDefault="qualified">
+          <xs:import namespace="urn:b"/>
+          <xs:element name="Pay"><xs:complexType><xs:sequence>
+            <xs:element name="Price" type="b:Money"/><xs:element ref="b:Ref"/>
+          </xs:sequence></xs:complexType></xs:element>
+        </xs:schema>
+        <xs:schema targetNamespace="urn:b">
+          <xs:include schemaLocation="chameleon.xsd"/>
+          <xs:element name="Ref" type="xs:string"/>
+        </xs:schema>
+      </wsdl:types>
+    </wsdl:definitions>`;
+    const file = path.join(dir, 'two.wsdl');
+    const model = readXsdModel([{ uri: file, text: wsdl }], fileXsdLoader(dir), defaultXmlCodec);
+    expect(model.types.has('{urn:b}Money')).toBe(true);
+    expect(writeXsdElement(model, { ns: 'urn:a', localName: 'Pay' }, { Ref: 'r-1', Price: { Amount: 2.5 } })).toBe(
+      '<a:Pay xmlns:a="urn:a" xmlns:b="urn:b"><a:Price><Amount>2.5</Amount></a:Price><b:Ref>r-1</b:Ref></a:Pay>',
     );
   });
 

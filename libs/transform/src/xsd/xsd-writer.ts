@@ -48,7 +48,9 @@ export interface XsdPart {
  * `value` is the element's content; `{"Order": {...}}`, an object whose only key is the element's local name, is
  * unwrapped first. The result is one element with its namespace declarations and no XML declaration.
  * Throws XsdWriteError naming the path for a value that does not fit; ConfigError when the schema itself lacks
- * the element or a type it refers to.
+ * the element or a type it refers to. Not supported: substitution groups and `xsi:type` (a derived type in place
+ * of the declared one), identity constraints and facets other than enumerations (length, pattern, ranges of
+ * user types): validation against the schema is the place for those.
  */
 export function writeXsdElement(model: XsdModel, element: XsdName, value: unknown): string {
   const decl = model.elements.get(xsdKey(element));

@@ -16,6 +16,8 @@ import {
   xsdKey,
 } from './xsd-model';
 
+import { type Node, attr, children, is, node, qname } from './xsd-tree';
+
 const WSDL_NS = 'http://schemas.xmlsoap.org/wsdl/';
 
 /** A schema or WSDL document: where it was read from (absolute path or URL) and its text. */
@@ -63,12 +65,6 @@ export function readXsdModel(sources: readonly XsdSource[], load: XsdLoader, cod
   return model;
 }
 
-type Scope = ReadonlyMap<string, string>;
-interface Node {
-  readonly name: XsdName;
-  readonly value: unknown;
-  readonly scope: Scope;
-}
 
 /** Reads one document; returns the schema locations it imports or includes. */
 function readDocument(source: XsdSource, chameleon: string | undefined, codec: XmlCodec, model: XsdModel, ownNamespace: Set<string>) {
@@ -307,65 +303,6 @@ function enumerationOf(n: Node): string[] | undefined {
     .filter((c) => is(c, XSD_NS, 'enumeration'))
     .map((c) => attr(c, 'value') ?? '');
   return values.length > 0 ? values : undefined;
-}
-
-// --- Walking the convention's JSON form, namespace-aware ---
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function node(qname: string, value: unknown, parent: Scope): Node {
-  let scope: Map<string, string> | undefined;
-  if (isObject(value)) {
-    for (const key of Object.keys(value)) {
-      if (key === '@xmlns') (scope ??= new Map(parent)).set('', String(value[key]));
-      else if (key.startsWith('@xmlns:')) (scope ??= new Map(parent)).set(key.slice(7), String(value[key]));
-    }
-  }
-  const s = scope ?? parent;
-  return { name: qnameOrThrow(qname, s, true), value, scope: s };
-}
-
-/** Child elements in document order (`#mixed` keeps it when names interleave). */
-function children(n: Node): Node[] {
-  const v = n.value;
-  if (!isObject(v)) return [];
-  const out: Node[] = [];
-  const add = (key: string, value: unknown) => {
-    if (key.startsWith('@') || key.startsWith('#') || key.startsWith('?')) return;
-    for (const item of Array.isArray(value) ? value : [value]) out.push(node(key, item, n.scope));
-  };
-  if (Array.isArray(v['#mixed'])) {
-    for (const entry of v['#mixed'] as unknown[]) if (isObject(entry)) for (const [k, val] of Object.entries(entry)) add(k, val);
-    return out;
-  }
-  for (const [k, val] of Object.entries(v)) add(k, val);
-  return out;
-}
-
-function attr(n: Node, name: string): string | undefined {
-  if (!isObject(n.value)) return undefined;
-  const v = n.value[`@${name}`];
-  return v === undefined ? undefined : String(v);
-}
-
-function is(n: Node, ns: string, localName: string): boolean {
-  return n.name.ns === ns && n.name.localName === localName;
-}
-
-/** A QName-valued attribute resolved in scope; an unprefixed one takes the default namespace. */
-function qname(text: string, scope: Scope): XsdName {
-  return qnameOrThrow(text.trim(), scope, true);
-}
-
-function qnameOrThrow(text: string, scope: Scope, useDefault: boolean): XsdName {
-  const colon = text.indexOf(':');
-  if (colon === -1) return { ns: useDefault ? (scope.get('') ?? '') : '', localName: text };
-  const prefix = text.slice(0, colon);
-  const ns = scope.get(prefix);
-  if (ns === undefined) throw new Error(`the prefix '${prefix}' of '${text}' is not declared`);
-  return { ns, localName: text.slice(colon + 1) };
 }
 
 /** The type a reference names, or the inline type; undefined for a name the model lacks (built-in types included). */

@@ -41,3 +41,8 @@ export { FlatFormatError, MAX_FLAT_PROBLEMS } from './flat/flat-format.error';
 export { compileFlatFormat, parseFlat, writeFlat } from './flat/flat-format';
 export { fixedWidthLayoutProblems } from './flat/fixed-width-format';
 export { isFlatEncoding } from './flat/flat-text';
+export * from './xsd/xsd-model';
+export { type XsdLoader, type XsdSource, readXsdModel } from './xsd/xsd-reader';
+export { fileXsdLoader, loadXsdFile } from './xsd/xsd-files';
+export { type XsdPart, XsdWriteError, writeXsdElement, writeXsdWrapper } from './xsd/xsd-writer';
+export { lexicalForm, plainDecimal } from './xsd/xsd-lexical';

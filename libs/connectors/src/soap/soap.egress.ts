@@ -78,7 +78,7 @@ export class SoapEgress implements EgressConnector<SoapTargetDef> {
         const payload =
           message.body.format === 'xml'
             ? message.body.bytes().toString('utf8')
-            : serializeInput(catalog, operation, message.body.value(), this.codec);
+            : serializeInput(catalog, operation, message.body.value());
         const trace = outgoingTraceHeaders(message);
         const headerXml = traceHeaderBlocks(trace);
         if (token) headerXml.unshift(usernameTokenHeader({ username: token.username, password: token.password, digest: token.digest }));

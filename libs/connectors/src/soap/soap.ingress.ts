@@ -4,7 +4,6 @@ import {
   BusError,
   ConfigError,
   InputError,
-  type BusError,
   StoreError,
   toBusError,
   type Ack,
@@ -41,7 +40,7 @@ import { operationForCall } from './soap-action';
 import { checkMustUnderstand, UnderstoodBlocks } from './soap-must-understand';
 import { loadWsdl, type WsdlCatalog, type WsdlOperation } from './wsdl-catalog';
 import { PUBLISHED_CONTENT_TYPE, publishWsdl, publishedDocument, type PublishedWsdl } from './wsdl-publisher';
-import { serializeOutput } from './wsdl-serializer';
+import { emptyOutput, serializeOutput } from './wsdl-serializer';
 import { verifyUsernameToken, WSSE_NS } from './ws-security';
 import { ListenerStatus } from '../shared/listener-status';
 
@@ -285,7 +284,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
           ? ack.reply.body.bytes()
           : ack.kind === 'accepted' && ack.response
             ? ack.response.body.bytes()
-            : buildEnvelope(version, serializeOutput(service.catalog, operation, await this.acknowledgement(service, payload, ack.messageId), this.codec));
+            : buildEnvelope(version, await this.acceptedXml(service, operation, payload, ack.messageId));
       void reply.code(200).type(RESPONSE_TYPE[version]).send(response);
     } catch (err) {
       return fault(err, ack.messageId);
@@ -337,7 +336,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     if (!operation.output) return { status: 202, headers: {}, body: bodyFromBytes(Buffer.alloc(0), 'application/xml', this.codec) };
     let xml: string;
     try {
-      xml = buildEnvelope(version, serializeOutput(service.catalog, operation, await this.acknowledgement(service, payload, messageId), this.codec));
+      xml = buildEnvelope(version, await this.acceptedXml(service, operation, payload, messageId));
     } catch (err) {
       const reason = toBusError(err).message;
       throw new BusError('REPLY_UNWRITABLE', `the acknowledgement cannot be written as the ${operation.name} response: ${reason}`, { cause: err });
@@ -353,9 +352,16 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       const root = Object.keys(value).find((k) => k !== '?xml');
       const local = root?.slice(root.indexOf(':') + 1);
       if (local === output.localName) return body.bytes().toString('utf8');
-      return serializeOutput(service.catalog, operation, root ? value[root] : {}, this.codec);
+      return serializeOutput(service.catalog, operation, root ? value[root] : {});
     }
-    return serializeOutput(service.catalog, operation, body.value(), this.codec);
+    return serializeOutput(service.catalog, operation, body.value());
+  }
+
+  /** An async route's response element: the route's `ack` over the request, written through the WSDL, else the
+   *  bare response element. */
+  private async acceptedXml(service: Service, operation: WsdlOperation, payload: SoapPayload, messageId: string): Promise<string> {
+    if (!service.ack) return emptyOutput(operation);
+    return serializeOutput(service.catalog, operation, await this.acknowledgement(service, payload, messageId));
   }
 
   /** The response of an async route: the route's `ack` over the request, else an empty response element. */

@@ -156,37 +156,33 @@ describe('loadWsdl over the order service (SOAP 1.1 and 1.2 bindings, imported s
       const place = operationNamed(catalog, { name: 'PlaceOrder' })!;
       const wrapped = serializeOutput(catalog, place, { PlaceOrderResponse: { Total: 5, Status: 'ACCEPTED', OrderId: 'x' } });
       expect(wrapped).toMatch(/<(\w+):OrderId>x<\/\1:OrderId><\1:Status>ACCEPTED<\/\1:Status><\1:Total>5<\/\1:Total>/);
-      const input = serializeInput(catalog, place, { Order: { OrderId: 'O-2' } });
+      const order = { Line: { Sku: 'ABC-1', Quantity: 1, UnitPrice: 2 }, Currency: 'EUR', CustomerId: 'C-1', OrderId: 'O-2' };
+      const input = serializeInput(catalog, place, { PlaceOrder: { Order: order } });
       expect(parseEnvelope(buildEnvelope('1.2', input), codec).payload).toMatchObject({ ns: TYPES, localName: 'PlaceOrder' });
     });
 
-    it("never lets a value reach soap's raw-XML and attribute keys, nor a fake CDATA", () => {
-      const xml = serializeOutput(catalog, operationNamed(catalog, { name: 'PlaceOrder' })!, {
-        OrderId: '<![CDATA[x]]><Injected/><![CDATA[y]]>',
-        Status: { $xml: '<Injected/>', $value: 'v' },
-        $attributes: { evil: '1' },
-        _xml: '<Injected/>',
-      });
-      expect(xml).not.toContain('evil');
+    it("writes text as text: soap's special keys are undeclared keys, a fake CDATA is escaped", () => {
+      const place = operationNamed(catalog, { name: 'PlaceOrder' })!;
+      const xml = serializeOutput(catalog, place, { OrderId: '<![CDATA[x]]><Injected/>', Status: 'ACCEPTED', Total: 1 });
       const root = Object.values(codec.parse(xml))[0] as Record<string, unknown>;
-      const children = Object.keys(root).filter((k) => !k.startsWith('@'));
-      expect(children.map((k) => k.split(':')[1])).toEqual(['OrderId', 'Status']);
-      expect(root[children[1]]).toBe('');
-      // The fake CDATA is text, written as real CDATA sections that join back to the string as given.
-      const sections = (root[children[0]] as { '#mixed': Array<{ '#cdata': string }> })['#mixed'];
-      expect(sections.map((s) => s['#cdata']).join('')).toBe('<![CDATA[x]]><Injected/><![CDATA[y]]>');
+      expect(Object.values(root).filter((v) => typeof v === 'string')).toContain('<![CDATA[x]]><Injected/>');
+      for (const key of ['$xml', '$attributes', '_xml']) {
+        expect(() => serializeOutput(catalog, place, { OrderId: 'x', Status: 'ACCEPTED', Total: 1, [key]: '<Injected/>' })).toThrow(
+          `PlaceOrderResponse.${key}: is not declared by the schema`,
+        );
+      }
     });
 
-    it('refuses values XML cannot carry as SOAP_OUTPUT_UNREPRESENTABLE', () => {
+    it('refuses a value that does not fit the schema as XML_SCHEMA_MISMATCH naming the path, not retriable', () => {
       const err = (() => {
         try {
-          serializeOutput(catalog, operationNamed(catalog, { name: 'PlaceOrder' })!, { 'not a name': 1 });
+          serializeOutput(catalog, operationNamed(catalog, { name: 'PlaceOrder' })!, { OrderId: 'x', Status: 'ACCEPTED', Total: 'five' });
         } catch (e) {
           return e;
         }
       })();
       expect(err).toBeInstanceOf(BusError);
-      expect(err).toMatchObject({ code: 'SOAP_OUTPUT_UNREPRESENTABLE', retriable: false });
+      expect(err).toMatchObject({ code: 'XML_SCHEMA_MISMATCH', retriable: false, message: 'PlaceOrderResponse.Total: "five" is not a valid decimal: expected a decimal number without exponent' });
     });
 
     it('refuses a one-way operation', () => {
@@ -211,10 +207,13 @@ describe('loadWsdl, other shapes', () => {
         output: { ns: TYPES, localName: 'GetOrderResponse' },
       },
     ]);
-    expect(serializeOutput(catalog, catalog.operations[0], { Status: 'SHIPPED' })).toContain('GetOrderResponse');
+    const order = { OrderId: 'O-1', CustomerId: 'C-1', Currency: 'EUR', Line: [] as unknown[] };
+    expect(() => serializeOutput(catalog, catalog.operations[0], { Status: 'SHIPPED', Order: order })).toThrow('GetOrderResponse.Order.Line: the element is required');
+    order.Line.push({ Sku: 'ABC-1', Quantity: 1, UnitPrice: 1 });
+    expect(serializeOutput(catalog, catalog.operations[0], { Status: 'SHIPPED', Order: order })).toContain('GetOrderResponse');
   });
 
-  it('reads an rpc operation: the Body element is the wrapper in the soap:body namespace; its output is not written', async () => {
+  it('reads an rpc operation: the Body element is the wrapper in the soap:body namespace, with its parts', async () => {
     const catalog = await loadWsdl(path.join(FIXTURES, 'legacy-stock-rpc.wsdl'));
     expect(catalog.operations).toEqual([
       {
@@ -225,10 +224,16 @@ describe('loadWsdl, other shapes', () => {
         style: 'rpc',
         input: { ns: 'urn:legacy:stock', localName: 'GetStock' },
         output: { ns: 'urn:legacy:stock', localName: 'GetStockResponse' },
+        inputParts: [{ name: 'sku', type: '{http://www.w3.org/2001/XMLSchema}string' }],
+        outputParts: [{ name: 'quantity', type: '{http://www.w3.org/2001/XMLSchema}int' }],
       },
     ]);
     expect(operationFor(catalog, { version: '1.1', payload: { ns: 'urn:legacy:stock', localName: 'GetStock' } })?.name).toBe('GetStock');
-    expect(() => serializeOutput(catalog, catalog.operations[0], { quantity: 1 })).toThrow(ConfigError);
+    expect(serializeOutput(catalog, catalog.operations[0], { quantity: 1 })).toBe(
+      '<ns1:GetStockResponse xmlns:ns1="urn:legacy:stock"><quantity>1</quantity></ns1:GetStockResponse>',
+    );
+    expect(serializeInput(catalog, catalog.operations[0], { sku: 'A-1' })).toBe('<ns1:GetStock xmlns:ns1="urn:legacy:stock"><sku>A-1</sku></ns1:GetStock>');
+    expect(() => serializeOutput(catalog, catalog.operations[0], { quantity: 'many' })).toThrow('GetStockResponse.quantity: "many" is not a valid int');
   });
 
   it('loads from an http URL, imports resolved against it', async () => {

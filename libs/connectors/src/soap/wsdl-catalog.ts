@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { ConfigError, InputError } from '@junction/core';
-import { type XmlCodec, createXmlCodec } from '@junction/transform';
+import { type XmlCodec, type XsdModel, type XsdPart, createXmlCodec, fileXsdLoader, readXsdModel } from '@junction/transform';
 import type { IOptions, WSDL } from 'soap';
 import { open_wsdl } from 'soap/lib/wsdl';
 import type { SoapVersion } from './soap-envelope';
@@ -38,14 +38,21 @@ export interface WsdlOperation {
   readonly input: XmlName;
   /** The Body element of a response; absent for a one-way operation. */
   readonly output?: XmlName;
+  /** rpc style: the parts of the request and of the response, in order (the wrapper's children). */
+  readonly inputParts?: readonly XsdPart[];
+  readonly outputParts?: readonly XsdPart[];
 }
 
-/** A loaded WSDL: its services and operations, and the `soap` package's model for the schemas. */
+/**
+ * A loaded WSDL: its services and operations, the model of its schemas (from which JSON is written as its
+ * elements: see wsdl-serializer.ts), and the `soap` package's model of the whole (for publishing and prefixes).
+ */
 export interface WsdlCatalog {
   /** The main document as loaded: an absolute file path or the URL. */
   readonly location: string;
   readonly services: readonly WsdlService[];
   readonly operations: readonly WsdlOperation[];
+  readonly schemas: XsdModel;
   readonly wsdl: WSDL;
 }
 
@@ -85,8 +92,30 @@ export async function loadWsdl(location: string, options: LoadWsdlOptions = {}):
     const why = String((err as Error)?.message ?? err).slice(0, 300);
     throw new ConfigError(`WSDL ${main}: ${why}`, undefined, err);
   }
-  const model = readWsdlModel(loadedDocuments(wsdl), options.codec ?? defaultCodec);
-  return { location: main, ...catalogOf(model, main), wsdl };
+  const codec = options.codec ?? defaultCodec;
+  const documents = loadedDocuments(wsdl);
+  const model = readWsdlModel(documents, codec);
+  return { location: main, ...catalogOf(model, main), schemas: readSchemas(main, remote, documents, codec), wsdl };
+}
+
+/**
+ * The schemas of the WSDL (its `wsdl:types` and the documents they import or include), read by our XSD model
+ * reader from the documents soap loaded; a location soap did not load is read from the WSDL's folder (never from
+ * outside it, never over the network).
+ */
+function readSchemas(main: string, remote: boolean, documents: ReadonlyArray<{ uri: string; text: string }>, codec: XmlCodec): XsdModel {
+  const known = new Map<string, string>();
+  for (const d of documents) known.set(remote ? d.uri : realPath(nodePath.resolve(d.uri)), d.text);
+  const uri = (d: { uri: string }) => (remote ? d.uri : realPath(nodePath.resolve(d.uri)));
+  try {
+    return readXsdModel(
+      documents.map((d) => ({ uri: uri(d), text: d.text })),
+      fileXsdLoader(remote ? '/' : nodePath.dirname(main), known),
+      codec,
+    );
+  } catch (err) {
+    throw new ConfigError(`WSDL ${main}: ${(err as Error).message}`, undefined, err);
+  }
 }
 
 const defaultCodec = createXmlCodec();
@@ -149,8 +178,19 @@ function catalogOf(model: WsdlModel, where: string): { services: WsdlService[]; 
           if (!part?.element) throw problem(`document operation ${op.name}: message ${message.localName} needs a part with an element`);
           return part.element;
         };
+        // rpc/literal (WSDL 1.1 3.5, WS-I BP R2729): a wrapper named after the operation in soap:body's namespace,
+        // one unqualified accessor per part (or the part's element), in the message's order.
+        const rpcParts = (message: XmlName, parts: readonly string[] | undefined): XsdPart[] => {
+          const all = model.messages.get(keyOf(message));
+          if (!all) throw problem(`operation ${op.name} refers to an unknown message ${message.localName}`);
+          return all
+            .filter((p) => !parts || parts.includes(p.name))
+            .map((p) => ({ name: p.name, ...(p.element ? { element: keyOf(p.element) } : p.type ? { type: keyOf(p.type) } : {}) }));
+        };
         const input = bodyElement(abstract.input, op.inputParts, op.inputNamespace, op.name);
         const output = abstract.output && bodyElement(abstract.output, op.outputParts, op.outputNamespace, `${op.name}Response`);
+        const inputParts = style === 'rpc' ? rpcParts(abstract.input, op.inputParts) : undefined;
+        const outputParts = style === 'rpc' && abstract.output ? rpcParts(abstract.output, op.outputParts) : undefined;
         operations.push({
           name: op.name,
           service: service.name,
@@ -160,6 +200,8 @@ function catalogOf(model: WsdlModel, where: string): { services: WsdlService[]; 
           style,
           input,
           ...(output ? { output } : {}),
+          ...(inputParts ? { inputParts } : {}),
+          ...(outputParts ? { outputParts } : {}),
         });
       }
     }

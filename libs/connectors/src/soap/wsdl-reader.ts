@@ -16,8 +16,8 @@ import {
  * Reads the binding layer of WSDL 1.1 documents (messages, port types, SOAP bindings, services) from their text,
  * namespace-aware. The `soap` package's model cannot be used for this layer: all bindings of one port type share
  * the same operation objects there, so the SOAP 1.2 binding's soapAction and style overwrite the SOAP 1.1 ones,
- * and the binding's SOAP version (the namespace of `soap:binding` / `soap12:binding`) is dropped. Schemas are left
- * to the `soap` package. Internal to the SOAP connector.
+ * and the binding's SOAP version (the namespace of `soap:binding` / `soap12:binding`) is dropped. Schemas are read
+ * by the XSD model reader of @junction/transform (see wsdl-catalog.ts). Internal to the SOAP connector.
  */
 
 export const WSDL_NS = 'http://schemas.xmlsoap.org/wsdl/';
@@ -30,6 +30,8 @@ export type OperationStyle = 'document' | 'rpc';
 export interface MessagePart {
   readonly name: string;
   readonly element?: XmlName;
+  /** The part's type (rpc style parts). */
+  readonly type?: XmlName;
 }
 
 export interface PortTypeOperation {
@@ -135,7 +137,8 @@ function readDocument(text: string, codec: XmlCodec, model: Mutable): void {
 function readMessage(value: unknown, scope: NsScope): MessagePart[] {
   return wsdlChildren(value, scope, 'part').map((part) => {
     const element = qnameAttribute(part.value, part.scope, 'element');
-    return { name: attributeValue(part.value, part.scope, '', 'name') ?? '', ...(element ? { element } : {}) };
+    const type = qnameAttribute(part.value, part.scope, 'type');
+    return { name: attributeValue(part.value, part.scope, '', 'name') ?? '', ...(element ? { element } : {}), ...(type ? { type } : {}) };
   });
 }
 

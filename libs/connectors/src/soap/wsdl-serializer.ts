@@ -1,115 +1,55 @@
-import { BusError, ConfigError } from '@junction/core';
-import { type XmlCodec, createXmlCodec } from '@junction/transform';
+import { ConfigError } from '@junction/core';
+import { writeXsdElement, writeXsdWrapper } from '@junction/transform';
 import type { WsdlCatalog, WsdlOperation } from './wsdl-catalog';
-import { ROOT_SCOPE, type XmlName, assertNamespaces, elementName, rootOf, scopeOf } from './xml-namespaces';
+import type { XmlName } from './xml-namespaces';
+import { escapeXml } from './xml-escape';
 
 /**
- * Writes a plain JSON value (a REST target's reply, a mapping's result) as the response element the WSDL declares
- * for `operation`, through the `soap` package's schema-driven writer: namespaces and prefixes from the schema,
- * child elements in the schema's order (sequences, extensions, groups), arrays as repeated elements.
- * - `value` is the element's content (`{OrderId, Status}`); `{"PlaceOrderResponse": {...}}`, an object whose only
- *   key is the element's local name, is unwrapped first.
- * - `null` and `undefined` members are left out (a JSON null means absent; soap would write an undeclared
- *   `xsi:nil`). Keys starting with `$` and `_xml` are dropped: soap gives them meanings (raw XML, attributes) that
- *   an untrusted value must not reach. Strings soap would pass through as CDATA are written as proper CDATA.
- * - Keys the schema does not declare are written after the declared ones, as soap does; shape the value with a
- *   mapping to keep the response schema-valid. Values are not validated against the schema's types. The XML
- *   convention's `@attr` / `#text` keys are not understood (they are not element names and are refused below):
- *   an XML reply is already XML.
- * The result is one element with its namespace declarations, no XML declaration. It is read back through the
- * codec: a key that is not an XML name, a value XML cannot carry, or a root other than the declared element is
- * BusError `SOAP_OUTPUT_UNREPRESENTABLE` (not retriable; a Receiver/Server fault). A one-way operation, an rpc-style
- * operation or an element missing from the schemas is ConfigError.
+ * Writes a plain JSON value (a REST target's reply, a mapping's result) as the response the WSDL declares for
+ * `operation`, through the schema-driven writer of @junction/transform (xsd-writer.ts) over the WSDL's schemas:
+ * - document/literal: the output part's element. `@name` keys are attributes, `#text` the text of simple content;
+ *   children in the schema's order at every depth (anonymous types included), namespaces and their qualified or
+ *   unqualified forms from the schema, simple values in their type's lexical form, arrays as repeated elements,
+ *   `null` absent (xsi:nil when nillable).
+ * - rpc/literal: the wrapper `{soap:body namespace}<operation>Response` with one unqualified child per part, in the
+ *   message's order; the value is an object keyed by part names.
+ * `value` is the element's content; `{"OrderAck": {...}}`, an object whose only key is the element's local name, is
+ * unwrapped first. A value that does not fit the schema (a missing required element or attribute, a key the schema
+ * does not declare, a value not in its type's lexical space) is XsdWriteError `XML_SCHEMA_MISMATCH` naming the
+ * path: not retriable, a Receiver/Server fault. A one-way operation or an element missing from the schemas is
+ * ConfigError. The result is one element with its namespace declarations, no XML declaration.
  */
-export function serializeOutput(catalog: WsdlCatalog, operation: WsdlOperation, value: unknown, codec?: XmlCodec): string {
+export function serializeOutput(catalog: WsdlCatalog, operation: WsdlOperation, value: unknown): string {
   if (!operation.output) throw new ConfigError(`operation ${operation.name} is one-way: it has no output`);
-  return serializeElement(catalog, operation, operation.output, value, codec ?? defaultCodec);
+  return serialize(catalog, operation, operation.output, operation.outputParts, value);
 }
 
-/** Writes `value` as the request element of `operation`, under the same rules as serializeOutput (for delivery). */
-export function serializeInput(catalog: WsdlCatalog, operation: WsdlOperation, value: unknown, codec?: XmlCodec): string {
-  return serializeElement(catalog, operation, operation.input, value, codec ?? defaultCodec);
+/**
+ * Writes `value` as the request of `operation` (for delivery), under the same rules as serializeOutput: the input
+ * part's element, or for rpc/literal the wrapper `{soap:body namespace}<operation>` holding the parts. Errors
+ * are raised before anything is sent.
+ */
+export function serializeInput(catalog: WsdlCatalog, operation: WsdlOperation, value: unknown): string {
+  return serialize(catalog, operation, operation.input, operation.inputParts, value);
 }
 
-const defaultCodec = createXmlCodec();
-
-interface SchemaNode {
-  name?: string;
-  $type?: string;
-  targetNSAlias?: string;
-  children?: SchemaNode[];
-  schemaXmlns?: Record<string, string>;
-  xmlns?: Record<string, string>;
+/**
+ * The bare response element of `operation` (`<ns1:OrderAck xmlns:ns1="..."/>`), not checked against the schema:
+ * what an async route without `ack` answers once the message is taken (it must not turn into a Fault then, or
+ * the caller would send the message again).
+ */
+export function emptyOutput(operation: WsdlOperation): string {
+  if (!operation.output) throw new ConfigError(`operation ${operation.name} is one-way: it has no output`);
+  const { ns, localName } = operation.output;
+  return ns ? `<ns1:${localName} xmlns:ns1="${escapeXml(ns)}"/>` : `<${localName}/>`;
 }
 
-function serializeElement(catalog: WsdlCatalog, operation: WsdlOperation, element: XmlName, value: unknown, codec: XmlCodec): string {
-  if (operation.style === 'rpc') throw new ConfigError(`operation ${operation.name} is rpc style: only document/literal is written`);
-  const wsdl = catalog.wsdl;
-  // Not findSchemaObject: it prefers a complex type of the same name over the element.
-  const schema = wsdl.definitions.schemas?.[element.ns] as { elements?: Record<string, SchemaNode> } | undefined;
-  const declared = schema?.elements && Object.hasOwn(schema.elements, element.localName) ? schema.elements[element.localName] : undefined;
-  if (!declared) {
-    throw new ConfigError(`operation ${operation.name}: element {${element.ns}}${element.localName} is not in the WSDL's schemas`);
-  }
-  const content = clean(unwrap(value, element.localName), 0);
-  const prefix = declared.targetNSAlias && !IGNORED_PREFIXES.has(declared.targetNSAlias) ? declared.targetNSAlias : 'ns1';
-  const xml = String(wsdl.objectToXML({ [element.localName]: content }, '', prefix, element.ns, true, null, typeOf(catalog, declared)));
-  checkWritten(xml, element, codec);
-  return xml;
-}
-
-// soap writes no prefix for these (its `ignoredNamespaces`), which would lose the namespace of an unqualified schema.
-const IGNORED_PREFIXES = new Set(['tns', 'targetNamespace', 'typedNamespace']);
-
-/** The type that orders the element's children: its anonymous type, else its named `type`. */
-function typeOf(catalog: WsdlCatalog, element: SchemaNode): SchemaNode | undefined {
-  const anonymous = element.children?.find((c) => c.name === 'complexType' || c.name === 'simpleType');
-  if (anonymous) return anonymous;
-  if (!element.$type) return undefined;
-  const [prefix, local] = element.$type.includes(':') ? element.$type.split(':', 2) : ['', element.$type];
-  const ns = element.schemaXmlns?.[prefix] ?? element.xmlns?.[prefix];
-  return ns === undefined ? undefined : (catalog.wsdl.findSchemaType(local, ns) as SchemaNode | undefined);
-}
-
-function unwrap(value: unknown, localName: string): unknown {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    const keys = Object.keys(value);
-    if (keys.length === 1 && keys[0] === localName) return (value as Record<string, unknown>)[localName];
-  }
-  return value;
-}
-
-const MAX_DEPTH = 100;
-
-function clean(value: unknown, depth: number): unknown {
-  if (depth > MAX_DEPTH) throw unrepresentable(`the value is nested deeper than ${MAX_DEPTH} levels`);
-  if (typeof value === 'string') {
-    // soap copies a string that looks like a CDATA section verbatim: write it as a real one holding the text.
-    return value.startsWith('<![CDATA[') && value.endsWith(']]>') ? `<![CDATA[${value.replace(/]]>/g, ']]]]><![CDATA[>')}]]>` : value;
-  }
-  if (Array.isArray(value)) return value.filter((v) => v !== null && v !== undefined).map((v) => clean(v, depth + 1));
-  if (typeof value !== 'object' || value === null) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (v === null || v === undefined || key.startsWith('$') || key === '_xml') continue;
-    Object.defineProperty(out, key, { value: clean(v, depth + 1), enumerable: true, writable: true, configurable: true });
-  }
-  return out;
-}
-
-function checkWritten(xml: string, element: XmlName, codec: XmlCodec): void {
+function serialize(catalog: WsdlCatalog, operation: WsdlOperation, element: XmlName, parts: WsdlOperation['inputParts'], value: unknown): string {
   try {
-    const root = rootOf(codec.parse(xml));
-    assertNamespaces(root.qname, root.value, ROOT_SCOPE);
-    const name = elementName(root.qname, scopeOf(root.value, ROOT_SCOPE));
-    if (name.ns !== element.ns || name.localName !== element.localName) {
-      throw new Error(`the root is {${name.ns}}${name.localName}, not {${element.ns}}${element.localName}`);
-    }
+    if (operation.style === 'rpc') return writeXsdWrapper(catalog.schemas, element, parts ?? [], value);
+    return writeXsdElement(catalog.schemas, element, value);
   } catch (err) {
-    throw unrepresentable((err as Error).message, err);
+    if (err instanceof ConfigError) throw new ConfigError(`operation ${operation.name}: ${err.message}`, undefined, err);
+    throw err;
   }
-}
-
-function unrepresentable(why: string, cause?: unknown): BusError {
-  return new BusError('SOAP_OUTPUT_UNREPRESENTABLE', `the value cannot be written as the WSDL's element: ${why}`, { cause });
 }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Message } from '@junction/core';
 import { FlatFormatError, bodyFromBytes } from '@junction/transform';
 import { FlowRecorder, compileFixture, compileProblems, runFlow, target } from '../testing/route-fixtures';
@@ -84,5 +85,64 @@ describe('convert: flat files', () => {
     }
     expect(issues.map((i) => i.path)).toContainEqual(path);
     if (message) expect(issues.map((i) => i.message)).toContain(message);
+  });
+});
+
+describe('convert: to xml with a schema', () => {
+  const FOLDER = resolve(__dirname, '../../../../test/fixtures/schema-writer');
+  const ack = { Accepted: true, OrderId: 9, ReceivedAt: '2024-05-01T10:00:00Z', '@status': 'PAID' };
+
+  it('writes the body as the named element: attributes, schema order and namespaces, whatever the key order', async () => {
+    for (const element of ['{urn:example:orders}OrderAck', 'o:OrderAck', 'OrderAck']) {
+      const fixture = compileFixture({ steps: [{ convert: { to: 'xml', schema: 'orders.xsd', element } }], to: [target('main')] }, FOLDER);
+      const flow = await runFlow(fixture, ack);
+      const body = flow.dispatches[0].message.body;
+      expect(body.format).toBe('xml');
+      expect(body.bytes().toString()).toBe(
+        '<o:OrderAck xmlns:o="urn:example:orders" status="PAID"><o:OrderId>9</o:OrderId><o:Accepted>true</o:Accepted><o:ReceivedAt>2024-05-01T10:00:00Z</o:ReceivedAt></o:OrderAck>',
+      );
+    }
+  });
+
+  it("takes a WSDL's schemas too", async () => {
+    const fixture = compileFixture({ steps: [{ convert: { to: 'xml', schema: 'orders.wsdl', element: 'OrderAck' } }], to: [target('main')] }, FOLDER);
+    const flow = await runFlow(fixture, ack);
+    expect(flow.dispatches[0].message.body.bytes().toString()).toMatch(/^<o:OrderAck xmlns:o="urn:example:orders" status="PAID">/);
+  });
+
+  it('fails the message with the path of what does not fit', async () => {
+    const fixture = compileFixture({ steps: [{ convert: { to: 'xml', schema: 'orders.xsd', element: 'OrderAck' } }], to: [target('main')] }, FOLDER);
+    await expect(runFlow(fixture, { ...ack, Accepted: 'perhaps' })).rejects.toMatchObject({
+      code: 'XML_SCHEMA_MISMATCH',
+      retriable: false,
+      message: 'OrderAck.Accepted: "perhaps" is not a valid boolean: expected true or false',
+    });
+  });
+
+  it.each([
+    [{ to: 'xml', schema: 'orders.xsd' }, ['steps', 0, 'convert', 'schema'], 'declares 2 global elements'],
+    [{ to: 'xml', schema: 'orders.xsd', element: 'Invoice' }, ['steps', 0, 'convert', 'element'], 'the schema has no global element Invoice'],
+    [{ to: 'xml', schema: 'missing.xsd' }, ['steps', 0, 'convert', 'schema'], 'cannot read'],
+    [{ to: 'xml', schema: '../wsdl/orders.xsd' }, ['steps', 0, 'convert', 'schema'], 'lies outside the folder'],
+  ])('refuses %j when the route compiles', (convert, path, message) => {
+    const result = compileProblems({ steps: [{ convert }], to: [target('main')] }, FOLDER);
+    expect(result.ok).toBe(false);
+    const problems = result.ok ? [] : result.problems;
+    expect(problems.map((p) => p.path)).toContainEqual(path);
+    expect(problems.map((p) => p.message).join('\n')).toContain(message);
+  });
+
+  it.each([
+    [{ to: 'json', schema: 'orders.xsd' }, ['steps', 0, 'convert', 'schema'], 'schema drives to: xml only'],
+    [{ to: 'xml', element: 'Order' }, ['steps', 0, 'convert', 'element'], 'element names an element of schema: set schema'],
+  ])('refuses %j when the route loads', (convert, path, message) => {
+    let issues: { path: PropertyKey[]; message: string }[] = [];
+    try {
+      compileProblems({ steps: [{ convert }], to: [target('main')] }, FOLDER);
+    } catch (err) {
+      issues = (err as { issues: { path: PropertyKey[]; message: string }[] }).issues;
+    }
+    expect(issues.map((i) => i.path)).toContainEqual(path);
+    expect(issues.map((i) => i.message)).toContain(message);
   });
 });

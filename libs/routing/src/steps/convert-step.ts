@@ -1,6 +1,20 @@
+import { isAbsolute, join } from 'node:path';
 import type { ConvertStepDef } from '@junction/config';
 import { type Body, StepError } from '@junction/core';
-import { type FlatCodec, type FlatFormatDef, bodyFromBytes, bodyFromValue, compileFlatFormat, convertBody } from '@junction/transform';
+import {
+  type FlatCodec,
+  type FlatFormatDef,
+  type XmlCodec,
+  type XsdModel,
+  type XsdName,
+  bodyFromBytes,
+  bodyFromValue,
+  compileFlatFormat,
+  convertBody,
+  globalElementNamed,
+  loadXsdFile,
+  writeXsdElement,
+} from '@junction/transform';
 import type { Transformer } from '../compiled-route';
 import { type CompileContext, type DefPath, fail } from '../compile-context';
 
@@ -9,10 +23,13 @@ import { type CompileContext, type DefPath, fail } from '../compile-context';
  * format's encoding, or a JSON string body as text) into a JSON array of records; `to: csv` / `to: fixedWidth` write
  * the body's records (an array, or one object) as a file with its content type (`text/csv; charset=...`). Formats are
  * compiled here, once. Malformed input throws FlatFormatError (FLAT_FORMAT, 422) naming its lines: the message is
- * refused or dead-lettered with them, never retried.
+ * refused or dead-lettered with them, never retried. With `schema`, `to: xml` is written by the schema-driven writer
+ * (the schema and its imports are read here, once, from the route folder only): a body that does not fit the
+ * schema throws XsdWriteError `XML_SCHEMA_MISMATCH` naming the path, not retriable.
  */
 export function compileConvert(ctx: CompileContext, def: ConvertStepDef, path: DefPath): Transformer | undefined {
   const { to, root } = def;
+  if (def.schema !== undefined) return schemaWriter(ctx, def.schema, def.element, path);
   const reader = def.from && flatCodec(ctx, def.from, [...path, 'from']);
   if (def.from && !reader) return undefined;
   const written: FlatFormatDef | undefined = def.csv ? { csv: def.csv } : def.fixedWidth ? { fixedWidth: def.fixedWidth } : undefined;
@@ -51,4 +68,27 @@ function readRecords(reader: FlatCodec, body: Body): Record<string, unknown>[] {
 function recordsOf(value: unknown): readonly unknown[] | object {
   if (value === null || typeof value !== 'object') throw new StepError('convert', 'to: a flat file is written from records (an array of objects, or one object)');
   return value;
+}
+
+/** `to: xml` through an XSD: the schema read and the element found at compile time. */
+function schemaWriter(ctx: CompileContext, schema: string, element: string | undefined, path: DefPath): Transformer | undefined {
+  let model: XsdModel;
+  let name: XsdName;
+  try {
+    const file = isAbsolute(schema) ? schema : join(ctx.baseDir, schema);
+    model = loadXsdFile(file, { folder: ctx.baseDir });
+  } catch (err) {
+    return fail(ctx, [...path, 'schema'], err instanceof Error ? err.message : String(err));
+  }
+  try {
+    name = globalElementNamed(model, element);
+  } catch (err) {
+    return fail(ctx, [...path, element === undefined ? 'schema' : 'element'], err instanceof Error ? err.message : String(err));
+  }
+  const codec: XmlCodec = ctx.codec;
+  return async (m) => {
+    m.hop('convert', `xml {${name.ns}}${name.localName}`);
+    const xml = writeXsdElement(model, name, m.body.value());
+    return m.withBody(bodyFromBytes(Buffer.from(xml), 'application/xml', codec));
+  };
 }

@@ -229,6 +229,8 @@ export class BusMetrics {
       inFlight: 0,
       targets: new Map(),
     };
+    // Each status starts at 0, so that the first dead letter is an increase to Prometheus, not a new series.
+    for (const child of Object.values(r.completed)) child.inc(0);
     this.routes.set(id, r);
     return r;
   }
@@ -242,6 +244,7 @@ export class BusMetrics {
       outcomes: { delivered: d.labels(route, id, 'delivered'), retry: d.labels(route, id, 'retry'), dead: d.labels(route, id, 'dead') },
       duration: this.m.attempt.labels(route, id),
     };
+    for (const child of Object.values(t.outcomes)) child.inc(0);
     r.targets.set(id, t);
     return t;
   }

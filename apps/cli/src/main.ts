@@ -11,9 +11,10 @@ import {
   type AdminOptions,
 } from './admin.commands';
 import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes';
-import { initCommand } from './init.command';
 import type { Io } from './output';
-import { routesDir, schemaCommand, testCommand, validateCommand } from './route-files.commands';
+
+// The route-file commands load every connector; the admin commands need none of that, so it loads on use.
+const routeFiles = () => import('./route-files.commands');
 
 const DEFAULT_URL = 'http://127.0.0.1:8080';
 
@@ -49,23 +50,32 @@ export async function cli(
     .command('validate')
     .argument('[dir]', 'route folder (default: $ROUTES_DIR or ./routes)')
     .description("check the route files, with every connector's offline checks (files, WSDL operations, patterns); exit 1 on any problem")
-    .action(async (dir?: string) => void (code = await validateCommand(routesDir(dir, env), env, io)));
+    .action(async (dir?: string) => {
+      const { routesDir, validateCommand } = await routeFiles();
+      code = await validateCommand(routesDir(dir, env), env, io);
+    });
   program
     .command('test')
     .argument('[dir]', 'route folder (default: $ROUTES_DIR or ./routes)')
     .description('run the route tests (*.test.yaml) beside the routes; no network is used; exit 1 when one fails')
-    .action(async (dir?: string) => void (code = await testCommand(routesDir(dir, env), env, io)));
+    .action(async (dir?: string) => {
+      const { routesDir, testCommand } = await routeFiles();
+      code = await testCommand(routesDir(dir, env), env, io);
+    });
   program
     .command('schema')
     .argument('[dir]', 'output folder', 'schemas')
     .description('write the editor JSON Schemas of route and route test files')
-    .action((dir: string) => void (code = schemaCommand(dir, io)));
+    .action(async (dir: string) => void (code = (await routeFiles()).schemaCommand(dir, io)));
   program
     .command('init')
     .argument('[dir]', 'project folder', '.')
     .option('-f, --force', 'overwrite the sample files if they exist')
     .description('scaffold routes/ with a sample route and its test, and schemas/ for editors; then validate and test them')
-    .action(async (dir: string, o: { force?: boolean }) => void (code = await initCommand(dir, o, env, io)));
+    .action(async (dir: string, o: { force?: boolean }) => {
+      const { initCommand } = await import('./init.command');
+      code = await initCommand(dir, o, env, io);
+    });
   program
     .command('start')
     .description('start the bus (settings from the environment; see the README)')

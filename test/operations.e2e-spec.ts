@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,7 +7,8 @@ import { freePort, startChildProcess, startTargetServer, waitUntil, type Running
 import { parse, parseAllDocuments } from 'yaml';
 import { compileRouteDir, captureEgresses } from '@junction/routing';
 import { CONNECTORS } from '../apps/bus/src/connectors';
-import { post, startTestBus, TEST_ADMIN_TOKEN, type TestBus } from './support/test-bus';
+import { startTcpRelay } from './support/tcp-relay';
+import { freshDatabase, post, startTestBus, TEST_ADMIN_TOKEN, type TestBus } from './support/test-bus';
 
 /**
  * Operating the bus the way platform teams do, checked against the real tools and a real bus: Debian's Prometheus
@@ -273,6 +274,39 @@ describe('operations: Prometheus, Grafana, Kubernetes, docker-compose', () => {
     const set = await compileRouteDir(routesDir, {}, { connectors: CONNECTORS, egress: captureEgresses(CONNECTORS) });
     expect(set.problems).toEqual([]);
     console.log(`kubernetes: ${docs.length} objects validated (${docs.map((d) => d.kind).join(', ')}); ${set.routes.length} route in the ConfigMap`);
+  });
+
+  test('an unreachable store: junction_store_up drops to 0, /health/ready answers 503 and `junction status` exits 1', async () => {
+    const db = await freshDatabase('postgres', dir);
+    const relay = await startTcpRelay(Number(new URL(db.url).port || 5432));
+    const url = new URL(db.url);
+    url.port = String(relay.port);
+    const pgBus = await startTestBus({ routes: { 'ops.yaml': ROUTES }, databaseUrl: url.href, env: { TARGET_URL: target.url, SHUTDOWN_TIMEOUT_MS: '2000' } });
+    const storeUp = async () => {
+      const text = await (await fetch(`${pgBus.adminUrl}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text();
+      return /^junction_store_up (\d)$/m.exec(text)?.[1];
+    };
+    const status = () =>
+      new Promise<{ code: number; stdout: string }>((done) =>
+        execFile(process.execPath, [join(ROOT, 'bin', 'junction.js'), 'status', '--url', pgBus.adminUrl, '--token', TEST_ADMIN_TOKEN], { encoding: 'utf8' }, (err, stdout) =>
+          done({ code: err ? Number((err as unknown as { code: number }).code) : 0, stdout }),
+        ),
+      );
+    try {
+      await waitUntil(async () => (await storeUp()) === '1', 30_000, 'junction_store_up 1');
+      expect((await status()).code).toBe(0);
+      await relay.close();
+      await waitUntil(async () => (await storeUp()) === '0', 60_000, 'junction_store_up 0 once the database is unreachable', 500);
+      expect((await fetch(`${pgBus.url}/health/ready`)).status).toBe(503);
+      const down = await status();
+      expect(down.code).toBe(1);
+      expect(down.stdout).toMatch(/│ status +│ unavailable/);
+      expect(down.stdout).toMatch(/│ store +│ unreachable/);
+      console.log('store: junction_store_up 1 -> 0 when the database went away; status exit 1');
+    } finally {
+      await pgBus.close().catch(() => undefined);
+      await db.drop();
+    }
   });
 
   test('docker-compose.yml is valid for docker-compose, with the brokers, Prometheus and Grafana', () => {

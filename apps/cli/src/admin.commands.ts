@@ -171,7 +171,7 @@ export async function replayCommand(ids: string[], o: AdminOptions & { route?: s
   const failed = results.filter((r) => r.error !== undefined).length;
   if (o.json) io.out.write(json({ replayed: results.length - failed, failed, results }));
   else {
-    if (results.length > 0) io.out.write(table(['dead letter', 'result'], results.map((r) => [r.id, r.error ?? `requeued ${describeRequeued(r.requeued)}`])));
+    if (results.length > 0) io.out.write(table(['dead letter', 'result'], results.map((r) => [r.id, r.error ?? `requeued: ${describeRequeued(r.requeued)}`])));
     io.out.write(`${results.length - failed} replayed, ${failed} failed\n`);
   }
   return failed > 0 ? EXIT.ERROR : EXIT.OK;
@@ -263,7 +263,6 @@ function bodyText(body: unknown): string | undefined {
 }
 
 function describeRequeued(r: unknown): string {
-  if (typeof r === 'number') return plural(r, 'delivery');
-  if (r && typeof r === 'object') return JSON.stringify(r);
-  return String(r ?? '');
+  const { kind, id } = (r ?? {}) as { kind?: string; id?: string };
+  return kind && id ? `${kind} ${id}` : JSON.stringify(r);
 }

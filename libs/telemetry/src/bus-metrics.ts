@@ -35,6 +35,8 @@ export interface QueueFigures {
   readonly sources: readonly SourceStatus[];
   /** The journal: bytes on disk, bytes holding rows, messages; null until first read. */
   readonly journal: JournalFigures | null;
+  /** Whether the last read of these figures from the store succeeded; undefined until the first read ends. */
+  readonly storeUp?: boolean;
 }
 
 /** A route's counters (see BusMetrics.routeCounts): the figures `junction_messages_*_total` and
@@ -160,6 +162,7 @@ export class BusMetrics {
     // Reset first so that routes and partitions that went away disappear; nothing runs between reset and set.
     this.m.deadLetters.reset();
     for (const [route, n] of q.deadLettersByRoute) this.m.deadLetters.set({ route }, n);
+    if (q.storeUp !== undefined) this.m.storeUp.set(q.storeUp ? 1 : 0);
     if (q.journal) {
       this.m.journalBytes.set(q.journal.bytes);
       this.m.journalUsedBytes.set(q.journal.usedBytes);
@@ -258,6 +261,8 @@ export class BusMetrics {
       inFlight: 0,
       targets: new Map(),
     };
+    // Each status starts at 0, so that the first dead letter is an increase to Prometheus, not a new series.
+    for (const child of Object.values(r.completed)) child.inc(0);
     this.routes.set(id, r);
     return r;
   }
@@ -271,6 +276,7 @@ export class BusMetrics {
       outcomes: { delivered: d.labels(route, id, 'delivered'), retry: d.labels(route, id, 'retry'), dead: d.labels(route, id, 'dead') },
       duration: this.m.attempt.labels(route, id),
     };
+    for (const child of Object.values(t.outcomes)) child.inc(0);
     r.targets.set(id, t);
     return t;
   }
@@ -300,6 +306,7 @@ function instruments(registry: Registry, routeCount: () => number) {
     journalBytes: new Gauge({ name: 'junction_journal_bytes', help: 'Bytes the journal takes on disk (SQLite: file and WAL; PostgreSQL: tables, indexes, TOAST).', registers }),
     journalUsedBytes: new Gauge({ name: 'junction_journal_used_bytes', help: 'Of junction_journal_bytes, the bytes holding rows (the rest is reused); JOURNAL_MAX_BYTES applies to it.', registers }),
     journalRows: new Gauge({ name: 'junction_journal_rows', help: 'Messages in the journal, every status.', registers }),
+    storeUp: new Gauge({ name: 'junction_store_up', help: "1 when the last read of the store's counts succeeded, else 0 (the database is unreachable).", registers }),
     routesLoaded: new Gauge({
       name: 'junction_routes_loaded',
       help: 'Routes loaded.',

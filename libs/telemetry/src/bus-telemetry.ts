@@ -62,6 +62,7 @@ export class BusTelemetry {
   private refreshedAt = 0;
   private counts = { messagesWaiting: 0, messagesHeld: 0, deliveriesPending: 0, deadLetters: 0 };
   private journal: QueueFigures['journal'] = null;
+  private storeUp: boolean | undefined;
   private deadLettersByRoute: ReadonlyMap<string, number> = new Map();
   private deadLettersAt = 0;
   private lagging?: Promise<void>;
@@ -183,7 +184,9 @@ export class BusTelemetry {
       // The rows come with the counts above; the size from the database's bookkeeping (no scan).
       const size = await store.journalSize();
       this.journal = { ...size, rows: Object.values(stats.messages).reduce((a, b) => a + b, 0) };
+      this.storeUp = true;
     } catch (err) {
+      this.storeUp = false;
       // The last counts stand; the health endpoint is where a store outage shows.
       this.log.debug({ err: (err as Error).message }, 'telemetry could not read the store counts');
     }
@@ -204,6 +207,7 @@ export class BusTelemetry {
     this.metrics.setQueues({
       ...this.counts,
       journal: this.journal,
+      storeUp: this.storeUp,
       deadLettersByRoute: this.deadLettersByRoute,
       retryWaitingByRoute: this.tracker.retryWaiting(Date.now()),
       sources: this.lag,

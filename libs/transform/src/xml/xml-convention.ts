@@ -87,6 +87,11 @@ export interface XmlLimits {
 export interface XmlOptions {
   /** Dotted element paths from the root (`Orders.Order`) that are always arrays. */
   readonly arrays?: readonly string[];
+  /**
+   * Prefix -> namespace URI: elements and attributes in these namespaces are read under these prefixes whatever
+   * prefixes the document uses (see xml-prefixes.ts). `arrays` paths name elements with these prefixes.
+   */
+  readonly namespaces?: Readonly<Record<string, string>>;
   readonly limits?: XmlLimits;
 }
 

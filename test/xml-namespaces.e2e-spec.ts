@@ -1,0 +1,111 @@
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTargetServer, waitUntil, type TargetServer } from '@junction/testing';
+import { post, startTestBus, type TestBus } from './support/test-bus';
+
+/**
+ * Route namespaces on a real bus with real HTTP targets: a route declares `xml.namespaces` and routes on
+ * `doc:Document.doc:Type`; the same document sent with the route's prefix, another prefix and a default namespace
+ * takes the same branch, over HTTP and from a folder. A `format: json` target receives plain JSON, one with
+ * `style: lossless` the convention that expressions see.
+ */
+const DOC = 'urn:acme:doc';
+
+const branches = (prefix: string) => `
+    xml:
+      namespaces: { doc: "${DOC}" }
+      arrays: [doc:Document.doc:Line]
+    steps:
+      - choice:
+          when:
+            - if: "\`doc:Document\`.\`doc:Type\` = 'invoice'"
+              to:
+                - id: ${prefix}invoices
+                  http: { url: "\${TARGET_URL}/${prefix}invoices", format: json }
+                - id: ${prefix}invoices-lossless
+                  http: { url: "\${TARGET_URL}/${prefix}invoices-lossless", format: json, style: lossless }
+          otherwise:
+            to: [{ id: ${prefix}others, http: { url: "\${TARGET_URL}/${prefix}others", format: json } }]
+`;
+
+const ROUTES = `
+routes:
+  - id: docs-http
+    from: { http: { path: /docs } }
+    mode: async
+${branches('')}
+  - id: docs-file
+    from:
+      file: { dir: "\${INBOX}", include: ['*.xml'], ready: rename, pollMs: 100 }
+    mode: async
+${branches('file-')}
+`;
+
+/** One invoice as three senders write it: the route's prefix, another prefix, a default namespace. */
+const spellings = (id: string, type = 'invoice'): Array<[string, string]> => [
+  ['doc:', `<?xml version="1.0" encoding="UTF-8"?><doc:Document xmlns:doc="${DOC}"><doc:Id>${id}-1</doc:Id><doc:Type>${type}</doc:Type><doc:Line qty="2">A</doc:Line></doc:Document>`],
+  ['x:', `<x:Document xmlns:x="${DOC}"><x:Id>${id}-2</x:Id><x:Type>${type}</x:Type><x:Line qty="2">A</x:Line></x:Document>`],
+  ['default', `<Document xmlns="${DOC}"><Id>${id}-3</Id><Type>${type}</Type><Line qty="2">A</Line></Document>`],
+];
+
+describe('route XML namespaces and plain JSON on the real bus', () => {
+  let target: TargetServer;
+  let bus: TestBus;
+  let inbox: string;
+
+  beforeAll(async () => {
+    inbox = mkdtempSync(join(tmpdir(), 'junction-ns-'));
+    mkdirSync(inbox, { recursive: true });
+    target = await startTargetServer();
+    bus = await startTestBus({ routes: { 'docs.yaml': ROUTES }, env: { TARGET_URL: target.url, INBOX: inbox } });
+  });
+  afterAll(async () => {
+    await bus?.destroy();
+    await target?.close();
+    rmSync(inbox, { recursive: true, force: true });
+  });
+
+  const at = (path: string) => target.requests.filter((r) => r.path === path);
+  const byId = (path: string) =>
+    at(path)
+      .map((r) => r.json as { Document: { Id: string } })
+      .sort((a, b) => a.Document.Id.localeCompare(b.Document.Id));
+
+  test('over HTTP, three sender spellings take the same branch; plain JSON and the lossless convention reach their targets', async () => {
+    const sent = [...spellings('H'), ...spellings('Q', 'order').slice(1, 2)];
+    const answers = await Promise.all(sent.map(([, xml]) => post(`${bus.url}/docs`, xml)));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202]);
+    await waitUntil(() => at('/invoices').length === 3 && at('/invoices-lossless').length === 3 && at('/others').length === 1, 30_000, 'every document delivered');
+
+    // The invoices in plain JSON: no declaration, no prefixes, text-only elements as values, attributes as @ keys.
+    expect(byId('/invoices')).toEqual(
+      ['H-1', 'H-2', 'H-3'].map((id) => ({ Document: { Id: id, Type: 'invoice', Line: [{ '@qty': '2', '#text': 'A' }] } })),
+    );
+    // The same documents as the convention: the route's prefixes whatever the sender wrote.
+    const lossless = at('/invoices-lossless').map((r) => r.json as Record<string, Record<string, unknown>>);
+    for (const doc of lossless) {
+      expect(Object.keys(doc).filter((k) => k !== '?xml')).toEqual(['doc:Document']);
+      expect(doc['doc:Document']).toMatchObject({ '@xmlns:doc': DOC, 'doc:Type': 'invoice', 'doc:Line': [{ '@qty': '2', '#text': 'A' }] });
+    }
+    expect(lossless.map((d) => d['doc:Document']['doc:Id']).sort()).toEqual(['H-1', 'H-2', 'H-3']);
+    expect(at('/others').map((r) => r.json)).toEqual([{ Document: { Id: 'Q-2', Type: 'order', Line: [{ '@qty': '2', '#text': 'A' }] } }]);
+    console.log(
+      `xml namespaces over HTTP: ${sent.length} documents in ${spellings('H').length} spellings, ${at('/invoices').length} plain + ` +
+        `${at('/invoices-lossless').length} lossless to the invoice branch, ${at('/others').length} to otherwise`,
+    );
+  });
+
+  test('from a folder, the same three spellings take the same branch', async () => {
+    const files = [...spellings('F'), ...spellings('G', 'order').slice(2)];
+    files.forEach(([, xml], i) => {
+      writeFileSync(join(inbox, `doc-${i}.xml.tmp`), xml);
+      renameSync(join(inbox, `doc-${i}.xml.tmp`), join(inbox, `doc-${i}.xml`));
+    });
+    await waitUntil(() => at('/file-invoices').length === 3 && at('/file-others').length === 1, 30_000, 'every file delivered');
+    expect(byId('/file-invoices').map((d) => d.Document.Id)).toEqual(['F-1', 'F-2', 'F-3']);
+    expect(at('/file-invoices-lossless')).toHaveLength(3);
+    expect(byId('/file-others').map((d) => d.Document.Id)).toEqual(['G-3']);
+    console.log(`xml namespaces from a folder: ${files.length} files, ${at('/file-invoices').length} to the invoice branch, ${at('/file-others').length} to otherwise`);
+  });
+});

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTargetServer, waitUntil, type TargetServer } from '@junction/testing';
+import { copyWsdlFixtures, envelope, ORDERS_NS, placeOrder, postSoap } from './support/soap';
 import { post, startTestBus, type TestBus } from './support/test-bus';
 
 /**
@@ -42,6 +43,27 @@ ${branches('')}
 ${branches('file-')}
 `;
 
+/** SOAP reaches the route through the same route codec: its payload read under the route's prefixes too. */
+const SOAP_ROUTE = `
+routes:
+  - id: docs-soap
+    from:
+      soap:
+        path: /soap/ns
+        wsdl: wsdl/order-service.wsdl
+        ack: '{ "OrderId": "queued", "Status": "ACCEPTED", "Total": 0 }'
+    mode: async
+    xml:
+      namespaces: { ord: "${ORDERS_NS}" }
+    steps:
+      - choice:
+          when:
+            - if: "\`ord:PlaceOrder\`.\`ord:Order\`.\`ord:CustomerId\` = 'C-1'"
+              to: [{ id: soap-c1, http: { url: "\${TARGET_URL}/soap-c1", format: json } }]
+          otherwise:
+            to: [{ id: soap-others, http: { url: "\${TARGET_URL}/soap-others", format: json } }]
+`;
+
 /** One invoice as three senders write it: the route's prefix, another prefix, a default namespace. */
 const spellings = (id: string, type = 'invoice'): Array<[string, string]> => [
   ['doc:', `<?xml version="1.0" encoding="UTF-8"?><doc:Document xmlns:doc="${DOC}"><doc:Id>${id}-1</doc:Id><doc:Type>${type}</doc:Type><doc:Line qty="2">A</doc:Line></doc:Document>`],
@@ -59,6 +81,9 @@ describe('route XML namespaces and plain JSON on the real bus', () => {
     mkdirSync(inbox, { recursive: true });
     target = await startTargetServer();
     bus = await startTestBus({ routes: { 'docs.yaml': ROUTES }, env: { TARGET_URL: target.url, INBOX: inbox } });
+    copyWsdlFixtures(bus.routesDir);
+    bus.writeRoute('soap.yaml', SOAP_ROUTE);
+    expect((await post(`${bus.url}/admin/routes/reload`, {})).json).toMatchObject({ ok: true, routes: 3 });
   });
   afterAll(async () => {
     await bus?.destroy();
@@ -107,5 +132,21 @@ describe('route XML namespaces and plain JSON on the real bus', () => {
     expect(at('/file-invoices-lossless')).toHaveLength(3);
     expect(byId('/file-others').map((d) => d.Document.Id)).toEqual(['G-3']);
     console.log(`xml namespaces from a folder: ${files.length} files, ${at('/file-invoices').length} to the invoice branch, ${at('/file-others').length} to otherwise`);
+  });
+
+  test('over SOAP, the payload in three spellings takes the same branch', async () => {
+    const unprefixed = (xml: string) => xml.replace(`xmlns:o=`, 'xmlns=').replace(/<(\/?)o:/g, '<$1');
+    const payloads = [placeOrder('S-1', 'C-1', 'ord'), placeOrder('S-2', 'C-1', 'o'), unprefixed(placeOrder('S-3', 'C-1', 'o')), placeOrder('S-4', 'C-9', 'p')];
+    const answers = await Promise.all(payloads.map((p) => postSoap(`${bus.url}/soap/ns`, '1.1', envelope('1.1', p), 'http://example.com/orders/PlaceOrder')));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    await waitUntil(() => at('/soap-c1').length === 3 && at('/soap-others').length === 1, 30_000, 'every SOAP call delivered');
+    const ids = (path: string) => at(path).map((r) => (r.json as { PlaceOrder: { Order: { OrderId: string } } }).PlaceOrder.Order.OrderId).sort();
+    expect(ids('/soap-c1')).toEqual(['S-1', 'S-2', 'S-3']);
+    expect(ids('/soap-others')).toEqual(['S-4']);
+    // Plain JSON: the route's prefix gone, values as strings.
+    expect(at('/soap-others')[0].json).toEqual({
+      PlaceOrder: { Order: { OrderId: 'S-4', CustomerId: 'C-9', Currency: 'EUR', Line: { Sku: 'S-1', Quantity: '2', UnitPrice: '3.50' } } },
+    });
+    console.log(`xml namespaces over SOAP: ${payloads.length} calls, ${at('/soap-c1').length} to the C-1 branch, ${at('/soap-others').length} to otherwise`);
   });
 });

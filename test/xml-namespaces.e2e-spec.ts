@@ -51,7 +51,8 @@ routes:
       soap:
         path: /soap/ns
         wsdl: wsdl/order-service.wsdl
-        ack: '{ "OrderId": "queued", "Status": "ACCEPTED", "Total": 0 }'
+        # The acknowledgement reads the request as the route does: under the route's prefixes.
+        ack: '{ "OrderId": \`ord:PlaceOrder\`.\`ord:Order\`.\`ord:OrderId\`, "Status": "ACCEPTED", "Total": 0 }'
     mode: async
     xml:
       namespaces: { ord: "${ORDERS_NS}" }
@@ -139,6 +140,7 @@ describe('route XML namespaces and plain JSON on the real bus', () => {
     const payloads = [placeOrder('S-1', 'C-1', 'ord'), placeOrder('S-2', 'C-1', 'o'), unprefixed(placeOrder('S-3', 'C-1', 'o')), placeOrder('S-4', 'C-9', 'p')];
     const answers = await Promise.all(payloads.map((p) => postSoap(`${bus.url}/soap/ns`, '1.1', envelope('1.1', p), 'http://example.com/orders/PlaceOrder')));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    answers.forEach((a, i) => expect(a.text).toMatch(new RegExp(`OrderId>S-${i + 1}<`)));
     await waitUntil(() => at('/soap-c1').length === 3 && at('/soap-others').length === 1, 30_000, 'every SOAP call delivered');
     const ids = (path: string) => at(path).map((r) => (r.json as { PlaceOrder: { Order: { OrderId: string } } }).PlaceOrder.Order.OrderId).sort();
     expect(ids('/soap-c1')).toEqual(['S-1', 'S-2', 'S-3']);

@@ -176,10 +176,8 @@ class DefaultXmlCodec implements XmlCodec {
   }
 
   reread(written: unknown, bytes: Buffer | string): Record<string, unknown> | undefined {
-    // The written names are the producer's: the route's prefixes are applied by reading the bytes.
-    if (this.namespaces) return undefined;
     const length = typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
-    return rereadWritten(written, length, this.paths, this.limits);
+    return rereadWritten(written, length, this.paths, this.limits, this.namespaces && PrefixScope.root(this.namespaces));
   }
 }
 

@@ -79,9 +79,16 @@ export class PrefixScope {
    */
   enter(attributes: Attributes | undefined): [PrefixScope, Attributes | undefined] {
     if (!attributes) return [this, undefined];
+    const scope = this.inside(attributes);
+    return [scope, scope.attributes(attributes)];
+  }
+
+  /** The scope inside an element with these attributes (`@name` keys; only the declarations matter). */
+  inside(attributes: Attributes | undefined): PrefixScope {
+    if (!attributes) return this;
     let bindings: Map<string, Binding> | undefined;
-    let prefixed = false;
     for (const key in attributes) {
+      if (key.charCodeAt(1) !== 0x78 /* x */) continue;
       if (key === '@xmlns') (bindings ??= new Map(this.bindings)).set('', this.defaultBinding(String(attributes[key])));
       else if (key.startsWith('@xmlns:')) {
         bindings ??= new Map(this.bindings);
@@ -89,11 +96,15 @@ export class PrefixScope {
         const uri = String(attributes[key]);
         if (uri === '') bindings.delete(prefix);
         else bindings.set(prefix, this.prefixBinding(prefix, uri, attributes));
-      } else if (key.includes(':')) prefixed = true;
+      }
     }
-    const scope = bindings ? new PrefixScope(this.ns, bindings) : this;
-    if (!bindings && !prefixed) return [scope, attributes];
-    return [scope, scope.renameAttributes(attributes)];
+    return bindings ? new PrefixScope(this.ns, bindings) : this;
+  }
+
+  /** An element's attributes renamed in this scope (the scope inside that element): the same object when unchanged. */
+  attributes(attributes: Attributes): Attributes {
+    for (const key in attributes) if (key.includes(':') || key === '@xmlns') return this.renameAttributes(attributes);
+    return attributes;
   }
 
   /** The key of an element named `qname` (as written) in this scope, the element's own declarations included. */

@@ -23,40 +23,31 @@ export type JsonStyle = 'plain' | 'lossless';
  * - Values stay strings, as in the convention: `<qty>2</qty>` is `"2"`. A `map` step makes numbers where wanted.
  */
 export function plainJson(doc: unknown, paths: ArrayPaths | undefined, prefixes: ReadonlySet<string> | undefined): unknown {
-  const strip = (name: string): string => {
-    if (!prefixes) return name;
-    const colon = name.indexOf(':');
-    return colon !== -1 && prefixes.has(name.slice(0, colon)) ? name.slice(colon + 1) : name;
-  };
+  return new PlainWriter(prefixes).element(doc, paths && { forced: false, children: new Map(paths) });
+}
 
-  const element = (value: unknown, path: ArrayPathNode | undefined): unknown => {
-    if (Array.isArray(value)) return value.map((item) => element(item, path));
+/** One conversion: plain methods rather than closures per element, since documents can hold millions of them. */
+class PlainWriter {
+  constructor(private readonly prefixes: ReadonlySet<string> | undefined) {}
+
+  element(value: unknown, path: ArrayPathNode | undefined): unknown {
+    if (typeof value === 'string') return value;
+    if (Array.isArray(value)) return value.map((item) => this.element(item, path));
     if (typeof value !== 'object' || value === null || Buffer.isBuffer(value) || value instanceof Date) return value;
     const source = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     let text = '';
     let children = false;
-    const add = (key: string, v: unknown, fromMixed: boolean) => {
-      const childPath = path?.children.get(key);
-      const name = strip(key);
-      const items = Array.isArray(v) ? v.map((item) => element(item, childPath)) : [element(v, childPath)];
-      children = true;
-      if (Object.prototype.hasOwnProperty.call(out, name)) {
-        const existing = out[name];
-        if (Array.isArray(existing)) existing.push(...items);
-        else setOwn(out, name, [existing, ...items]);
-      } else {
-        setOwn(out, name, Array.isArray(v) || (fromMixed && childPath?.forced) ? items : items[0]);
-      }
-    };
-    for (const key of Object.keys(source)) {
+    let keys = 0;
+    for (const key in source) {
+      if (!Object.prototype.hasOwnProperty.call(source, key)) continue;
       const v = source[key];
       if (v === undefined) continue;
       const c = key.charCodeAt(0);
       if (c === 0x40 /* @ */) {
-        const name = key.slice(1);
-        if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
-        setOwn(out, `@${strip(name)}`, v);
+        if (key.startsWith('@xmlns') && (key.length === 6 || key.charCodeAt(6) === 0x3a)) continue;
+        setOwn(out, `@${this.strip(key.slice(1))}`, v);
+        keys++;
       } else if (key === TEXT_KEY || key === CDATA_KEY) {
         text += String(v);
       } else if (key === MIXED_KEY && Array.isArray(v)) {
@@ -66,26 +57,50 @@ export function plainJson(doc: unknown, paths: ArrayPaths | undefined, prefixes:
             for (const k of Object.keys(entry)) {
               const e = (entry as Record<string, unknown>)[k];
               if (k === CDATA_KEY || k === TEXT_KEY) text += String(e);
-              else add(k, e, true);
+              else if (this.add(out, k, e, path, true)) keys++;
             }
           }
         }
+        children = true;
       } else if (c === 0x3f /* ? */) {
         continue;
       } else if (c === 0x23 /* # */) {
         setOwn(out, key, v);
+        keys++;
       } else {
-        add(key, v, false);
+        if (this.add(out, key, v, path, false)) keys++;
+        children = true;
       }
     }
-    const keys = Object.keys(out).length;
     if (keys === 0) return text;
     // Whitespace between child elements is layout, not content.
     if (text !== '' && !(children && isBlank(text))) out[TEXT_KEY] = text;
     return out;
-  };
+  }
 
-  return element(doc, paths && { forced: false, children: new Map(paths) });
+  /** Adds a child element's value under its plain name; true when the name is new in `out`. */
+  private add(out: Record<string, unknown>, key: string, v: unknown, path: ArrayPathNode | undefined, fromMixed: boolean): boolean {
+    const childPath = path?.children.get(key);
+    const name = this.strip(key);
+    const value = this.element(v, childPath);
+    if (!Object.prototype.hasOwnProperty.call(out, name)) {
+      setOwn(out, name, fromMixed && childPath?.forced && !Array.isArray(value) ? [value] : value);
+      return true;
+    }
+    // Names that meet (a repeat in #mixed, or two prefixes gone): one list in document order.
+    const existing = out[name];
+    const list = Array.isArray(existing) ? existing : [existing];
+    if (Array.isArray(value)) for (const item of value) list.push(item);
+    else list.push(value);
+    if (list !== existing) setOwn(out, name, list);
+    return false;
+  }
+
+  private strip(name: string): string {
+    if (!this.prefixes) return name;
+    const colon = name.indexOf(':');
+    return colon !== -1 && this.prefixes.has(name.slice(0, colon)) ? name.slice(colon + 1) : name;
+  }
 }
 
 function isBlank(text: string): boolean {

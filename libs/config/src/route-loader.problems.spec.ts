@@ -23,6 +23,18 @@ describe('route file problems', () => {
     ]);
   });
 
+  it('reports bad XML namespace prefixes and a bad JSON style at their lines', () => {
+    expect(problems('xml-namespaces')).toEqual(
+      [
+        '6 routes[0].xml.namespaces["a:b"]: expected an XML namespace prefix (a name without a colon)',
+        '7 routes[0].xml.namespaces.xmlns: the prefixes xml and xmlns are reserved',
+        '8 routes[0].xml.namespaces.empty: expected a namespace URI',
+        '9 routes[0].to[0].http.style: expected one of: plain, lossless',
+        '15 routes[1].xml.namespaces.again: namespace urn:acme:doc already has the prefix doc',
+      ].map((p) => `libs/config/test-fixtures/xml-namespaces/docs.yaml:${p}`),
+    );
+  });
+
   it('reports a bad URL at its line', () => {
     expect(problems('bad-url')).toEqual(['libs/config/test-fixtures/bad-url/orders.yaml:8 routes[0].to[1].http.url: expected a URL']);
   });

@@ -22,6 +22,30 @@ const expression = z.string().min(1, { error: 'expected a JSONata expression' })
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'expected an HTTP header name' });
 
 /**
+ * A route's XML namespace prefixes: prefix -> namespace URI. The same rules as @junction/transform's
+ * compileNamespaces, checked here so that a mistake is a problem at its line.
+ */
+const xmlNamespaces = z
+  .record(
+    z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9._-]*$/, { error: 'expected an XML namespace prefix (a name without a colon)' })
+      .refine((p) => p !== 'xml' && p !== 'xmlns', { error: 'the prefixes xml and xmlns are reserved' }),
+    z.string().min(1, { error: 'expected a namespace URI' }),
+  )
+  .superRefine((namespaces, ctx) => {
+    const seen = new Map<string, string>();
+    for (const [prefix, uri] of Object.entries(namespaces)) {
+      const first = seen.get(uri);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: [prefix], message: `namespace ${uri} already has the prefix ${first}` });
+      else seen.set(uri, prefix);
+    }
+  })
+  .describe(
+    'Prefix -> namespace URI. Expressions name elements in these namespaces with these prefixes, whatever prefixes or default namespace the sender used (e.g. `doc: "urn:acme:doc"`, then `doc:Document.doc:Id`).',
+  );
+
+/**
  * Exactly one of the given keys must be present (a step kind, a target kind, a source kind). The issue carries
  * `params.kinds` so that error reporting can tell a missing kind caused by a misspelt key from a real omission.
  */
@@ -247,10 +271,12 @@ function routeSchemaOf(source: z.ZodType<SourceDef>, target: z.ZodType<TargetDef
                 .string()
                 .regex(/^[^.\s]+(\.[^.\s]+)+$/, { error: 'expected a dotted path below the root element, such as Orders.Order: the root element cannot be a list' }),
             )
-            .default([]),
+            .default([])
+            .describe('Element paths (dotted, e.g. `Orders.Order`, with the prefixes of `namespaces`) that are always lists.'),
+          namespaces: xmlNamespaces.optional(),
         })
         .optional()
-        .describe('XML convention options: element paths (dotted, e.g. `Orders.Order`) that are always lists.'),
+        .describe('XML convention options of the route: lists that stay lists, and namespace prefixes for expressions.'),
       businessKey: expression
         .optional()
         .describe('JSONata for a business key (an order number...) stored with the message for search.'),

@@ -79,6 +79,11 @@ export interface IngressBinding<C = unknown> {
   readonly config: C;
   /** Folder of the route file: relative paths in the config (a WSDL, a schema) are resolved against it. */
   readonly baseDir: string;
+  /**
+   * The route's XML options (`xml:` in the route file), for an ingress that evaluates route expressions on XML itself
+   * (a SOAP `ack`), so that it reads the document as the route does: the same `arrays` and namespace prefixes.
+   */
+  readonly xml?: { readonly arrays?: readonly string[]; readonly namespaces?: Readonly<Record<string, string>> };
 }
 
 /**

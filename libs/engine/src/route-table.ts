@@ -57,7 +57,7 @@ export class RouteTable {
       const config = route.source[kind];
       if (!this.options.ingress.has(kind)) problems.push(`${route.file} routes ${route.id}: no ingress for "${kind}"`);
       else {
-        const binding = { routeId: route.id, mode: route.mode, config, baseDir: route.baseDir };
+        const binding = { routeId: route.id, mode: route.mode, config, baseDir: route.baseDir, xml: route.def.xml };
         bindings.set(kind, [...(bindings.get(kind) ?? []), binding]);
       }
     }

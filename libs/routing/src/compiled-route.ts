@@ -1,6 +1,6 @@
 import type { EgressEndpoint, Message, Reply } from '@junction/core';
 import type { BreakerPolicy, RateLimit, RetryDef, RouteDef, SourceDef } from '@junction/config';
-import type { JsonLimits, Masker, XmlCodec } from '@junction/transform';
+import type { JsonLimits, JsonStyle, Masker, XmlCodec } from '@junction/transform';
 import type { CompiledIdempotent } from './idempotent-key';
 import type { CompiledAggregator, HeldMessage } from './steps/aggregate.step';
 import type { RouteGraph } from './route-graph';
@@ -14,6 +14,8 @@ export interface CompiledTarget {
   readonly endpoint: EgressEndpoint;
   readonly retry: RetryDef;
   readonly format: 'json' | 'xml' | 'asis';
+  /** How an XML body becomes JSON for a `format: json` target: `plain` (default) or `lossless` (the convention). */
+  readonly style?: JsonStyle;
   readonly xmlRoot?: string;
   /** In a sync route, this target's reply goes back to the caller. */
   readonly reply: boolean;

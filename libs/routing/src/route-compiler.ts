@@ -1,6 +1,6 @@
 import { breakerPolicyOf, rateLimitOf, routeSchemas, type ConnectorSpec, type LoadedRoute, type RouteDef, type StepDef, type TargetDef } from '@junction/config';
 import type { EndpointContext, Message } from '@junction/core';
-import { DEFAULT_JSON_LIMITS, createMasker, expressionReadsBody, createXmlCodec, type JsonLimits, type WorkerPool, type XmlLimits } from '@junction/transform';
+import { DEFAULT_JSON_LIMITS, createMasker, expressionReadsBody, createXmlCodec, type JsonLimits, type JsonStyle, type WorkerPool, type XmlLimits } from '@junction/transform';
 import type { CompiledRoute, CompiledTarget, ConnectorConfig } from './compiled-route';
 import type { CompileContext, CompileProblem, DefPath, EgressRegistry } from './compile-context';
 import { DEFAULT_RETRY } from './retry-policy';
@@ -35,7 +35,7 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
   const problems: CompileProblem[] = [];
   const targets = new Map<string, CompiledTarget>();
   const byDefinition = new Map<string, CompiledTarget>();
-  const codec = createXmlCodec({ arrays: def.xml?.arrays ?? [], limits: options.xmlLimits }, options.xmlWorkers);
+  const codec = createXmlCodec({ arrays: def.xml?.arrays ?? [], namespaces: def.xml?.namespaces, limits: options.xmlLimits }, options.xmlWorkers);
   const schemas = routeSchemas(options.connectors);
   const specs = new Map(options.connectors.map((c) => [c.kind, c]));
   const sourceKind = schemas.sourceKind(def.from);
@@ -220,7 +220,7 @@ function compileTarget(
   taken: ReadonlyMap<string, CompiledTarget>,
   context: EndpointContext,
 ): Omit<CompiledTarget, 'prepare' | 'passthrough'> {
-  const config = def[kind] as { format?: 'json' | 'xml' | 'asis' | object; xmlRoot?: string };
+  const config = def[kind] as { format?: 'json' | 'xml' | 'asis' | object; style?: JsonStyle; xmlRoot?: string };
   const connector = egress.get(kind);
   let endpoint: CompiledTarget['endpoint'] = {
     description: `${kind} (unavailable)`,
@@ -248,6 +248,7 @@ function compileTarget(
     retry: def.retry ?? DEFAULT_RETRY,
     // A body format is a word (HTTP's json, xml, asis); a folder target's `format` is a flat-file layout it writes itself.
     format: typeof config?.format === 'string' ? config.format : 'asis',
+    style: config?.style ?? 'plain',
     xmlRoot: config?.xmlRoot,
     reply: def.reply ?? false,
     ...(resilienceOf(def) && { resilience: resilienceOf(def) }),

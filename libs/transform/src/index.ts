@@ -6,6 +6,8 @@ export * from './xml/xml-convention';
 export { DEFAULT_XML_LIMITS, type ResolvedXmlLimits } from './xml/xml-guard';
 export { type XmlCodec, type XmlReadOptions, createXmlCodec, defaultXmlCodec, jsonToXml, xmlToJson } from './xml/xml-codec';
 export { type XmlDecodeOptions, decodeXmlInput } from './xml/xml-encoding';
+export { type JsonStyle, plainJson } from './xml/xml-plain';
+export { type CompiledNamespaces, compileNamespaces } from './xml/xml-prefixes';
 export { WorkerPool, type WorkerPoolOptions, type WhenBusy } from './workers/worker-pool';
 export { createXmlWorkers } from './xml/xml-workers';
 export { type WorkerTask, workerTask } from './workers/worker-task';

@@ -40,6 +40,12 @@ export const HttpTargetSchema = z
       .enum(['json', 'xml', 'asis'])
       .default('asis')
       .describe('Body format sent: `json` or `xml` convert the message as needed, `asis` sends the bytes as they are.'),
+    style: z
+      .enum(['plain', 'lossless'])
+      .optional()
+      .describe(
+        '`format: json` with an XML body: `plain` (default) sends plain JSON (no declaration, no prefixes of the route\'s `xml.namespaces`, text-only elements as values, attributes as `@name`); `lossless` sends the XML convention that expressions see.',
+      ),
     xmlRoot: z
       .string()
       .optional()

@@ -67,6 +67,8 @@ interface Service {
   /** Namespace -> prefix the WSDL declares, for canonical payload prefixes. */
   readonly prefixes: ReadonlyMap<string, string>;
   readonly ack?: CompiledExpression;
+  /** Reads the request for `ack` as the route reads its body: the route's `xml` arrays and namespace prefixes. */
+  readonly reader: XmlCodec;
   readonly users?: ReadonlyMap<string, string>;
   readonly nonces: NonceCache;
   /** Header blocks the service understands: mustUnderstand ones outside it are refused. */
@@ -173,6 +175,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       catalog,
       prefixes: declaredPrefixes(catalog),
       ack,
+      reader: b.xml ? createXmlCodec({ ...b.xml, limits: this.options.xmlLimits }, this.options.xmlWorkers) : this.codec,
       users: users ? new Map(Object.entries(users)) : undefined,
       nonces: new NonceCache(),
       understood: new UnderstoodBlocks(b.config.understands, users !== undefined),
@@ -368,7 +371,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
   private async acknowledgement(service: Service, payload: SoapPayload, messageId: string): Promise<unknown> {
     if (!service.ack) return {};
     const request =
-      (payload.doc !== undefined ? this.codec.reread(payload.doc, payload.xml) : undefined) ?? (await this.codec.parseAsync(payload.xml));
+      (payload.doc !== undefined ? service.reader.reread(payload.doc, payload.xml) : undefined) ?? (await service.reader.parseAsync(payload.xml));
     return service.ack.evaluate(request, { messageId });
   }
 }

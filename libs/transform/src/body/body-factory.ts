@@ -1,6 +1,7 @@
 import type { Body, BodyFormat } from '@junction/core';
 import type { WhenBusy } from '../workers/worker-pool';
 import type { XmlCodec } from '../xml/xml-codec';
+import type { JsonStyle } from '../xml/xml-plain';
 import { BytesBody, type BytesBodyOptions } from './bytes.body';
 import { ValueBody, type ValueBodyOptions } from './value.body';
 
@@ -22,12 +23,14 @@ export function bodyFromValue(value: unknown, format: BodyFormat, codec: XmlCode
  * The body in format `to`. A body already in that format is returned as it is (a passthrough keeps its original
  * bytes). Otherwise the body's JSON form is written in the new format right away, so that a value the format cannot
  * carry fails here, at the conversion, rather than at delivery; the bytes are kept and not written again. `root`
- * names the XML root element when the value is not an object with exactly one element key.
+ * names the XML root element when the value is not an object with exactly one element key. `style`: how XML becomes
+ * JSON (see XmlCodec.toJson); default `lossless`, the convention.
  * Throws InputError: the source's parse errors, `UNSUPPORTED_BODY` (415) for binary, `XML_*` (422) when unwritable.
  */
-export function convertBody(body: Body, to: 'json' | 'xml', codec: XmlCodec, root?: string): Body {
+export function convertBody(body: Body, to: 'json' | 'xml', codec: XmlCodec, root?: string, style: JsonStyle = 'lossless'): Body {
   if (body.format === to) return body;
-  const converted = new ValueBody(body.value(), to, codec, { root });
+  const value = to === 'json' && body.format === 'xml' ? codec.toJson(body.value(), style) : body.value();
+  const converted = new ValueBody(value, to, codec, { root });
   converted.bytes();
   return converted;
 }

@@ -7,6 +7,8 @@ import type { XmlBuildOptions, XmlLimits, XmlOptions } from './xml-convention';
 import { XmlReferenceError, xmlEntityDecoder } from './xml-entities';
 import { type XmlDecodeOptions, decodeXmlInput } from './xml-encoding';
 import { malformed, prescanXml, resolveXmlLimits } from './xml-guard';
+import { type JsonStyle, plainJson } from './xml-plain';
+import { type CompiledNamespaces, PrefixScope, compileNamespaces } from './xml-prefixes';
 import { type ArrayPaths, ESCAPED_NAME_PREFIX, type OrderedNode, compileArrayPaths, readDocument } from './xml-reader';
 import { rereadWritten } from './xml-reread';
 import type { XmlTaskInput } from './xml-tasks';
@@ -54,6 +56,13 @@ export interface XmlCodec {
    * `written` is not changed.
    */
   reread(written: unknown, bytes: Buffer | string): Record<string, unknown> | undefined;
+  /**
+   * A document in the convention (what `parse` returns, or a step's XML value) as JSON for a REST consumer, in
+   * `style`: `lossless` returns it as it is; `plain` (see xml-plain.ts) drops the declaration and the namespace
+   * declarations, the prefixes of this codec's `namespaces` and the `#text` / `#cdata` / `#mixed` wrappers that
+   * are not needed, keeping `arrays` paths as lists. The result is new; `doc` is not changed.
+   */
+  toJson(doc: unknown, style: JsonStyle): unknown;
 }
 
 /** How one asynchronous read goes: the content type's charset, and what to do when the workers are all busy. */
@@ -78,6 +87,7 @@ const UNSAFE_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 export function createXmlCodec(options: XmlOptions = {}, workers?: WorkerPool): XmlCodec {
   const limits = resolveXmlLimits(options.limits);
   const paths = compileArrayPaths(options.arrays);
+  const namespaces = compileNamespaces(options.namespaces);
   const parser = new XMLParser({
     preserveOrder: true,
     ignoreAttributes: false,
@@ -96,13 +106,15 @@ export function createXmlCodec(options: XmlOptions = {}, workers?: WorkerPool): 
     // Keys are never merged onto prototypes here (the reader writes own properties), so names stay as written.
     onDangerousProperty: (name) => name,
   });
-  return new DefaultXmlCodec(limits, paths, parser, { arrays: options.arrays, limits }, workers);
+  const workerOptions: XmlOptions = { arrays: options.arrays, limits, ...(options.namespaces && { namespaces: options.namespaces }) };
+  return new DefaultXmlCodec(limits, paths, namespaces, parser, workerOptions, workers);
 }
 
 class DefaultXmlCodec implements XmlCodec {
   constructor(
     readonly limits: Readonly<Required<XmlLimits>>,
     private readonly paths: ArrayPaths | undefined,
+    private readonly namespaces: CompiledNamespaces | undefined,
     private readonly parser: XMLParser,
     /** What a worker needs to build the same codec. */
     private readonly options: XmlOptions,
@@ -152,7 +164,11 @@ class DefaultXmlCodec implements XmlCodec {
       if (err instanceof InputError) throw err;
       throw new InputError('XML_MALFORMED', `Malformed XML: ${(err as Error).message}`, 400, err);
     }
-    return readDocument(nodes, this.paths);
+    return readDocument(nodes, this.paths, this.namespaces && PrefixScope.root(this.namespaces));
+  }
+
+  toJson(doc: unknown, style: JsonStyle): unknown {
+    return style === 'lossless' ? doc : plainJson(doc, this.paths, this.namespaces?.prefixes);
   }
 
   build(value: unknown, options: XmlBuildOptions = {}): string {
@@ -161,7 +177,7 @@ class DefaultXmlCodec implements XmlCodec {
 
   reread(written: unknown, bytes: Buffer | string): Record<string, unknown> | undefined {
     const length = typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
-    return rereadWritten(written, length, this.paths, this.limits);
+    return rereadWritten(written, length, this.paths, this.limits, this.namespaces && PrefixScope.root(this.namespaces));
   }
 }
 

@@ -8,6 +8,8 @@
  * Elements
  * - An element is a key named with its qualified name as written, prefix kept: `soap:Envelope`, `ns1:Order`.
  *   Namespaces are not resolved: `a:Order` and `b:Order` bound to the same URI stay different keys.
+ * - Unless the codec has `namespaces` (a route's `xml.namespaces`): then elements and attributes in those namespaces
+ *   are keyed with the codec's prefixes whatever the document's, declarations renamed to match (xml-prefixes.ts).
  * - The document is an object holding the root element's key (and the declaration, below).
  * - An element with neither attributes nor content is `""`.
  * - An element with only text and no attributes is that text as a string. Text is never trimmed and a text-only
@@ -44,6 +46,9 @@
  *   or instruction is joined. DOCTYPE and DTD declarations are refused (XML_DOCTYPE_FORBIDDEN).
  * - Entity references: only the five predefined ones and numeric character references are expanded; any other
  *   named reference is refused as malformed. Line ends are normalised to `\n` as XML requires.
+ *
+ * Plain JSON (XmlCodec.toJson, for `format: json` targets; xml-plain.ts) is a lossy view of this convention, never
+ * what expressions see.
  *
  * Building XML from JSON (values not made by the parser too)
  * - Strings are text, numbers and booleans become their text, `null` becomes an empty element, `undefined` object
@@ -87,6 +92,11 @@ export interface XmlLimits {
 export interface XmlOptions {
   /** Dotted element paths from the root (`Orders.Order`) that are always arrays. */
   readonly arrays?: readonly string[];
+  /**
+   * Prefix -> namespace URI: elements and attributes in these namespaces are read under these prefixes whatever
+   * prefixes the document uses (see xml-prefixes.ts). `arrays` paths name elements with these prefixes.
+   */
+  readonly namespaces?: Readonly<Record<string, string>>;
   readonly limits?: XmlLimits;
 }
 

@@ -1,5 +1,6 @@
 import { ConfigError } from '@junction/core';
 import { CDATA_KEY, DECLARATION_KEY, MIXED_KEY, TEXT_KEY } from './xml-convention';
+import type { PrefixScope } from './xml-prefixes';
 
 /**
  * Turns fast-xml-parser's `preserveOrder` tree into the friendly form of the convention (see xml-convention.ts).
@@ -12,6 +13,8 @@ export type OrderedNode = Record<string, unknown>;
 type Attributes = Record<string, unknown>;
 
 const ATTRIBUTES = ':@';
+/** On a node renamed for a route's namespaces: the prefixes in scope inside it (not enumerated by `for...in`). */
+const SCOPE = Symbol('scope');
 /**
  * The parser refuses element names that are dangerous object keys (`__proto__`, `constructor`, `prototype`); the
  * codec renames them with this prefix on the way in (no XML name can start with `#`) and the reader renames back.
@@ -59,22 +62,58 @@ export function compileArrayPaths(paths: readonly string[] | undefined): ArrayPa
   return roots;
 }
 
-/** Converts a whole parsed document: the declaration (if any) then the root element. */
-export function readDocument(nodes: readonly OrderedNode[], paths: ArrayPaths | undefined): Record<string, unknown> {
+/**
+ * Converts a whole parsed document: the declaration (if any) then the root element. `scope`: the route's namespaces
+ * (see xml-prefixes.ts), applied to each element as it is read; without it names stay as written.
+ */
+export function readDocument(nodes: OrderedNode[], paths: ArrayPaths | undefined, scope?: PrefixScope): Record<string, unknown> {
   const doc: Record<string, unknown> = {};
-  for (const node of nodes) {
+  for (const node of scope ? renamed(nodes, scope) : nodes) {
     const name = nameOf(node);
     if (name === DECLARATION_KEY) {
       doc[DECLARATION_KEY] = (node[ATTRIBUTES] as Attributes | undefined) ?? {};
     } else if (name !== TEXT_KEY && name.charCodeAt(0) !== 0x3f /* other PIs */) {
       const key = unescapeName(name);
-      setOwn(doc, key, readElement(node[name] as OrderedNode[], node[ATTRIBUTES] as Attributes, paths?.get(key)));
+      setOwn(doc, key, readElement(node[name] as OrderedNode[], node[ATTRIBUTES] as Attributes, paths?.get(key), scopeOf(node)));
     }
   }
   return doc;
 }
 
-function readElement(children: OrderedNode[], attributes: Attributes | undefined, path: ArrayPathNode | undefined): unknown {
+/**
+ * The element nodes among `nodes` under their keys for the route's namespaces, each with its attributes renamed and
+ * the scope inside it; text, CDATA and instructions as they are. Done once per element, as its parent is read, so
+ * that classification (repeats, interleaving) and `arrays` paths see the names expressions use.
+ */
+function renamed(nodes: OrderedNode[], scope: PrefixScope): OrderedNode[] {
+  if (nodes.length === 1 && TEXT_KEY in nodes[0]) return nodes; // a text-only element, the common case
+  const out: OrderedNode[] = new Array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i];
+    const name = nameOf(node);
+    const c = name.charCodeAt(0);
+    if (c === 0x3f /* ? */ || name === TEXT_KEY || name === CDATA_KEY) {
+      out[i] = node;
+      continue;
+    }
+    const [inner, attributes] = scope.enter(node[ATTRIBUTES] as Attributes | undefined);
+    const key = inner.element(unescapeName(name));
+    // A computed key defines an own property even for `__proto__`.
+    const element: OrderedNode = { [key]: node[name] };
+    if (attributes) element[ATTRIBUTES] = attributes;
+    (element as Record<symbol, unknown>)[SCOPE] = inner;
+    out[i] = element;
+  }
+  return out;
+}
+
+function readElement(
+  children: OrderedNode[],
+  attributes: Attributes | undefined,
+  path: ArrayPathNode | undefined,
+  scope: PrefixScope | undefined,
+): unknown {
+  if (scope) children = renamed(children, scope);
   let realText = false;
   let elements = 0;
   let cdata = 0;
@@ -125,7 +164,7 @@ function readChildren(children: OrderedNode[], into: Record<string, unknown>, pa
     if (name === TEXT_KEY || name.charCodeAt(0) === 0x3f) continue;
     const key = unescapeName(name);
     const childPath = path?.children.get(key);
-    const value = readElement(child[name] as OrderedNode[], child[ATTRIBUTES] as Attributes, childPath);
+    const value = readElement(child[name] as OrderedNode[], child[ATTRIBUTES] as Attributes, childPath, scopeOf(child));
     if (key === lastKey) {
       if (Array.isArray(last)) last.push(value);
       else setOwn(into, key, (last = [last, value]));
@@ -157,7 +196,7 @@ function readMixed(children: OrderedNode[], keepText: boolean, path: ArrayPathNo
     } else {
       const key = unescapeName(name);
       // A computed key defines an own property even for `__proto__`.
-      items.push({ [key]: readElement(child[name] as OrderedNode[], child[ATTRIBUTES] as Attributes, path?.children.get(key)) });
+      items.push({ [key]: readElement(child[name] as OrderedNode[], child[ATTRIBUTES] as Attributes, path?.children.get(key), scopeOf(child)) });
     }
   }
   if (text !== '') items.push(text);
@@ -174,6 +213,10 @@ function joinText(children: OrderedNode[]): string {
 function cdataOf(node: OrderedNode): string {
   const parts = node[CDATA_KEY] as OrderedNode[];
   return parts.length === 0 ? '' : ((parts[0][TEXT_KEY] as string | undefined) ?? '');
+}
+
+function scopeOf(node: OrderedNode): PrefixScope | undefined {
+  return (node as Record<symbol, PrefixScope | undefined>)[SCOPE];
 }
 
 function nameOf(node: OrderedNode): string {

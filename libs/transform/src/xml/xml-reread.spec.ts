@@ -101,4 +101,42 @@ describe('XmlCodec.reread', () => {
     expect(small.reread({ r: '' }, Buffer.alloc(11))).toBeUndefined();
     expect(small.reread({ r: '' }, '<r/>')).toEqual({ r: '' });
   });
+
+  describe('with route namespaces', () => {
+    const DOC = 'urn:acme:doc';
+    const CMN = 'urn:acme:common';
+    const codec = createXmlCodec({ namespaces: { doc: DOC, c: CMN }, arrays: ['doc:PlaceOrder.doc:Order.doc:Line'] });
+
+    it.each(fixtures)('gives what parse gives for the fixture %s, its namespaces declared on the route', (name) => {
+      const bytes = readFileSync(join(DIR, `${name}.xml`));
+      const { '?xml': _declaration, ...value } = createXmlCodec().parse(bytes);
+      const root = Object.values(value)[0];
+      // Every namespace the root declares, under a route prefix of its own.
+      const uris = typeof root === 'object' && root !== null ? Object.entries(root).filter(([k]) => k === '@xmlns' || k.startsWith('@xmlns:')).map(([, v]) => String(v)) : [];
+      const namespaces = Object.fromEntries([...new Set(uris.filter((u) => u !== ''))].map((uri, i) => [`r${i}`, uri]));
+      expectSameAsParse(createXmlCodec({ namespaces }), value);
+    });
+
+    it.each([
+      ['a SOAP payload made canonical', { PlaceOrder: { '@xmlns': DOC, '@xmlns:cmn': CMN, Order: { Line: { Sku: 'a' }, 'cmn:Ref': 'r' } } }],
+      ['two prefixes for one namespace, now interleaved', { r: { '@xmlns:a': DOC, '@xmlns:b': DOC, 'a:x': '1', y: '2', 'b:x': '3' } }],
+      ['two prefixes for one namespace, now repeats', { r: { '@xmlns:a': DOC, '@xmlns:b': DOC, 'a:x': '1', 'b:x': '2' } }],
+      ['items of one key in different namespaces', { r: { x: [{ '@xmlns': DOC, '#text': '1' }, { '@xmlns': CMN, '#text': '2' }, { '@xmlns': 'urn:other', '#text': '3' }] } }],
+      ['a route prefix the sender uses for another namespace', { 'doc:r': { '@xmlns:doc': 'urn:other', '@xmlns:d': DOC, 'd:x': '1', 'doc:x': '2' } }],
+      ['#mixed entries renamed', { r: { '@xmlns:p': DOC, '#mixed': ['t ', { 'p:b': 'x' }, ' u'] } }],
+      ['attributes in a declared namespace', { 'p:r': { '@xmlns:p': DOC, '@p:at': '1', '@plain': '2', 'p:x': '' } }],
+    ])('gives what parse gives for %s', (_what, written) => {
+      expectSameAsParse(codec, written);
+    });
+
+    it('renames as parse does, arrays paths by the route`s names', () => {
+      const written = { 'x:PlaceOrder': { '@xmlns:x': DOC, 'x:Order': { 'x:Line': { 'x:Sku': 'a' } } } };
+      expect(expectSameAsParse(codec, written)).toEqual({ 'doc:PlaceOrder': { '@xmlns:doc': DOC, 'doc:Order': { 'doc:Line': [{ 'doc:Sku': 'a' }] } } });
+    });
+
+    it('leaves an undeclared prefix to parse, which refuses it', () => {
+      expect(codec.reread({ 'p:r': 'x' }, '<p:r>x</p:r>')).toBeUndefined();
+      expect(() => codec.parse('<p:r>x</p:r>')).toThrow(/not declared/);
+    });
+  });
 });

@@ -1,5 +1,7 @@
+import { InputError } from '@junction/core';
 import { CDATA_KEY, MIXED_KEY, TEXT_KEY } from './xml-convention';
 import type { ResolvedXmlLimits } from './xml-guard';
+import type { PrefixScope } from './xml-prefixes';
 import { type ArrayPathNode, type ArrayPaths, setOwn } from './xml-reader';
 
 /**
@@ -7,7 +9,7 @@ import { type ArrayPathNode, type ArrayPaths, setOwn } from './xml-reader';
  * for a producer that built the value and wrote it (a SOAP payload made canonical), so that the bus need not read
  * its own output back. It follows the reader (xml-reader.ts) over the nodes the writer would have written: text
  * runs, CDATA sections and elements, in order, classified the same way (text-only, object, `#cdata`, `#mixed`), with
- * the codec's `arrays` paths applied.
+ * the codec's `arrays` paths applied, and its namespace prefixes when it has them (`scope`: see xml-prefixes.ts).
  *
  * It covers the shapes the reader itself produces (strings, `@` attributes with string values, `#text`, `#cdata`,
  * `#mixed`, element keys with a value or a list), whatever keys and attributes were renamed, added or removed.
@@ -19,6 +21,7 @@ export function rereadWritten(
   byteLength: number,
   paths: ArrayPaths | undefined,
   limits: ResolvedXmlLimits,
+  scope?: PrefixScope,
 ): Record<string, unknown> | undefined {
   if (byteLength > limits.maxBytes || !isObject(written)) return undefined;
   const keys = Object.keys(written);
@@ -29,10 +32,13 @@ export function rereadWritten(
   if (Array.isArray(value)) return undefined;
   try {
     const doc: Record<string, unknown> = {};
-    setOwn(doc, root, element(value, paths?.get(root), 1, limits));
+    const inside = scope?.inside(attributesOf(value));
+    const key = inside ? inside.element(root) : root;
+    setOwn(doc, key, element(value, paths?.get(key), 1, limits, inside));
     return doc;
   } catch (err) {
-    if (err === UNSURE) return undefined;
+    // An undeclared prefix: parse gives the refusal, with its place in the bytes.
+    if (err === UNSURE || err instanceof InputError) return undefined;
     throw err;
   }
 }
@@ -42,9 +48,10 @@ const UNSURE = new Error('parse instead');
 
 type XmlObject = Record<string, unknown>;
 /** A node as the parser would see it: text (merged with adjacent text), CDATA or an element. */
-type Node = { readonly text: string } | { readonly cdata: string } | { readonly name: string; readonly value: unknown };
+type Node = { readonly text: string } | { readonly cdata: string } | { readonly name: string; readonly value: unknown; readonly scope?: PrefixScope };
 
-function element(value: unknown, path: ArrayPathNode | undefined, level: number, limits: ResolvedXmlLimits): unknown {
+/** `scope`: the route's prefixes in scope inside this element (its own declarations included), when the codec has them. */
+function element(value: unknown, path: ArrayPathNode | undefined, level: number, limits: ResolvedXmlLimits, scope: PrefixScope | undefined): unknown {
   // The guard refuses a start tag with maxDepth elements open around it.
   if (level > limits.maxDepth) throw UNSURE;
   if (typeof value === 'string') return value;
@@ -67,8 +74,22 @@ function element(value: unknown, path: ArrayPathNode | undefined, level: number,
     }
   }
   if (count > limits.maxAttributes) throw UNSURE;
+  if (scope && attributes) attributes = scope.attributes(attributes);
   if (!content) return attributes ?? '';
-  return plain ? objectForm(value, attributes ?? {}, path, level, limits) : fromNodes(nodesOf(value), attributes, path, level, limits);
+  // Renamed, two written names may become one: only the node list tells repeats from interleaving then.
+  return plain && !scope
+    ? objectForm(value, attributes ?? {}, path, level, limits)
+    : fromNodes(nodesOf(value, scope), attributes, path, level, limits);
+}
+
+/** The attributes of a written element value, as the writer writes them (string values), for its scope. */
+function attributesOf(value: unknown): XmlObject | undefined {
+  if (!isObject(value)) return undefined;
+  let attributes: XmlObject | undefined;
+  for (const key in value) {
+    if (key.charCodeAt(0) === 0x40 && Object.prototype.hasOwnProperty.call(value, key) && typeof value[key] === 'string') (attributes ??= {})[key] = value[key];
+  }
+  return attributes;
 }
 
 /** Element keys only: written in key order, each key's elements together, so never interleaved. */
@@ -81,12 +102,12 @@ function objectForm(value: XmlObject, into: XmlObject, path: ArrayPathNode | und
     if (Array.isArray(v)) {
       if (v.length === 0) continue;
       if (v.length === 1 && !childPath?.forced) {
-        setOwn(into, key, element(v[0], childPath, level + 1, limits));
+        setOwn(into, key, element(v[0], childPath, level + 1, limits, undefined));
         continue;
       }
-      setOwn(into, key, v.map((item) => element(item, childPath, level + 1, limits)));
+      setOwn(into, key, v.map((item) => element(item, childPath, level + 1, limits, undefined)));
     } else {
-      const read = element(v, childPath, level + 1, limits);
+      const read = element(v, childPath, level + 1, limits, undefined);
       setOwn(into, key, childPath?.forced ? [read] : read);
     }
   }
@@ -94,8 +115,13 @@ function objectForm(value: XmlObject, into: XmlObject, path: ArrayPathNode | und
 }
 
 /** The content nodes the writer emits for an object, in order, adjacent text merged as the parser would. */
-function nodesOf(value: XmlObject): Node[] {
+function nodesOf(value: XmlObject, scope: PrefixScope | undefined): Node[] {
   const nodes: Node[] = [];
+  const push = (name: string, v: unknown) => {
+    if (!scope) return void nodes.push({ name, value: v });
+    const inside = scope.inside(attributesOf(v));
+    nodes.push({ name: inside.element(name), value: v, scope: inside });
+  };
   const text = (t: unknown) => {
     if (typeof t !== 'string') throw UNSURE;
     if (t === '') return;
@@ -109,8 +135,8 @@ function nodesOf(value: XmlObject): Node[] {
     nodes.push({ cdata: c });
   };
   const elements = (name: string, v: unknown) => {
-    if (Array.isArray(v)) for (const item of v) nodes.push({ name, value: item });
-    else nodes.push({ name, value: v });
+    if (Array.isArray(v)) for (const item of v) push(name, item);
+    else push(name, v);
   };
   for (const key in value) {
     if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
@@ -130,7 +156,7 @@ function nodesOf(value: XmlObject): Node[] {
             if (e === undefined) continue;
             if (k === CDATA_KEY) cdata(e);
             else if (k === TEXT_KEY) text(e);
-            else if (isElementKey(k) && !Array.isArray(e)) nodes.push({ name: k, value: e });
+            else if (isElementKey(k) && !Array.isArray(e)) push(k, e);
             else throw UNSURE;
           }
         }
@@ -180,7 +206,7 @@ function fromNodes(nodes: Node[], attributes: XmlObject | undefined, path: Array
       } else if ('cdata' in node) {
         items.push({ [CDATA_KEY]: node.cdata });
       } else {
-        items.push({ [node.name]: element(node.value, path?.children.get(node.name), level + 1, limits) });
+        items.push({ [node.name]: element(node.value, path?.children.get(node.name), level + 1, limits, node.scope) });
       }
     }
     result[MIXED_KEY] = items;
@@ -192,7 +218,7 @@ function fromNodes(nodes: Node[], attributes: XmlObject | undefined, path: Array
     for (const node of nodes) {
       if (!('name' in node)) continue;
       const childPath = path?.children.get(node.name);
-      const read = element(node.value, childPath, level + 1, limits);
+      const read = element(node.value, childPath, level + 1, limits, node.scope);
       if (node.name === lastKey) {
         if (Array.isArray(last)) last.push(read);
         else setOwn(result, node.name, (last = [last, read]));

@@ -1,0 +1,123 @@
+import { readFileSync, realpathSync } from 'node:fs';
+import * as nodePath from 'node:path';
+import { ConfigError, type Body } from '@junction/core';
+import { type XmlCodec, type XsdFile, XsdValidator, charsetOf, withSchemaImports } from '@junction/transform';
+import { decode } from './xml-tag-scanner';
+import { WSDL_NS, XSD_NS } from './wsdl-reader';
+import { ROOT_SCOPE, elementName, resolvedChildren, rootOf, scopeOf, standalone } from './xml-namespaces';
+import { escapeXml } from './xml-escape';
+
+/**
+ * The schema of a WSDL, for validating SOAP payloads (`validate: request | response | both` on a SOAP source or
+ * target): every `xsd:schema` of `wsdl:types`, in the WSDL and in the WSDLs it `wsdl:import`s, each made a document of
+ * its own carrying the namespace declarations in scope where it stood (on `wsdl:definitions`, typically), plus every
+ * file they import or include. Locations resolve against the document holding them and must stay in the main WSDL's
+ * folder; http(s) locations are refused (nothing is fetched). A generated main schema imports every target namespace,
+ * so that a payload in any of them validates against its global element declaration. Read once, at route load.
+ */
+export function loadWsdlSchemas(wsdlFile: string, codec: XmlCodec): XsdValidator {
+  const main = realOf(wsdlFile);
+  const folder = nodePath.dirname(main);
+  const embedded: Array<XsdFile & { ns: string }> = [];
+  const schemaFiles: string[] = [];
+  const seen = new Set<string>();
+
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const rel = relative(file, folder);
+    let doc: Record<string, unknown>;
+    try {
+      doc = codec.parse(readFileSync(file));
+    } catch (err) {
+      throw new ConfigError(`WSDL ${rel}: ${(err as Error).message}`, undefined, err);
+    }
+    const root = rootOf(doc);
+    const scope = scopeOf(root.value, ROOT_SCOPE);
+    const name = elementName(root.qname, scope);
+    if (name.ns === XSD_NS && name.localName === 'schema') return void schemaFiles.push(rel);
+    if (name.ns !== WSDL_NS || name.localName !== 'definitions') throw new ConfigError(`WSDL ${rel}: not a WSDL 1.1 document or an XML Schema`);
+    for (const child of resolvedChildren(root.value, scope)) {
+      if (child.name.ns !== WSDL_NS) continue;
+      if (child.name.localName === 'import') {
+        const location = attribute(child.value, 'location');
+        if (location !== undefined) visit(localFile(location, file, folder));
+      } else if (child.name.localName === 'types') {
+        for (const schema of resolvedChildren(child.value, child.scope)) {
+          if (schema.name.ns !== XSD_NS || schema.name.localName !== 'schema') continue;
+          const n = embedded.length + 1;
+          embedded.push({
+            fileName: `${rel}.types-${n}.xsd`,
+            // The declarations in scope go onto the schema element: its QName values (`type="ord:Order"`) keep their meaning.
+            contents: codec.build(standalone(schema.qname, schema.value, child.scope), { declaration: false }),
+            ns: attribute(schema.value, 'targetNamespace') ?? '',
+          });
+        }
+      }
+    }
+  };
+  visit(main);
+
+  // Generated documents sit in the main WSDL's folder, so locations relative to the folder hold from them too.
+  // One document per target namespace for the main schema to import: a namespace several schemas share is included
+  // by a wrapper of that namespace (libxml2 imports a namespace once and skips the others).
+  const byNs = new Map<string, string[]>();
+  for (const e of embedded) byNs.set(e.ns, [...(byNs.get(e.ns) ?? []), e.fileName]);
+  const generated: XsdFile[] = [];
+  const imports: string[] = [];
+  let k = 0;
+  for (const [ns, files] of byNs) {
+    let location = files[0];
+    if (files.length > 1 || ns === '') {
+      location = `${relative(main, folder)}.namespace-${++k}.xsd`;
+      const target = ns === '' ? '' : ` targetNamespace="${escapeXml(ns)}"`;
+      const includes = files.map((f) => `<xs:include schemaLocation="${escapeXml(f)}"/>`).join('');
+      generated.push({ fileName: location, contents: `<xs:schema xmlns:xs="${XSD_NS}"${target}>${includes}</xs:schema>` });
+    }
+    imports.push(ns === '' ? `<xs:include schemaLocation="${escapeXml(location)}"/>` : `<xs:import namespace="${escapeXml(ns)}" schemaLocation="${escapeXml(location)}"/>`);
+  }
+  for (const f of schemaFiles) imports.push(`<xs:import schemaLocation="${escapeXml(f)}"/>`);
+  const mainName = `${relative(main, folder)}.schema.xsd`;
+  // Includes first: an xs:include must precede the imports in a schema.
+  imports.sort((a, b) => Number(b.startsWith('<xs:include')) - Number(a.startsWith('<xs:include')));
+  generated.unshift({ fileName: mainName, contents: `<xs:schema xmlns:xs="${XSD_NS}">${imports.join('')}</xs:schema>` });
+  const files = withSchemaImports([...generated, ...embedded], schemaFiles, folder, codec);
+  return new XsdValidator(nodePath.basename(main), { main: mainName, files });
+}
+
+/** The XML text of a SOAP payload body, as the validator reads it. */
+export function payloadText(body: Body): string {
+  const bytes = body.bytes();
+  const charset = charsetOf(body.contentType)?.toLowerCase();
+  return !charset || charset === 'utf-8' || charset === 'utf8' ? bytes.toString('utf8') : new TextDecoder(charset).decode(bytes);
+}
+
+function attribute(value: unknown, name: string): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = (value as Record<string, unknown>)[`@${name}`];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function localFile(location: string, importer: string, folder: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(location) && !/^file:/i.test(location)) {
+    throw new ConfigError(`WSDL ${relative(importer, folder)}: the location '${location}' is not a local file; WSDLs are not fetched for validation`);
+  }
+  const file = realOf(nodePath.resolve(nodePath.dirname(importer), decodeURIComponent(decode(location).replace(/^file:(\/\/)?/i, '').replace(/#.*$/, ''))));
+  const rel = nodePath.relative(folder, file);
+  if (rel === '' || rel.startsWith('..') || nodePath.isAbsolute(rel)) {
+    throw new ConfigError(`WSDL ${relative(importer, folder)}: the location '${location}' lies outside the WSDL's folder`);
+  }
+  return file;
+}
+
+function realOf(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch (err) {
+    throw new ConfigError(`cannot read WSDL ${file}`, undefined, err);
+  }
+}
+
+function relative(file: string, folder: string): string {
+  return nodePath.relative(folder, file).split(nodePath.sep).join('/');
+}

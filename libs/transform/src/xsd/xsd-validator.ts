@@ -1,0 +1,190 @@
+import { BusError, ValidationError } from '@junction/core';
+import { validateXML } from 'xmllint-wasm';
+import type { XsdSchemaSet } from './xsd-schema-files';
+import { withoutDeclaration } from './xsd-schema-files';
+
+/** One violation of a schema: libxml2's message and the line of the document it was found on (no column is given). */
+export interface XsdViolation {
+  readonly line?: number;
+  readonly message: string;
+}
+
+/** At most this many violations are listed in an error; a document with thousands of bad items stays readable. */
+const MAX_LISTED = 100;
+/** Documents validated by one call of the validator, and their total size. */
+const MAX_BATCH = 64;
+const MAX_BATCH_CHARS = 4 * 1024 * 1024;
+/** Calls of one validator at a time: each runs libxml2 in a worker thread of its own. */
+const MAX_CALLS = 2;
+/** WebAssembly memory of a call, in 64 KiB pages: 16 MiB to start, at most 512 MiB. */
+const INITIAL_PAGES = 256;
+const MAX_PAGES = 8192;
+
+/** The schema files sit under this folder of the validator's in-memory file system; documents beside it. */
+const SCHEMA_DIR = 'schema';
+
+interface Pending {
+  readonly xml: string;
+  readonly resolve: (violations: XsdViolation[]) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** Documents validated and violations found, by every validator since start. */
+export const xsdCounts = { documents: 0, invalid: 0, violations: 0 };
+
+/**
+ * An XML Schema (1.0) validator over a schema set read once (see loadXsdSchema), backed by libxml2 (xmllint-wasm).
+ * libxml2 runs in WebAssembly with an in-memory file system holding the schema set and the documents only: no
+ * network, no other file, no external DTD. Each call of xmllint-wasm starts a worker thread and compiles its
+ * WebAssembly anew, which costs far more than validating a small document: documents that arrive while earlier ones
+ * are being validated are therefore validated together in one call (up to 64, up to 4 MB of text), at most two calls
+ * at a time per validator, so that throughput grows with load rather than each message paying the start-up alone.
+ */
+export class XsdValidator {
+  private readonly queue: Pending[] = [];
+  private calls = 0;
+
+  constructor(
+    /** Names the schema in errors (the file as the route names it). */
+    readonly name: string,
+    private readonly schema: XsdSchemaSet,
+  ) {}
+
+  /**
+   * The violations of `xml` (text, decoded already), in document order; empty when it is valid. A document libxml2
+   * cannot read yields its parser errors as violations. Rejects only when the schema set itself cannot be used (it
+   * does not compile, a type it names is missing): BusError `XSD_INVALID`, not retriable, a failure of the route.
+   */
+  validate(xml: string): Promise<XsdViolation[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ xml: withoutDeclaration(xml), resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Returns when `xml` is valid; otherwise throws ValidationError listing every violation as `line <n>: <message>`. */
+  async check(xml: string, what = 'The message'): Promise<void> {
+    const violations = await this.validate(xml);
+    if (violations.length === 0) return;
+    throw violationError(violations, `${what} does not match XSD '${this.name}'`);
+  }
+
+  /** Validates a probe document: rejects when the schema set does not compile (a missing type, a bad import). */
+  async compiles(): Promise<void> {
+    await this.validate('<junction-schema-probe/>');
+  }
+
+  private pump(): void {
+    while (this.calls < MAX_CALLS && this.queue.length > 0) {
+      const batch: Pending[] = [];
+      let chars = 0;
+      while (this.queue.length > 0 && batch.length < MAX_BATCH && (batch.length === 0 || chars + this.queue[0].xml.length <= MAX_BATCH_CHARS)) {
+        const next = this.queue.shift()!;
+        chars += next.xml.length;
+        batch.push(next);
+      }
+      this.calls++;
+      void this.run(batch).finally(() => {
+        this.calls--;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(batch: Pending[]): Promise<void> {
+    try {
+      const results = await this.call(batch.map((p) => p.xml));
+      batch.forEach((p, i) => p.resolve(results[i]));
+    } catch (err) {
+      if (batch.length === 1 || isSchemaError(err)) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
+      // One document libxml2 could not read fails the whole call: each is validated alone then.
+      for (const p of batch) {
+        try {
+          p.resolve((await this.call([p.xml]))[0]);
+        } catch (e) {
+          p.reject(e);
+        }
+      }
+    }
+  }
+
+  /** One xmllint run over `docs`: the violations of each. */
+  private async call(docs: readonly string[]): Promise<XsdViolation[][]> {
+    const files = docs.map((contents, i) => ({ fileName: `message-${i}.xml`, contents }));
+    const [main, ...rest] = orderedFiles(this.schema);
+    let output: string;
+    try {
+      const result = await validateXML({
+        xml: files,
+        schema: [main],
+        preload: rest,
+        initialMemoryPages: INITIAL_PAGES,
+        maxMemoryPages: MAX_PAGES,
+        // No network even if a schema location slipped through (the file system holds nothing else anyway).
+        modifyArguments: (args) => ['--nonet', ...args],
+      });
+      output = result.valid ? '' : result.rawOutput;
+    } catch (err) {
+      const stderr = (err as Error).message ?? String(err);
+      const code = (err as { code?: unknown }).code;
+      // xmllint's exit code 1 with errors located in a document: the document is not well-formed for libxml2.
+      if (code === 1 && docs.length === 1 && /^message-0\.xml:\d+:/m.test(stderr)) output = stderr;
+      else throw new BusError('XSD_INVALID', `XSD '${this.name}' cannot be used: ${firstLines(stderr)}`, { retriable: false, cause: err });
+    }
+    const out = docs.map(() => [] as XsdViolation[]);
+    for (const line of output.split('\n')) {
+      const m = /^message-(\d+)\.xml:(\d+): (.*)$/.exec(line);
+      if (!m) continue;
+      out[Number(m[1])]?.push({ line: Number(m[2]), message: cleaned(m[3]) });
+    }
+    xsdCounts.documents += docs.length;
+    for (const v of out) {
+      if (v.length > 0) xsdCounts.invalid++;
+      xsdCounts.violations += v.length;
+    }
+    // A document reported invalid with no located message still gets one violation.
+    if (output !== '') {
+      docs.forEach((_, i) => {
+        if (out[i].length === 0 && new RegExp(`^message-${i}\\.xml fails to validate`, 'm').test(output)) {
+          out[i].push({ message: 'the document fails to validate' });
+        }
+      });
+    }
+    return out;
+  }
+}
+
+/** ValidationError listing violations as `line <n>: <message>` (at most 100 of them), every one in its message too. */
+export function violationError(violations: readonly XsdViolation[], what: string): ValidationError {
+  const listed = violations.slice(0, MAX_LISTED).map((v) => (v.line === undefined ? v.message : `line ${v.line}: ${v.message}`));
+  if (violations.length > MAX_LISTED) listed.push(`... and ${violations.length - MAX_LISTED} more`);
+  const count = `${violations.length} violation${violations.length === 1 ? '' : 's'}`;
+  // The journal keeps an error's message: every violation is in it, so a dead letter says what was wrong.
+  return new ValidationError(`${what} (${count}): ${listed.join('; ')}`, listed);
+}
+
+function isSchemaError(err: unknown): boolean {
+  return err instanceof BusError && err.code === 'XSD_INVALID';
+}
+
+/** The main schema first, then the rest, each under the schema folder. */
+function orderedFiles(schema: XsdSchemaSet): Array<{ fileName: string; contents: string }> {
+  const main = schema.files.find((f) => f.fileName === schema.main)!;
+  return [main, ...schema.files.filter((f) => f !== main)].map((f) => ({ fileName: `${SCHEMA_DIR}/${f.fileName}`, contents: f.contents }));
+}
+
+/** libxml2's message without the tool's prefixes. */
+function cleaned(message: string): string {
+  return message
+    .replace(/^element \S+: /, '')
+    .replace(/^Schemas validity error : /, '')
+    .replace(/^parser error : /, 'not well-formed: ')
+    .trim();
+}
+
+function firstLines(text: string): string {
+  return text.split('\n').filter((l) => l.trim() !== '').slice(0, 5).join(' | ').replace(new RegExp(`${SCHEMA_DIR}/`, 'g'), '');
+}

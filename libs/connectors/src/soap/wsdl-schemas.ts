@@ -1,11 +1,20 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import * as nodePath from 'node:path';
-import { ConfigError, type Body } from '@junction/core';
-import { type XmlCodec, type XsdFile, XsdValidator, charsetOf, withSchemaImports } from '@junction/transform';
+import { ConfigError } from '@junction/core';
+import { type XmlCodec, type XsdFile, XsdValidator, withSchemaImports } from '@junction/transform';
 import { decode } from './xml-tag-scanner';
 import { WSDL_NS, XSD_NS } from './wsdl-reader';
 import { ROOT_SCOPE, elementName, resolvedChildren, rootOf, scopeOf, standalone } from './xml-namespaces';
 import { escapeXml } from './xml-escape';
+import { envelopeNamespace, type SoapVersion } from './soap-envelope';
+
+/** Validators over a WSDL's schemas, read once. */
+export interface WsdlSchemas {
+  /** A payload (a Body's element) on its own. */
+  readonly payload: XsdValidator;
+  /** A whole Envelope of this version: its Body's elements as `payload`, lines those of the envelope. */
+  envelope(version: SoapVersion): XsdValidator;
+}
 
 /**
  * The schema of a WSDL, for validating SOAP payloads (`validate: request | response | both` on a SOAP source or
@@ -15,7 +24,7 @@ import { escapeXml } from './xml-escape';
  * folder; http(s) locations are refused (nothing is fetched). A generated main schema imports every target namespace,
  * so that a payload in any of them validates against its global element declaration. Read once, at route load.
  */
-export function loadWsdlSchemas(wsdlFile: string, codec: XmlCodec): XsdValidator {
+export function loadWsdlSchemas(wsdlFile: string, codec: XmlCodec): WsdlSchemas {
   const main = realOf(wsdlFile);
   const folder = nodePath.dirname(main);
   const embedded: Array<XsdFile & { ns: string }> = [];
@@ -77,19 +86,41 @@ export function loadWsdlSchemas(wsdlFile: string, codec: XmlCodec): XsdValidator
     imports.push(ns === '' ? `<xs:include schemaLocation="${escapeXml(location)}"/>` : `<xs:import namespace="${escapeXml(ns)}" schemaLocation="${escapeXml(location)}"/>`);
   }
   for (const f of schemaFiles) imports.push(`<xs:import schemaLocation="${escapeXml(f)}"/>`);
-  const mainName = `${relative(main, folder)}.schema.xsd`;
   // Includes first: an xs:include must precede the imports in a schema.
   imports.sort((a, b) => Number(b.startsWith('<xs:include')) - Number(a.startsWith('<xs:include')));
-  generated.unshift({ fileName: mainName, contents: `<xs:schema xmlns:xs="${XSD_NS}">${imports.join('')}</xs:schema>` });
+  const stem = relative(main, folder);
+  const names = { payload: `${stem}.schema.xsd`, '1.1': `${stem}.soap11-envelope.xsd`, '1.2': `${stem}.soap12-envelope.xsd` };
+  generated.unshift(
+    { fileName: names.payload, contents: `<xs:schema xmlns:xs="${XSD_NS}">${imports.join('')}</xs:schema>` },
+    { fileName: names['1.1'], contents: envelopeSchema('1.1', names.payload) },
+    { fileName: names['1.2'], contents: envelopeSchema('1.2', names.payload) },
+  );
   const files = withSchemaImports([...generated, ...embedded], schemaFiles, folder, codec);
-  return new XsdValidator(nodePath.basename(main), { main: mainName, files });
+  const name = nodePath.basename(main);
+  const envelopes = {
+    '1.1': new XsdValidator(name, { main: names['1.1'], files }),
+    '1.2': new XsdValidator(name, { main: names['1.2'], files }),
+  };
+  return { payload: new XsdValidator(name, { main: names.payload, files }), envelope: (version) => envelopes[version] };
 }
 
-/** The XML text of a SOAP payload body, as the validator reads it. */
-export function payloadText(body: Body): string {
-  const bytes = body.bytes();
-  const charset = charsetOf(body.contentType)?.toLowerCase();
-  return !charset || charset === 'utf-8' || charset === 'utf8' ? bytes.toString('utf8') : new TextDecoder(charset).decode(bytes);
+/**
+ * A schema of the SOAP Envelope of one version whose Body's elements are validated strictly against the WSDL's
+ * schemas (header blocks and attributes are not), so that the violations of a received envelope carry the lines of
+ * the document as its sender wrote it.
+ */
+function envelopeSchema(version: SoapVersion, payloadSchema: string): string {
+  const any = (process: string, ns = '##any') => `<xs:any namespace="${ns}" processContents="${process}" minOccurs="0" maxOccurs="unbounded"/>`;
+  const open = '<xs:anyAttribute namespace="##any" processContents="skip"/>';
+  return (
+    `<xs:schema xmlns:xs="${XSD_NS}" targetNamespace="${envelopeNamespace(version)}" elementFormDefault="qualified">` +
+    // The payload schema has no target namespace: imported without one, it brings in every namespace of the WSDL.
+    `<xs:import schemaLocation="${escapeXml(payloadSchema)}"/>` +
+    '<xs:element name="Envelope"><xs:complexType><xs:sequence>' +
+    `<xs:element name="Header" minOccurs="0"><xs:complexType><xs:sequence>${any('skip')}</xs:sequence>${open}</xs:complexType></xs:element>` +
+    `<xs:element name="Body"><xs:complexType><xs:sequence>${any('strict')}</xs:sequence>${open}</xs:complexType></xs:element>` +
+    `${any('skip', '##other')}</xs:sequence>${open}</xs:complexType></xs:element></xs:schema>`
+  );
 }
 
 function attribute(value: unknown, name: string): string | undefined {

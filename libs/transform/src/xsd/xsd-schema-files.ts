@@ -51,12 +51,18 @@ export function withSchemaImports(given: readonly XsdFile[], fileNames: readonly
       }
       const bare = decodeURIComponent(location.replace(/^file:(\/\/)?/i, '').replace(/#.*$/, ''));
       const dir = nodePath.dirname(nodePath.resolve(root, doc.fileName));
+      const generated = byName.get(relativeName(nodePath.resolve(dir, bare), root));
+      if (generated) {
+        visit(generated);
+        continue;
+      }
       const real = confined(nodePath.resolve(dir, bare), root, `${doc.fileName}: '${location}'`);
       const name = relativeName(real, root);
       if (!out.has(name)) visit(readSchemaFile(real, name, codec));
     }
   };
-  for (const doc of given) visit({ fileName: doc.fileName, contents: withoutDeclaration(doc.contents) });
+  const byName = new Map(given.map((doc) => [doc.fileName, { fileName: doc.fileName, contents: withoutDeclaration(doc.contents) }]));
+  for (const doc of byName.values()) visit(doc);
   for (const name of fileNames) if (!out.has(name)) visit(readSchemaFile(nodePath.resolve(root, name), name, codec));
   return [...out.values()];
 }

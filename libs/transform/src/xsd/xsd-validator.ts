@@ -1,4 +1,6 @@
-import { BusError, ValidationError } from '@junction/core';
+import { BusError, ValidationError, type Body } from '@junction/core';
+import { charsetOf } from '../body/charset';
+import { decodeXmlInput } from '../xml/xml-encoding';
 import { validateXML } from 'xmllint-wasm';
 import type { XsdSchemaSet } from './xsd-schema-files';
 import { withoutDeclaration } from './xsd-schema-files';
@@ -187,4 +189,12 @@ function cleaned(message: string): string {
 
 function firstLines(text: string): string {
   return text.split('\n').filter((l) => l.trim() !== '').slice(0, 5).join(' | ').replace(new RegExp(`${SCHEMA_DIR}/`, 'g'), '');
+}
+
+/**
+ * The XML text of a body as the validator reads it: decoded as the bus decodes it (byte order mark, declaration and
+ * the content type's charset), so that a document in ISO-8859-1 or UTF-16 is validated as what it says.
+ */
+export function xmlTextOf(body: Body): string {
+  return decodeXmlInput(body.bytes(), Number.MAX_SAFE_INTEGER, { charset: charsetOf(body.contentType) });
 }

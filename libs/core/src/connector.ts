@@ -46,6 +46,12 @@ export interface Incoming {
    * replayed, and refuses it with this error, as it does input its own checks refuse.
    */
   readonly refused?: BusError;
+  /**
+   * Optional, sync routes: a last check of the reply (after the route's reply steps) before the exchange is journaled
+   * and the reply goes back, e.g. a SOAP service validating its response against its WSDL. When it throws, the
+   * exchange is journaled as dead with that error (dead-lettered, replayable) and the dispatch rejects with it.
+   */
+  readonly checkReply?: (reply: Reply) => Promise<void>;
 }
 
 /**

@@ -116,7 +116,7 @@ export class Exchange implements MessageSink {
       this.options.wake();
       return { kind: 'accepted', messageId: id };
     }
-    return this.runSync(route, message, record);
+    return this.runSync(route, message, record, incoming.checkReply);
   }
 
   /**
@@ -189,7 +189,7 @@ export class Exchange implements MessageSink {
     throw withId(error, message.id);
   }
 
-  private async runSync(route: CompiledRoute, message: Message, record: NewMessage): Promise<Ack> {
+  private async runSync(route: CompiledRoute, message: Message, record: NewMessage, checkReply?: Incoming['checkReply']): Promise<Ack> {
     const deadline = Date.now() + this.options.syncTimeoutMs;
     let run: RouteRun;
     try {
@@ -214,12 +214,29 @@ export class Exchange implements MessageSink {
     ];
     for (let i = 0; i < direct.length; i++) this.observeAttempts(route.id, direct[i], deliveries[i].id, results[i]);
     const dead = deliveries.find((d) => d.status === 'dead');
-    const status = direct.length === 0 ? (filtered ? 'filtered' : 'delivered') : dead ? 'dead' : 'delivered';
+    let status: 'filtered' | 'delivered' | 'dead' = direct.length === 0 ? (filtered ? 'filtered' : 'delivered') : dead ? 'dead' : 'delivered';
+    let failure = dead?.failure;
+    // The ingress's check of the reply (see Incoming.checkReply) decides before the journal does: a reply it refuses
+    // makes the exchange dead.
+    let checked: Reply | undefined;
+    let refusal: BusError | undefined;
+    if (checkReply && status === 'delivered' && direct.length > 0 && results[replyIndex].reply) {
+      try {
+        checked = await this.replyFor(route, message, results[replyIndex].reply!, direct[replyIndex].message);
+        await checkReply(checked);
+      } catch (err) {
+        refusal = withId(toBusError(err), message.id);
+        status = 'dead';
+        failure = { code: refusal.code, message: refusal.message };
+      }
+    }
     message.hop(status);
     // A route that journals only failures skips a success, unless wire-tap copies wait in the outbox.
     const journaled = route.def.journal === 'all' || status === 'dead' || deliveries.length > direct.length;
-    if (journaled) await this.journal(route, message, { message: record, status, hops: message.hops, deliveries, failure: dead?.failure });
-    this.observer.completed(route.id, 'sync', message, status, Date.now() - message.receivedAt, dead?.failure);
+    if (journaled) await this.journal(route, message, { message: record, status, hops: message.hops, deliveries, failure });
+    this.observer.completed(route.id, 'sync', message, status, Date.now() - message.receivedAt, failure);
+    if (refusal) throw refusal;
+    if (checked) return { kind: 'reply', messageId: message.id, reply: checked };
     if (direct.length === 0) return { kind: 'filtered', messageId: message.id };
     const chosen = results[replyIndex];
     if (!chosen.reply) throw withId(chosen.error ?? new DeliveryError('NO_REPLY', 'no reply', { retriable: false }), message.id);

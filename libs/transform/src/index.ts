@@ -42,4 +42,4 @@ export { compileFlatFormat, parseFlat, writeFlat } from './flat/flat-format';
 export { fixedWidthLayoutProblems } from './flat/fixed-width-format';
 export { isFlatEncoding } from './flat/flat-text';
 export { XSD_NS, type XsdFile, type XsdSchemaSet, loadXsdSchema, withSchemaImports } from './xsd/xsd-schema-files';
-export { XsdValidator, type XsdViolation, violationError, xmlTextOf, xsdCounts } from './xsd/xsd-validator';
+export { XsdValidator, type XsdViolation, violationError, xmlText, xmlTextOf, xsdCounts } from './xsd/xsd-validator';

@@ -11,6 +11,7 @@ import {
   type IngressBinding,
   type IngressConnector,
   type MessageSink,
+  type Reply,
   type SourceStatus,
 } from '@junction/core';
 import {
@@ -21,6 +22,7 @@ import {
   type WorkerPool,
   type XmlCodec,
   type XmlLimits,
+  xmlText,
 } from '@junction/transform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorized } from '../shared/ingress-auth';
@@ -38,6 +40,7 @@ import { PUBLISHED_CONTENT_TYPE, publishWsdl, publishedDocument, type PublishedW
 import { serializeOutput } from './wsdl-serializer';
 import { verifyUsernameToken, WSSE_NS } from './ws-security';
 import { ListenerStatus } from '../shared/listener-status';
+import { SoapValidation } from './soap-validation';
 
 export interface SoapIngressOptions {
   /** The bus's public URL, written into published WSDLs; else taken from each request's Host header. */
@@ -66,6 +69,8 @@ interface Service {
   readonly nonces: NonceCache;
   /** Published WSDLs by base URL (a few: one per name the bus is reached by). */
   readonly published: Map<string, Promise<PublishedWsdl>>;
+  /** `validate`: the WSDL's schemas, when payloads are checked against them. */
+  readonly validation?: SoapValidation;
 }
 
 const MAX_PUBLISHED_BASES = 8;
@@ -168,6 +173,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       users: users ? new Map(Object.entries(users)) : undefined,
       nonces: new NonceCache(),
       published: new Map(),
+      validation: SoapValidation.load(b.config.validate, b.config.wsdl, wsdlFile, this.codec),
     };
   }
 
@@ -249,7 +255,12 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     this.inFlight++;
     try {
       payload = envelope.payload();
+      // validate: request refuses the call through the bus (journaled as dead); response checks the reply first.
+      const refused = await service.validation?.refusal(xmlText(Buffer.isBuffer(req.body) ? req.body : NO_BYTES, charsetOf(req.headers['content-type'])), version);
+      const checkReply = service.validation?.response && operation.output ? this.responseCheck(service, operation) : undefined;
       ack = await this.sink!.dispatch(service.routeId, {
+        ...(refused ? { refused } : {}),
+        ...(checkReply ? { checkReply } : {}),
         source: { kind: 'soap', address: service.path },
         headers: soapHeaders(req, envelope, operation),
         body: payload.xml,
@@ -269,10 +280,16 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
         ack.kind === 'reply'
           ? this.responseXml(service, operation, ack.reply.body)
           : serializeOutput(service.catalog, operation, await this.acknowledgement(service, payload, ack.messageId), this.codec);
+      if (ack.kind !== 'reply') await service.validation?.checkResponse(response);
       void reply.code(200).type(RESPONSE_TYPE[version]).send(buildEnvelope(version, response));
     } catch (err) {
       return fault(err, ack.messageId);
     }
+  }
+
+  /** validate: response of a sync route: the reply as the response element, against the WSDL's schemas. */
+  private responseCheck(service: Service, operation: WsdlOperation): (reply: Reply) => Promise<void> {
+    return (reply) => service.validation!.checkResponse(this.responseXml(service, operation, reply.body));
   }
 
   /** The request, read on a worker when it is large (the event loop stays free), else right here. */

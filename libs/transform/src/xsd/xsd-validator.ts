@@ -196,5 +196,10 @@ function firstLines(text: string): string {
  * the content type's charset), so that a document in ISO-8859-1 or UTF-16 is validated as what it says.
  */
 export function xmlTextOf(body: Body): string {
-  return decodeXmlInput(body.bytes(), Number.MAX_SAFE_INTEGER, { charset: charsetOf(body.contentType) });
+  return xmlText(body.bytes(), charsetOf(body.contentType));
+}
+
+/** XML bytes as text, as xmlTextOf reads a body's; `charset` is the content type's. */
+export function xmlText(bytes: Buffer, charset?: string): string {
+  return decodeXmlInput(bytes, Number.MAX_SAFE_INTEGER, { charset });
 }

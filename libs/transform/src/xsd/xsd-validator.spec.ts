@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BusError, ConfigError, ValidationError } from '@junction/core';
 import { createXmlCodec } from '../xml/xml-codec';
 import { loadXsdSchema } from './xsd-schema-files';
+import { runXmllint, runXmllintPerCall } from './xmllint-runner';
 import { XsdValidator, xsdCounts } from './xsd-validator';
 
 const FIXTURES = join(__dirname, '../../../../test/fixtures/xsd-validation');
@@ -131,5 +132,24 @@ describe('loadXsdSchema: what a schema may bring in', () => {
     expect(error).toBeInstanceOf(BusError);
     expect(error).not.toBeInstanceOf(ValidationError);
     expect((error as BusError).code).toBe('XSD_INVALID');
+  });
+});
+
+describe('runXmllint: the long-lived workers and the package\'s documented API agree', () => {
+  const set = loadXsdSchema('orders.xsd', FIXTURES, codec);
+  const files = [
+    { fileName: 'a.xml', contents: fixture('invalid-order.xml').replace(/^<\?xml[^?]*\?>/, '') },
+    { fileName: 'b.xml', contents: fixture('valid-order.xml').replace(/^<\?xml[^?]*\?>/, '') },
+    ...set.files.map((f) => ({ fileName: `s/${f.fileName}`, contents: f.contents })),
+  ];
+
+  it('same exit code and the same report for an invalid and a valid document', async () => {
+    const pooled = await runXmllint('s/orders.xsd', files, ['a.xml', 'b.xml']);
+    const perCall = await runXmllintPerCall('s/orders.xsd', files, ['a.xml', 'b.xml']);
+    expect(pooled.code).toBe(3);
+    expect(perCall.code).toBe(3);
+    expect(pooled.stderr.trim().split('\n')).toEqual(perCall.stderr.trim().split('\n'));
+    expect(pooled.stderr).toContain('a.xml fails to validate');
+    expect(pooled.stderr).toContain('b.xml validates');
   });
 });

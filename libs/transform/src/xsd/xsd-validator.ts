@@ -1,7 +1,7 @@
 import { BusError, ValidationError, type Body } from '@junction/core';
 import { charsetOf } from '../body/charset';
 import { decodeXmlInput } from '../xml/xml-encoding';
-import { validateXML } from 'xmllint-wasm';
+import { MAX_RUNS, runXmllint, type XmllintFile } from './xmllint-runner';
 import type { XsdSchemaSet } from './xsd-schema-files';
 import { withoutDeclaration } from './xsd-schema-files';
 
@@ -16,11 +16,11 @@ const MAX_LISTED = 100;
 /** Documents validated by one call of the validator, and their total size. */
 const MAX_BATCH = 64;
 const MAX_BATCH_CHARS = 4 * 1024 * 1024;
-/** Calls of one validator at a time: each runs libxml2 in a worker thread of its own. */
-const MAX_CALLS = 2;
-/** WebAssembly memory of a call, in 64 KiB pages: 16 MiB to start, at most 512 MiB. */
-const INITIAL_PAGES = 256;
-const MAX_PAGES = 8192;
+/** libxml2 runs at a time, for all validators together (see runXmllint). */
+const MAX_CALLS = MAX_RUNS;
+let running = 0;
+/** Validators with documents waiting for a run. */
+const waiting = new Set<XsdValidator>();
 
 /** The schema files sit under this folder of the validator's in-memory file system; documents beside it. */
 const SCHEMA_DIR = 'schema';
@@ -37,14 +37,13 @@ export const xsdCounts = { documents: 0, invalid: 0, violations: 0 };
 /**
  * An XML Schema (1.0) validator over a schema set read once (see loadXsdSchema), backed by libxml2 (xmllint-wasm).
  * libxml2 runs in WebAssembly with an in-memory file system holding the schema set and the documents only: no
- * network, no other file, no external DTD. Each call of xmllint-wasm starts a worker thread and compiles its
- * WebAssembly anew, which costs far more than validating a small document: documents that arrive while earlier ones
- * are being validated are therefore validated together in one call (up to 64, up to 4 MB of text), at most two calls
- * at a time per validator, so that throughput grows with load rather than each message paying the start-up alone.
+ * network, no other file, no external DTD. A run parses the schema set again (xmllint is a command-line tool), which
+ * costs more than validating a small document: documents that arrive while earlier ones are being validated are
+ * therefore validated together in one run (up to 64, up to 4 MB of text), with 2 to 4 runs at a time in the process
+ * (see runXmllint), so that throughput grows with load rather than each message paying for the schema alone.
  */
 export class XsdValidator {
   private readonly queue: Pending[] = [];
-  private calls = 0;
 
   constructor(
     /** Names the schema in errors (the file as the route names it). */
@@ -77,7 +76,7 @@ export class XsdValidator {
   }
 
   private pump(): void {
-    while (this.calls < MAX_CALLS && this.queue.length > 0) {
+    while (running < MAX_CALLS && this.queue.length > 0) {
       const batch: Pending[] = [];
       let chars = 0;
       while (this.queue.length > 0 && batch.length < MAX_BATCH && (batch.length === 0 || chars + this.queue[0].xml.length <= MAX_BATCH_CHARS)) {
@@ -85,12 +84,17 @@ export class XsdValidator {
         chars += next.xml.length;
         batch.push(next);
       }
-      this.calls++;
+      running++;
       void this.run(batch).finally(() => {
-        this.calls--;
-        this.pump();
+        running--;
+        for (const v of waiting) {
+          if (running >= MAX_CALLS) break;
+          waiting.delete(v);
+          v.pump();
+        }
       });
     }
+    if (this.queue.length > 0) waiting.add(this);
   }
 
   private async run(batch: Pending[]): Promise<void> {
@@ -115,27 +119,16 @@ export class XsdValidator {
 
   /** One xmllint run over `docs`: the violations of each. */
   private async call(docs: readonly string[]): Promise<XsdViolation[][]> {
-    const files = docs.map((contents, i) => ({ fileName: `message-${i}.xml`, contents }));
-    const [main, ...rest] = orderedFiles(this.schema);
-    let output: string;
-    try {
-      const result = await validateXML({
-        xml: files,
-        schema: [main],
-        preload: rest,
-        initialMemoryPages: INITIAL_PAGES,
-        maxMemoryPages: MAX_PAGES,
-        // No network even if a schema location slipped through (the file system holds nothing else anyway).
-        modifyArguments: (args) => ['--nonet', ...args],
-      });
-      output = result.valid ? '' : result.rawOutput;
-    } catch (err) {
-      const stderr = (err as Error).message ?? String(err);
-      const code = (err as { code?: unknown }).code;
-      // xmllint's exit code 1 with errors located in a document: the document is not well-formed for libxml2.
-      if (code === 1 && docs.length === 1 && /^message-0\.xml:\d+:/m.test(stderr)) output = stderr;
-      else throw new BusError('XSD_INVALID', `XSD '${this.name}' cannot be used: ${firstLines(stderr)}`, { retriable: false, cause: err });
+    const names = docs.map((_, i) => `message-${i}.xml`);
+    const files = [...docs.map((contents, i) => ({ fileName: names[i], contents })), ...schemaFiles(this.schema)];
+    const { code, stderr } = await runXmllint(`${SCHEMA_DIR}/${this.schema.main}`, files, names);
+    // 0: valid, 3 and 4: invalid; 1 with errors located in the one document: libxml2 could not read it.
+    const readable = code === 0 || code === 3 || code === 4 || (code === 1 && docs.length === 1 && /^message-0\.xml:\d+:/m.test(stderr));
+    if (!readable) {
+      if (docs.length > 1 && code === 1) throw new Error('a document of the batch is unreadable');
+      throw new BusError('XSD_INVALID', `XSD '${this.name}' cannot be used: ${firstLines(stderr)}`, { retriable: false });
     }
+    const output = code === 0 ? '' : stderr;
     const out = docs.map(() => [] as XsdViolation[]);
     for (const line of output.split('\n')) {
       const m = /^message-(\d+)\.xml:(\d+): (.*)$/.exec(line);
@@ -172,10 +165,9 @@ function isSchemaError(err: unknown): boolean {
   return err instanceof BusError && err.code === 'XSD_INVALID';
 }
 
-/** The main schema first, then the rest, each under the schema folder. */
-function orderedFiles(schema: XsdSchemaSet): Array<{ fileName: string; contents: string }> {
-  const main = schema.files.find((f) => f.fileName === schema.main)!;
-  return [main, ...schema.files.filter((f) => f !== main)].map((f) => ({ fileName: `${SCHEMA_DIR}/${f.fileName}`, contents: f.contents }));
+/** The schema files under the schema folder. */
+function schemaFiles(schema: XsdSchemaSet): XmllintFile[] {
+  return schema.files.map((f) => ({ fileName: `${SCHEMA_DIR}/${f.fileName}`, contents: f.contents }));
 }
 
 /** libxml2's message without the tool's prefixes. */

@@ -208,6 +208,17 @@ describe('XSD validation (libxml2) on the real bus', () => {
     expect(target.requests.filter((r) => r.path === '/soap-sink')).toHaveLength(1);
     expect(bad.messageId).toBeTruthy();
     expect(await journal(bad.messageId!)).toMatchObject({ status: 'dead', routeId: 'soap-orders' });
+
+    // SOAP 1.2: a Sender Fault (HTTP 400) with the same violations.
+    const env12 = envelope(order('S-3', true)).replace(SOAP11, 'http://www.w3.org/2003/05/soap-envelope');
+    const bad12 = await postSoap(`${bus.url}/soap/orders`, '1.2', env12);
+    counts.documents++;
+    expect(bad12.status).toBe(400);
+    expect(bad12.text).toContain('<env:Value>env:Sender</env:Value>');
+    expect(faultErrors(bad12.text).map((e) => e.slice(0, 8))).toEqual(['line 6: ', 'line 8: ', 'line 10:']);
+    counts.refused++;
+    counts.violations += 3;
+    expect(target.requests.filter((r) => r.path === '/soap-sink')).toHaveLength(1);
   });
 
   test('SOAP source, validate: response: a mapping that writes an invalid response gets a Server Fault and the message is dead', async () => {

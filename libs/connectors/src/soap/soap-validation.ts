@@ -1,5 +1,5 @@
-import { BusError, ConfigError, DeliveryError, ValidationError } from '@junction/core';
-import { type XmlCodec, violationError } from '@junction/transform';
+import { BusError, ConfigError, DeliveryError, toBusError, ValidationError } from '@junction/core';
+import { createXmlCodec, type XmlCodec, violationError } from '@junction/transform';
 import type { SoapVersion } from './soap-envelope';
 import { loadWsdlSchemas, type WsdlSchemas } from './wsdl-schemas';
 
@@ -28,6 +28,17 @@ export class SoapValidation {
     if (!validate) return undefined;
     if (/^https?:\/\//i.test(wsdl)) throw new ConfigError(`validate: ${validate} needs the WSDL as a local file, not ${wsdl} (schemas are not fetched)`);
     return new SoapValidation(loadWsdlSchemas(file, codec), validate !== 'response', validate !== 'request');
+  }
+
+  /** Offline check (`junction validate`, every load): what stops the WSDL's schemas from being used, or undefined. */
+  static async problem(validate: SoapValidate | undefined, wsdl: string, file: string): Promise<string | undefined> {
+    try {
+      const validation = SoapValidation.load(validate, wsdl, file, createXmlCodec());
+      await validation?.schemas.payload.compiles();
+      return undefined;
+    } catch (err) {
+      return toBusError(err).message;
+    }
   }
 
   /** Source, request: the refusal of a received envelope (decoded text), or undefined when its Body is valid. */

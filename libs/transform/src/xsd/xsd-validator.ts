@@ -56,7 +56,15 @@ export class XsdValidator {
    * cannot read yields its parser errors as violations. Rejects only when the schema set itself cannot be used (it
    * does not compile, a type it names is missing): BusError `XSD_INVALID`, not retriable, a failure of the route.
    */
-  validate(xml: string): Promise<XsdViolation[]> {
+  async validate(xml: string): Promise<XsdViolation[]> {
+    const violations = await this.enqueue(xml);
+    xsdCounts.documents++;
+    if (violations.length > 0) xsdCounts.invalid++;
+    xsdCounts.violations += violations.length;
+    return violations;
+  }
+
+  private enqueue(xml: string): Promise<XsdViolation[]> {
     return new Promise((resolve, reject) => {
       this.queue.push({ xml: withoutDeclaration(xml), resolve, reject });
       this.pump();
@@ -72,7 +80,7 @@ export class XsdValidator {
 
   /** Validates a probe document: rejects when the schema set does not compile (a missing type, a bad import). */
   async compiles(): Promise<void> {
-    await this.validate('<junction-schema-probe/>');
+    await this.enqueue('<junction-schema-probe/>');
   }
 
   private pump(): void {
@@ -134,11 +142,6 @@ export class XsdValidator {
       const m = /^message-(\d+)\.xml:(\d+): (.*)$/.exec(line);
       if (!m) continue;
       out[Number(m[1])]?.push({ line: Number(m[2]), message: cleaned(m[3]) });
-    }
-    xsdCounts.documents += docs.length;
-    for (const v of out) {
-      if (v.length > 0) xsdCounts.invalid++;
-      xsdCounts.violations += v.length;
     }
     // A document reported invalid with no located message still gets one violation.
     if (output !== '') {

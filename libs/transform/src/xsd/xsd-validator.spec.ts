@@ -91,6 +91,19 @@ describe('XsdValidator (libxml2) over schemas with two target namespaces', () =>
     expect(v.message).toMatch(/does not match XSD 'orders.xsd' \(3 violations\): line 3: .*; line 5: .*; line 7: /);
   });
 
+  it('a document libxml2 cannot read among others arriving together: each still gets its own verdict', async () => {
+    const results = await Promise.all([
+      validator.validate(order()),
+      validator.validate(order()),
+      validator.validate('<o:Order xmlns:o="urn:example:orders">\n\n<o:Status>new</o:Order>'),
+      validator.validate(order({ status: 'lost' })),
+    ]);
+    expect(results[0]).toEqual([]);
+    expect(results[1]).toEqual([]);
+    expect(results[2][0]).toMatchObject({ line: 3 });
+    expect(results[3]).toEqual([{ line: 3, message: expect.stringContaining("'lost'") }]);
+  });
+
   it('a document libxml2 cannot read gives its parser error as a violation', async () => {
     const violations = await validator.validate('<o:Order xmlns:o="urn:example:orders">\n<o:Status>new</o:Order>');
     expect(violations.length).toBeGreaterThan(0);

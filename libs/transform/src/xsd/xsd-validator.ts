@@ -133,8 +133,11 @@ export class XsdValidator {
     // 0: valid, 3 and 4: invalid; 1 with errors located in the one document: libxml2 could not read it.
     const readable = code === 0 || code === 3 || code === 4 || (code === 1 && docs.length === 1 && /^message-0\.xml:\d+:/m.test(stderr));
     if (!readable) {
-      if (docs.length > 1 && code === 1) throw new Error('a document of the batch is unreadable');
-      throw new BusError('XSD_INVALID', `XSD '${this.name}' cannot be used: ${firstLines(stderr)}`, { retriable: false });
+      // 5: the schema set does not compile.
+      if (code === 5) throw new BusError('XSD_INVALID', `XSD '${this.name}' cannot be used: ${firstLines(stderr)}`, { retriable: false });
+      // Anything else (a document libxml2 cannot read, out of memory) is told apart by validating each alone.
+      if (docs.length > 1) throw new Error('a document of the batch failed the run');
+      throw new BusError('XSD_FAILED', `libxml2 could not validate the document against '${this.name}' (exit ${code}): ${firstLines(stderr)}`, { retriable: false });
     }
     const output = code === 0 ? '' : stderr;
     const out = docs.map(() => [] as XsdViolation[]);

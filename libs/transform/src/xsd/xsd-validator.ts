@@ -54,7 +54,8 @@ export class XsdValidator {
   /**
    * The violations of `xml` (text, decoded already), in document order; empty when it is valid. A document libxml2
    * cannot read yields its parser errors as violations. Rejects only when the schema set itself cannot be used (it
-   * does not compile, a type it names is missing): BusError `XSD_INVALID`, not retriable, a failure of the route.
+   * does not compile, a type it names is missing: BusError `XSD_INVALID`) or libxml2 fails on the document in another
+   * way (out of memory: `XSD_FAILED`); neither is retriable, both are failures of the route.
    */
   async validate(xml: string): Promise<XsdViolation[]> {
     const violations = await this.enqueue(xml);

@@ -55,6 +55,18 @@ routes:
     reply:
       - map: '{ "OrderId": orderId, "Status": status }'
 
+  - id: soap-async-ack
+    from:
+      soap:
+        path: /soap/orders-async
+        wsdl: xsd/service.wsdl
+        validate: both
+        ack: '{ "OrderId": $messageId, "Status": Order.Status = "new" ? "new" : "lost" }'
+    mode: async
+    to:
+      - id: sink
+        http: { url: "\${TARGET_URL}/async-sink" }
+
   - id: to-erp
     from: { http: { path: /to-erp } }
     mode: async
@@ -240,6 +252,21 @@ describe('XSD validation (libxml2) on the real bus', () => {
     const letter = await deadLetter('soap-bad-response', res.messageId!);
     expect(letter.reason).toMatchObject({ code: 'SOAP_RESPONSE_INVALID', message: expect.stringContaining("The value 'lost'") });
     counts.refused++;
+    counts.violations++;
+  });
+
+  test('SOAP source on an async route: an ack response that does not match is a Server Fault; the message stays accepted', async () => {
+    const ok = await postSoap(`${bus.url}/soap/orders-async`, '1.1', envelope(order('Y-1')), 'urn:example:order-service/PlaceOrder');
+    expect(ok.status).toBe(200);
+    expect(ok.text).toMatch(/<[\w:]*Status>new<\/[\w:]*Status>/);
+    const odd = envelope(order('Y-2')).replace('<o:Status>new</o:Status>', '<o:Status>paid</o:Status>');
+    const res = await postSoap(`${bus.url}/soap/orders-async`, '1.1', odd, 'urn:example:order-service/PlaceOrder');
+    counts.documents += 2;
+    expect(res.status).toBe(500);
+    expect(res.text).toContain('<faultcode>soap:Server</faultcode>');
+    expect(res.text).toContain('SOAP_RESPONSE_INVALID');
+    await waitUntil(async () => (await journal(res.messageId!)).status === 'delivered', 20_000, 'the accepted message delivered');
+    expect(target.requests.filter((r) => r.path === '/async-sink')).toHaveLength(2);
     counts.violations++;
   });
 

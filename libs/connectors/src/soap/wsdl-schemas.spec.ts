@@ -71,12 +71,16 @@ describe('loadWsdlSchemas: a WSDL\'s own schemas (wsdl:types, its imports, two n
           '<xs:schema targetNamespace="urn:t" elementFormDefault="qualified"><xs:element name="B" type="xs:boolean"/></xs:schema></wsdl:types>',
       ),
     );
-    writeFileSync(join(dir, 'main.wsdl'), defs('<wsdl:import namespace="urn:t" location="parts/types.wsdl"/>'));
+    // A wsdl:import may also name an XML Schema file directly.
+    writeFileSync(join(dir, 'parts/c.xsd'), '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:c"><xs:element name="C" type="xs:date"/></xs:schema>');
+    writeFileSync(join(dir, 'main.wsdl'), defs('<wsdl:import namespace="urn:t" location="parts/types.wsdl"/><wsdl:import namespace="urn:c" location="parts/c.xsd"/>'));
     const s = loadWsdlSchemas(join(dir, 'main.wsdl'), codec);
     expect(await s.payload.validate('<A xmlns="urn:t">1</A>')).toEqual([]);
     expect(await s.payload.validate('<B xmlns="urn:t">true</B>')).toEqual([]);
     expect(await s.payload.validate('<B xmlns="urn:t">maybe</B>')).toHaveLength(1);
     expect(await s.payload.validate(ORDER('paid'))).toEqual([]);
+    expect(await s.payload.validate('<C xmlns="urn:c">2026-12-07</C>')).toEqual([]);
+    expect(await s.payload.validate('<C xmlns="urn:c">yesterday</C>')).toEqual([{ line: 1, message: expect.stringContaining("'yesterday' is not a valid value of the atomic type 'xs:date'") }]);
 
     writeFileSync(join(dir, 'remote.wsdl'), defs('<wsdl:types><xs:schema><xs:import namespace="urn:r" schemaLocation="http://example.com/r.xsd"/></xs:schema></wsdl:types>'));
     expect(() => loadWsdlSchemas(join(dir, 'remote.wsdl'), codec)).toThrow(/not a local file/);

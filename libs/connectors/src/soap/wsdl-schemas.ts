@@ -28,7 +28,8 @@ export function loadWsdlSchemas(wsdlFile: string, codec: XmlCodec): WsdlSchemas 
   const main = realOf(wsdlFile);
   const folder = nodePath.dirname(main);
   const embedded: Array<XsdFile & { ns: string }> = [];
-  const schemaFiles: string[] = [];
+  /** XML Schema files a wsdl:import names directly, with their target namespaces. */
+  const schemaFiles: Array<{ fileName: string; ns: string }> = [];
   const seen = new Set<string>();
 
   const visit = (file: string) => {
@@ -44,7 +45,7 @@ export function loadWsdlSchemas(wsdlFile: string, codec: XmlCodec): WsdlSchemas 
     const root = rootOf(doc);
     const scope = scopeOf(root.value, ROOT_SCOPE);
     const name = elementName(root.qname, scope);
-    if (name.ns === XSD_NS && name.localName === 'schema') return void schemaFiles.push(rel);
+    if (name.ns === XSD_NS && name.localName === 'schema') return void schemaFiles.push({ fileName: rel, ns: attribute(root.value, 'targetNamespace') ?? '' });
     if (name.ns !== WSDL_NS || name.localName !== 'definitions') throw new ConfigError(`WSDL ${rel}: not a WSDL 1.1 document or an XML Schema`);
     for (const child of resolvedChildren(root.value, scope)) {
       if (child.name.ns !== WSDL_NS) continue;
@@ -71,7 +72,7 @@ export function loadWsdlSchemas(wsdlFile: string, codec: XmlCodec): WsdlSchemas 
   // One document per target namespace for the main schema to import: a namespace several schemas share is included
   // by a wrapper of that namespace (libxml2 imports a namespace once and skips the others).
   const byNs = new Map<string, string[]>();
-  for (const e of embedded) byNs.set(e.ns, [...(byNs.get(e.ns) ?? []), e.fileName]);
+  for (const e of [...embedded, ...schemaFiles]) byNs.set(e.ns, [...(byNs.get(e.ns) ?? []), e.fileName]);
   const generated: XsdFile[] = [];
   const imports: string[] = [];
   let k = 0;
@@ -85,7 +86,6 @@ export function loadWsdlSchemas(wsdlFile: string, codec: XmlCodec): WsdlSchemas 
     }
     imports.push(ns === '' ? `<xs:include schemaLocation="${escapeXml(location)}"/>` : `<xs:import namespace="${escapeXml(ns)}" schemaLocation="${escapeXml(location)}"/>`);
   }
-  for (const f of schemaFiles) imports.push(`<xs:import schemaLocation="${escapeXml(f)}"/>`);
   // Includes first: an xs:include must precede the imports in a schema.
   imports.sort((a, b) => Number(b.startsWith('<xs:include')) - Number(a.startsWith('<xs:include')));
   const stem = relative(main, folder);
@@ -95,7 +95,7 @@ export function loadWsdlSchemas(wsdlFile: string, codec: XmlCodec): WsdlSchemas 
     { fileName: names['1.1'], contents: envelopeSchema('1.1', names.payload) },
     { fileName: names['1.2'], contents: envelopeSchema('1.2', names.payload) },
   );
-  const files = withSchemaImports([...generated, ...embedded], schemaFiles, folder, codec);
+  const files = withSchemaImports([...generated, ...embedded], schemaFiles.map((f) => f.fileName), folder, codec);
   const name = nodePath.basename(main);
   const envelopes = {
     '1.1': new XsdValidator(name, { main: names['1.1'], files }),

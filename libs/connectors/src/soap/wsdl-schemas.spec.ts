@@ -82,6 +82,18 @@ describe('loadWsdlSchemas: a WSDL\'s own schemas (wsdl:types, its imports, two n
     expect(await s.payload.validate('<C xmlns="urn:c">2026-12-07</C>')).toEqual([]);
     expect(await s.payload.validate('<C xmlns="urn:c">yesterday</C>')).toEqual([{ line: 1, message: expect.stringContaining("'yesterday' is not a valid value of the atomic type 'xs:date'") }]);
 
+    // Two embedded schemas, the first importing the second's namespace without a location (as WSDLs commonly do).
+    writeFileSync(
+      join(dir, 'pair.wsdl'),
+      defs(
+        '<wsdl:types><xs:schema targetNamespace="urn:a" xmlns:b="urn:b" elementFormDefault="qualified"><xs:import namespace="urn:b"/><xs:element name="A" type="b:T"/></xs:schema>' +
+          '<xs:schema targetNamespace="urn:b"><xs:simpleType name="T"><xs:restriction base="xs:string"><xs:enumeration value="x"/></xs:restriction></xs:simpleType></xs:schema></wsdl:types>',
+      ),
+    );
+    const pair = loadWsdlSchemas(join(dir, 'pair.wsdl'), codec);
+    expect(await pair.payload.validate('<A xmlns="urn:a">x</A>')).toEqual([]);
+    expect(await pair.payload.validate('<A xmlns="urn:a">y</A>')).toEqual([{ line: 1, message: expect.stringContaining("[facet 'enumeration'] The value 'y'") }]);
+
     writeFileSync(join(dir, 'remote.wsdl'), defs('<wsdl:types><xs:schema><xs:import namespace="urn:r" schemaLocation="http://example.com/r.xsd"/></xs:schema></wsdl:types>'));
     expect(() => loadWsdlSchemas(join(dir, 'remote.wsdl'), codec)).toThrow(/not a local file/);
     writeFileSync(join(dir, 'parts/up.wsdl'), defs('<wsdl:import namespace="urn:u" location="../main.wsdl"/>'));

@@ -34,3 +34,30 @@ describe('SoapValidation: offline checks of validate', () => {
     expect(targetProblems).toEqual([{ path: ['validate'], message: expect.stringMatching(/needs the WSDL as a local file/) }]);
   });
 });
+
+describe("SoapValidation: the repository's own WSDLs", () => {
+  const ROOT = join(__dirname, '../../../..');
+  it.each([
+    'test/fixtures/wsdl/order-service.wsdl',
+    'test/fixtures/wsdl/order-service-split.wsdl',
+    'test/fixtures/wsdl/order-service-soap11.wsdl',
+    'apps/sandbox/wsdl/erp.wsdl',
+    'routes/wsdl/legacy-orders.wsdl',
+    'bench/routes/http/wsdl/buy-stocks.wsdl',
+  ])('%s: its schemas load and compile', async (file) => {
+    expect(await SoapValidation.problem('both', file, join(ROOT, file))).toBeUndefined();
+  });
+
+  it('rpc-style operations cannot be validated: junction validate says so at validate', async () => {
+    const baseDir = join(ROOT, 'test/fixtures/wsdl');
+    const source = SoapSourceSchema.parse({ path: '/stock', wsdl: 'legacy-stock-rpc.wsdl', validate: 'request' });
+    const problems = await checkSoapSource(source, { baseDir } as Parameters<typeof checkSoapSource>[1]);
+    expect(problems).toContainEqual({ path: ['validate'], message: expect.stringMatching(/document\/literal payloads; .* rpc-style/) });
+    const plain = SoapSourceSchema.parse({ path: '/stock', wsdl: 'legacy-stock-rpc.wsdl' });
+    expect(await checkSoapSource(plain, { baseDir } as Parameters<typeof checkSoapSource>[1])).toEqual([]);
+  });
+
+  it('a WSDL whose import leaves its folder is refused', async () => {
+    expect(await SoapValidation.problem('both', 'escaping.wsdl', join(ROOT, 'test/fixtures/wsdl/traversal/escaping.wsdl'))).toMatch(/outside/);
+  });
+});

@@ -1,6 +1,7 @@
 import { BusError, ConfigError, DeliveryError, toBusError, ValidationError } from '@junction/core';
 import { createXmlCodec, type XmlCodec, violationError } from '@junction/transform';
 import type { SoapVersion } from './soap-envelope';
+import type { WsdlOperation } from './wsdl-catalog';
 import { loadWsdlSchemas, type WsdlSchemas } from './wsdl-schemas';
 
 /** `validate` of a SOAP source or target: which payloads are checked against the WSDL's own schemas. */
@@ -28,6 +29,16 @@ export class SoapValidation {
     if (!validate) return undefined;
     if (/^https?:\/\//i.test(wsdl)) throw new ConfigError(`validate: ${validate} needs the WSDL as a local file, not ${wsdl} (schemas are not fetched)`);
     return new SoapValidation(loadWsdlSchemas(file, codec), validate !== 'response', validate !== 'request');
+  }
+
+  /**
+   * Why `validate` cannot serve these operations, or undefined: an rpc-style operation's Body element is a wrapper
+   * named after the operation that no schema declares (only document/literal payloads are validated).
+   */
+  static styleProblem(validate: SoapValidate | undefined, operations: readonly WsdlOperation[]): string | undefined {
+    const rpc = validate ? operations.filter((o) => o.style === 'rpc') : [];
+    if (rpc.length === 0) return undefined;
+    return `validate: ${validate} checks document/literal payloads; ${[...new Set(rpc.map((o) => o.name))].join(', ')} ${rpc.length === 1 ? 'is' : 'are'} rpc-style, whose Body element no schema declares`;
   }
 
   /** Offline check (`junction validate`, every load): what stops the WSDL's schemas from being used, or undefined. */

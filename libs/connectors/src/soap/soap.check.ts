@@ -21,6 +21,8 @@ export async function checkSoapSource(config: SoapSourceDef, context: CheckConte
   }
   const invalid = await SoapValidation.problem(config.validate, config.wsdl, resolve(context.baseDir, config.wsdl));
   if (invalid) problems.push({ path: ['validate'], message: invalid });
+  const rpc = SoapValidation.styleProblem(config.validate, loaded.catalog.operations.filter((o) => !config.service || o.service === config.service));
+  if (rpc) problems.push({ path: ['validate'], message: rpc });
   if (config.ack !== undefined) {
     try {
       compileExpression(config.ack);
@@ -56,6 +58,9 @@ export async function checkSoapTarget(config: SoapTargetDef, context: CheckConte
     const port = catalog.services.find((s) => s.name === operation.service)?.ports.find((p) => p.name === operation.port);
     if (!port?.address) problems.push({ path: ['endpoint'], message: `${config.wsdl} gives no address for ${config.operation}: set endpoint` });
   }
+  const operation = operationNamed(catalog, query);
+  const rpc = operation && SoapValidation.styleProblem(config.validate, [operation]);
+  if (rpc) problems.push({ path: ['validate'], message: rpc });
   return problems;
 }
 

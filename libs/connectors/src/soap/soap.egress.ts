@@ -56,6 +56,8 @@ export class SoapEgress implements EgressConnector<SoapTargetDef> {
       (resolved ??= this.catalog(location).then((catalog) => {
         const operation = operationNamed(catalog, { name: config.operation, service: config.service, version: config.version as SoapVersion | undefined });
         if (!operation) throw new ConfigError(`${config.wsdl} has no operation ${config.operation}${config.version ? ` in SOAP ${config.version}` : ''}`);
+        const rpc = SoapValidation.styleProblem(config.validate, [operation]);
+        if (rpc) throw new ConfigError(rpc);
         const port = catalog.services.find((s) => s.name === operation.service)?.ports.find((p) => p.name === operation.port);
         const address = config.endpoint ?? port?.address;
         if (!address) throw new ConfigError(`${config.wsdl}: no address for ${config.operation}; set endpoint`);

@@ -158,6 +158,8 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     if (service && !catalog.services.some((s) => s.name === service)) {
       throw new ConfigError(`${b.config.wsdl} has no service "${service}"`);
     }
+    const rpc = SoapValidation.styleProblem(b.config.validate, catalog.operations.filter((o) => !service || o.service === service));
+    if (rpc) throw new ConfigError(rpc);
     let ack: CompiledExpression | undefined;
     if (b.config.ack) ack = compileExpression(b.config.ack);
     const users = b.config.security?.usernameToken.users;

@@ -6,6 +6,7 @@ import { BulkheadSchema, CircuitBreakerSchema, ThrottleSchema, type BulkheadDef,
 import { AggregateStepSchema } from './aggregate.schema';
 import { ConvertStepSchema } from './convert-step.schema';
 import { XsltStepSchema } from './xslt-step.schema';
+import { ValidateStepSchema } from './validate-step.schema';
 
 /**
  * The route file schema: it validates route files, gives the typed definitions the compiler reads, and is exported as
@@ -85,10 +86,9 @@ export const RetrySchema = z
 
 /** The steps that turn one message into one message: usable anywhere, also per target and on replies. */
 const transformFields = {
-    validate: z
-      .strictObject({ schema: z.union([z.string().min(1), z.record(z.string(), z.unknown())]) })
-      .optional()
-      .describe('JSON Schema validation (ajv): a path relative to the route file, or the schema inline.'),
+    validate: ValidateStepSchema.optional().describe(
+      'Validation: `schema`, JSON Schema (ajv), a path relative to the route file or the schema inline; or `xsd`, an XML Schema file (libxml2) relative to the route file.',
+    ),
     map: expression.optional().describe('JSONata expression whose result becomes the body.'),
     setHeaders: z
       .record(headerName, z.union([z.string(), z.strictObject({ expr: expression })]))

@@ -48,3 +48,5 @@ export { type XsdLoader, type XsdSource, readXsdModel } from './xsd/xsd-reader';
 export { fileXsdLoader, loadXsdFile } from './xsd/xsd-files';
 export { type XsdPart, XsdWriteError, writeXsdElement, writeXsdWrapper } from './xsd/xsd-writer';
 export { lexicalForm, plainDecimal } from './xsd/xsd-lexical';
+export { XSD_NS, type XsdFile, type XsdSchemaSet, loadXsdSchema, withSchemaImports } from './xsd/xsd-schema-files';
+export { XsdValidator, type XsdViolation, violationError, xmlText, xmlTextOf, xsdCounts } from './xsd/xsd-validator';

@@ -5,6 +5,7 @@ import { toBusError } from '@junction/core';
 import { compileExpression } from '@junction/transform';
 import type { SoapSourceDef, SoapTargetDef } from './soap.config';
 import { loadWsdl, operationNamed, type WsdlCatalog } from './wsdl-catalog';
+import { SoapValidation } from './soap-validation';
 
 /**
  * Offline checks of SOAP configs, for `junction validate` and every (re)load: the WSDL file loads, the service and
@@ -18,6 +19,10 @@ export async function checkSoapSource(config: SoapSourceDef, context: CheckConte
   if (config.service && !loaded.catalog.services.some((s) => s.name === config.service)) {
     problems.push({ path: ['service'], message: `${config.wsdl} has no service "${config.service}" (it has ${names(loaded.catalog.services.map((s) => s.name))})` });
   }
+  const invalid = await SoapValidation.problem(config.validate, config.wsdl, resolve(context.baseDir, config.wsdl));
+  if (invalid) problems.push({ path: ['validate'], message: invalid });
+  const rpc = SoapValidation.styleProblem(config.validate, loaded.catalog.operations.filter((o) => !config.service || o.service === config.service));
+  if (rpc) problems.push({ path: ['validate'], message: rpc });
   if (config.ack !== undefined) {
     try {
       compileExpression(config.ack);
@@ -35,6 +40,8 @@ export async function checkSoapTarget(config: SoapTargetDef, context: CheckConte
       problems.push({ path: ['security', 'tls', key], message: `file ${file} not found` });
     }
   }
+  const invalid = await SoapValidation.problem(config.validate, config.wsdl, resolve(context.baseDir, config.wsdl));
+  if (invalid) problems.push({ path: ['validate'], message: invalid });
   if (/^https?:\/\//i.test(config.wsdl)) return problems;
   const loaded = await localWsdl(config.wsdl, context.baseDir);
   if ('problem' in loaded) return [loaded.problem, ...problems];
@@ -51,6 +58,9 @@ export async function checkSoapTarget(config: SoapTargetDef, context: CheckConte
     const port = catalog.services.find((s) => s.name === operation.service)?.ports.find((p) => p.name === operation.port);
     if (!port?.address) problems.push({ path: ['endpoint'], message: `${config.wsdl} gives no address for ${config.operation}: set endpoint` });
   }
+  const operation = operationNamed(catalog, query);
+  const rpc = operation && SoapValidation.styleProblem(config.validate, [operation]);
+  if (rpc) problems.push({ path: ['validate'], message: rpc });
   return problems;
 }
 

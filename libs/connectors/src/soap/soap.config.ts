@@ -36,6 +36,10 @@ export const SoapSourceSchema = z
       .describe(
         'SOAP header blocks the route handles, as {namespace}name or {namespace}* (a whole namespace): a block sent with mustUnderstand that is neither listed here nor WS-Security (when `security` is set) gets a MustUnderstand Fault.',
       ),
+    validate: z
+      .enum(['request', 'response', 'both'])
+      .optional()
+      .describe("Checks payloads against the WSDL's own schemas: the caller's request (a Client Fault listing the violations), the response the bus writes (a Server Fault), or both."),
     ack: text
       .optional()
       .describe(
@@ -52,6 +56,10 @@ export const SoapTargetSchema = z
     version: z.enum(['1.1', '1.2']).optional().describe('SOAP version (binding) to use; default 1.1 when the WSDL has it.'),
     endpoint: z.url({ protocol: /^https?$/, error: 'expected a URL' }).optional().describe("Overrides the WSDL's address."),
     timeoutMs: z.int().min(1).max(600_000).default(10_000).describe('Time allowed for the whole call.'),
+    validate: z
+      .enum(['request', 'response', 'both'])
+      .optional()
+      .describe("Checks payloads against the WSDL's own schemas (a local WSDL file): the request before it is sent, the target's response; a violation is dead-lettered, never retried."),
     security: z
       .strictObject({
         usernameToken: z

@@ -13,7 +13,7 @@ import {
   type Reply,
   outgoingTraceHeaders,
 } from '@junction/core';
-import { BytesBody, createXmlCodec, type XmlCodec } from '@junction/transform';
+import { BytesBody, charsetOf, createXmlCodec, type XmlCodec, xmlText } from '@junction/transform';
 import { Pool } from 'undici';
 import { forwardable } from '../shared/http-headers';
 import { traceHeaderBlocks } from './trace-header';
@@ -24,6 +24,7 @@ import { parseFault } from './soap-fault';
 import { loadWsdl, operationNamed, type WsdlCatalog, type WsdlOperation } from './wsdl-catalog';
 import { serializeInput } from './wsdl-serializer';
 import { usernameTokenHeader } from './ws-security';
+import { SoapValidation } from './soap-validation';
 
 /**
  * SOAP delivery: a target is an operation of a WSDL (file or URL, loaded on first use and cached per location). The
@@ -47,6 +48,7 @@ export class SoapEgress implements EgressConnector<SoapTargetDef> {
       ? `Basic ${Buffer.from(`${config.security.basicAuth.username}:${config.security.basicAuth.password}`).toString('base64')}`
       : undefined;
     const token = config.security?.usernameToken;
+    const validation = SoapValidation.load(config.validate, config.wsdl, location, this.codec);
     let resolved:
       | Promise<{ operation: WsdlOperation; catalog: WsdlCatalog; url: URL; pool: Pool; prefixes: ReadonlyMap<string, string> }>
       | undefined;
@@ -54,6 +56,8 @@ export class SoapEgress implements EgressConnector<SoapTargetDef> {
       (resolved ??= this.catalog(location).then((catalog) => {
         const operation = operationNamed(catalog, { name: config.operation, service: config.service, version: config.version as SoapVersion | undefined });
         if (!operation) throw new ConfigError(`${config.wsdl} has no operation ${config.operation}${config.version ? ` in SOAP ${config.version}` : ''}`);
+        const rpc = SoapValidation.styleProblem(config.validate, [operation]);
+        if (rpc) throw new ConfigError(rpc);
         const port = catalog.services.find((s) => s.name === operation.service)?.ports.find((p) => p.name === operation.port);
         const address = config.endpoint ?? port?.address;
         if (!address) throw new ConfigError(`${config.wsdl}: no address for ${config.operation}; set endpoint`);
@@ -79,6 +83,7 @@ export class SoapEgress implements EgressConnector<SoapTargetDef> {
           message.body.format === 'xml'
             ? message.body.bytes().toString('utf8')
             : serializeInput(catalog, operation, message.body.value());
+        await validation?.checkOutgoing(payload, description);
         const trace = outgoingTraceHeaders(message);
         const headerXml = traceHeaderBlocks(trace);
         if (token) headerXml.unshift(usernameTokenHeader({ username: token.username, password: token.password, digest: token.digest }));
@@ -115,6 +120,7 @@ export class SoapEgress implements EgressConnector<SoapTargetDef> {
         } catch (err) {
           throw new DeliveryError('SOAP_BAD_RESPONSE', `${description}: ${toBusError(err).message}`, { retriable: false, cause: err });
         }
+        await validation?.checkReply(xmlText(res.bytes, charsetOf(res.headers['content-type'])), operation.version, description);
         // Prefixes made canonical as on ingress, so that reply steps name elements whatever the server chose.
         const xml = envelope.payload ? canonicalPayload(envelope.payload.xml, this.codec, target.prefixes) : '';
         return { status: res.status, headers: res.headers, body: new BytesBody(Buffer.from(xml), 'application/xml') };

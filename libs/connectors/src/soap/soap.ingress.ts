@@ -24,6 +24,7 @@ import {
   type WorkerPool,
   type XmlCodec,
   type XmlLimits,
+  xmlText,
 } from '@junction/transform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorized } from '../shared/ingress-auth';
@@ -43,6 +44,7 @@ import { PUBLISHED_CONTENT_TYPE, publishWsdl, publishedDocument, type PublishedW
 import { emptyOutput, serializeOutput } from './wsdl-serializer';
 import { verifyUsernameToken, WSSE_NS } from './ws-security';
 import { ListenerStatus } from '../shared/listener-status';
+import { SoapValidation } from './soap-validation';
 
 export interface SoapIngressOptions {
   /** The bus's public URL, written into published WSDLs; else taken from each request's Host header. */
@@ -75,6 +77,8 @@ interface Service {
   readonly understood: UnderstoodBlocks;
   /** Published WSDLs by base URL (a few: one per name the bus is reached by). */
   readonly published: Map<string, Promise<PublishedWsdl>>;
+  /** `validate`: the WSDL's schemas, when payloads are checked against them. */
+  readonly validation?: SoapValidation;
 }
 
 const MAX_PUBLISHED_BASES = 8;
@@ -163,6 +167,8 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     if (service && !catalog.services.some((s) => s.name === service)) {
       throw new ConfigError(`${b.config.wsdl} has no service "${service}"`);
     }
+    const rpc = SoapValidation.styleProblem(b.config.validate, catalog.operations.filter((o) => !service || o.service === service));
+    if (rpc) throw new ConfigError(rpc);
     let ack: CompiledExpression | undefined;
     if (b.config.ack) ack = compileExpression(b.config.ack);
     const users = b.config.security?.usernameToken.users;
@@ -180,6 +186,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       nonces: new NonceCache(),
       understood: new UnderstoodBlocks(b.config.understands, users !== undefined),
       published: new Map(),
+      validation: SoapValidation.load(b.config.validate, b.config.wsdl, wsdlFile, this.codec),
     };
   }
 
@@ -264,7 +271,12 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     this.inFlight++;
     try {
       payload = envelope.payload();
+      // validate: request refuses the call through the bus (journaled as dead); response checks the reply first.
+      const refused = await service.validation?.refusal(xmlText(Buffer.isBuffer(req.body) ? req.body : NO_BYTES, charsetOf(req.headers['content-type'])), version);
+      const checkReply = service.validation?.response && operation.output ? this.responseCheck(service, operation) : undefined;
       ack = await this.sink!.dispatch(service.routeId, {
+        ...(refused ? { refused } : {}),
+        ...(checkReply ? { checkReply } : {}),
         source: { kind: 'soap', address: service.path },
         headers: soapHeaders(req, envelope, operation),
         body: payload.xml,
@@ -305,6 +317,11 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     void reply.code(err instanceof InputError ? err.status : f.status).type(f.contentType).send(f.body);
   }
 
+  /** validate: response of a sync route: the reply as the response element, against the WSDL's schemas. */
+  private responseCheck(service: Service, operation: WsdlOperation): (reply: Reply) => Promise<void> {
+    return (reply) => service.validation!.checkResponse(this.responseXml(service, operation, reply.body));
+  }
+
   /** The request, read on a worker when it is large (the event loop stays free), else right here. */
   private async read(service: Service, bytes: Buffer, charset: string | undefined): Promise<SoapRequest> {
     const workers = this.options.xmlWorkers;
@@ -339,11 +356,14 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     if (!operation.output) return { status: 202, headers: {}, body: bodyFromBytes(Buffer.alloc(0), 'application/xml', this.codec) };
     let xml: string;
     try {
-      xml = buildEnvelope(version, await this.acceptedXml(service, operation, payload, messageId));
+      xml = await this.acceptedXml(service, operation, payload, messageId);
     } catch (err) {
       const reason = toBusError(err).message;
       throw new BusError('REPLY_UNWRITABLE', `the acknowledgement cannot be written as the ${operation.name} response: ${reason}`, { cause: err });
     }
+    // validate: response refuses the message before it is committed (SOAP_RESPONSE_INVALID, a Server Fault).
+    await service.validation?.checkResponse(xml);
+    xml = buildEnvelope(version, xml);
     return { status: 200, headers: {}, body: bodyFromBytes(Buffer.from(xml, 'utf8'), RESPONSE_TYPE[version], this.codec) };
   }
 

@@ -9,6 +9,7 @@ import { fail, type CompileContext, type DefPath } from '../compile-context';
 import { evaluateOn, expressionAt } from './expressions';
 import { compileSetVars } from './set-vars.step';
 import { compileXslt } from './xslt.step';
+import { compileValidateXsd } from './validate-xsd.step';
 
 /** Steps that turn one message into one message; they serve in flows and in reply steps alike. */
 export const TRANSFORM_KINDS = ['validate', 'map', 'setHeaders', 'removeHeaders', 'convert', 'setVars', 'xslt'] as const;
@@ -19,7 +20,8 @@ export function isTransformStep(step: StepDef): boolean {
 
 /** Compiles a transform step, or returns undefined (with a problem recorded) when it cannot. */
 export function compileTransform(ctx: CompileContext, step: StepDef, path: DefPath): Transformer | undefined {
-  if (step.validate) return compileValidate(ctx, step.validate.schema, [...path, 'validate', 'schema']);
+  if (step.validate?.xsd !== undefined) return compileValidateXsd(ctx, step.validate.xsd, [...path, 'validate', 'xsd']);
+  if (step.validate?.schema !== undefined) return compileValidate(ctx, step.validate.schema, [...path, 'validate', 'schema']);
   if (step.map !== undefined) return compileMap(ctx, step.map, [...path, 'map']);
   if (step.setHeaders) return compileSetHeaders(ctx, step.setHeaders, [...path, 'setHeaders']);
   if (step.removeHeaders) return compileRemoveHeaders(step.removeHeaders);

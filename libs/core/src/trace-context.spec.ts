@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import {
   endSpan,
@@ -71,6 +71,14 @@ describe('trace context (W3C traceparent)', () => {
     expect(parseTraceparent(out.traceparent)!.traceId).toBe(TRACE);
     expect(out.tracestate).toBe('vendor=1');
     expect(trace.getSpanContext(extractTrace({ traceparent: [`00-${TRACE}-${SPAN}-01`] }))?.traceId).toBe(TRACE);
+  });
+
+  it('writes a span\'s traceparent as the W3C propagator does', () => {
+    for (const headers of [{ traceparent: `00-${TRACE}-${SPAN}-01` }, { traceparent: `00-${TRACE}-${SPAN}-00` }, {}]) {
+      const span = startSpan('route', SpanKind.INTERNAL, extractTrace(headers));
+      expect(traceparentOf(span)).toBe(injectTrace(trace.setSpan(ROOT_CONTEXT, span), {} as Record<string, string>).traceparent);
+    }
+    expect(traceparentOf(trace.wrapSpanContext(INVALID_SPAN_CONTEXT))).toBeUndefined();
   });
 
   it('puts the span of the call under way on the wire, and a child of the message span outside a call', async () => {

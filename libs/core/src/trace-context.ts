@@ -98,9 +98,14 @@ export function injectTrace<C extends Record<string, string>>(ctx: Context, carr
   return carrier;
 }
 
-/** The `traceparent` of a span (undefined for an invalid one). */
+/**
+ * The `traceparent` of a span (undefined for an invalid one), as the W3C propagator writes it: for the context kept
+ * with a stored delivery, written straight from the span's ids (a carrier and a context less per message).
+ */
 export function traceparentOf(span: Span): string | undefined {
-  return injectTrace(trace.setSpan(ROOT_CONTEXT, span), {} as Record<string, string>).traceparent;
+  const sc = span.spanContext();
+  if (!isSpanContextValid(sc)) return undefined;
+  return `00-${sc.traceId}-${sc.spanId}-0${(sc.traceFlags & TraceFlags.SAMPLED).toString(16)}`;
 }
 
 let tracer: Tracer | undefined;

@@ -5,6 +5,7 @@ import {
   extractTrace,
   startSpan,
   toBusError,
+  tracing,
   withCallSpan,
   type BusError,
   type Message,
@@ -40,23 +41,32 @@ export async function attempt(
   address?: string,
   traced?: AttemptTrace,
 ): Promise<AttemptResult> {
-  const span = startSpan(`deliver ${target.id}`, deliverySpanKind(target.kind), traced?.parent ?? extractTrace(message.headers), () => ({
-    'junction.route': traced?.route ?? '',
-    'junction.target': target.id,
-    'junction.target.kind': target.kind,
-    'junction.attempt': number,
-    'junction.message_id': message.id,
-  }));
+  // Recorded, the call is a `deliver` span of its own and carries it. Not recorded, no span is made: the call carries a
+  // new child of the message's span (see outgoingTraceHeaders), which is all that anything could see of one.
+  const span = tracing()
+    ? startSpan(`deliver ${target.id}`, deliverySpanKind(target.kind), traced?.parent ?? extractTrace(message.headers), () => ({
+        'junction.route': traced?.route ?? '',
+        'junction.target': target.id,
+        'junction.target.kind': target.kind,
+        'junction.attempt': number,
+        'junction.message_id': message.id,
+      }))
+    : undefined;
   const startedAt = Date.now();
   try {
-    const reply = await withCallSpan(message, span, () => target.endpoint.send(message, signal, address));
-    if (span.isRecording()) span.setAttributes({ 'junction.outcome': 'delivered', ...statusAttribute(target, reply.status) });
-    endSpan(span);
+    const send = () => target.endpoint.send(message, signal, address);
+    const reply = await (span ? withCallSpan(message, span, send) : send());
+    if (span) {
+      span.setAttributes({ 'junction.outcome': 'delivered', ...statusAttribute(target, reply.status) });
+      endSpan(span);
+    }
     return { reply, record: { number, startedAt, durationMs: Date.now() - startedAt, ok: true, statusCode: reply.status } };
   } catch (err) {
     const error = toBusError(err) as BusError & { retryAfterMs?: number; status?: number };
-    if (span.isRecording()) span.setAttributes({ 'junction.outcome': 'failed', ...statusAttribute(target, error.status) });
-    endSpan(span, error);
+    if (span) {
+      span.setAttributes({ 'junction.outcome': 'failed', ...statusAttribute(target, error.status) });
+      endSpan(span, error);
+    }
     return {
       error,
       record: {

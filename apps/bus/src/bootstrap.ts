@@ -45,7 +45,7 @@ export async function startBus(settings: Settings, env: Record<string, string | 
   for (const server of new Set([adapter.getInstance(), ingressServer])) takeRawBodies(server);
 
   // Spans are recorded from the first message on when an OTLP endpoint is set, and flushed after the runtime stops.
-  const tracing = startTracing(settings);
+  const tracing = startTracing(settings, log);
   if (tracing.endpoint) log.info({ endpoint: tracing.endpoint, service: settings.OTEL_SERVICE_NAME }, 'exporting spans over OTLP');
   const runtime = new BusRuntime(settings, ingressServer, log, env, CONNECTORS);
   try {

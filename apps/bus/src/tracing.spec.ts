@@ -1,5 +1,8 @@
 import { loadSettings } from '@junction/config';
-import { tracing } from '@junction/core';
+import { contextWith, endSpan, startSpan, tracing } from '@junction/core';
+import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startTracing, tracesEndpoint } from './tracing';
 
 describe('OTLP span export settings', () => {
@@ -26,5 +29,25 @@ describe('OTLP span export settings', () => {
     expect(tracing()).toBe(true);
     await on.shutdown();
     expect(tracing()).toBe(false);
+  });
+
+  it('logs a failed export as a warning', async () => {
+    // A collector that refuses every export.
+    const server = createServer((_req, res) => res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' }).end('no'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const warnings: string[] = [];
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const on = startTracing(loadSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_BSP_SCHEDULE_DELAY: '20' }), {
+      warn: (_obj, msg) => warnings.push(msg),
+    });
+    try {
+      endSpan(startSpan('ingress', SpanKind.SERVER, contextWith(startSpan('caller', SpanKind.CLIENT, ROOT_CONTEXT))));
+      for (let i = 0; i < 200 && warnings.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(warnings.some((m) => m.startsWith('tracing: '))).toBe(true);
+    } finally {
+      await on.shutdown().catch(() => undefined);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { Settings } from '@junction/config';
 import { useTracer } from '@junction/core';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -27,9 +28,15 @@ export function tracesEndpoint(settings: Settings): string | undefined {
  * is set up and spans stay non-recording (see @junction/core's trace context). The tracer is the bus's own: no
  * global provider or context manager is registered, so that nothing else in the process changes.
  */
-export function startTracing(settings: Settings): Tracing {
+export function startTracing(settings: Settings, log?: { warn(obj: object, msg: string): void }): Tracing {
   const url = tracesEndpoint(settings);
   if (!url) return OFF;
+  // The SDK reports failed exports (an unreachable collector, a refusal) through its diagnostic logger: into the log.
+  if (log) {
+    const warn = (message: string, ...args: unknown[]) => log.warn({ detail: args.map(String).join(' ') || undefined }, `tracing: ${message}`);
+    const quiet = () => undefined;
+    diag.setLogger({ error: warn, warn, info: quiet, debug: quiet, verbose: quiet }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  }
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: settings.OTEL_SERVICE_NAME,

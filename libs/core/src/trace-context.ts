@@ -155,12 +155,16 @@ export function contextWith(span: Span): Context {
   return trace.setSpan(ROOT_CONTEXT, span);
 }
 
+/** Marks a span as failed with `error` (its code as `error.type`), without ending it. */
+export function failSpan(span: Span, error: { code: string; message: string }): void {
+  if (!span.isRecording()) return;
+  span.setAttribute('error.type', error.code);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+}
+
 /** Ends a span, marked as failed with `error` when there is one. */
 export function endSpan(span: Span, error?: { code: string; message: string }): void {
-  if (error && span.isRecording()) {
-    span.setAttribute('error.type', error.code);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-  }
+  if (error) failSpan(span, error);
   span.end();
 }
 

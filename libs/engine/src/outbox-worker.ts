@@ -1,4 +1,4 @@
-import { contextWith, endSpan, extractTrace, Message, startInnerSpan, toBusError, traceparentOf, type Logger } from '@junction/core';
+import { contextWith, endSpan, extractTrace, failSpan, Message, startInnerSpan, toBusError, traceparentOf, type Logger } from '@junction/core';
 import { outgoingBody, runRoute, type Dispatch, type RouteRun } from '@junction/routing';
 import type { Failure, RoutingResult, StoredDelivery, StoredMessage, Store, TargetRef } from '@junction/store';
 import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
@@ -365,7 +365,7 @@ export class OutboxWorker {
       // The route's own failure (a step, an enricher), retriable or not: dead-lettered at once, as the route decides.
       const error = toBusError(err);
       message.hop('failed', error.code);
-      endSpan(span, error);
+      failSpan(span, error);
       return this.deadMessage(stored, message.hops, { code: error.code, message: error.message });
     }
     const { dispatches, filtered } = run;

@@ -18,7 +18,9 @@ const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|load-esm|file-type|uid|token-types|strtok3|@tokenizer)/)'],
+  // The OTLP exporter loads node:http with import(), which Jest's VM cannot run without ES module support: compiled to
+  // require() like the rest.
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|load-esm|file-type|uid|token-types|strtok3|@tokenizer|@opentelemetry/otlp-exporter-base)/)'],
   moduleNameMapper: aliases,
 };
 module.exports = {

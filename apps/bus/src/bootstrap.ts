@@ -12,6 +12,7 @@ import { BusModule } from './bus.module';
 import { CONNECTORS } from './connectors';
 import { busLogger } from './bus-logger';
 import { NestPinoLogger } from './nest-logger';
+import { startTracing } from './tracing';
 
 export interface RunningBus {
   readonly app: NestFastifyApplication;
@@ -21,7 +22,7 @@ export interface RunningBus {
   /** Where the admin API, /metrics and the dashboard answer: `url`, unless ADMIN_PORT gives them a port of their own. */
   readonly adminUrl: string;
   readonly log: Logger;
-  /** Graceful stop: ingress closed, in-flight work finished (bounded), store closed, listeners closed. */
+  /** Graceful stop: ingress closed, in-flight work finished (bounded), store closed, listeners closed, spans flushed. */
   close(): Promise<void>;
 }
 
@@ -45,11 +46,15 @@ export async function startBus(settings: Settings, env: Record<string, string | 
   const ingressServer: FastifyInstance = separateAdmin ? Fastify(serverOptions) : adapter.getInstance();
   for (const server of new Set([adapter.getInstance(), ingressServer])) takeRawBodies(server);
 
+  // Spans are recorded from the first message on when an OTLP endpoint is set, and flushed after the runtime stops.
+  const tracing = startTracing(settings, log);
+  if (tracing.endpoint) log.info({ endpoint: tracing.endpoint, service: settings.OTEL_SERVICE_NAME }, 'exporting spans over OTLP');
   const runtime = new BusRuntime(settings, ingressServer, log, env, CONNECTORS);
   try {
     await runtime.start();
   } catch (err) {
     await runtime.stop().catch(() => undefined);
+    await tracing.shutdown().catch(() => undefined);
     throw err;
   }
   const app = await NestFactory.create<NestFastifyApplication>(BusModule.create(runtime, settings, log), adapter, {
@@ -88,6 +93,7 @@ export async function startBus(settings: Settings, env: Record<string, string | 
         await runtime.stop();
         await app.close();
         if (separateAdmin) await ingressServer.close();
+        await tracing.shutdown().catch((err) => log.warn({ err: (err as Error).message }, 'span export at shutdown failed'));
       })()),
   };
 }

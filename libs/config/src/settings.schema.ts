@@ -41,6 +41,8 @@ const databaseUrl = z.string().refine(
   { error: 'expected sqlite:<file>, sqlite::memory: or postgres://user:password@host:5432/database' },
 );
 
+const otlpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+
 /** RFC 6750 `b64token`: what can follow `Bearer ` in an Authorization header. */
 const bearerToken = z
   .string()
@@ -178,6 +180,20 @@ export const SettingsSchema = z.strictObject({
     .refine((v) => /^amqps?:\/\/[^/]/i.test(v) && URL.canParse(v), { error: 'expected amqp://user:password@host:5672/vhost or amqps://...' })
     .default('amqp://guest:guest@127.0.0.1:5672')
     .describe('RabbitMQ (AMQP 0-9-1) broker for amqp sources and targets that name no url of their own: `amqp://user:password@host:5672/vhost` or `amqps://`; logs and the admin API show it without credentials.'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl
+    .optional()
+    .describe('OpenTelemetry collector (OTLP over HTTP, protobuf), e.g. `http://collector:4318`: the bus records its spans and exports them to `<url>/v1/traces`. Unset (and OTEL_EXPORTER_OTLP_TRACES_ENDPOINT unset), spans are not recorded; W3C trace context is still propagated.'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl
+    .optional()
+    .describe('Full URL spans are exported to (OTLP/HTTP protobuf), taken as it is; wins over OTEL_EXPORTER_OTLP_ENDPOINT.'),
+  OTEL_SERVICE_NAME: z
+    .string()
+    .regex(/^\S.{0,99}$/, { error: 'expected a name (at most 100 characters)' })
+    .default('junction')
+    .describe('`service.name` of the exported spans.'),
+  OTEL_BSP_SCHEDULE_DELAY: integer(1, 3_600_000)
+    .default(5000)
+    .describe('Milliseconds between two exports of the finished spans (they are also exported when 512 are waiting, and at shutdown).'),
 });
 
 export type Settings = z.output<typeof SettingsSchema>;

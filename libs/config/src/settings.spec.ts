@@ -47,6 +47,8 @@ describe('loadSettings', () => {
       KAFKA_CLIENT_ID: 'junction',
       MQTT_URL: 'mqtt://127.0.0.1:1883',
       AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
+      OTEL_SERVICE_NAME: 'junction',
+      OTEL_BSP_SCHEDULE_DELAY: 5000,
     });
   });
 

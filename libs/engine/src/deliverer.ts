@@ -1,4 +1,17 @@
-import { DeliveryError, toBusError, type BusError, type Message, type Reply } from '@junction/core';
+import {
+  deliverySpanKind,
+  DeliveryError,
+  endSpan,
+  extractTrace,
+  startSpan,
+  toBusError,
+  tracing,
+  withCallSpan,
+  type BusError,
+  type Message,
+  type Reply,
+} from '@junction/core';
+import type { Attributes, Context } from '@opentelemetry/api';
 import { decideRetry, type CompiledTarget } from '@junction/routing';
 import type { AttemptRecord } from '@junction/store';
 
@@ -9,9 +22,16 @@ export interface AttemptResult {
   readonly record: AttemptRecord;
 }
 
+/** Where an attempt's span belongs: its route, and the span it is a child of (by default the one in the message's
+ *  `traceparent`: the journaled trace context, for an outbox delivery). */
+export interface AttemptTrace {
+  readonly route: string;
+  readonly parent?: Context;
+}
+
 /**
- * One attempt: sends and times it. `address` is the target's resolved address for this message (see
- * Dispatch.address). Never throws: failures come back as `error`.
+ * One attempt: sends and times it, as a `deliver <target>` span whose context the call carries. `address` is the
+ * target's resolved address for this message (see Dispatch.address). Never throws: failures come back as `error`.
  */
 export async function attempt(
   target: CompiledTarget,
@@ -19,13 +39,34 @@ export async function attempt(
   number: number,
   signal?: AbortSignal,
   address?: string,
+  traced?: AttemptTrace,
 ): Promise<AttemptResult> {
+  // Recorded, the call is a `deliver` span of its own and carries it. Not recorded, no span is made: the call carries a
+  // new child of the message's span (see outgoingTraceHeaders), which is all that anything could see of one.
+  const span = tracing()
+    ? startSpan(`deliver ${target.id}`, deliverySpanKind(target.kind), traced?.parent ?? extractTrace(message.headers), () => ({
+        'junction.route': traced?.route ?? '',
+        'junction.target': target.id,
+        'junction.target.kind': target.kind,
+        'junction.attempt': number,
+        'junction.message_id': message.id,
+      }))
+    : undefined;
   const startedAt = Date.now();
   try {
-    const reply = await target.endpoint.send(message, signal, address);
+    const send = () => target.endpoint.send(message, signal, address);
+    const reply = await (span ? withCallSpan(message, span, send) : send());
+    if (span) {
+      span.setAttributes({ 'junction.outcome': 'delivered', ...statusAttribute(target, reply.status) });
+      endSpan(span);
+    }
     return { reply, record: { number, startedAt, durationMs: Date.now() - startedAt, ok: true, statusCode: reply.status } };
   } catch (err) {
     const error = toBusError(err) as BusError & { retryAfterMs?: number; status?: number };
+    if (span) {
+      span.setAttributes({ 'junction.outcome': 'failed', ...statusAttribute(target, error.status) });
+      endSpan(span, error);
+    }
     return {
       error,
       record: {
@@ -41,6 +82,10 @@ export async function attempt(
   }
 }
 
+function statusAttribute(target: CompiledTarget, status: number | undefined): Attributes {
+  return status !== undefined && (target.kind === 'http' || target.kind === 'soap') ? { 'http.response.status_code': status } : {};
+}
+
 /** The outcome of delivering inline (sync routes, enrichers): every attempt made and the final reply or error. */
 export interface InlineDelivery {
   readonly reply?: Reply;
@@ -52,14 +97,20 @@ export interface InlineDelivery {
  * Delivers while the caller waits: retries by the target's policy as long as the next try still fits before
  * `deadline`; past it, the last error stands (the message is then dead-lettered by the caller).
  */
-export async function deliverInline(target: CompiledTarget, message: Message, deadline: number, address?: string): Promise<InlineDelivery> {
+export async function deliverInline(
+  target: CompiledTarget,
+  message: Message,
+  deadline: number,
+  address?: string,
+  traced?: AttemptTrace,
+): Promise<InlineDelivery> {
   const attempts: AttemptRecord[] = [];
   for (let n = 1; ; n++) {
     const left = deadline - Date.now();
     if (left <= 0) {
       return { attempts, error: new DeliveryError('SYNC_TIMEOUT', `no reply from ${target.id} in time`, { retriable: true }) };
     }
-    const result = await attempt(target, message, n, AbortSignal.timeout(left), address);
+    const result = await attempt(target, message, n, AbortSignal.timeout(left), address, traced);
     attempts.push(result.record);
     if (result.reply) return { reply: result.reply, attempts };
     const decision = decideRetry(target.retry, n, result.error!);
@@ -73,8 +124,8 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** An inline call (an enricher's): the reply, or the delivery's last error thrown. */
-export async function callInline(target: CompiledTarget, message: Message, deadline: number, address?: string): Promise<Reply> {
-  const result = await deliverInline(target, message, deadline, address);
+export async function callInline(target: CompiledTarget, message: Message, deadline: number, address?: string, traced?: AttemptTrace): Promise<Reply> {
+  const result = await deliverInline(target, message, deadline, address, traced);
   if (result.reply) return result.reply;
   throw result.error ?? new DeliveryError('NO_REPLY', `no reply from ${target.id}`, { retriable: false });
 }

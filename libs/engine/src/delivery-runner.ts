@@ -93,7 +93,8 @@ export class DeliveryRunner {
     );
     const number = d.attempts + 1;
     calling();
-    const result = await attempt(target, message, number, signal, d.address ?? undefined);
+    // Its span is a child of the routing's, whose context the delivery row keeps (see newDelivery).
+    const result = await attempt(target, message, number, signal, d.address ?? undefined, { route: d.routeId });
     const durationMs = result.record.durationMs;
     if (result.reply) {
       const scrubbed = route ? scrubbedCopy(route.masker, d.headers, d.body, d.contentType) : undefined;

@@ -1,10 +1,16 @@
 import {
   BusError,
   BusyError,
+  contextWith,
   correlationIdFrom,
-  formatTraceparent,
-  ingressTrace,
   DeliveryError,
+  endSpan,
+  extractTrace,
+  ingressSpanKind,
+  injectTrace,
+  startInnerSpan,
+  startSpan,
+  traceparentOf,
   InputError,
   Message,
   newMessageId,
@@ -21,11 +27,13 @@ import { outgoingBody, replyMessage as replyMessageOf, runRoute, type CompiledRo
 import { IDEMPOTENT_KEY_MAX, type Exchange as JournaledExchange, type NewDelivery, type NewMessage, type Store } from '@junction/store';
 import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
 import { bodyFromBytes, charsetOf, loadBody, screenJson } from '@junction/transform';
+import type { Context } from '@opentelemetry/api';
 import { callInline, deliverInline, type InlineDelivery } from './deliverer';
 import { deliverInTurn } from './ordered-parts';
 import type { RouteTable } from './route-table';
 import { Resilience } from './resilience/resilience';
 import { scrubbedCopy } from './scrub';
+import { storeCommit } from './store-commit';
 
 export interface ExchangeOptions {
   readonly syncTimeoutMs: number;
@@ -77,11 +85,29 @@ export class Exchange implements MessageSink {
     if (!turn.go) throw new ThrottledError(`route ${route.id} is over its rate`, Math.max(1, turn.untilMs - Date.now()));
   }
 
+  /** The message's `ingress` span, in the caller's trace (or a new one), around everything up to the acknowledgement. */
   private async take(route: CompiledRoute, incoming: Incoming): Promise<Ack> {
     const id = newMessageId();
-    // The bus's own span in the caller's trace (or a new trace): journaled with the message, so that the outbox
-    // worker and every target call continue it.
-    const headers = { ...incoming.headers, traceparent: formatTraceparent(ingressTrace(incoming.headers)) };
+    const span = startSpan('ingress', ingressSpanKind(incoming.source.kind), extractTrace(incoming.headers), () => ({
+      'junction.route': route.id,
+      'junction.source.kind': incoming.source.kind,
+      'junction.message_id': id,
+    }));
+    try {
+      const ack = await this.takeTraced(route, incoming, id, contextWith(span));
+      if (span.isRecording()) span.setAttribute('junction.ack', ack.kind);
+      endSpan(span);
+      return ack;
+    } catch (err) {
+      endSpan(span, toBusError(err));
+      throw err;
+    }
+  }
+
+  private async takeTraced(route: CompiledRoute, incoming: Incoming, id: string, ingress: Context): Promise<Ack> {
+    // The ingress span's context is journaled with the message, so that the outbox worker and every target call
+    // continue its trace.
+    const headers = injectTrace(ingress, { ...incoming.headers });
     const message = new Message(
       id,
       correlationIdFrom(incoming.headers, id),
@@ -106,10 +132,10 @@ export class Exchange implements MessageSink {
       return this.reject(record, message, error);
     }
     message.hop('received', `${incoming.source.kind} ${incoming.source.address}`);
-    if (idempotencyKey !== undefined) return this.acceptOnce(route, message, record, idempotencyKey, incoming);
+    if (idempotencyKey !== undefined) return this.acceptOnce(route, message, record, idempotencyKey, incoming, ingress);
     if (route.mode === 'async') {
       const response = await this.acceptedResponse(route, record, message, incoming, id);
-      await this.store.acceptMessage(record).catch((err) => {
+      await storeCommit(ingress, 'accept', () => this.store.acceptMessage(record)).catch((err) => {
         const error = withId(toBusError(err), id);
         this.observer.rejected(route.id, message, error);
         throw error;
@@ -117,7 +143,7 @@ export class Exchange implements MessageSink {
       this.options.wake();
       return { kind: 'accepted', messageId: id, ...(response && { response }) };
     }
-    return this.runSync(route, message, record, incoming);
+    return this.runSync(route, message, record, incoming, ingress);
   }
 
   /**
@@ -164,14 +190,14 @@ export class Exchange implements MessageSink {
    * journaled as `duplicate` (masked, as a finished message) and acknowledged with the id of the message that took
    * the key, so that a sender resending after a lost answer gets the answer it missed. Either way in one commit.
    */
-  private async acceptOnce(route: CompiledRoute, message: Message, record: NewMessage, key: string, incoming: Incoming): Promise<Ack> {
+  private async acceptOnce(route: CompiledRoute, message: Message, record: NewMessage, key: string, incoming: Incoming, ingress: Context): Promise<Ack> {
     const response = await this.acceptedResponse(route, record, message, incoming, message.id);
     const entry = {
       key,
       retentionMs: route.idempotent!.retentionMs,
       duplicateCopy: () => scrubbedCopy(route.masker, record.headers, record.body, record.contentType),
     };
-    const outcome = await this.store.idempotent.acceptOnce(record, entry).catch((err) => {
+    const outcome = await storeCommit(ingress, 'accept once', () => this.store.idempotent.acceptOnce(record, entry)).catch((err) => {
       const error = withId(toBusError(err), message.id);
       this.observer.rejected(route.id, message, error);
       throw error;
@@ -193,13 +219,13 @@ export class Exchange implements MessageSink {
 
   /** Journals a finished sync exchange. What is done is kept masked; what may be replayed (dead) or is still to be
    *  delivered (a wire tap) keeps its payload. */
-  private async journal(route: CompiledRoute, message: Message, exchange: JournaledExchange): Promise<void> {
+  private async journal(route: CompiledRoute, message: Message, exchange: JournaledExchange, parent: Context): Promise<void> {
     const m = exchange.message;
     if (exchange.status !== 'dead') Object.assign(m, scrubbedCopy(route.masker, m.headers, m.body, m.contentType));
     for (const d of exchange.deliveries) {
       if (d.status === 'delivered') Object.assign(d, scrubbedCopy(route.masker, d.headers, d.body, d.contentType));
     }
-    await this.store.journalExchange(exchange).catch((err) => {
+    await storeCommit(parent, 'journal', () => this.store.journalExchange(exchange)).catch((err) => {
       const error = withId(toBusError(err), message.id);
       this.observer.rejected(route.id, message, error);
       throw error;
@@ -213,13 +239,17 @@ export class Exchange implements MessageSink {
     throw withId(error, message.id);
   }
 
-  private async runSync(route: CompiledRoute, message: Message, record: NewMessage, incoming: Incoming): Promise<Ack> {
+  /** A sync route's run, as a `route <id>` span under the ingress span, with its target calls under it. */
+  private async runSync(route: CompiledRoute, message: Message, record: NewMessage, incoming: Incoming, ingress: Context): Promise<Ack> {
+    const span = startInnerSpan(`route ${route.id}`, ingress, () => ({ 'junction.route': route.id, 'junction.message_id': message.id }));
+    const traced = { route: route.id, parent: contextWith(span) };
     const deadline = Date.now() + this.options.syncTimeoutMs;
     let run: RouteRun;
     try {
-      run = await runRoute(route, message, (target, m, address) => callInline(target, m, deadline, address));
+      run = await runRoute(route, message, (target, m, address) => callInline(target, m, deadline, address, traced));
     } catch (err) {
       const error = toBusError(err);
+      endSpan(span, error);
       message.hop('failed', error.code);
       this.observer.completed(route.id, 'sync', message, 'dead', Date.now() - message.receivedAt, error);
       return this.reject(record, message, error);
@@ -229,12 +259,14 @@ export class Exchange implements MessageSink {
     const replyIndex = Math.max(0, direct.findIndex((d) => d.target.reply));
     // Each copy is converted to its target's format once, for the call and for the journal alike.
     const bodies = direct.map((d) => outgoingBody(d.message.body, d.target, route.codec));
-    const results = await deliverInTurn(direct, (d, i) => deliverInline(d.target, d.message.withBody(bodies[i]), deadline, d.address));
+    const results = await deliverInTurn(direct, (d, i) => deliverInline(d.target, d.message.withBody(bodies[i]), deadline, d.address, traced));
+    // Wire-tap copies are delivered by the outbox later, as children of this run.
+    const routeTrace = traceparentOf(span);
     const deliveries = [
-      ...direct.map((d, i) => journaledDelivery(d, bodies[i], results[i])),
+      ...direct.map((d, i) => journaledDelivery(d, bodies[i], results[i], routeTrace)),
       ...dispatches
         .filter((d) => d.wireTap)
-        .map((d) => ({ ...newDelivery(d, outgoingBody(d.message.body, d.target, route.codec)), status: 'pending' as const, attempts: [] })),
+        .map((d) => ({ ...newDelivery(d, outgoingBody(d.message.body, d.target, route.codec), routeTrace), status: 'pending' as const, attempts: [] })),
     ];
     for (let i = 0; i < direct.length; i++) this.observeAttempts(route.id, direct[i], deliveries[i].id, results[i]);
     const dead = deliveries.find((d) => d.status === 'dead');
@@ -264,9 +296,11 @@ export class Exchange implements MessageSink {
       }
     }
     message.hop(status);
+    if (span.isRecording()) span.setAttribute('junction.outcome', status);
+    endSpan(span, failure);
     // A route that journals only failures skips a success, unless wire-tap copies wait in the outbox.
     const journaled = route.def.journal === 'all' || status === 'dead' || deliveries.length > direct.length;
-    if (journaled) await this.journal(route, message, { message: record, status, hops: message.hops, deliveries, failure });
+    if (journaled) await this.journal(route, message, { message: record, status, hops: message.hops, deliveries, failure }, ingress);
     this.observer.completed(route.id, 'sync', message, status, Date.now() - message.receivedAt, failure);
     if (direct.length === 0) return { kind: 'filtered', messageId: message.id };
     if (refusal || !answer) throw withId(refusal ?? new DeliveryError('NO_REPLY', 'no reply', { retriable: false }), message.id);
@@ -300,8 +334,11 @@ export class Exchange implements MessageSink {
   }
 }
 
-/** A dispatch as an outbox row, with its copy of the body already in the target's format. */
-export function newDelivery(d: Dispatch, body: Body): NewDelivery {
+/**
+ * A dispatch as an outbox row, with its copy of the body already in the target's format. `traceparent`: the span of
+ * the route run that made it, whose child its delivery spans are (the message's own trace context when absent).
+ */
+export function newDelivery(d: Dispatch, body: Body, traceparent?: string): NewDelivery {
   return {
     id: newMessageId(),
     messageId: d.message.journalId,
@@ -309,7 +346,7 @@ export function newDelivery(d: Dispatch, body: Body): NewDelivery {
     targetDescription: d.target.description,
     partIndex: d.message.part?.index ?? null,
     wireTap: d.wireTap,
-    headers: { ...d.message.headers },
+    headers: traceparent ? { ...d.message.headers, traceparent } : { ...d.message.headers },
     contentType: body.contentType,
     body: body.bytes(),
     maxAttempts: d.target.retry.attempts,
@@ -318,8 +355,8 @@ export function newDelivery(d: Dispatch, body: Body): NewDelivery {
   };
 }
 
-function journaledDelivery(d: Dispatch, body: Body, result: InlineDelivery) {
-  const base = newDelivery(d, body);
+function journaledDelivery(d: Dispatch, body: Body, result: InlineDelivery, traceparent: string | undefined) {
+  const base = newDelivery(d, body, traceparent);
   if (result.reply) return { ...base, status: 'delivered' as const, attempts: result.attempts };
   const error = result.error!;
   return { ...base, status: 'dead' as const, attempts: result.attempts, failure: { code: error.code, message: error.message } };

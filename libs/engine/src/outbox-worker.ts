@@ -1,6 +1,6 @@
-import { Message, toBusError, type Logger } from '@junction/core';
+import { contextWith, endSpan, extractTrace, failSpan, Message, startInnerSpan, toBusError, traceparentOf, type Logger } from '@junction/core';
 import { outgoingBody, runRoute, type Dispatch, type RouteRun } from '@junction/routing';
-import type { Failure, StoredDelivery, StoredMessage, Store, TargetRef } from '@junction/store';
+import type { Failure, RoutingResult, StoredDelivery, StoredMessage, Store, TargetRef } from '@junction/store';
 import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
 import { bodyFromBytes, loadBody } from '@junction/transform';
 import { callInline, sleep } from './deliverer';
@@ -12,10 +12,12 @@ import { chainOrderedParts, waitingParts } from './ordered-parts';
 import { PoisonRule } from './poison-rule';
 import type { RouteTable } from './route-table';
 import { scrubbedCopy } from './scrub';
+import { storeCommit } from './store-commit';
 import { TargetSlots } from './target-slots';
 import { LeaseKeeper } from './resilience/lease-keeper';
 import { Resilience } from './resilience/resilience';
 import type { TargetResilience } from '@junction/routing';
+import type { Span } from '@opentelemetry/api';
 
 export interface OutboxWorkerOptions {
   /** Messages and deliveries in flight at once in this instance. */
@@ -315,7 +317,23 @@ export class OutboxWorker {
     this.observer.completed(stored.routeId, 'async', stored, 'dead', Date.now() - stored.receivedAt, failure);
   }
 
+  /** One routing of a stored message, as a `route <id>` span under the journaled ingress span. */
   private async routeOnce(stored: StoredMessage): Promise<void> {
+    const span = startInnerSpan(`route ${stored.routeId}`, extractTrace(stored.headers), () => ({
+      'junction.route': stored.routeId,
+      'junction.message_id': stored.id,
+    }));
+    try {
+      await this.routeTraced(stored, span);
+      endSpan(span);
+    } catch (err) {
+      endSpan(span, toBusError(err));
+      throw err;
+    }
+  }
+
+  private async routeTraced(stored: StoredMessage, span: Span): Promise<void> {
+    const traced = { route: stored.routeId, parent: contextWith(span) };
     const route = this.routes.get(stored.routeId);
     const hops = stored.hops ?? [];
     if (!route) {
@@ -343,13 +361,14 @@ export class OutboxWorker {
       run = await runRoute(
         route,
         message,
-        (target, m, address) => callInline(target, m, Date.now() + this.options.callTimeoutMs, address),
+        (target, m, address) => callInline(target, m, Date.now() + this.options.callTimeoutMs, address, traced),
         from,
       );
     } catch (err) {
       // The route's own failure (a step, an enricher), retriable or not: dead-lettered at once, as the route decides.
       const error = toBusError(err);
       message.hop('failed', error.code);
+      failSpan(span, error);
       return this.deadMessage(stored, message.hops, { code: error.code, message: error.message });
     }
     const { dispatches, filtered } = run;
@@ -357,6 +376,7 @@ export class OutboxWorker {
     // Parts an aggregate step holds go into their groups with this routing result; a message held whole ends 'held'.
     const held = run.held.length > 0 ? run.held.map((h) => heldPart(route.id, h, route.aggregators.get(h.step)!)) : undefined;
     const status = direct > 0 ? 'pending' : held ? 'held' : filtered ? 'filtered' : 'delivered';
+    if (span.isRecording()) span.setAttribute('junction.outcome', status);
     message.hop('routed', `${dispatches.length} deliveries`);
     // Hand off as many deliveries as this worker can start now (this routing's own slot, plus the free ones), each
     // to a target under its share. A stopping worker hands off nothing: what it has not started stays free for the
@@ -374,24 +394,24 @@ export class OutboxWorker {
     }
     this.reserved += handed.length;
     const all = [...handed, ...left];
+    const routeTrace = traceparentOf(span);
     let leased: StoredDelivery[] = [];
     try {
-      leased = await this.store.completeRouting(
-        stored.id,
-        {
-          status,
-          hops: message.hops,
-          deliveries: chainOrderedParts(
-            all,
-            all.map((d) => newDelivery(d, outgoingBody(d.message.body, d.target, route.codec))),
-          ),
-          // A held message keeps its payload: if its group expires, it is dead-lettered and replayed from it.
-          scrubbed: held ? undefined : scrubbedCopy(route.masker, stored.headers, stored.body, stored.contentType),
-          messageBody: stored.body,
-          ...(held && { held }),
-        },
-        handed.length > 0 ? { count: handed.length, leaseMs: this.options.leaseMs } : undefined,
-      );
+      const commit: RoutingResult = {
+        status,
+        hops: message.hops,
+        deliveries: chainOrderedParts(
+          all,
+          // Each delivery's trace context is this run's span: its attempts are children of it.
+          all.map((d) => newDelivery(d, outgoingBody(d.message.body, d.target, route.codec), routeTrace)),
+        ),
+        // A held message keeps its payload: if its group expires, it is dead-lettered and replayed from it.
+        scrubbed: held ? undefined : scrubbedCopy(route.masker, stored.headers, stored.body, stored.contentType),
+        messageBody: stored.body,
+        ...(held && { held }),
+      };
+      const handOff = handed.length > 0 ? { count: handed.length, leaseMs: this.options.leaseMs } : undefined;
+      leased = await storeCommit(traced.parent, 'routing', () => this.store.completeRouting(stored.id, commit, handOff));
     } finally {
       this.reserved -= handed.length;
       // Slots taken for deliveries the store did not hand back (the result was ignored, or it failed).

@@ -52,8 +52,6 @@ routes:
     to:
       - id: erp
         http: { url: "\${TARGET_URL}/soap-sink-lost" }
-    reply:
-      - map: '{ "OrderId": orderId, "Status": status }'
 
   - id: soap-async-ack
     from:
@@ -61,7 +59,7 @@ routes:
         path: /soap/orders-async
         wsdl: xsd/service.wsdl
         validate: both
-        ack: '{ "OrderId": $messageId, "Status": Order.Status = "new" ? "new" : "lost" }'
+        ack: '{ "OrderId": $messageId, "Status": "new", "Note": Order.Status = "new" ? "ok" : "a note too long for it" }'
     mode: async
     to:
       - id: sink
@@ -133,7 +131,11 @@ describe('XSD validation (libxml2) on the real bus', () => {
     target = await startTargetServer({
       respond: (req) => {
         if (req.path === '/soap-sink') return { body: { orderId: 'A-1', status: 'paid' } };
-        if (req.path === '/soap-sink-lost') return { body: { orderId: 'A-1', status: 'lost' } };
+        // The response element as XML: written as it is, so that only the validator stands between it and the caller.
+        if (req.path === '/soap-sink-lost') {
+          const xml = '<r:PlaceOrderResponse xmlns:r="urn:example:order-service"><r:OrderId>A-1</r:OrderId><r:Status>lost</r:Status></r:PlaceOrderResponse>';
+          return { headers: { 'content-type': 'text/xml; charset=utf-8' }, body: xml };
+        }
         if (req.path === '/soap-erp') return { headers: { 'content-type': 'text/xml; charset=utf-8' }, body: response('new') };
         if (req.path === '/soap-erp-lost') return { headers: { 'content-type': 'text/xml; charset=utf-8' }, body: response('lost') };
         return { body: { ok: true } };
@@ -239,7 +241,7 @@ describe('XSD validation (libxml2) on the real bus', () => {
     expect(target.requests.filter((r) => r.path === '/soap-sink')).toHaveLength(1);
   });
 
-  test('SOAP source, validate: response: a mapping that writes an invalid response gets a Server Fault and the message is dead', async () => {
+  test('SOAP source, validate: response: a target reply that is an invalid response element gets a Server Fault and the message is dead', async () => {
     const res = await postSoap(`${bus.url}/soap/orders-r`, '1.1', envelope(order('R-1')), 'urn:example:order-service/PlaceOrder');
     counts.documents++;
     expect(res.status).toBe(500);
@@ -265,6 +267,7 @@ describe('XSD validation (libxml2) on the real bus', () => {
     expect(res.status).toBe(500);
     expect(res.text).toContain('<faultcode>soap:Server</faultcode>');
     expect(res.text).toContain('SOAP_RESPONSE_INVALID');
+    expect(res.text).toContain('Note');
     // A caller that got a Fault must not find its message accepted: it is journaled dead with the reason.
     await waitUntil(async () => (await journal(ok.messageId!)).status === 'delivered', 20_000, 'the matching message delivered');
     const refused = await journal(res.messageId!);

@@ -319,7 +319,15 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
 
   /** validate: response of a sync route: the reply as the response element, against the WSDL's schemas. */
   private responseCheck(service: Service, operation: WsdlOperation): (reply: Reply) => Promise<void> {
-    return (reply) => service.validation!.checkResponse(this.responseXml(service, operation, reply.body));
+    return async (reply) => {
+      let xml: string;
+      try {
+        xml = this.responseXml(service, operation, reply.body);
+      } catch {
+        return; // A reply that cannot be written at all is refused as such when it is rendered (responseReply).
+      }
+      await service.validation!.checkResponse(xml);
+    };
   }
 
   /** The request, read on a worker when it is large (the event loop stays free), else right here. */

@@ -44,7 +44,6 @@ export {
   type WsdlOperation,
   type LoadWsdlOptions,
   loadWsdl,
-  operationFor,
   operationNamed,
 } from './wsdl-catalog';
 export { serializeOutput, serializeInput } from './wsdl-serializer';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { BusError, ConfigError, InputError } from '@junction/core';
 import { createXmlCodec } from '@junction/transform';
 import { buildEnvelope, parseEnvelope } from './soap-envelope';
-import { type WsdlCatalog, loadWsdl, operationFor, operationNamed } from './wsdl-catalog';
+import { type WsdlCatalog, loadWsdl, operationNamed } from './wsdl-catalog';
 import { serializeInput, serializeOutput } from './wsdl-serializer';
 
 const FIXTURES = path.resolve(__dirname, '../../../../test/fixtures/wsdl');
@@ -59,59 +59,6 @@ describe('loadWsdl over the order service (SOAP 1.1 and 1.2 bindings, imported s
     const schema = catalog.wsdl.definitions.schemas[TYPES];
     expect(Object.keys(schema.complexTypes)).toEqual(expect.arrayContaining(['Order', 'Line']));
     expect(Object.keys(schema.types)).toEqual(expect.arrayContaining(['Sku', 'Currency', 'OrderStatus']));
-  });
-
-  describe('operationFor', () => {
-    const placeOrder = { ns: TYPES, localName: 'PlaceOrder' };
-
-    it('chooses by the action of the version first', () => {
-      expect(operationFor(catalog, { version: '1.1', action: 'http://example.com/orders/GetOrder' })).toMatchObject({ name: 'GetOrder', port: 'OrderSoap11Port' });
-      expect(operationFor(catalog, { version: '1.2', action: 'urn:orders:CancelOrder12', payload: { ns: TYPES, localName: 'CancelOrder' } })).toMatchObject({ name: 'CancelOrder', version: '1.2' });
-    });
-
-    it('chooses by the Body element without an action, or when the action is unknown', () => {
-      expect(operationFor(catalog, { version: '1.2', payload: placeOrder })).toMatchObject({ name: 'PlaceOrder', port: 'OrderSoap12Port' });
-      expect(operationFor(catalog, { version: '1.1', action: 'urn:nobody', payload: placeOrder })).toMatchObject({ name: 'PlaceOrder', version: '1.1' });
-    });
-
-    it('chooses from the caller’s version only', () => {
-      // The 1.2 binding's action means nothing to a 1.1 caller.
-      expect(operationFor(catalog, { version: '1.1', action: 'urn:orders:GetOrder12' })).toBeUndefined();
-    });
-
-    it('chooses within the configured service', () => {
-      expect(operationFor(catalog, { version: '1.1', payload: placeOrder, service: 'OrderService' })).toMatchObject({ name: 'PlaceOrder' });
-      expect(operationFor(catalog, { version: '1.1', payload: placeOrder, service: 'OtherService' })).toBeUndefined();
-    });
-
-    it('gives undefined when nothing matches', () => {
-      expect(operationFor(catalog, { version: '1.1', payload: { ns: 'urn:other', localName: 'PlaceOrder' } })).toBeUndefined();
-      expect(operationFor(catalog, { version: '1.1' })).toBeUndefined();
-    });
-
-    it('refuses an action that names another operation than the Body element', () => {
-      const err = (() => {
-        try {
-          operationFor(catalog, { version: '1.1', action: 'http://example.com/orders/GetOrder', payload: placeOrder });
-        } catch (e) {
-          return e;
-        }
-      })();
-      expect(err).toBeInstanceOf(InputError);
-      expect(err).toMatchObject({ code: 'SOAP_ACTION_MISMATCH', status: 400 });
-    });
-
-    it('finds an operation by name for delivery, 1.1 by default', () => {
-      expect(operationNamed(catalog, { name: 'GetOrder' })).toMatchObject({ version: '1.1', soapAction: 'http://example.com/orders/GetOrder' });
-      expect(operationNamed(catalog, { name: 'GetOrder', version: '1.2' })).toMatchObject({ port: 'OrderSoap12Port' });
-      expect(operationNamed(catalog, { name: 'GetOrder', service: 'Elsewhere' })).toBeUndefined();
-    });
-
-    it('finds the operation of a parsed request end to end', () => {
-      const request = buildEnvelope('1.2', `<o:PlaceOrder xmlns:o="${TYPES}"><o:Order/></o:PlaceOrder>`);
-      const env = parseEnvelope(request, codec);
-      expect(operationFor(catalog, { version: env.version, payload: env.payload })).toMatchObject({ name: 'PlaceOrder', version: '1.2' });
-    });
   });
 
   describe('serializeOutput', () => {
@@ -228,7 +175,6 @@ describe('loadWsdl, other shapes', () => {
         outputParts: [{ name: 'quantity', type: '{http://www.w3.org/2001/XMLSchema}int' }],
       },
     ]);
-    expect(operationFor(catalog, { version: '1.1', payload: { ns: 'urn:legacy:stock', localName: 'GetStock' } })?.name).toBe('GetStock');
     expect(serializeOutput(catalog, catalog.operations[0], { quantity: 1 })).toBe(
       '<ns1:GetStockResponse xmlns:ns1="urn:legacy:stock"><quantity>1</quantity></ns1:GetStockResponse>',
     );

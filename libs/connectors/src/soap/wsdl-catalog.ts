@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import * as nodePath from 'node:path';
-import { ConfigError, InputError } from '@junction/core';
+import { ConfigError } from '@junction/core';
 import { type XmlCodec, type XsdModel, type XsdPart, createXmlCodec, fileXsdLoader, readXsdModel } from '@junction/transform';
 import type { IOptions, WSDL } from 'soap';
 import { open_wsdl } from 'soap/lib/wsdl';
@@ -211,36 +211,6 @@ function catalogOf(model: WsdlModel, where: string): { services: WsdlService[]; 
 }
 
 /**
- * The operation a request is for, among those of its SOAP version (and of `service` when given): by action first
- * (the SOAPAction header or the 1.2 `action` parameter), else by the Body element. Returns undefined when nothing
- * matches. When the action names an operation and the Body element is another operation's, throws InputError
- * `SOAP_ACTION_MISMATCH` (400) rather than guessing which of the two the caller meant. An action that matches
- * nothing falls back to the Body element. This is the lenient lookup; the SOAP ingress uses operationForCall
- * (soap-action.ts), which refuses an action that names no operation.
- */
-export function operationFor(
-  catalog: WsdlCatalog,
-  request: { version: SoapVersion; action?: string; payload?: XmlName; service?: string },
-): WsdlOperation | undefined {
-  const candidates = catalog.operations.filter(
-    (o) => o.version === request.version && (request.service === undefined || o.service === request.service),
-  );
-  const { action, payload } = request;
-  const byAction = action ? candidates.find((o) => o.soapAction === action) : undefined;
-  if (byAction) {
-    if (payload && !sameName(payload, byAction.input)) {
-      throw new InputError(
-        'SOAP_ACTION_MISMATCH',
-        `Invalid SOAP message: the action '${action}' is operation ${byAction.name}, whose request is not {${payload.ns}}${payload.localName}`,
-        400,
-      );
-    }
-    return byAction;
-  }
-  return payload ? candidates.find((o) => sameName(o.input, payload)) : undefined;
-}
-
-/**
  * The operation of this name, for delivery: in `service` when given, in the binding of `version` when given (else
  * SOAP 1.1 when offered, else the first). Undefined when there is none.
  */
@@ -251,8 +221,4 @@ export function operationNamed(
   const named = catalog.operations.filter((o) => o.name === query.name && (!query.service || o.service === query.service));
   if (query.version) return named.find((o) => o.version === query.version);
   return named.find((o) => o.version === '1.1') ?? named[0];
-}
-
-function sameName(a: XmlName, b: XmlName): boolean {
-  return a.ns === b.ns && a.localName === b.localName;
 }

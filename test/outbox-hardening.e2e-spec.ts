@@ -117,7 +117,9 @@ describe.each(DRIVERS)('outbox hardening on %s', (driver) => {
       await waitUntil(async () => (await journal(twoRoots)).status === 'dead', 30_000, 'the two-roots message dead-lettered');
       await waitUntil(async () => (await journal(plain)).status === 'delivered', 30_000, 'the plain message delivered');
       const [deepDetail, twoRootsDetail] = [await journal(deep), await journal(twoRoots)];
-      expect(deepDetail.failure.message).toContain('Maximum call stack size exceeded');
+      // The recursion ends in a stack overflow, or, on a slow (loaded) machine, in the expression's time limit first:
+      // either way the routing threw, and the reason says which.
+      expect(deepDetail.failure.message).toMatch(/Maximum call stack size exceeded|Evaluation timeout after \d+ milliseconds/);
       expect(deepDetail.deadLetters.map((d: { reason: unknown }) => d.reason)).toEqual([deepDetail.failure]);
       expect(twoRootsDetail.failure.message).toContain('Cannot write XML');
       expect(twoRootsDetail.deadLetters).toHaveLength(1);

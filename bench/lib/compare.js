@@ -4,8 +4,8 @@
  * machine. The systems: the bus (`junction`), the raw proxy (`proxy`), the Camel 4 peer (`camel`, with `--camel`, for
  * the scenarios it has a route for) and the echo backend called directly (`direct`). Each system gets a warm-up run
  * first (for Camel: the JIT), then `rounds` rounds, each running every system once, the order rotated by one each
- * round. Per system: the median rps and its spread (min-max), median latencies, median CPU % and CPU seconds, and
- * the peak RSS, each sampled from /proc over the measured runs.
+ * round. Per system: the median rps and its spread (min-max), median latencies, median CPU %, CPU seconds (and per
+ * request), and the peak RSS, each sampled from /proc over the measured runs.
  *
  * The honesty rule: the direct figure must be at least twice the raw proxy's, else the load generator or the
  * machine, not the proxy, set the pace, and the cell is reported as not counting (`counts: false`, with the reason).
@@ -47,6 +47,8 @@ function summarise(runs) {
     errorRate: sent === 0 ? 1 : round(failed / sent, 4),
     cpuPct: median(runs.map((r) => r.cpuPct)),
     cpuS: round(runs.reduce((n, r) => n + (r.cpuS ?? 0), 0)),
+    // CPU time of the system's process per request answered, over the measured runs.
+    cpuMsPerRequest: sent ? round((1000 * runs.reduce((n, r) => n + (r.cpuS ?? 0), 0)) / sent, 3) : null,
     rssMb: Math.max(0, ...runs.map((r) => r.rssMb ?? 0)) || null,
     loadCpuPct: median(runs.map((r) => r.loadCpuPct)),
     requests: sent,

@@ -49,15 +49,15 @@ function published(r) {
 /**
  * `--load wrk`: each system's median rps with its spread (min-max over the rounds), the ratios Junction / raw proxy
  * and Junction / Camel, whether the cell counts (direct >= 2 x raw proxy), and each system's median CPU % (of one
- * core) and peak RSS over the measured runs.
+ * core), CPU ms per request answered and peak RSS over the measured runs.
  */
 function compareTable(rows) {
   const lines = [
-    '| scenario | size | c | Junction rps | raw proxy rps | Camel rps | direct rps | Junction / raw | Junction / Camel | counts | Junction CPU % / RSS MB | raw CPU % / RSS MB | Camel CPU % / RSS MB | wrk CPU % | errors J / raw / Camel |',
+    '| scenario | size | c | Junction rps | raw proxy rps | Camel rps | direct rps | Junction / raw | Junction / Camel | counts | Junction CPU % / ms per req / RSS MB | raw CPU % / ms per req / RSS MB | Camel CPU % / ms per req / RSS MB | wrk CPU % | errors J / raw / Camel |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|',
   ];
   const spread = (x) => (x ? `${fmt(x.rps)} (${fmt(x.minRps)}-${fmt(x.maxRps)})` : '-');
-  const usage = (x) => (x ? `${fmt(x.cpuPct)} / ${fmt(x.rssMb)}` : '-');
+  const usage = (x) => (x ? `${fmt(x.cpuPct)} / ${fmt(x.cpuMsPerRequest, 3)} / ${fmt(x.rssMb)}` : '-');
   for (const r of rows.filter((row) => row.systems)) {
     const x = r.systems;
     const load = Math.max(...Object.values(x).map((v) => v.loadCpuPct ?? 0));

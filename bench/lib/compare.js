@@ -27,10 +27,9 @@ function median(values) {
 
 /** One measured run of `system`, sampling its process while wrk runs. */
 async function runOnce(system, job, options) {
-  let usage;
   let sampler;
   const r = await runWrk({ ...job, url: system.url }, { threads: options.wrkThreads, onStart: () => (sampler = sample(system.pid)) });
-  usage = sampler.stop();
+  const usage = sampler.stop();
   return { ...r, cpuPct: usage.cpuPct, cpuS: usage.cpuS, rssMb: usage.peakRssMb };
 }
 
@@ -39,7 +38,7 @@ function summarise(runs) {
   const sent = runs.reduce((n, r) => n + r.ok + r.non2xx + r.errors, 0);
   const failed = runs.reduce((n, r) => n + r.non2xx + r.errors, 0);
   return {
-    rps: median(rps),
+    rps: Math.round(median(rps)),
     minRps: Math.min(...rps),
     maxRps: Math.max(...rps),
     p50Ms: round(median(runs.map((r) => r.p50Ms))),

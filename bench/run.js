@@ -18,7 +18,10 @@ const { BUS_MAIN, forkServer, startBus, stopAll, post } = require('./lib/process
 const { freshStore, postgresProblem } = require('./lib/stores');
 const brokers = require('./lib/brokers');
 const { measureHttp, measureAsync, measureBroker } = require('./lib/measure');
-const { table, targets, targetsTable } = require('./lib/report');
+const { measureCompare } = require('./lib/compare');
+const { ensureBuilt, startCamel } = require('./lib/camel');
+const { wrkPath } = require('./lib/wrk');
+const { table, compareTable, targets, targetsTable } = require('./lib/report');
 
 const cleanups = [];
 const log = (line) => process.stdout.write(`${line}\n`);
@@ -75,6 +78,14 @@ function progress(row) {
       : '';
   const whole = row.rateFrom === 'firstDelivery' ? ` from the first delivery, ${row.fromPublishedRps}/s from the file's arrival (first delivery after ${row.firstDeliveryAfterMs} ms)` : '';
   const published = row.publishedRps !== undefined ? `${whole}, published at ${row.publishedRps}/s${held}` : '';
+  if (row.systems) {
+    const x = row.systems;
+    const fig = (name) => (x[name] ? `${name} ${x[name].rps} (${x[name].minRps}-${x[name].maxRps})` : undefined);
+    const camel = row.camelRatio !== null ? `, junction/camel ${row.camelRatio}` : '';
+    const counts = row.counts ? '' : ` -- does not count: ${row.limit}`;
+    log(`  ${row.scenario} ${row.size} c=${row.concurrency}: ${['junction', 'proxy', 'camel', 'direct'].map(fig).filter(Boolean).join(', ')} rps; junction/raw ${row.ratio}${camel}${counts}`);
+    return;
+  }
   log(`  ${row.scenario} ${row.size} c=${row.concurrency}: ${row.rps} ${unit}${published}${lat}${base}, errors ${row.errorRate}, CPU ${row.cpuPct}%, RSS ${row.rssMb} MB`);
 }
 
@@ -98,7 +109,9 @@ async function runGroup(name, cells, ctx) {
       const row =
         cell.scenario.kind === 'async'
           ? await measureAsync(cell, { ...ctx, bus, messages: messagesFor(cell.size, ctx.options.messages) })
-          : await measureHttp(cell, { ...ctx, bus, firstCell: i === 0 });
+          : ctx.options.load === 'wrk'
+            ? await measureCompare(cell, { ...ctx, bus, log })
+            : await measureHttp(cell, { ...ctx, bus, firstCell: i === 0 });
       row.busAlive ??= bus.alive();
       progress(row);
       rows.push(row);
@@ -167,6 +180,13 @@ async function main(options) {
   const backend = await forkServer(path.join(__dirname, 'echo-backend.js'));
   const proxy = await forkServer(path.join(__dirname, 'baseline-proxy.js'), [backend.url]);
   const ctx = { dir, options, backend, proxy: { url: proxy.url, pid: proxy.child.pid } };
+  if (options.load === 'wrk') log(`load generator: ${wrkPath()}, ${options.rounds} rounds per cell, ${options.wrkThreads} thread(s)`);
+  if (options.camel) {
+    ensureBuilt(log);
+    log('starting the Camel peer...');
+    ctx.camel = await startCamel({ backend: backend.url, javaArgs: options.camelJavaArgs });
+    log(`Camel peer on ${ctx.camel.url} (pid ${ctx.camel.pid})`);
+  }
   await post(`${backend.url}/reset`);
 
   const rows = [];
@@ -180,6 +200,7 @@ async function main(options) {
   const met = targets(rows);
   log(`\n## Results (${new Date().toISOString()}, ${Math.round((Date.now() - started) / 1000)} s)\n\nmachine: ${machine()}\n`);
   log(table(rows));
+  if (rows.some((r) => r.systems)) log(`\n## Systems side by side (${options.rounds} rounds, medians and min-max)\n\n${compareTable(rows)}`);
   log(`\n## Targets\n\n${targetsTable(met)}\n`);
   log(`written: ${path.relative(process.cwd(), options.out)}`);
 }

@@ -20,6 +20,25 @@ interface BenchRow {
   busAlive: boolean;
 }
 
+interface SystemSummary {
+  rps: number;
+  minRps: number;
+  maxRps: number;
+  errorRate: number;
+  cpuPct: number | null;
+  rssMb: number | null;
+  runs: unknown[];
+}
+
+interface CompareRow extends BenchRow {
+  load: string;
+  rounds: number;
+  directRps: number;
+  counts: boolean;
+  limit?: string;
+  systems: Record<string, SystemSummary>;
+}
+
 function run(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     execFile(process.execPath, [join(ROOT, 'bench', 'run.js'), ...args], { cwd: ROOT, timeout: timeoutMs }, (err, stdout, stderr) => {
@@ -63,5 +82,35 @@ describe('bench harness smoke run', () => {
     expect(row.baselineRps).toBeGreaterThan(0);
     expect(row.rssMb).toBeGreaterThan(0);
     expect(row.errorRate).toBeLessThan(1);
+  });
+
+  test('--load wrk: S1 at 1 KB, c=10, two rounds of a second on the bus, the raw proxy and the backend called directly', async () => {
+    const out = join(dir, 'results-wrk.json');
+    const args = ['--load', 'wrk', '--rounds', '2', '--scenarios', 'S1', '--sizes', '1KB', '--concurrency', '10', '--duration', '1', '--warmup', '0', '--out', out];
+    const { code, stdout, stderr } = await run(args, 100_000);
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toContain('## Systems side by side (2 rounds, medians and min-max)');
+
+    const rows = JSON.parse(readFileSync(out, 'utf8')) as CompareRow[];
+    expect(rows).toHaveLength(1);
+    const [row] = rows;
+    expect(row).toMatchObject({ scenario: 'S1', size: '1KB', concurrency: 10, load: 'wrk', rounds: 2, busAlive: true });
+    // No Camel without --camel: the bus, the proxy and the direct backend, each measured in both rounds.
+    expect(Object.keys(row.systems).sort()).toEqual(['direct', 'junction', 'proxy']);
+    for (const [name, system] of Object.entries(row.systems)) {
+      expect({ name, runs: system.runs.length }).toEqual({ name, runs: 2 });
+      expect(system.rps).toBeGreaterThan(0);
+      expect(system.minRps).toBeLessThanOrEqual(system.rps);
+      expect(system.maxRps).toBeGreaterThanOrEqual(system.rps);
+      expect(system.errorRate).toBeLessThan(1);
+    }
+    expect(row.rps).toBe(row.systems.junction.rps);
+    expect(row.baselineRps).toBe(row.systems.proxy.rps);
+    expect(row.directRps).toBe(row.systems.direct.rps);
+    // The honesty rule, whichever way it went on this machine: counts exactly when direct >= 2 x raw proxy.
+    expect(row.counts).toBe(row.directRps >= 2 * (row.baselineRps ?? Infinity));
+    if (!row.counts) expect(row.limit).toContain('load generator or the machine');
+    expect(row.systems.junction.rssMb).toBeGreaterThan(0);
+    console.log(`bench smoke wrk: junction ${row.rps} rps, raw ${row.baselineRps}, direct ${row.directRps}, counts ${row.counts}`);
   });
 });

@@ -15,6 +15,13 @@ const USAGE = `usage: node bench/run.js [options]
   --async-limit <s>       S7-S10: time allowed from the first send to the last delivery (default 120, quick 12)
   --kafka-mode <m>        S8 route mode: async (stored in the outbox, default) or sync (delivered before commit)
   --bus-node-args "<a>"   node options for the bus process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  --load <g>              load generator of the sync HTTP cells: autocannon (default: one pass, bus then proxy) or
+                          wrk (Debian's; rounds of every system interleaved, with the backend called directly)
+  --rounds <n>            --load wrk: rounds per cell, every system once a round (default 3)
+  --wrk-threads <n>       --load wrk: wrk's threads (default 1)
+  --camel                 also the Apache Camel 4 peer (bench/camel, built by Maven) on S1, S2, S4, S5, S6;
+                          implies --load wrk
+  --camel-java-args "<a>" JVM options of the Camel peer, e.g. "-Xmx512m" (default: none, the JVM's defaults)
   --out <file>            results file (default bench/results/latest.json)
   --help`;
 
@@ -34,7 +41,7 @@ function positive(value, name) {
 }
 
 function parseOptions(argv) {
-  const o = { quick: false, out: path.resolve(__dirname, '..', 'results', 'latest.json'), kafkaMode: 'async', busNodeArgs: [] };
+  const o = { quick: false, out: path.resolve(__dirname, '..', 'results', 'latest.json'), kafkaMode: 'async', busNodeArgs: [], camel: false, camelJavaArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => (inline !== undefined ? inline : argv[++i]);
@@ -74,6 +81,24 @@ function parseOptions(argv) {
       case '--bus-node-args':
         o.busNodeArgs = String(value()).split(/\s+/).filter(Boolean);
         break;
+      case '--load':
+        o.load = value();
+        if (o.load !== 'wrk' && o.load !== 'autocannon') throw new Error('--load is wrk or autocannon');
+        break;
+      case '--rounds':
+        o.rounds = Math.round(positive(value(), 'rounds'));
+        if (o.rounds < 1) throw new Error('--rounds must be >= 1');
+        break;
+      case '--wrk-threads':
+        o.wrkThreads = Math.round(positive(value(), 'wrk-threads'));
+        if (o.wrkThreads < 1) throw new Error('--wrk-threads must be >= 1');
+        break;
+      case '--camel':
+        o.camel = true;
+        break;
+      case '--camel-java-args':
+        o.camelJavaArgs = String(value()).split(/\s+/).filter(Boolean);
+        break;
       case '--out':
         o.out = path.resolve(value());
         break;
@@ -91,6 +116,11 @@ function parseOptions(argv) {
   o.warmupS ??= o.quick ? 1 : 3;
   o.messages ??= o.quick ? 10_000 : 30_000;
   o.asyncLimitS ??= o.quick ? 12 : 120;
+  if (o.camel && o.load === 'autocannon') throw new Error('--camel runs with --load wrk');
+  o.load ??= o.camel ? 'wrk' : 'autocannon';
+  o.rounds ??= 3;
+  o.wrkThreads ??= 1;
+  if (o.load !== 'wrk' && (argv.includes('--rounds') || argv.includes('--wrk-threads'))) throw new Error('--rounds and --wrk-threads apply to --load wrk');
   if (o.durationS <= 0) throw new Error('--duration must be > 0');
   return o;
 }

@@ -168,4 +168,4 @@ function post(url) {
   });
 }
 
-module.exports = { ROOT, BUS_MAIN, forkServer, startBus, runLoad, stopAll, freePort, getJson, post, get };
+module.exports = { ROOT, BUS_MAIN, track, alive, stop, forkServer, startBus, runLoad, stopAll, freePort, getJson, post, get };

@@ -46,6 +46,30 @@ function published(r) {
   return `${whole}; published at ${fmt(r.publishedRps)}/s${held}`;
 }
 
+/**
+ * `--load wrk`: each system's median rps with its spread (min-max over the rounds), the ratios Junction / raw proxy
+ * and Junction / Camel, whether the cell counts (direct >= 2 x raw proxy), and each system's median CPU % (of one
+ * core), CPU ms per request answered and peak RSS over the measured runs.
+ */
+function compareTable(rows) {
+  const lines = [
+    '| scenario | size | c | Junction rps | raw proxy rps | Camel rps | direct rps | Junction / raw | Junction / Camel | counts | Junction CPU % / ms per req / RSS MB | raw CPU % / ms per req / RSS MB | Camel CPU % / ms per req / RSS MB | wrk CPU % | errors J / raw / Camel |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|',
+  ];
+  const spread = (x) => (x ? `${fmt(x.rps)} (${fmt(x.minRps)}-${fmt(x.maxRps)})` : '-');
+  const usage = (x) => (x ? `${fmt(x.cpuPct)} / ${fmt(x.cpuMsPerRequest, 3)} / ${fmt(x.rssMb)}` : '-');
+  for (const r of rows.filter((row) => row.systems)) {
+    const x = r.systems;
+    const load = Math.max(...Object.values(x).map((v) => v.loadCpuPct ?? 0));
+    lines.push(
+      `| ${r.scenario} | ${r.size} | ${r.concurrency} | ${spread(x.junction)} | ${spread(x.proxy)} | ${spread(x.camel)} | ${spread(x.direct)} | ` +
+        `${fmt(r.ratio, 2)} | ${fmt(r.camelRatio, 2)} | ${r.counts ? 'yes' : `**no**: direct < 2 x raw`} | ${usage(x.junction)} | ${usage(x.proxy)} | ` +
+        `${usage(x.camel)} | ${fmt(load)} | ${pct(x.junction.errorRate)} / ${pct(x.proxy.errorRate)} / ${x.camel ? pct(x.camel.errorRate) : '-'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 const measured = (rows) => rows.filter((r) => !r.skipped && !r.failed);
 
 /** The targets of the issue. `figure` gives [value, where] from the rows, or undefined when nothing was measured. */
@@ -163,4 +187,4 @@ function targetsTable(results) {
   return lines.join('\n');
 }
 
-module.exports = { table, targets, targetsTable };
+module.exports = { table, compareTable, targets, targetsTable };

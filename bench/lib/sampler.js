@@ -42,8 +42,8 @@ function rssKb(pid) {
 }
 
 /**
- * Starts sampling `pid`; `stop()` gives `{ cpuPct, peakRssMb }` over the time since the start (CPU % of one core:
- * 200 is both cores of a 2-core machine busy).
+ * Starts sampling `pid`; `stop()` gives `{ cpuPct, cpuS, peakRssMb }` over the time since the start (CPU % of one
+ * core: 200 is both cores of a 2-core machine busy; cpuS: CPU seconds, user + system).
  */
 function sample(pid, intervalMs = 100) {
   const t0 = process.hrtime.bigint();
@@ -60,10 +60,11 @@ function sample(pid, intervalMs = 100) {
       if (kb !== undefined && kb > peak) peak = kb;
       const c1 = cpuTicks(pid);
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const cpuPct = c0 === undefined || c1 === undefined ? null : Math.round(((c1 - c0) / clockTicks() / seconds) * 100);
-      return { cpuPct, peakRssMb: peak ? Math.round(peak / 1024) : null };
+      const cpuS = c0 === undefined || c1 === undefined ? null : (c1 - c0) / clockTicks();
+      const cpuPct = cpuS === null ? null : Math.round((cpuS / seconds) * 100);
+      return { cpuPct, cpuS: cpuS === null ? null : Math.round(cpuS * 100) / 100, peakRssMb: peak ? Math.round(peak / 1024) : null };
     },
   };
 }
 
-module.exports = { sample, rssKb, cpuTicks };
+module.exports = { sample, rssKb, cpuTicks, clockTicks };

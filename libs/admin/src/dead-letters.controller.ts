@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { BusError, InputError } from '@junction/core';
+import { InputError } from '@junction/core';
 import type { BusRuntime } from '@junction/engine';
 import type { ReplayEdit } from '@junction/store';
 import { MASK } from '@junction/transform';
@@ -96,7 +96,7 @@ export class DeadLettersController {
       requeued = await this.bus.store.replayDeadLetter(id, edited.length > 0 ? await this.unmaskedEdit(id, edit) : {});
     } catch (err) {
       await this.audit.record(request, { action, target: id, outcome: 'failed', detail: { edited, error: (err as Error).message } });
-      throw replayRefusal(err);
+      throw err; // the store's NOT_FOUND / CONFLICT answer 404 / 409 (problemFor)
     }
     this.bus.worker.wake();
     // The audit keeps which parts were edited, not the edited body (it may hold what the journal masks).
@@ -121,12 +121,4 @@ export class DeadLettersController {
     }
     return { body, contentType, headers };
   }
-}
-
-/** The store's refusals of a replay as the caller's errors: no such dead letter (404), nothing dead to replay (409). */
-function replayRefusal(err: unknown): unknown {
-  if (err instanceof BusError && !(err instanceof InputError) && (err.code === 'NOT_FOUND' || err.code === 'CONFLICT')) {
-    return new InputError(err.code, err.message, err.code === 'NOT_FOUND' ? 404 : 409, err);
-  }
-  return err;
 }

@@ -61,12 +61,6 @@ export interface Incoming {
    * delivered), so that a caller who gets an error never finds it accepted. The Ack carries it as `response`.
    */
   readonly prepareAccepted?: (messageId: string) => Promise<Reply>;
-  /**
-   * Optional, sync routes: a last check of the reply (after the route's reply steps) before the exchange is journaled
-   * and the reply goes back, e.g. a SOAP service validating its response against its WSDL. When it throws, the
-   * exchange is journaled as dead with that error (dead-lettered, replayable) and the dispatch rejects with it.
-   */
-  readonly checkReply?: (reply: Reply) => Promise<void>;
 }
 
 /**

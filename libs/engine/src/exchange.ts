@@ -282,8 +282,6 @@ export class Exchange implements MessageSink {
       else {
         try {
           answer = await this.replyFor(route, message, chosen.reply, direct[replyIndex].message);
-          // The ingress's own check of the reply (see Incoming.checkReply), then its rendering of it.
-          if (incoming.checkReply) await incoming.checkReply(answer);
           if (incoming.prepareReply) answer = await incoming.prepareReply(answer);
         } catch (err) {
           refusal = toBusError(err);

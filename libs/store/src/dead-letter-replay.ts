@@ -1,4 +1,4 @@
-import { InputError, type Hop } from '@junction/core';
+import { BusError, type Hop } from '@junction/core';
 import { isWireTap } from './row-mappers';
 import type { Sql } from './sql-executor';
 import type { StoreContext } from './store-context';
@@ -14,8 +14,8 @@ export async function replayDeadLetter(
 ): Promise<{ kind: 'delivery' | 'message'; id: string }> {
   const s = ctx.statements;
   const [ref] = await sql.rows<{ message_id: string; delivery_id: string | null }>(s.deadLetterRef, [id]);
-  // The admin API answers these as they are: 404 for an unknown id, 409 for one with nothing left to replay.
-  if (!ref) throw new InputError('NOT_FOUND', `dead letter ${id} not found`, 404);
+  // The admin API answers these codes 404 and 409 (problemFor).
+  if (!ref) throw new BusError('NOT_FOUND', `dead letter ${id} not found`);
   const body = edit.body ?? null;
   const contentType = edit.contentType ?? null;
   const headers = edit.headers ? JSON.stringify(edit.headers) : null;
@@ -23,7 +23,7 @@ export async function replayDeadLetter(
 
   if (ref.delivery_id !== null) {
     const [delivery] = await sql.rows(s.replayDelivery, [now, body, body === null, contentType, headers, now, ref.delivery_id]);
-    if (!delivery) throw new InputError('CONFLICT', `delivery ${ref.delivery_id} is not dead: nothing to replay`, 409);
+    if (!delivery) throw new BusError('CONFLICT', `delivery ${ref.delivery_id} is not dead: nothing to replay`);
     if (!isWireTap(delivery)) {
       // Delivery, then message: the lock order of recordAttempt, which settles the message under this lock.
       if (s.lockMessage) await sql.rows(s.lockMessage, [ref.message_id]);
@@ -33,7 +33,7 @@ export async function replayDeadLetter(
   } else {
     const [message] = await sql.rows<{ status: string; hops: string }>(s.messageHops, [ref.message_id]);
     if (!message || message.status !== 'dead') {
-      throw new InputError('CONFLICT', `message ${ref.message_id} is not dead: nothing to replay`, 409);
+      throw new BusError('CONFLICT', `message ${ref.message_id} is not dead: nothing to replay`);
     }
     const hops: Hop[] = [...(JSON.parse(message.hops) as Hop[]), { at: now, step: 'replay', note: `dead letter ${id}` }];
     await sql.run(s.unshareMessageBody, [ref.message_id]);

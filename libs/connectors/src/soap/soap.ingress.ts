@@ -271,12 +271,11 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     this.inFlight++;
     try {
       payload = envelope.payload();
-      // validate: request refuses the call through the bus (journaled as dead); response checks the reply first.
+      // validate: request refuses the call through the bus (journaled as dead); response is checked as the reply is
+      // rendered (responseReply).
       const refused = await service.validation?.refusal(xmlText(Buffer.isBuffer(req.body) ? req.body : NO_BYTES, charsetOf(req.headers['content-type'])), version);
-      const checkReply = service.validation?.response && operation.output ? this.responseCheck(service, operation) : undefined;
       ack = await this.sink!.dispatch(service.routeId, {
         ...(refused ? { refused } : {}),
-        ...(checkReply ? { checkReply } : {}),
         source: { kind: 'soap', address: service.path },
         headers: soapHeaders(req, envelope, operation),
         body: payload.xml,
@@ -317,19 +316,6 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
     void reply.code(err instanceof InputError ? err.status : f.status).type(f.contentType).send(f.body);
   }
 
-  /** validate: response of a sync route: the reply as the response element, against the WSDL's schemas. */
-  private responseCheck(service: Service, operation: WsdlOperation): (reply: Reply) => Promise<void> {
-    return async (reply) => {
-      let xml: string;
-      try {
-        xml = this.responseXml(service, operation, reply.body);
-      } catch {
-        return; // A reply that cannot be written at all is refused as such when it is rendered (responseReply).
-      }
-      await service.validation!.checkResponse(xml);
-    };
-  }
-
   /** The request, read on a worker when it is large (the event loop stays free), else right here. */
   private async read(service: Service, bytes: Buffer, charset: string | undefined): Promise<SoapRequest> {
     const workers = this.options.xmlWorkers;
@@ -340,18 +326,21 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
 
   /**
    * A sync route's reply as the response envelope the caller gets, made before the exchange is journaled: a reply the
-   * operation's response cannot hold is a Server Fault (`REPLY_UNWRITABLE`) and the message is journaled as failed.
-   * A one-way operation answers 202 with nothing, whatever the reply.
+   * operation's response cannot hold is a Server Fault (`REPLY_UNWRITABLE`), one the schema refuses (`validate:
+   * response`) a Server Fault `SOAP_RESPONSE_INVALID`, and the message is journaled as failed. A one-way operation answers 202 with nothing, whatever the reply.
    */
-  private responseReply(version: SoapVersion, service: Service, operation: WsdlOperation, r: Reply): Reply {
+  private async responseReply(version: SoapVersion, service: Service, operation: WsdlOperation, r: Reply): Promise<Reply> {
     if (!operation.output) return r;
     let xml: string;
     try {
-      xml = buildEnvelope(version, this.responseXml(service, operation, r.body));
+      xml = this.responseXml(service, operation, r.body);
     } catch (err) {
       const reason = toBusError(err).message;
       throw new BusError('REPLY_UNWRITABLE', `the reply cannot be written as the ${operation.name} response: ${reason}`, { cause: err });
     }
+    // validate: response (or both) refuses a written reply the WSDL's schema does not take: SOAP_RESPONSE_INVALID.
+    await service.validation?.checkResponse(xml);
+    xml = buildEnvelope(version, xml);
     return { status: 200, headers: r.headers, body: bodyFromBytes(Buffer.from(xml, 'utf8'), RESPONSE_TYPE[version], this.codec) };
   }
 

@@ -30,7 +30,7 @@ async function runOnce(system, job, options) {
   let sampler;
   const r = await runWrk({ ...job, url: system.url }, { threads: options.wrkThreads, onStart: () => (sampler = sample(system.pid)) });
   const usage = sampler.stop();
-  return { ...r, cpuPct: usage.cpuPct, cpuS: usage.cpuS, rssMb: usage.peakRssMb };
+  return { ...r, cpuPct: usage.cpuPct, cpuS: usage.cpuS, rssMb: usage.peakRssMb, processRssMb: usage.peakProcessRssMb, processes: usage.processes };
 }
 
 function summarise(runs) {
@@ -49,6 +49,9 @@ function summarise(runs) {
     // CPU time of the system's process per request answered, over the measured runs.
     cpuMsPerRequest: sent ? round((1000 * runs.reduce((n, r) => n + (r.cpuS ?? 0), 0)) / sent, 3) : null,
     rssMb: Math.max(0, ...runs.map((r) => r.rssMb ?? 0)) || null,
+    // With WORKERS > 1 the bus is several processes: rssMb is their sum, processRssMb the largest one's.
+    processRssMb: Math.max(0, ...runs.map((r) => r.processRssMb ?? 0)) || null,
+    processes: Math.max(0, ...runs.map((r) => r.processes ?? 0)) || null,
     loadCpuPct: median(runs.map((r) => r.loadCpuPct)),
     requests: sent,
     runs: runs.map((r) => ({ rps: r.rps, p50Ms: r.p50Ms, p99Ms: r.p99Ms, cpuPct: r.cpuPct, rssMb: r.rssMb, errors: r.non2xx + r.errors })),
@@ -110,6 +113,7 @@ async function measureCompare(cell, { bus, proxy, backend, camel, options, log =
     p99Ms: j.p99Ms,
     errorRate: j.errorRate,
     rssMb: j.rssMb,
+    processRssMb: j.processRssMb,
     cpuPct: j.cpuPct,
     baselineP50Ms: p.p50Ms,
     baselineP99Ms: p.p99Ms,

@@ -72,25 +72,93 @@ function compareTable(rows) {
 
 const measured = (rows) => rows.filter((r) => !r.skipped && !r.failed);
 
+/** A ratio of two medians of a compare row, or undefined when either is missing. */
+const per = (a, b) => (typeof a === 'number' && typeof b === 'number' && b > 0 ? Math.round((a / b) * 100) / 100 : undefined);
+
+/**
+ * The cells of a side-by-side run (`--load wrk`) that count: the backend called directly answered at least twice the
+ * raw proxy's rate, so the systems, not the load generator, set the pace. A goal is judged on these cells only.
+ */
+const counting = (rows) => rows.filter((r) => r.systems && r.counts);
+
+/** The worst Junction / Camel ratio (`field` of the row, or computed by `fn`) over the counting cells chosen. */
+function versusCamel(rows, scenarios, sizes, fn = (r) => r.camelRatio) {
+  const cells = counting(rows)
+    .filter((r) => scenarios.includes(r.scenario) && sizes.includes(r.size) && r.systems.camel)
+    .map((r) => ({ ...r, value: fn(r) }));
+  return worst(cells, 'value', 'min');
+}
+
 /** The targets of the issue. `figure` gives [value, where] from the rows, or undefined when nothing was measured. */
 const TARGETS = [
   {
-    name: 'S1 passthrough >= 0.6 of the raw proxy (c=100, worst size)',
+    name: 'S1 passthrough 1 KB and 10 KB, Junction / Camel (counting cells)',
+    op: '>=',
+    goal: 1,
+    figure: (rows) => versusCamel(rows, ['S1'], ['1KB', '10KB']),
+  },
+  {
+    name: 'S4 content routing 1 KB and 10 KB XML, Junction / Camel (counting cells)',
+    op: '>=',
+    goal: 1,
+    figure: (rows) => versusCamel(rows, ['S4'], ['1KB', '10KB']),
+  },
+  {
+    name: 'S5 XML -> JSON 1 KB, Junction / Camel (counting cells)',
+    op: '>=',
+    goal: 1,
+    figure: (rows) => versusCamel(rows, ['S5'], ['1KB']),
+  },
+  {
+    name: 'S1 passthrough 1 KB, Junction / raw proxy (counting cells, or every cell of a run without the direct row)',
     op: '>=',
     goal: 0.6,
-    figure: (rows) => worst(rows.filter((r) => r.scenario === 'S1' && r.concurrency === 100), 'ratio', 'min'),
+    figure: (rows) => {
+      const s1 = rows.filter((r) => r.scenario === 'S1' && r.size === '1KB' && r.concurrency >= 100);
+      return worst(s1.some((r) => r.systems) ? counting(s1) : s1, 'ratio', 'min');
+    },
   },
   {
-    name: 'S4 content routing at 1 KB >= 0.5 of the raw proxy',
+    name: 'requests per second of own CPU, Junction / Camel (S1 1 KB .. S4 10 KB, counting cells)',
     op: '>=',
-    goal: 0.5,
-    figure: (rows) => worst(rows.filter((r) => r.scenario.startsWith('S4') && r.size === '1KB'), 'ratio', 'min'),
+    goal: 1,
+    figure: (rows) =>
+      versusCamel(rows, ['S1', 'S2', 'S4'], ['1KB', '10KB'], (r) => per(r.systems.camel.cpuMsPerRequest, r.systems.junction.cpuMsPerRequest)),
   },
   {
-    name: 'S5 XML <-> JSON at 1 KB >= 0.35 of the raw proxy',
-    op: '>=',
-    goal: 0.35,
-    figure: (rows) => worst(rows.filter((r) => r.scenario === 'S5' && r.size === '1KB'), 'ratio', 'min'),
+    name: 'S1 1 KB passthrough CPU per request, Junction / raw proxy (counting cells)',
+    op: '<=',
+    goal: 2,
+    figure: (rows) => {
+      const cells = counting(rows)
+        .filter((r) => r.scenario === 'S1' && r.size === '1KB')
+        .map((r) => ({ ...r, value: per(r.systems.junction.cpuMsPerRequest, r.systems.proxy.cpuMsPerRequest) }));
+      return worst(cells, 'value', 'max');
+    },
+  },
+  {
+    name: 'p99 added at c=10, S1 1 KB (bus p99 - direct p99; without the direct row, - raw proxy p99)',
+    op: '<=',
+    goal: 2,
+    figure: (rows) => {
+      const cells = rows.filter((r) => r.scenario === 'S1' && r.size === '1KB' && r.concurrency === 10 && r.p99Ms !== null);
+      const added = (r) => r.p99Ms - (r.systems?.direct ? r.systems.direct.p99Ms : r.baselineP99Ms);
+      return worst(cells.map((r) => ({ ...r, added: Math.round(added(r) * 100) / 100 })), 'added', 'max');
+    },
+  },
+  {
+    name: 'RSS per bus process at c=500 (MB)',
+    op: '<=',
+    goal: 200,
+    // c is HTTP connections; a broker cell's c is its route's parallelism (a prefetch of 500 is not 500 connections).
+    figure: (rows) =>
+      worst(
+        rows
+          .filter((r) => r.concurrency === 500 && r.publishedRps === undefined && r.rssMb !== null)
+          .map((r) => ({ ...r, perProcess: r.processRssMb ?? r.rssMb })),
+        'perProcess',
+        'max',
+      ),
   },
   {
     name: 'S7 async on SQLite >= 5,000 delivered/s',
@@ -123,39 +191,25 @@ const TARGETS = [
     figure: (rows) => worst(rows.filter((r) => r.scenario === 'S10' && r.size === '1KB'), 'rps', 'min'),
   },
   {
-    name: 'latency added at c=10 <= 2 ms at p99 (S1, bus p99 - proxy p99)',
+    name: "another route's probe while 100 KB XML floods at c=100: p99 ms (bus up, every probe answered)",
     op: '<=',
-    goal: 2,
+    goal: 50,
     figure: (rows) => {
-      const cells = rows.filter((r) => r.scenario === 'S1' && r.concurrency === 10 && r.p99Ms !== null && r.baselineP99Ms !== null);
-      return worst(cells.map((r) => ({ ...r, added: Math.round((r.p99Ms - r.baselineP99Ms) * 100) / 100 })), 'added', 'max');
-    },
-  },
-  {
-    name: 'peak RSS <= 250 MB at c=500',
-    op: '<=',
-    goal: 250,
-    // c is HTTP connections; a broker cell's c is its route's parallelism (a prefetch of 500 is not 500 connections).
-    figure: (rows) => worst(rows.filter((r) => r.concurrency === 500 && r.publishedRps === undefined && r.rssMb !== null), 'rssMb', 'max'),
-  },
-  {
-    name: '100 KB bodies: bus up, no failed request, another route never waits > 2 s (probe max ms)',
-    op: '<=',
-    goal: 2000,
-    figure: (rows) => {
-      const cells = rows.filter((r) => r.size === '100KB' && r.probe);
+      const cells = rows.filter((r) => r.size === '100KB' && r.format === 'xml' && r.concurrency === 100 && r.probe);
       if (cells.length === 0) return undefined;
-      // A dead bus, a failed 100 KB request or a failed probe request is a miss whatever the latency.
-      const broken = cells.find((r) => !r.busAlive || r.errorRate > 0 || !r.probe.ok || r.probe.errors > 0);
+      // A dead bus or a failed probe request is a miss whatever the latency. Flood requests refused with 503 (the
+      // parse backlog full: the caller is told to retry) are allowed, and their share is shown.
+      const broken = cells.find((r) => !r.busAlive || !r.probe.ok || r.probe.errors > 0);
       if (broken) return [Infinity, `${broken.scenario} ${broken.size} c=${broken.concurrency}: ${describeBroken(broken)}`];
-      return worst(cells.map((r) => ({ ...r, probeMax: r.probe.maxMs })), 'probeMax', 'max');
+      const w = worst(cells.map((r) => ({ ...r, probeP99: r.probe.p99Ms })), 'probeP99', 'max');
+      const cell = cells.find((r) => `${r.scenario} ${r.size} c=${r.concurrency}` === w[1]);
+      return [w[0], `${w[1]}, flood refused or failed ${pct(cell.errorRate)}`];
     },
   },
 ];
 
 function describeBroken(r) {
   if (!r.busAlive) return 'the bus died or stopped answering /health';
-  if (r.errorRate > 0) return `${pct(r.errorRate)} of the 100 KB requests failed`;
   if (r.probe.failed) return `probe failed: ${r.probe.failed}`;
   return r.probe.ok ? `${r.probe.errors} probe requests failed` : 'the probe got no answer in the whole window';
 }

@@ -1,8 +1,10 @@
 'use strict';
 /**
- * CPU and memory of a process, read from /proc (Linux) the way pidusage does, without the dependency: CPU time is
- * utime + stime from /proc/<pid>/stat (in clock ticks), memory the resident set VmRSS from /proc/<pid>/status,
- * sampled every `intervalMs` for its peak. Elsewhere than Linux the figures are null rather than wrong.
+ * CPU and memory of a process and its descendants, read from /proc (Linux) the way pidusage does, without the
+ * dependency: CPU time is utime + stime from /proc/<pid>/stat (in clock ticks), memory the resident set VmRSS from
+ * /proc/<pid>/status, sampled every `intervalMs` for its peak. The descendants count because a bus started with
+ * WORKERS > 1 is a primary and its worker processes: its cost is the whole tree's. Elsewhere than Linux the figures
+ * are null rather than wrong.
  */
 const fs = require('node:fs');
 const { execFileSync } = require('node:child_process');
@@ -31,6 +33,46 @@ function cpuTicks(pid) {
   }
 }
 
+/** The parent pid of `pid`, or undefined when it is gone. */
+function parentOf(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `pid` and every live descendant of it. */
+function processTree(pid) {
+  let pids;
+  try {
+    pids = fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+  } catch {
+    return [pid];
+  }
+  const children = new Map();
+  for (const p of pids) {
+    const parent = parentOf(p);
+    if (parent === undefined) continue;
+    if (!children.has(parent)) children.set(parent, []);
+    children.get(parent).push(p);
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]) ?? []));
+  return tree;
+}
+
+/** CPU ticks of each process of the tree, by pid (a process that exits between two reads drops out). */
+function treeTicks(pids) {
+  const ticks = new Map();
+  for (const p of pids) {
+    const t = cpuTicks(p);
+    if (t !== undefined) ticks.set(p, t);
+  }
+  return ticks;
+}
+
 /** Resident set size in kB, or undefined. */
 function rssKb(pid) {
   try {
@@ -42,29 +84,53 @@ function rssKb(pid) {
 }
 
 /**
- * Starts sampling `pid`; `stop()` gives `{ cpuPct, cpuS, peakRssMb }` over the time since the start (CPU % of one
- * core: 200 is both cores of a 2-core machine busy; cpuS: CPU seconds, user + system).
+ * Starts sampling `pid` and its descendants; `stop()` gives `{ cpuPct, cpuS, peakRssMb, peakProcessRssMb,
+ * processes }` over the time since the start: CPU % of one core (200 is both cores of a 2-core machine busy), CPU
+ * seconds (user + system) of the processes alive at both ends, the peak of the tree's summed resident set, the peak
+ * of any one process's, and how many processes the tree had.
  */
 function sample(pid, intervalMs = 100) {
   const t0 = process.hrtime.bigint();
-  const c0 = cpuTicks(pid);
-  let peak = rssKb(pid) ?? 0;
+  let pids = processTree(pid);
+  const c0 = treeTicks(pids);
+  let peak = 0;
+  let peakOne = 0;
+  const read = () => {
+    let sum = 0;
+    for (const p of pids) {
+      const kb = rssKb(p) ?? 0;
+      sum += kb;
+      if (kb > peakOne) peakOne = kb;
+    }
+    if (sum > peak) peak = sum;
+  };
+  read();
+  let ticks = 0;
   const timer = setInterval(() => {
-    const kb = rssKb(pid);
-    if (kb !== undefined && kb > peak) peak = kb;
+    // The tree rarely changes (a worker restarted): look for new processes once a second, not every sample.
+    if (++ticks % 10 === 0) pids = processTree(pid);
+    read();
   }, intervalMs);
   return {
     stop() {
       clearInterval(timer);
-      const kb = rssKb(pid);
-      if (kb !== undefined && kb > peak) peak = kb;
-      const c1 = cpuTicks(pid);
+      read();
+      const c1 = treeTicks(processTree(pid));
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const cpuS = c0 === undefined || c1 === undefined ? null : (c1 - c0) / clockTicks();
+      let used = 0;
+      for (const [p, t] of c1) if (c0.has(p)) used += t - c0.get(p);
+      const cpuS = c0.has(pid) && c1.has(pid) ? used / clockTicks() : null;
       const cpuPct = cpuS === null ? null : Math.round((cpuS / seconds) * 100);
-      return { cpuPct, cpuS: cpuS === null ? null : Math.round(cpuS * 100) / 100, peakRssMb: peak ? Math.round(peak / 1024) : null };
+      const mb = (kb) => (kb ? Math.round(kb / 1024) : null);
+      return {
+        cpuPct,
+        cpuS: cpuS === null ? null : Math.round(cpuS * 100) / 100,
+        peakRssMb: mb(peak),
+        peakProcessRssMb: mb(peakOne),
+        processes: c1.size,
+      };
     },
   };
 }
 
-module.exports = { sample, rssKb, cpuTicks, clockTicks };
+module.exports = { sample, rssKb, cpuTicks, clockTicks, processTree };

@@ -72,7 +72,7 @@ async function startBus(dir: string, name: string, target: TargetServer, env: Re
   return startChildBus({ dir, name, routes: ROUTES, databaseUrl: `sqlite:${join(dir, `${name}.db`)}`, env: { TARGET_URL: target.url, ...env } });
 }
 
-describe('big XML bodies on a bus with worker threads (defaults: 2 workers, 256 KiB threshold, backlog 16)', () => {
+describe('big XML bodies on a bus with worker threads (defaults: 2 workers, 32 KiB threshold, backlog 16)', () => {
   let dir: string;
   let target: TargetServer;
   let bus: ChildBus;

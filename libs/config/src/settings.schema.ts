@@ -152,11 +152,11 @@ export const SettingsSchema = z.strictObject({
     .default(2)
     .describe('Worker threads that read large XML bodies off the event loop; 0 reads every body on it.'),
   XML_WORKER_THRESHOLD_BYTES: integer(1, 1_073_741_824)
-    .default(262_144)
-    .describe('XML bodies of at least this many bytes are read by a worker thread; smaller ones on the event loop, where they cost less than the hop.'),
+    .default(32_768)
+    .describe('XML bodies of at least this many bytes are read by a worker thread (a 32 KiB document is about 6 ms of parsing); smaller ones on the event loop, where they cost less than the hop.'),
   XML_WORKER_BACKLOG: integer(0, 10_000)
     .default(16)
-    .describe('Large XML bodies that may wait for a worker thread; beyond that, ingress answers 503 with Retry-After.'),
+    .describe('Large XML bodies that may wait for a worker thread; beyond that, HTTP and SOAP callers get 503 with Retry-After (nothing journaled), while broker consumers wait, bounded by their own prefetch.'),
   XML_WORKER_HEAP_MB: integer(64, 65_536)
     .default(512)
     .describe('Heap of one XML worker thread, in MB: a body whose reading needs more is refused (XML_LIMIT), so one message cannot grow the bus beyond it. Reading takes up to about 40 bytes per byte of body.'),

@@ -41,7 +41,7 @@ describe('loadSettings', () => {
       XML_MAX_ATTRIBUTES: 256,
       JSON_MAX_DEPTH: 100,
       XML_WORKERS: 2,
-      XML_WORKER_THRESHOLD_BYTES: 262144,
+      XML_WORKER_THRESHOLD_BYTES: 32768,
       XML_WORKER_BACKLOG: 16,
       XML_WORKER_HEAP_MB: 512,
       KAFKA_CLIENT_ID: 'junction',

@@ -61,6 +61,12 @@ export interface Incoming {
    * delivered), so that a caller who gets an error never finds it accepted. The Ack carries it as `response`.
    */
   readonly prepareAccepted?: (messageId: string) => Promise<Reply>;
+  /**
+   * What the bus does when the workers that parse large bodies are all busy and their backlog is full. `refuse`
+   * (default), for a caller who can be told to retry (HTTP, SOAP): a BusyError (503 with Retry-After), nothing taken
+   * or journaled. `wait`, for a consumer whose own prefetch bounds what waits (a broker, a poller): its turn.
+   */
+  readonly whenBusy?: 'refuse' | 'wait';
 }
 
 /**

@@ -167,7 +167,8 @@ export class Exchange implements MessageSink {
    * costly part. An async route without a business key reads its body in the outbox: here the XML need only prove
    * sound, so nothing of it comes back from a worker. XML the ingress wrote and checked itself is not read again
    * unless its value is needed now. JSON is checked as it is parsed. Large XML is read by the workers; when they are
-   * all busy and their backlog is full, a BusyError (503) refuses the message.
+   * all busy and their backlog is full, a BusyError (503) refuses the message, unless its source waits its turn
+   * (`incoming.whenBusy`: a broker consumer).
    */
   private async admit(route: CompiledRoute, message: Message, incoming: Incoming): Promise<void> {
     const body = message.body;
@@ -175,13 +176,14 @@ export class Exchange implements MessageSink {
     // in one pass instead of parsed, as its XML is below.
     if (body.format === 'json' && !route.readsBody) return void screenJson(incoming.body, route.jsonLimits);
     if (body.format !== 'xml') return void body.value();
-    const read = { charset: charsetOf(incoming.contentType), whenBusy: 'refuse' as const };
+    const whenBusy = incoming.whenBusy ?? 'refuse';
+    const read = { charset: charsetOf(incoming.contentType), whenBusy };
     const valueLater = route.mode === 'async' && route.def.businessKey === undefined && !route.idempotent?.readsBody;
     if (!route.readsBody || valueLater) {
       if (incoming.checked) return;
       return route.readsBody ? route.codec.checkAsync(incoming.body, read) : route.codec.screenAsync(incoming.body, read);
     }
-    await loadBody(body, 'refuse');
+    await loadBody(body, whenBusy);
     body.value();
   }
 

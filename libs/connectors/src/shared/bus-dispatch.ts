@@ -12,13 +12,16 @@ export type Taken =
  * Hands one broker message to the bus the way every broker ingress must: a store outage (nothing was taken) is tried
  * again with backoff, holding the source, so nothing is lost and nothing acknowledged; a refusal is returned for the
  * consumer to acknowledge (or route to its dead-letter exchange or topic). Rejects only when the ingress closes during
- * an outage: the message then stays unacknowledged and the broker redelivers it.
+ * an outage: the message then stays unacknowledged and the broker redelivers it. A body that waits for a parse worker
+ * waits its turn (`whenBusy: 'wait'`) rather than being refused and tried again: the consumer's prefetch bounds what
+ * waits, and a flood of HTTP callers, who are refused instead, cannot keep it out.
  */
 export async function dispatchUntilTaken(sink: MessageSink, routeId: string, incoming: Incoming, closing: () => boolean): Promise<Taken> {
   const backoff = new Backoff(100, 30_000);
+  const waiting: Incoming = { ...incoming, whenBusy: 'wait' };
   for (;;) {
     try {
-      await sink.dispatch(routeId, incoming);
+      await sink.dispatch(routeId, waiting);
       return { taken: true };
     } catch (err) {
       const e = toBusError(err);

@@ -253,7 +253,7 @@ class Scanner {
 
   /** A processing instruction at `lt`: the declaration at the very start is kept, others are dropped. */
   private instruction(lt: number, doc: Record<string, unknown>): number {
-    const { text, len } = this;
+    const { text } = this;
     const end = text.indexOf('?>', lt + 2);
     if (end === -1) throw HAND_OVER;
     let t = lt + 2;
@@ -261,26 +261,10 @@ class Scanner {
     const target = text.slice(lt + 2, t);
     // The parser ends the target at any JavaScript whitespace (so `<?xml\u00a0?>` is a declaration to it).
     if (JS_SPACE.test(target)) throw HAND_OVER;
-    if (target !== 'xml') {
-      // The parser skips quoted values looking for `?>`, the validator does not: quotes are left to the reference.
-      for (let k = lt + 2; k < end; k++) {
-        const c = text.charCodeAt(k);
-        if (c === 0x22 || c === 0x27) throw HAND_OVER;
-      }
-      return end + 2;
-    }
+    // The parser skips quoted values looking for `?>`, the validator and the prescan do not: they must agree.
+    if (!this.quotedEnd(lt, end)) throw HAND_OVER;
+    if (target !== 'xml') return end + 2;
     if (lt !== 0) throw HAND_OVER; // a declaration elsewhere
-    // The parser's end of the declaration skips quoted values: it must be the same `?>`.
-    for (let k = lt + 1; k < len; k++) {
-      const c = text.charCodeAt(k);
-      if (c === 0x22 || c === 0x27) {
-        k = text.indexOf(c === 0x22 ? '"' : "'", k + 1);
-        if (k === -1) throw HAND_OVER;
-      } else if (c === 0x3f && text.charCodeAt(k + 1) === 0x3e) {
-        if (k !== end) throw HAND_OVER;
-        break;
-      }
-    }
     const declaration: Record<string, unknown> = {};
     const body = this.normalised(text.slice(t, end));
     DECLARATION_ATTRIBUTE.lastIndex = 0;
@@ -290,6 +274,21 @@ class Scanner {
     }
     doc[DECLARATION_KEY] = declaration;
     return end + 2;
+  }
+
+  /** True when fast-xml-parser, skipping quoted values, ends the instruction at `<` `lt` on the `?>` at `end` too. */
+  private quotedEnd(lt: number, end: number): boolean {
+    const { text, len } = this;
+    for (let k = lt + 1; k < len; k++) {
+      const c = text.charCodeAt(k);
+      if (c === 0x22 || c === 0x27) {
+        k = text.indexOf(c === 0x22 ? '"' : "'", k + 1);
+        if (k === -1 || k > end) return false;
+      } else if (c === 0x3f && text.charCodeAt(k + 1) === 0x3e) {
+        return k === end;
+      }
+    }
+    return false;
   }
 
   private attributeValue(raw: string): string {

@@ -1,16 +1,16 @@
 import { join } from 'node:path';
 import { InputError } from '@junction/core';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { type WhenBusy, type WorkerPool } from '../workers/worker-pool';
 import { workerTask } from '../workers/worker-task';
 import type { XmlBuildOptions, XmlLimits, XmlOptions } from './xml-convention';
-import { XmlReferenceError, xmlEntityDecoder } from './xml-entities';
 import { type XmlDecodeOptions, decodeXmlInput } from './xml-encoding';
-import { malformed, prescanXml, resolveXmlLimits } from './xml-guard';
+import { prescanXml, resolveXmlLimits } from './xml-guard';
 import { type JsonStyle, plainJson } from './xml-plain';
 import { type CompiledNamespaces, PrefixScope, compileNamespaces } from './xml-prefixes';
-import { type ArrayPaths, ESCAPED_NAME_PREFIX, type OrderedNode, compileArrayPaths, readDocument } from './xml-reader';
+import { type ArrayPaths, compileArrayPaths } from './xml-reader';
+import { type ReferenceReader, createReferenceReader } from './xml-reference-reader';
 import { rereadWritten } from './xml-reread';
+import { scanXml } from './xml-scanner';
 import type { XmlTaskInput } from './xml-tasks';
 import { writeXml } from './xml-writer';
 
@@ -77,9 +77,6 @@ const XML_PARSE = workerTask<XmlTaskInput, Record<string, unknown>>(TASKS, 'pars
 const XML_CHECK = workerTask<XmlTaskInput, void>(TASKS, 'check');
 const XML_SCREEN = workerTask<XmlTaskInput, void>(TASKS, 'screen');
 
-// Names the parser refuses as object keys; renamed on the way in and back by the reader.
-const UNSAFE_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
-
 /**
  * Creates a codec. `workers`: where its asynchronous reads of large inputs run; without them, they run on the caller's
  * thread. Throws ConfigError for an invalid `arrays` path or limit.
@@ -88,26 +85,11 @@ export function createXmlCodec(options: XmlOptions = {}, workers?: WorkerPool): 
   const limits = resolveXmlLimits(options.limits);
   const paths = compileArrayPaths(options.arrays);
   const namespaces = compileNamespaces(options.namespaces);
-  const parser = new XMLParser({
-    preserveOrder: true,
-    ignoreAttributes: false,
-    attributeNamePrefix: '@',
-    parseTagValue: false,
-    parseAttributeValue: false,
-    trimValues: false,
-    cdataPropName: '#cdata',
-    commentPropName: false,
-    ignoreDeclaration: false,
-    ignorePiTags: false,
-    processEntities: true,
-    entityDecoder: xmlEntityDecoder,
-    maxNestedTags: limits.maxDepth,
-    transformTagName: (name) => (UNSAFE_NAMES.has(name) ? ESCAPED_NAME_PREFIX + name : name),
-    // Keys are never merged onto prototypes here (the reader writes own properties), so names stay as written.
-    onDangerousProperty: (name) => name,
-  });
+  // Immutable, so one serves every document.
+  const scope = namespaces && PrefixScope.root(namespaces);
+  const reference = createReferenceReader(limits, paths, namespaces);
   const workerOptions: XmlOptions = { arrays: options.arrays, limits, ...(options.namespaces && { namespaces: options.namespaces }) };
-  return new DefaultXmlCodec(limits, paths, namespaces, parser, workerOptions, workers);
+  return new DefaultXmlCodec(limits, paths, namespaces, scope, reference, workerOptions, workers);
 }
 
 class DefaultXmlCodec implements XmlCodec {
@@ -115,7 +97,9 @@ class DefaultXmlCodec implements XmlCodec {
     readonly limits: Readonly<Required<XmlLimits>>,
     private readonly paths: ArrayPaths | undefined,
     private readonly namespaces: CompiledNamespaces | undefined,
-    private readonly parser: XMLParser,
+    private readonly scope: PrefixScope | undefined,
+    /** The multi-pass reading the scanner hands what it does not read itself (see xml-scanner.ts). */
+    private readonly reference: ReferenceReader,
     /** What a worker needs to build the same codec. */
     private readonly options: XmlOptions,
     private readonly workers: WorkerPool | undefined,
@@ -149,22 +133,8 @@ class DefaultXmlCodec implements XmlCodec {
 
   parse(input: string | Buffer, options?: XmlDecodeOptions): Record<string, unknown> {
     const text = decodeXmlInput(input, this.limits.maxBytes, options);
-    // Cheap refusals first (DTD, depth, attribute count), then well-formedness, then the tree.
-    prescanXml(text, this.limits);
-    const verdict = XMLValidator.validate(text);
-    if (verdict !== true) {
-      const { msg, line, col } = verdict.err;
-      throw new InputError('XML_MALFORMED', `Malformed XML: ${msg.replace(/\.$/, '')} (line ${line}, column ${col})`, 400);
-    }
-    let nodes: OrderedNode[];
-    try {
-      nodes = this.parser.parse(text) as OrderedNode[];
-    } catch (err) {
-      if (err instanceof XmlReferenceError) throw malformed(err.message, text, text.indexOf(err.reference));
-      if (err instanceof InputError) throw err;
-      throw new InputError('XML_MALFORMED', `Malformed XML: ${(err as Error).message}`, 400, err);
-    }
-    return readDocument(nodes, this.paths, this.namespaces && PrefixScope.root(this.namespaces));
+    // One pass for what the scanner reads; the reference reading for the rest, refusals worded by the validator.
+    return scanXml(text, this.limits, this.paths, this.scope) ?? this.reference(text);
   }
 
   toJson(doc: unknown, style: JsonStyle): unknown {
@@ -177,7 +147,7 @@ class DefaultXmlCodec implements XmlCodec {
 
   reread(written: unknown, bytes: Buffer | string): Record<string, unknown> | undefined {
     const length = typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
-    return rereadWritten(written, length, this.paths, this.limits, this.namespaces && PrefixScope.root(this.namespaces));
+    return rereadWritten(written, length, this.paths, this.limits, this.scope);
   }
 }
 

@@ -46,6 +46,32 @@ export function malformed(problem: string, text?: string, index?: number): Input
 const DTD_KEYWORDS = ['DOCTYPE', 'ENTITY', 'ELEMENT', 'ATTLIST', 'NOTATION'];
 
 /**
+ * The refusal of `<!` markup at `i` that is neither a comment nor CDATA: XML_DOCTYPE_FORBIDDEN for a DTD declaration,
+ * XML_MALFORMED otherwise. Shared by the prescan and the reader (xml-scanner.ts), which must refuse alike.
+ */
+export function bangMarkupError(text: string, i: number): InputError {
+  const word = /^[A-Za-z]*/.exec(text.slice(i + 2, i + 12))![0].toUpperCase();
+  if (DTD_KEYWORDS.includes(word)) {
+    return new InputError(
+      'XML_DOCTYPE_FORBIDDEN',
+      `XML ${word === 'DOCTYPE' ? 'DOCTYPE' : `<!${word}> declaration`} is not allowed: documents with a DTD are refused (${describePosition(text, i)})`,
+      400,
+    );
+  }
+  return malformed(`unexpected '<!' markup`, text, i);
+}
+
+/** The refusal of a start tag at `i` nested deeper than `maxDepth`. */
+export function depthError(limits: ResolvedXmlLimits, text: string, i: number): InputError {
+  return limitError('maxDepth', limits.maxDepth, `elements are nested deeper (${describePosition(text, i)})`);
+}
+
+/** The refusal of the start tag at `i` when it has more than `maxAttributes` attributes. */
+export function attributesError(limits: ResolvedXmlLimits, text: string, i: number): InputError {
+  return limitError('maxAttributes', limits.maxAttributes, `an element has more attributes (${describePosition(text, i)})`);
+}
+
+/**
  * A linear scan of the text that refuses, before any tree is built: a DOCTYPE or other DTD declaration
  * (XML_DOCTYPE_FORBIDDEN), nesting deeper than `maxDepth` and elements with more than `maxAttributes` attributes
  * (XML_LIMIT), and (XML_MALFORMED) `<!` markup that is neither a comment nor CDATA, a second root element and text
@@ -77,15 +103,7 @@ export function prescanXml(text: string, limits: ResolvedXmlLimits): InputError 
         if (end === -1) return malformed('an unterminated CDATA section', text, i);
         end += 2;
       } else {
-        const word = /^[A-Za-z]*/.exec(text.slice(i + 2, i + 12))![0].toUpperCase();
-        if (DTD_KEYWORDS.includes(word)) {
-          throw new InputError(
-            'XML_DOCTYPE_FORBIDDEN',
-            `XML ${word === 'DOCTYPE' ? 'DOCTYPE' : `<!${word}> declaration`} is not allowed: documents with a DTD are refused (${describePosition(text, i)})`,
-            400,
-          );
-        }
-        throw malformed(`unexpected '<!' markup`, text, i);
+        throw bangMarkupError(text, i);
       }
     } else if (c1 === 0x2f /* / */) {
       end = text.indexOf('>', i + 2);
@@ -103,9 +121,7 @@ export function prescanXml(text: string, limits: ResolvedXmlLimits): InputError 
         if (c === 0x22 || c === 0x27) {
           const close = text.indexOf(c === 0x22 ? '"' : "'", end + 1);
           if (close === -1) return malformed('an unterminated attribute value', text, end);
-          if (++attributes > limits.maxAttributes) {
-            throw limitError('maxAttributes', limits.maxAttributes, `an element has more attributes (${describePosition(text, i)})`);
-          }
+          if (++attributes > limits.maxAttributes) throw attributesError(limits, text, i);
           end = close;
         } else if (c === 0x3e /* > */ || c === 0x3c /* < */) {
           break;
@@ -113,9 +129,7 @@ export function prescanXml(text: string, limits: ResolvedXmlLimits): InputError 
       }
       if (end >= len) return malformed('an unterminated start tag', text, i);
       if (text.charCodeAt(end) === 0x3c) return malformed("a start tag without its '>'", text, i);
-      if (depth >= limits.maxDepth) {
-        throw limitError('maxDepth', limits.maxDepth, `elements are nested deeper (${describePosition(text, i)})`);
-      }
+      if (depth >= limits.maxDepth) throw depthError(limits, text, i);
       if (text.charCodeAt(end - 1) !== 0x2f /* self-closing */) depth++;
       else if (depth === 0) rootDone = true;
     }

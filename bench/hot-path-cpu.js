@@ -8,6 +8,10 @@
  * on a busy machine, where rps says little.
  *
  *   node bench/hot-path-cpu.js [--concurrency 100] [--duration 5] [--rounds 3] [--path /s1] [--bus-args "--cpu-prof"]
+ *     [--compare <another checkout, built>]
+ *
+ * --compare also starts that checkout's bus (its dist/, e.g. the commit before a change) and measures it in every
+ * round beside this one's, so that a before/after pair shares the machine's load of the moment.
  */
 const fs = require('node:fs');
 const os = require('node:os');
@@ -26,6 +30,7 @@ const rounds = Number(arg('rounds', 3));
 const routePath = arg('path', '/s1');
 const warmS = Number(arg("warmup", 3));
 const busArgs = (arg('bus-args', '') || '').split(' ').filter(Boolean);
+const compare = arg('compare', undefined);
 
 async function measure(pid, url, sampleRss) {
   const job = { url, format: 'json', size: '1KB', connections: concurrency, durationS, headers: { 'content-type': 'application/json' } };
@@ -46,12 +51,15 @@ async function main() {
   const proxy = await forkServer(path.join(__dirname, 'baseline-proxy.js'), [backend.url]);
   const routes = path.join(dir, 'routes');
   fs.cpSync(path.join(__dirname, 'routes', 'http'), routes, { recursive: true });
-  const bus = await startBus({
-    nodeArgs: busArgs,
-    env: { NODE_ENV: 'production', LOG_LEVEL: 'warn', WATCH_ROUTES: 'false', ROUTES_DIR: routes, DATABASE_URL: `sqlite:${path.join(dir, 'bus.db')}`, BACKEND_URL: backend.url },
-  });
+  const env = (db) => ({ NODE_ENV: 'production', LOG_LEVEL: 'warn', WATCH_ROUTES: 'false', ROUTES_DIR: routes, DATABASE_URL: `sqlite:${path.join(dir, db)}`, BACKEND_URL: backend.url });
+  const bus = await startBus({ nodeArgs: busArgs, env: env('bus.db') });
+  const other = compare ? await startBus({ nodeArgs: busArgs, env: env('other.db'), root: path.resolve(compare) }) : undefined;
   try {
     for (let i = 0; i < rounds; i++) {
+      if (other) {
+        const o = await measure(other.pid, `${other.url}${routePath}`, true);
+        console.log(`round ${i + 1}: other ${o.cpuUsPerReq} us/req (p99 ${o.p99Ms} ms, ${o.rps} rps, rss ${o.peakRssMb} MB)`);
+      }
       const b = await measure(bus.pid, `${bus.url}${routePath}`, true);
       const p = await measure(proxy.child.pid, `${proxy.url}/echo`);
       const d = concurrency <= 10 ? await measure(undefined, `${backend.url}/echo`) : undefined;
@@ -61,7 +69,7 @@ async function main() {
       );
     }
   } finally {
-    await bus.stop(15_000);
+    await Promise.all([bus.stop(15_000), other?.stop(15_000)]);
     await stopAll();
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -90,14 +90,15 @@ function get(url, timeoutMs = 2_000) {
 
 /**
  * Starts the built bus (`node dist/apps/bus/src/main.js`) with `env` over this process's environment and waits for
- * GET /health to answer 200. `nodeArgs` go before the script (e.g. --cpu-prof). The output is kept (last 64 KiB)
+ * GET /health to answer 200. `nodeArgs` go before the script (e.g. --cpu-prof). `root`: another checkout's build to run
+ * (a before/after comparison). The output is kept (last 64 KiB)
  * for the error message when it does not come up, and for the report when it dies under load.
  */
-async function startBus({ env, nodeArgs = [], readyTimeoutMs = 60_000 }) {
+async function startBus({ env, nodeArgs = [], readyTimeoutMs = 60_000, root = ROOT }) {
   const port = await freePort();
   const child = track(
-    spawn(process.execPath, [...nodeArgs, BUS_MAIN], {
-      cwd: ROOT,
+    spawn(process.execPath, [...nodeArgs, path.join(root, path.relative(ROOT, BUS_MAIN))], {
+      cwd: root,
       env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),

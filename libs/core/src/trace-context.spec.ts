@@ -122,6 +122,23 @@ describe('trace context (W3C traceparent)', () => {
     expect(headers).toEqual({ 'x-message-id': 'm-1', 'x-correlation-id': 'c-1', traceparent: expect.stringMatching(new RegExp(`^00-${TRACE}-[\\da-f]{16}-01$`)) });
   });
 
+  it('carries the caller\'s flags and tracestate on outgoing calls, and starts a trace for a message without one', () => {
+    const unsampled = outgoingTraceHeaders({ id: 'm-2', correlationId: 'c-2', headers: { traceparent: `00-${TRACE}-${SPAN}-00`, tracestate: 'vendor=1,other=2' } });
+    expect(unsampled).toEqual({
+      'x-message-id': 'm-2',
+      'x-correlation-id': 'c-2',
+      traceparent: expect.stringMatching(new RegExp(`^00-${TRACE}-[\\da-f]{16}-00$`)),
+      tracestate: 'vendor=1,other=2',
+    });
+    expect(parseTraceparent(unsampled.traceparent)!.spanId).not.toBe(SPAN);
+    const parents: Array<Record<string, string>> = [{}, { traceparent: 'garbage' }, { traceparent: `00-${'0'.repeat(32)}-${SPAN}-01` }];
+    for (const headers of parents) {
+      const fresh = parseTraceparent(outgoingTraceHeaders({ id: 'm-3', correlationId: 'c-3', headers }).traceparent)!;
+      expect(fresh.traceId).not.toBe(TRACE);
+      expect(fresh.flags).toBe('01');
+    }
+  });
+
   it('draws distinct ids across refills of its random pool', () => {
     const spans = Array.from({ length: 3000 }, () => parseTraceparent(child(`00-${TRACE}-${SPAN}-01`))!.spanId);
     expect(new Set(spans).size).toBe(3000);

@@ -11,11 +11,12 @@ import {
   type Attributes,
   type Context,
   type Span,
+  type SpanContext,
   type TextMapGetter,
   type TextMapSetter,
   type Tracer,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { parseTraceParent, TraceState, W3CTraceContextPropagator } from '@opentelemetry/core';
 
 /**
  * W3C Trace Context through the OpenTelemetry API. The bus is one participant in a trace: at ingress it continues the
@@ -34,8 +35,10 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
  */
 
 // The W3C propagator, for this process: set once when the bus is loaded, so that propagation.inject and extract
-// speak W3C traceparent / tracestate whether or not an SDK is registered.
-propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+// speak W3C traceparent / tracestate whether or not an SDK is registered. The bus registers no other (see
+// startTracing), so its own calls go to it directly rather than through the API's global lookup on every message.
+const w3c = new W3CTraceContextPropagator();
+propagation.setGlobalPropagator(w3c);
 
 /** A parsed `traceparent` (`00-<trace id>-<parent span id>-<flags>`). */
 export interface TraceContext {
@@ -89,12 +92,14 @@ export const headerSetter: TextMapSetter<Record<string, string>> = {
 
 /** The trace context a carrier brings (ROOT_CONTEXT when it brings none or an invalid one). */
 export function extractTrace(carrier: Readonly<Record<string, CarrierValue>>): Context {
-  return propagation.extract(ROOT_CONTEXT, carrier, headerGetter);
+  // Most messages come without one: no parse, no context.
+  if (carrier.traceparent === undefined || carrier.traceparent === null) return ROOT_CONTEXT;
+  return w3c.extract(ROOT_CONTEXT, carrier, headerGetter);
 }
 
 /** Writes the context's span as `traceparent` (and `tracestate`) into `carrier`. */
 export function injectTrace<C extends Record<string, string>>(ctx: Context, carrier: C): C {
-  propagation.inject(ctx, carrier, headerSetter);
+  w3c.inject(ctx, carrier, headerSetter);
   return carrier;
 }
 
@@ -142,12 +147,24 @@ export function startInnerSpan(name: string, parent: Context, attributes?: () =>
 
 /** A non-recording span under `parent` with an id of its own (a new sampled trace when `parent` has no valid span). */
 function childSpan(parent: Context): Span {
-  const p = trace.getSpanContext(parent);
-  return trace.wrapSpanContext(
-    p && isSpanContextValid(p)
-      ? { traceId: p.traceId, spanId: newSpanId(), traceFlags: p.traceFlags, traceState: p.traceState }
-      : { traceId: randomHex(16), spanId: newSpanId(), traceFlags: TraceFlags.SAMPLED },
-  );
+  return trace.wrapSpanContext(childSpanContext(trace.getSpanContext(parent)));
+}
+
+function childSpanContext(p: SpanContext | undefined): SpanContext {
+  return p && isSpanContextValid(p)
+    ? { traceId: p.traceId, spanId: newSpanId(), traceFlags: p.traceFlags, traceState: p.traceState }
+    : { traceId: randomHex(16), spanId: newSpanId(), traceFlags: TraceFlags.SAMPLED };
+}
+
+/** The span context the W3C propagator extracts from message headers (string values), without a context around it. */
+function remoteSpanContext(headers: Readonly<Record<string, string>>): SpanContext | undefined {
+  const traceparent = headers.traceparent;
+  if (!traceparent) return undefined;
+  const sc: SpanContext | null = parseTraceParent(traceparent);
+  if (!sc) return undefined;
+  sc.isRemote = true;
+  if (headers.tracestate) sc.traceState = new TraceState(headers.tracestate);
+  return sc;
 }
 
 /** The context whose current span is `span`: the parent of the spans started under it. */
@@ -204,9 +221,14 @@ export function outgoingTraceHeaders(message: { id: string; correlationId: strin
   'x-correlation-id': string;
   traceparent: string;
 } {
-  const span = callSpans.get(message) ?? childSpan(extractTrace(message.headers));
-  const carrier = injectTrace(trace.setSpan(ROOT_CONTEXT, span), {} as Record<string, string>);
-  return { 'x-message-id': message.id, 'x-correlation-id': message.correlationId, traceparent: carrier.traceparent, ...carrier };
+  // The call's span, or a new child of the message's (as a span context: nothing else of a span is needed here).
+  const sc = callSpans.get(message)?.spanContext() ?? childSpanContext(remoteSpanContext(message.headers));
+  // What the W3C propagator writes for it, written here from its ids (no context, no carrier per call).
+  const out = { 'x-message-id': message.id, 'x-correlation-id': message.correlationId, traceparent: undefined as unknown as string };
+  if (!isSpanContextValid(sc)) return out;
+  out.traceparent = `00-${sc.traceId}-${sc.spanId}-0${Number(sc.traceFlags || TraceFlags.NONE).toString(16)}`;
+  if (sc.traceState) (out as Record<string, string>).tracestate = sc.traceState.serialize();
+  return out;
 }
 
 function newSpanId(): string {

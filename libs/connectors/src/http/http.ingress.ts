@@ -158,18 +158,21 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
  * exchange is journaled, so that the message is journaled as failed rather than delivered.
  */
 function writableReply(r: Reply): Reply {
-  const headers = forwardable(r.headers);
-  delete headers['date'];
+  // The target's Date is not the bus's: Node writes its own.
+  const headers = forwardable(r.headers, 'date');
   const refuse = (why: string, cause?: unknown) => new BusError('REPLY_UNWRITABLE', `the reply cannot be written: ${why}`, { cause });
   if (!Number.isInteger(r.status) || r.status < 200 || r.status > 599) throw refuse(`status ${r.status} is not a response status`);
-  for (const [name, value] of Object.entries({ ...headers, 'content-type': r.body.contentType })) {
+  const check = (name: string, value: string) => {
     try {
       validateHeaderName(name);
       validateHeaderValue(name, value);
     } catch (err) {
       throw refuse(`header ${JSON.stringify(name)}: ${(err as Error).message}`, err);
     }
-  }
+  };
+  // forwardable leaves no content-type: the body's own is the one written.
+  for (const name in headers) check(name, headers[name]);
+  check('content-type', r.body.contentType);
   try {
     r.body.bytes();
   } catch (err) {
@@ -187,6 +190,6 @@ const NO_QUERY: Readonly<Record<string, string>> = Object.freeze({});
 function queryOf(req: FastifyRequest): Readonly<Record<string, string | readonly string[]>> {
   const q = req.query as Record<string, string | string[]> | undefined;
   if (!q) return NO_QUERY;
-  const entries = Object.entries(q);
-  return entries.length === 0 ? NO_QUERY : Object.fromEntries(entries);
+  for (const _ in q) return { ...q };
+  return NO_QUERY;
 }

@@ -57,10 +57,11 @@ export function messageHeadersFrom(raw: Record<string, string | string[] | undef
   return out;
 }
 
-/** Message headers (or a target's reply headers) that may go on: without hop-by-hop ones and those `Connection` names. */
-export function forwardable(headers: Readonly<Headers>): Headers {
+/** Message headers (or a target's reply headers) that may go on: without hop-by-hop ones and those `Connection` names.
+ *  `except`: one more name left out (built without it rather than deleted after, which slows the object down). */
+export function forwardable(headers: Readonly<Headers>, except?: string): Headers {
   const out: Headers = {};
-  const named = connectionNamed(headers.connection);
-  for (const name in headers) if (!NOT_FORWARDED.has(name) && !named?.has(name)) out[name] = headers[name];
+  const named = headers.connection === undefined ? undefined : connectionNamed(headers.connection);
+  for (const name in headers) if (!NOT_FORWARDED.has(name) && name !== except && !named?.has(name)) out[name] = headers[name];
   return out;
 }

@@ -61,7 +61,10 @@ export async function sendRequest(dispatcher: Dispatcher, req: RawRequest): Prom
     throw new DeliveryError('REPLY_FAILED', `${req.description}: ${(err as Error).message}`, { retriable: true, cause: err });
   }
   const headers: Headers = {};
-  for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  for (const k in res.headers) {
+    const v = res.headers[k];
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
   return { status: res.statusCode, headers, bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) };
 }
 

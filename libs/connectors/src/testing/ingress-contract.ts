@@ -122,7 +122,10 @@ export function describeIngressContract(harness: IngressHarness): void {
       await source.send('{"poison":true}');
       await source.send('{"n":2}');
       await waitUntil(async () => (await source!.acknowledged()) === 2, settle, 'both acknowledged');
-      expect(sink.seen.map((i) => JSON.parse(i.body.toString('utf8')))).toEqual([{ poison: true }, { n: 2 }]);
+      // Both taken; in which order is not promised here (a folder source may list two new files either way).
+      const bodies = sink.seen.map((i) => JSON.parse(i.body.toString('utf8')));
+      expect(bodies).toHaveLength(2);
+      expect(bodies).toEqual(expect.arrayContaining([{ poison: true }, { n: 2 }]));
     });
 
     it('never acknowledges a message the bus could not store: held and retried, or refused to a caller who retries', async () => {

@@ -24,11 +24,11 @@ export class DashboardController {
   ) {}
 
   @Get()
-  page(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+  async page(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     reply.headers(PAGE_HEADERS);
     if (this.auth.locked) return sendPage(reply.code(401).header('www-authenticate', 'Bearer'), this.files.lockedPage);
     // Through the throttle like any admin call: a credential in an Authorization header is a guess like any other.
-    const { ok, refusal } = this.auth.authenticate(request);
+    const { ok, refusal } = await this.auth.authenticate(request);
     if (refusal?.retryAfterMs !== undefined) reply.code(429).header('retry-after', String(Math.ceil(refusal.retryAfterMs / 1000)));
     else reply.code(200);
     sendPage(reply, ok ? this.files.appPage : this.files.loginPage);

@@ -9,6 +9,7 @@ import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { AuditTrail } from './auth/audit-trail';
 import { SessionController } from './auth/session.controller';
 import { BUS_RUNTIME } from './admin.tokens';
+import { BUS_PEERS, type BusPeers } from './bus-peers';
 import { DeadLettersController } from './dead-letters.controller';
 import { HealthController } from './health.controller';
 import { ConnectorsController } from './connectors.controller';
@@ -24,13 +25,15 @@ import { OpenApiController, OpenApiDocument } from './openapi/openapi.controller
 @Global()
 @Module({})
 export class AdminModule {
-  static forRuntime(runtime: BusRuntime, settings: AdminSettings, log: Logger): DynamicModule {
+  /** `peers`: the bus's other processes when it runs as several (WORKERS > 1); the admin then shows the whole bus. */
+  static forRuntime(runtime: BusRuntime, settings: AdminSettings, log: Logger, peers: BusPeers | null = null): DynamicModule {
     const auth = new AdminAuth({
       token: settings.ADMIN_TOKEN,
       user: settings.ADMIN_USER,
       password: settings.ADMIN_PASSWORD,
       sessionTtlMs: settings.ADMIN_SESSION_TTL_MS,
       secureCookie: settings.PUBLIC_URL?.startsWith('https:') ?? false,
+      shared: peers?.auth,
     });
     if (auth.locked) log.warn({}, 'admin API and dashboard are locked: set ADMIN_TOKEN, or ADMIN_USER and ADMIN_PASSWORD');
     return {
@@ -38,6 +41,7 @@ export class AdminModule {
       controllers: [HealthController, SessionController, RoutesController, MessagesController, DeadLettersController, ConnectorsController, AuditController, MetricsController, LiveController, ResilienceController, AggregationsController, OpenApiController],
       providers: [
         { provide: BUS_RUNTIME, useValue: runtime },
+        { provide: BUS_PEERS, useValue: peers },
         { provide: AdminAuth, useValue: auth },
         { provide: AuditTrail, useValue: new AuditTrail(runtime.store, log) },
         AdminAuthGuard,

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { BusRuntime } from '@junction/engine';
 
 /** Liveness and readiness figures, shared by the Nest controller and the ingress listener's own health routes. */
@@ -5,7 +6,9 @@ export async function healthReport(bus: BusRuntime) {
   const store = await bus.store.health();
   const routes = bus.routes.list().length;
   const ready = store.ok && routes > 0;
-  return { status: ready ? 'ok' : 'unavailable', live: true, ready, store, routes, lastReload: bus.routes.lastReload };
+  // Which process answered, when the bus runs as several (WORKERS > 1): the cluster's worker number, not the pid.
+  const worker = cluster.isWorker ? { worker: cluster.worker!.id } : {};
+  return { status: ready ? 'ok' : 'unavailable', live: true, ready, store, routes, lastReload: bus.routes.lastReload, ...worker };
 }
 
 interface HealthServer {

@@ -6,6 +6,7 @@ import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { BUS_RUNTIME } from './admin.tokens';
+import { BUS_PEERS, type BusPeers } from './bus-peers';
 import { AdminApi, ApiJson, ApiProblems } from './openapi/api-docs';
 
 // Comments keep proxies and clients from timing out the stream between events that stop for a while.
@@ -13,7 +14,8 @@ const PING_MS = 15_000;
 
 /**
  * The live figures: a server-sent event stream (`GET /admin/live`, one `stats` event at once and then every second),
- * the same snapshot as one JSON document, and the per-second history.
+ * the same snapshot as one JSON document, and the per-second history. When the bus runs as several processes, each
+ * figure is the whole bus's (gathered through the primary).
  */
 @ApiTags('live')
 @Controller('admin')
@@ -23,7 +25,10 @@ export class LiveController implements OnModuleDestroy {
   /** Ends of the open streams, so that shutting the app down never waits on one. */
   private readonly streams = new Set<() => void>();
 
-  constructor(@Inject(BUS_RUNTIME) private readonly bus: BusRuntime) {}
+  constructor(
+    @Inject(BUS_RUNTIME) private readonly bus: BusRuntime,
+    @Inject(BUS_PEERS) private readonly peers: BusPeers | null,
+  ) {}
 
   /**
    * Written to the raw response (Fastify hands it over with `hijack`): the stream ends when the client goes, when the
@@ -34,7 +39,7 @@ export class LiveController implements OnModuleDestroy {
   @ApiOperation({ summary: 'Server-sent events: a `stats` event (a LiveSnapshot) at once and then every second' })
   @ApiResponse({ status: 200, description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } })
   async live(@Res() reply: FastifyReply): Promise<void> {
-    const first = await this.bus.telemetry.snapshot();
+    const first = await this.figures();
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -62,14 +67,19 @@ export class LiveController implements OnModuleDestroy {
     raw.on('close', end);
     raw.on('error', end);
     send(first);
-    unsubscribe = this.bus.telemetry.subscribe({ snapshot: send, end });
+    unsubscribe = this.bus.telemetry.subscribe({ snapshot: this.peers ? () => void this.figures().then(send, () => undefined) : send, end });
+  }
+
+  /** The figures of the whole bus: this process's, or every process's added up. */
+  private figures(): Promise<LiveSnapshot> {
+    return this.peers ? this.peers.snapshot() : this.bus.telemetry.snapshot();
   }
 
   @Get('live/snapshot')
   @ApiOperation({ summary: 'The live figures of the bus and of every route, once' })
   @ApiJson(200, 'LiveSnapshot', 'The figures now')
   snapshot(): Promise<LiveSnapshot> {
-    return this.bus.telemetry.snapshot();
+    return this.figures();
   }
 
   /** `?minutes=1..15` (default 15) and `route=<id>` (default: the whole bus). */
@@ -79,10 +89,10 @@ export class LiveController implements OnModuleDestroy {
   @ApiQuery({ name: 'route', required: false, description: 'route id (default: the whole bus)' })
   @ApiJson(200, 'History', 'One point per second, oldest first')
   @ApiProblems(400, 404)
-  history(@Query('minutes') minutes?: string, @Query('route') route?: string) {
+  async history(@Query('minutes') minutes?: string, @Query('route') route?: string) {
     const m = minutes === undefined || minutes === '' ? 15 : Number(minutes);
     if (!Number.isFinite(m) || m <= 0 || m > 15) throw new InputError('BAD_FILTER', 'minutes must be a number from 1 to 15');
-    const history = this.bus.telemetry.history(route || undefined, m);
+    const history = this.peers ? await this.peers.history(route || undefined, m) : this.bus.telemetry.history(route || undefined, m);
     if (!history) throw new NotFoundException(`no route ${route}`);
     return history;
   }

@@ -6,6 +6,7 @@ import type { FastifyReply } from 'fastify';
 import { AdminAuthGuard, type AdminRequest } from './auth/admin-auth.guard';
 import { AuditTrail } from './auth/audit-trail';
 import { BUS_RUNTIME } from './admin.tokens';
+import { BUS_PEERS, type BusPeers } from './bus-peers';
 import { AdminApi, ApiJson, ApiProblems } from './openapi/api-docs';
 
 /** The loaded routes as the admin API shows them: definitions as written, so secrets stay placeholders. */
@@ -31,6 +32,7 @@ export class RoutesController {
   constructor(
     @Inject(BUS_RUNTIME) private readonly bus: BusRuntime,
     private readonly audit: AuditTrail,
+    @Inject(BUS_PEERS) private readonly peers: BusPeers | null,
   ) {}
 
   @Get()
@@ -72,6 +74,8 @@ export class RoutesController {
   @ApiProblems(403)
   async reload(@Req() request: AdminRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const report = await this.bus.reload('admin');
+    // Every process runs the routes: the others read the same folder (a refused set is refused by each of them too).
+    if (report.ok && this.peers) await this.peers.reloadOthers();
     if (!report.ok) reply.code(422);
     await this.audit.record(request, {
       action: 'reload',

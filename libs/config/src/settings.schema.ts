@@ -125,6 +125,9 @@ export const SettingsSchema = z.strictObject({
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { error: 'expected letters, digits, . _ - (at most 100)' })
     .optional()
     .describe('Name of this instance in leases and logs; default: chosen at start.'),
+  WORKERS: integer(1, 256)
+    .optional()
+    .describe('Processes that run the bus, sharing its ports and its store (1: a single process); default: the number of cores (`os.availableParallelism()`). A `sqlite::memory:` store runs one.'),
   WORKER_CONCURRENCY: integer(1, 10_000).default(32).describe('Deliveries in flight per instance.'),
   OUTBOX_BATCH: integer(1, 10_000).default(100).describe('Deliveries claimed from the store per poll.'),
   OUTBOX_POLL_MS: integer(1, 60_000).default(50).describe('Pause between polls of the store when it had nothing to do, in ms.'),

@@ -1,7 +1,8 @@
 import type { SourceStatus } from '@junction/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Figures, History, JournalFigures, LiveSnapshot } from './live.types';
-import { RollingFigures, HISTORY_SECONDS } from './rolling-figures';
+import type { History, JournalFigures, LiveSnapshot } from './live.types';
+import { RollingFigures, HISTORY_SECONDS, mergeHistories, type HistoryCounts } from './rolling-figures';
+import { mergeSnapshots, type FiguresPart, type SnapshotPart } from './snapshot-parts';
 
 /** The final status of a message. */
 /** `duplicate`: an idempotent route's message whose key was seen (acknowledged, never delivered). */
@@ -178,10 +179,15 @@ export class BusMetrics {
 
   /** The live figures of the bus and of every route in `routes` (the loaded ones, traffic or not). */
   snapshot(routes: readonly RouteInfo[]): LiveSnapshot {
+    return mergeSnapshots([this.snapshotPart(routes)]);
+  }
+
+  /** What `snapshot` is made of, for adding up with the other processes of the bus (`mergeSnapshots`). */
+  snapshotPart(routes: readonly RouteInfo[]): SnapshotPart {
     const now = this.now();
     const backlogByRoute = new Map<string, number>();
     for (const s of this.queues.sources) if (s.backlog !== undefined) backlogByRoute.set(s.routeId, s.backlog);
-    const figures: Record<string, Figures> = {};
+    const figures: Record<string, FiguresPart> = {};
     let busBacklog: number | null = null;
     let busRetries = 0;
     for (const route of routes) {
@@ -191,15 +197,15 @@ export class BusMetrics {
       const pendingRetries = this.queues.retryWaitingByRoute.get(route.id) ?? 0;
       busRetries += pendingRetries;
       figures[route.id] = {
-        ...r.figures.view(now),
+        rolling: r.figures.part(now),
         inFlight: r.inFlight,
         pendingRetries,
         deadLetters: this.queues.deadLettersByRoute.get(route.id) ?? 0,
         backlog,
       };
     }
-    const bus: Figures = {
-      ...this.bus.view(now),
+    const bus: FiguresPart = {
+      rolling: this.bus.part(now),
       inFlight: this.busInFlight,
       pendingRetries: busRetries,
       deadLetters: this.queues.deadLetters,
@@ -215,9 +221,15 @@ export class BusMetrics {
 
   /** Per-second history of a route (undefined when never tracked), or of the bus when `route` is undefined. */
   history(route: string | undefined, minutes: number): History | undefined {
+    const counts = this.historyCounts(route, minutes);
+    return counts && { step: 1000, points: mergeHistories([counts]) };
+  }
+
+  /** The seconds of `history` with their counts, for adding up with the other processes of the bus (`mergeHistories`). */
+  historyCounts(route: string | undefined, minutes: number): HistoryCounts[] | undefined {
     const seconds = Math.min(HISTORY_SECONDS, Math.max(0, Math.floor(minutes * 60)));
     const figures = route === undefined ? this.bus : this.routes.get(route)?.figures;
-    return figures && { step: 1000, points: figures.history(this.now(), seconds) };
+    return figures?.historyCounts(this.now(), seconds);
   }
 
   /**
@@ -289,6 +301,9 @@ function instruments(registry: Registry, routeCount: () => number) {
   const registers = [registry];
   const counter = (name: string, help: string, labelNames: string[]) => new Counter({ name, help, labelNames, registers });
   const gauge = (name: string, help: string, labelNames: string[]) => new Gauge({ name, help, labelNames, registers });
+  // Read from the store or the sources, so every process of the bus shows the same value: when the processes'
+  // registries are added up (WORKERS > 1), one process's is the bus's, not their sum.
+  const shared = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers, aggregator: 'first' });
   const histogram = (name: string, help: string, labelNames: string[], buckets: number[]) =>
     new Histogram({ name, help, labelNames, buckets, registers });
   return {
@@ -299,18 +314,19 @@ function instruments(registry: Registry, routeCount: () => number) {
     attempt: histogram('junction_delivery_attempt_duration_seconds', 'Duration of one attempt at a target.', ['route', 'target'], ATTEMPT_BUCKETS),
     latency: histogram('junction_message_latency_seconds', 'Time from reception to final status.', ['route', 'mode'], LATENCY_BUCKETS),
     inFlight: gauge('junction_messages_in_flight', 'Messages and deliveries being processed in this instance.', ['route']),
-    queue: gauge('junction_queue_depth', 'Messages waiting to be routed, messages held by aggregate steps, deliveries pending, deliveries waiting for a retry.', ['queue']),
-    deadLetters: gauge('junction_dead_letters', 'Dead letters not replayed, by route.', ['route']),
-    backlog: gauge('junction_source_backlog', "Messages waiting at a route's source (Kafka consumer lag, an AMQP queue's depth), by route.", ['route']),
-    up: gauge('junction_source_up', "1 when a route's source is connected (broker consumers, schedules), else 0.", ['route']),
-    journalBytes: new Gauge({ name: 'junction_journal_bytes', help: 'Bytes the journal takes on disk (SQLite: file and WAL; PostgreSQL: tables, indexes, TOAST).', registers }),
-    journalUsedBytes: new Gauge({ name: 'junction_journal_used_bytes', help: 'Of junction_journal_bytes, the bytes holding rows (the rest is reused); JOURNAL_MAX_BYTES applies to it.', registers }),
-    journalRows: new Gauge({ name: 'junction_journal_rows', help: 'Messages in the journal, every status.', registers }),
-    storeUp: new Gauge({ name: 'junction_store_up', help: "1 when the last read of the store's counts succeeded, else 0 (the database is unreachable).", registers }),
+    queue: shared('junction_queue_depth', 'Messages waiting to be routed, messages held by aggregate steps, deliveries pending, deliveries waiting for a retry.', ['queue']),
+    deadLetters: shared('junction_dead_letters', 'Dead letters not replayed, by route.', ['route']),
+    backlog: shared('junction_source_backlog', "Messages waiting at a route's source (Kafka consumer lag, an AMQP queue's depth), by route.", ['route']),
+    up: shared('junction_source_up', "1 when a route's source is connected (broker consumers, schedules), else 0.", ['route']),
+    journalBytes: shared('junction_journal_bytes', 'Bytes the journal takes on disk (SQLite: file and WAL; PostgreSQL: tables, indexes, TOAST).'),
+    journalUsedBytes: shared('junction_journal_used_bytes', 'Of junction_journal_bytes, the bytes holding rows (the rest is reused); JOURNAL_MAX_BYTES applies to it.'),
+    journalRows: shared('junction_journal_rows', 'Messages in the journal, every status.'),
+    storeUp: shared('junction_store_up', "1 when the last read of the store's counts succeeded, else 0 (the database is unreachable)."),
     routesLoaded: new Gauge({
       name: 'junction_routes_loaded',
       help: 'Routes loaded.',
       registers,
+      aggregator: 'first',
       collect() {
         this.set(routeCount());
       },

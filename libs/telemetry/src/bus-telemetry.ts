@@ -4,6 +4,9 @@ import { BusMetrics, PROMETHEUS_CONTENT_TYPE, type QueueFigures, type RouteCount
 import { TelemetryObserver, type BusObserver, type ObserverLogger } from './bus-observer';
 import { DeliveryTracker } from './delivery-tracker';
 import type { History, LiveSnapshot } from './live.types';
+import type { HistoryCounts } from './rolling-figures';
+import type { SnapshotPart } from './snapshot-parts';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 
 /** Where the figures that are not counted in process come from. */
 export interface TelemetrySources {
@@ -119,6 +122,23 @@ export class BusTelemetry {
   async metricsText(): Promise<string> {
     await this.fresh();
     return this.metrics.metrics();
+  }
+
+  /** `snapshot` before it is added up with the other processes of the bus (WORKERS > 1; see mergeSnapshots). */
+  async snapshotPart(): Promise<SnapshotPart> {
+    await this.fresh();
+    return this.metrics.snapshotPart(this.sources.routes());
+  }
+
+  /** The registry as JSON, gauges refreshed as for `metricsText`, for prom-client's AggregatorRegistry (WORKERS > 1). */
+  async metricsJson(): Promise<MetricObjectWithValues<MetricValue<string>>[]> {
+    await this.fresh();
+    return this.metrics.registry.getMetricsAsJSON();
+  }
+
+  /** `history` with its counts, for adding up with the other processes of the bus (see mergeHistories). */
+  historyCounts(route: string | undefined, minutes: number): HistoryCounts[] | undefined {
+    return this.metrics.historyCounts(route, minutes);
   }
 
   /** A route's counters, as `/metrics` shows them. */

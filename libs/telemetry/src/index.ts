@@ -5,3 +5,6 @@ export type { DeliveryRef } from './delivery-tracker';
 export * from './live.types';
 export { LATENCY_RELATIVE_ERROR } from './log-histogram';
 export * from './resilience-metrics';
+export { mergeHistories, type HistoryCounts, type RollingPart } from './rolling-figures';
+export * from './snapshot-parts';
+export * from './whole-bus-metrics';

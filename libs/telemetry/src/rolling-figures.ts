@@ -13,6 +13,103 @@ const SLICES = LATENCY_WINDOW_SECONDS + 1;
 /** The counting part of the live figures of one scope (a route or the whole bus); the rest comes from the store. */
 export type RollingView = Omit<Figures, 'inFlight' | 'pendingRetries' | 'deadLetters' | 'backlog'>;
 
+/** The counts behind one scope's RollingView: rates over RATE_WINDOW_SECONDS, errors and the latency histogram
+ *  (sparse: bucket, count, bucket, count...) over LATENCY_WINDOW_SECONDS, totals since start. */
+export interface RollingPart {
+  received: number;
+  completed: number;
+  ok: number;
+  failed: number;
+  latency: number[];
+  totals: { received: number; completed: number; failed: number };
+}
+
+/** One second of history with its counts (HistoryPoint carries rates and a ratio instead). */
+export interface HistoryCounts {
+  at: number;
+  received: number;
+  completed: number;
+  failed: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+}
+
+/** The view of the parts of one scope from several processes (or of one): counts and histograms add up. */
+export function viewOf(parts: readonly RollingPart[]): RollingView {
+  let received = 0;
+  let completed = 0;
+  let ok = 0;
+  let failed = 0;
+  const totals = { received: 0, completed: 0, failed: 0 };
+  const window = new Uint32Array(LATENCY_BUCKETS);
+  let windowTotal = 0;
+  for (const p of parts) {
+    received += p.received;
+    completed += p.completed;
+    ok += p.ok;
+    failed += p.failed;
+    totals.received += p.totals.received;
+    totals.completed += p.totals.completed;
+    totals.failed += p.totals.failed;
+    for (let i = 0; i < p.latency.length; i += 2) {
+      window[p.latency[i]] += p.latency[i + 1];
+      windowTotal += p.latency[i + 1];
+    }
+  }
+  return {
+    inPerSec: received / RATE_WINDOW_SECONDS,
+    outPerSec: completed / RATE_WINDOW_SECONDS,
+    errorRate: ok + failed === 0 ? 0 : failed / (ok + failed),
+    p50Ms: percentile(window, windowTotal, 0.5),
+    p95Ms: percentile(window, windowTotal, 0.95),
+    p99Ms: percentile(window, windowTotal, 0.99),
+    totals,
+  };
+}
+
+/**
+ * The histories of one scope from several processes, second by second: counts add up. A second's percentiles are
+ * the highest of the processes' (only the last minute keeps histograms, so older seconds cannot be merged exactly):
+ * an upper bound of the whole bus's.
+ */
+export function mergeHistories(histories: readonly (readonly HistoryCounts[])[]): HistoryPoint[] {
+  const byAt = new Map<number, HistoryCounts>();
+  for (const history of histories) {
+    for (const p of history) {
+      const seen = byAt.get(p.at);
+      if (!seen) {
+        byAt.set(p.at, { ...p });
+        continue;
+      }
+      seen.received += p.received;
+      seen.completed += p.completed;
+      seen.failed += p.failed;
+      seen.p50Ms = highest(seen.p50Ms, p.p50Ms);
+      seen.p95Ms = highest(seen.p95Ms, p.p95Ms);
+      seen.p99Ms = highest(seen.p99Ms, p.p99Ms);
+    }
+  }
+  return [...byAt.values()].sort((a, b) => a.at - b.at).map(pointOf);
+}
+
+function highest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.max(a, b);
+}
+
+function pointOf(c: HistoryCounts): HistoryPoint {
+  const done = c.completed + c.failed;
+  return {
+    at: c.at,
+    inPerSec: c.received,
+    outPerSec: c.completed,
+    errorRate: done === 0 ? 0 : c.failed / done,
+    p50Ms: c.p50Ms,
+    p95Ms: c.p95Ms,
+    p99Ms: c.p99Ms,
+  };
+}
+
 /**
  * Per-second counts of one scope in ring buffers: received, completed (delivered or filtered) and failed (dead or
  * refused) for 15 minutes, and the latencies of completed messages in one log-scale histogram per second (see
@@ -76,6 +173,11 @@ export class RollingFigures {
 
   /** Rates over the last RATE_WINDOW_SECONDS whole seconds, errors and percentiles over LATENCY_WINDOW_SECONDS. */
   view(nowMs: number): RollingView {
+    return viewOf([this.part(nowMs)]);
+  }
+
+  /** The counts `view` is computed from: the parts of several processes add up (`viewOf`). */
+  part(nowMs: number): RollingPart {
     this.advance(nowMs);
     let received = 0;
     let completed = 0;
@@ -89,30 +191,28 @@ export class RollingFigures {
       ok += this.completed[slot(s)];
       failed += this.failed[slot(s)];
     }
-    return {
-      inPerSec: received / RATE_WINDOW_SECONDS,
-      outPerSec: completed / RATE_WINDOW_SECONDS,
-      errorRate: ok + failed === 0 ? 0 : failed / (ok + failed),
-      p50Ms: percentile(this.window, this.windowTotal, 0.5),
-      p95Ms: percentile(this.window, this.windowTotal, 0.95),
-      p99Ms: percentile(this.window, this.windowTotal, 0.99),
-      totals: { ...this.totals },
-    };
+    const latency: number[] = [];
+    if (this.windowTotal > 0) for (let b = 0; b < LATENCY_BUCKETS; b++) if (this.window[b] > 0) latency.push(b, this.window[b]);
+    return { received, completed, ok, failed, latency, totals: { ...this.totals } };
   }
 
   /** One point per whole second of the last `seconds` (at most HISTORY_SECONDS, none before this scope began). */
   history(nowMs: number, seconds: number): HistoryPoint[] {
+    return this.historyCounts(nowMs, seconds).map(pointOf);
+  }
+
+  /** The seconds of `history` with their counts, which the histories of several processes add up by (`mergeHistories`). */
+  historyCounts(nowMs: number, seconds: number): HistoryCounts[] {
     this.advance(nowMs);
     const from = Math.max(this.since, this.current - Math.min(seconds, HISTORY_SECONDS));
-    const points: HistoryPoint[] = [];
+    const points: HistoryCounts[] = [];
     for (let s = from; s < this.current; s++) {
       const i = slot(s);
-      const done = this.completed[i] + this.failed[i];
       points.push({
         at: s * 1000,
-        inPerSec: this.received[i],
-        outPerSec: this.completed[i],
-        errorRate: done === 0 ? 0 : this.failed[i] / done,
+        received: this.received[i],
+        completed: this.completed[i],
+        failed: this.failed[i],
         p50Ms: orNull(this.p50[i]),
         p95Ms: orNull(this.p95[i]),
         p99Ms: orNull(this.p99[i]),

@@ -27,9 +27,9 @@ export interface AdminRequest {
 export class AdminAuthGuard implements CanActivate {
   constructor(private readonly auth: AdminAuth) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AdminRequest>();
-    const result = this.auth.authenticate(request);
+    const result = await this.auth.authenticate(request);
     if (result.refusal) throw refusalError(result.refusal, context.switchToHttp().getResponse<FastifyReply>());
     const principal = result.ok;
     if (principal.via === 'session' && !SAFE_METHODS.has(request.method)) checkCsrf(request, principal.csrfToken!);

@@ -34,6 +34,25 @@ export interface AdminAuthOptions {
   readonly secureCookie: boolean;
   /** The throttle of failed credentials; its defaults unless given (tests). */
   readonly throttle?: LoginThrottle;
+  /** Where sessions and the throttle live when several processes serve the bus (the primary's AdminAuth); else here. */
+  readonly shared?: SharedAdminAuth;
+}
+
+/**
+ * Authentication answered elsewhere: by the primary process, whose AdminAuth (`check`, `checkLogin`, `closeSession`)
+ * holds the sessions and the throttle of every worker. Only the headers that carry credentials travel.
+ */
+export interface SharedAdminAuth {
+  authenticate(request: AuthRequest): Promise<AdminAuthResult<AdminPrincipal>>;
+  login(body: LoginBody, remote: string): Promise<AdminAuthResult<{ id: string; session: AdminSession }>>;
+  logout(request: { headers: Headers }): Promise<void>;
+}
+
+/** The fields of a login body that are read. */
+export interface LoginBody {
+  username?: unknown;
+  password?: unknown;
+  token?: unknown;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -66,12 +85,33 @@ export class AdminAuth {
     return !this.credentials.configured;
   }
 
+  /** The principal behind an API call, or why it is refused (see `check`), wherever the sessions live. */
+  authenticate(request: AuthRequest): Promise<AdminAuthResult<AdminPrincipal>> {
+    if (this.options.shared && !this.locked) return this.options.shared.authenticate(credentialsOf(request));
+    return Promise.resolve(this.check(request));
+  }
+
+  /** Checks a login and opens a session (see `checkLogin`), wherever the sessions live. */
+  login(body: LoginBody, remote: string): Promise<AdminAuthResult<{ id: string; session: AdminSession }>> {
+    if (this.options.shared && !this.locked) {
+      const strings = (['username', 'password', 'token'] as const).filter((k) => typeof body[k] === 'string');
+      return this.options.shared.login(Object.fromEntries(strings.map((k) => [k, body[k]])), remote);
+    }
+    return Promise.resolve(this.checkLogin(body, remote));
+  }
+
+  /** Closes the session of the request's cookie, wherever the sessions live. */
+  async logout(request: { headers: Headers }): Promise<void> {
+    if (this.options.shared) await this.options.shared.logout(credentialsOf(request));
+    else this.closeSession(request);
+  }
+
   /**
-   * The principal behind an API call, or why it is refused. An Authorization header is checked (and throttled)
-   * first; else the session cookie, whose misses are not counted: its ids are 256 random bits, past guessing, and
-   * every browser whose session expired would count as an attacker.
+   * The principal behind an API call, or why it is refused, from this instance's sessions and throttle. An
+   * Authorization header is checked (and throttled) first; else the session cookie, whose misses are not counted:
+   * its ids are 256 random bits, past guessing, and every browser whose session expired would count as an attacker.
    */
-  authenticate(request: AuthRequest): AdminAuthResult<AdminPrincipal> {
+  check(request: AuthRequest): AdminAuthResult<AdminPrincipal> {
     if (this.locked) return { refusal: { status: 401, code: 'UNAUTHORIZED', detail: LOCKED } };
     const authorization = first(request.headers.authorization);
     if (authorization) {
@@ -84,8 +124,8 @@ export class AdminAuth {
     return { refusal: { status: 401, code: 'UNAUTHORIZED', detail: this.refusal() } };
   }
 
-  /** Checks a login (user and password, or the token) and opens a session; refused as wrong (401) or throttled (429). */
-  login(body: { username?: unknown; password?: unknown; token?: unknown }, remote: string): AdminAuthResult<{ id: string; session: AdminSession }> {
+  /** Checks a login (user and password, or the token) and opens a session here; refused as wrong (401) or throttled (429). */
+  checkLogin(body: LoginBody, remote: string): AdminAuthResult<{ id: string; session: AdminSession }> {
     if (this.locked) return { refusal: { status: 401, code: 'BAD_CREDENTIALS', detail: LOCKED } };
     let check: CredentialCheck;
     if (typeof body.token === 'string') check = this.credentials.token(body.token);
@@ -95,7 +135,7 @@ export class AdminAuth {
     return refusal ? { refusal } : { ok: this.sessions.open(check.user!) };
   }
 
-  logout(request: { headers: Headers }): void {
+  closeSession(request: { headers: Headers }): void {
     this.sessions.close(sessionIdOf(request.headers));
   }
 
@@ -139,6 +179,13 @@ export class AdminAuth {
     if (colon < 0) return { check: { throttleUser: THROTTLE_USER.other }, via: 'basic' };
     return { check: this.credentials.password(decoded.slice(0, colon), decoded.slice(colon + 1)), via: 'basic' };
   }
+}
+
+/** Of a request, what authentication reads: the credential headers and the address. */
+function credentialsOf(request: { headers: Headers; ip?: string }): AuthRequest {
+  const headers: Headers = {};
+  for (const name of ['authorization', 'cookie']) if (request.headers[name] !== undefined) headers[name] = request.headers[name];
+  return request.ip === undefined ? { headers } : { headers, ip: request.ip };
 }
 
 const LOCKED = 'admin access is not configured: set ADMIN_TOKEN, or ADMIN_USER and ADMIN_PASSWORD';

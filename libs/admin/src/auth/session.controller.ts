@@ -31,7 +31,7 @@ export class SessionController {
     if (!fromSameOrigin(request)) throw new InputError('CSRF_REJECTED', 'log in from the dashboard itself', 403);
     const body = jsonBody(raw);
     const claimed = typeof body.username === 'string' ? body.username.slice(0, 100) : 'token';
-    const result = this.auth.login(body, request.ip ?? 'unknown');
+    const result = await this.auth.login(body, request.ip ?? 'unknown');
     if (result.refusal) {
       await this.audit.record(request, { actor: claimed, action: 'login-failed', outcome: 'refused', detail: { code: result.refusal.code } });
       throw refusalError(result.refusal, reply);
@@ -62,7 +62,7 @@ export class SessionController {
   @ApiResponse({ status: 204, description: 'Logged out' })
   @ApiProblems(403)
   async logout(@Req() request: AdminRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
-    this.auth.logout(request);
+    await this.auth.logout(request);
     reply.header('set-cookie', this.auth.cookie(undefined));
     await this.audit.record(request, { action: 'logout', outcome: 'ok' });
   }

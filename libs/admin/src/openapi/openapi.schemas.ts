@@ -114,7 +114,8 @@ export const SCHEMAS = {
     store: { $ref: '#/components/schemas/StoreHealth' } as SchemaObject,
     routes: int,
     lastReload: { $ref: '#/components/schemas/ReloadReport' } as SchemaObject,
-  }),
+    worker: { ...int, description: 'the process that answered, when the bus runs as several (WORKERS > 1)' },
+  }, ['worker']),
   Readiness: obj({ ready: bool, store: { $ref: '#/components/schemas/StoreHealth' } as SchemaObject }),
   Liveness: obj({ live: { type: 'boolean', enum: [true] } }),
   LoginRequest: {

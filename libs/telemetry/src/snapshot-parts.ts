@@ -1,0 +1,51 @@
+import type { Figures, JournalFigures, LiveSnapshot } from './live.types';
+import { viewOf, type RollingPart } from './rolling-figures';
+
+/** One scope's live figures as one process counts them, before the processes of the bus are added up. */
+export interface FiguresPart {
+  rolling: RollingPart;
+  /** Counted by each process: they add up. */
+  inFlight: number;
+  pendingRetries: number;
+  /** Read from the store or the sources: the same in every process, taken from one. */
+  deadLetters: number;
+  backlog: number | null;
+}
+
+/** A LiveSnapshot as one process sees it (BusMetrics.snapshotPart); `mergeSnapshots` makes the whole bus's. */
+export interface SnapshotPart {
+  at: number;
+  bus: FiguresPart;
+  routes: Record<string, FiguresPart>;
+  journal: JournalFigures | null;
+}
+
+/**
+ * The live figures of the whole bus from the parts of its processes (at least one): counts, in-flight work and
+ * latency histograms add up; what comes from the store (dead letters, backlog, the journal) is the first part's. A
+ * route that only some processes loaded (a reload under way) counts what those saw.
+ */
+export function mergeSnapshots(parts: readonly SnapshotPart[]): LiveSnapshot {
+  const [first] = parts;
+  if (!first) throw new Error('mergeSnapshots needs at least one part');
+  const routes: Record<string, Figures> = {};
+  const ids = new Set(parts.flatMap((p) => Object.keys(p.routes)));
+  for (const id of ids) routes[id] = mergeFigures(parts.map((p) => p.routes[id]).filter((f): f is FiguresPart => f !== undefined));
+  return {
+    at: Math.max(...parts.map((p) => p.at)),
+    bus: mergeFigures(parts.map((p) => p.bus)),
+    routes,
+    journal: parts.find((p) => p.journal !== null)?.journal ?? null,
+  };
+}
+
+function mergeFigures(parts: readonly FiguresPart[]): Figures {
+  const stored = parts.find((p) => p.backlog !== null) ?? parts[0];
+  return {
+    ...viewOf(parts.map((p) => p.rolling)),
+    inFlight: parts.reduce((n, p) => n + p.inFlight, 0),
+    pendingRetries: parts.reduce((n, p) => n + p.pendingRetries, 0),
+    deadLetters: parts[0].deadLetters,
+    backlog: stored.backlog,
+  };
+}

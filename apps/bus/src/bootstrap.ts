@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeAdminApi, mountHealth } from '@junction/admin';
+import { describeAdminApi, mountHealth, type BusPeers } from '@junction/admin';
 import type { Settings } from '@junction/config';
 import { BusRuntime } from '@junction/engine';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -30,8 +30,9 @@ export interface RunningBus {
  * Builds and starts the bus: Fastify with raw bodies (ingress needs the exact bytes; admin parses its own JSON), the
  * runtime (store, routes, connectors, worker), the Nest admin module, then the listeners. With ADMIN_PORT, ingress
  * gets a bare Fastify instance of its own on PORT, so that nothing but ingress and health is reachable there.
+ * `peers`: the bus's other processes, when this is one worker of several (WORKERS > 1).
  */
-export async function startBus(settings: Settings, env: Record<string, string | undefined>): Promise<RunningBus> {
+export async function startBus(settings: Settings, env: Record<string, string | undefined>, peers: BusPeers | null = null): Promise<RunningBus> {
   const log = busLogger(settings);
   const serverOptions = {
     bodyLimit: settings.BODY_LIMIT_BYTES,
@@ -57,7 +58,7 @@ export async function startBus(settings: Settings, env: Record<string, string | 
     await tracing.shutdown().catch(() => undefined);
     throw err;
   }
-  const app = await NestFactory.create<NestFastifyApplication>(BusModule.create(runtime, settings, log), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(BusModule.create(runtime, settings, log, peers), adapter, {
     bodyParser: false,
     logger: new NestPinoLogger(log),
   });

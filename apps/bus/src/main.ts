@@ -1,8 +1,16 @@
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { loadSettings, type Settings } from '@junction/config';
 import { ConfigError } from '@junction/core';
-import { startBus } from './bootstrap';
+import { startBus, type RunningBus } from './bootstrap';
+import { busLogger } from './bus-logger';
+import { runPrimary } from './cluster/cluster-primary';
+import { connectToPrimary, type PrimaryConnection } from './cluster/cluster-worker';
 
-/** `npm start` / `junction start`: the bus alone, configured from the environment. */
+/**
+ * `npm start` / `junction start`: the bus alone, configured from the environment. With WORKERS above 1 (by default
+ * the number of cores) this process is the primary of a cluster and every worker runs the bus (see runPrimary).
+ */
 export async function main(env: Record<string, string | undefined> = process.env): Promise<void> {
   let settings: Settings;
   try {
@@ -11,15 +19,37 @@ export async function main(env: Record<string, string | undefined> = process.env
     process.stderr.write(`junction: ${(err as Error).message}\n`);
     process.exit(2);
   }
-  let bus;
+  if (cluster.isWorker) return runBus(settings, env, connectToPrimary());
+  const workers = workersFor(settings);
+  if (workers > 1) return runPrimary(settings, workers, busLogger(settings));
+  return runBus(settings, env, undefined);
+}
+
+/** How many processes run the bus: WORKERS, else the cores; one for a store no other process can open. */
+function workersFor(settings: Settings): number {
+  const wanted = settings.WORKERS ?? availableParallelism();
+  if (wanted > 1 && settings.DATABASE_URL === 'sqlite::memory:') {
+    busLogger(settings).warn({ workers: wanted }, 'a sqlite::memory: store lives in one process: running the bus as one (WORKERS=1)');
+    return 1;
+  }
+  return wanted;
+}
+
+async function runBus(settings: Settings, env: Record<string, string | undefined>, primary: PrimaryConnection | undefined): Promise<void> {
+  let bus: RunningBus;
   try {
-    bus = await startBus(settings, env);
+    bus = await startBus(settings, env, primary?.peers ?? null);
   } catch (err) {
     const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
     process.stderr.write(`junction: cannot start: ${(err as Error).message}\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
     process.exit(1);
   }
+  primary?.serve(bus);
+  let stopping = false;
   const stop = (signal: string) => {
+    // A worker may get the signal twice (the terminal's process group, then the primary): one drain.
+    if (stopping) return;
+    stopping = true;
     bus.log.info({ signal }, 'shutting down');
     bus.close().then(
       () => process.exit(0),
@@ -29,8 +59,8 @@ export async function main(env: Record<string, string | undefined> = process.env
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 if (require.main === module) void main();

@@ -1,6 +1,6 @@
 export * from './admin.module';
 export * from './admin.tokens';
-export { AdminAuth, type AdminAuthOptions, type AdminPrincipal, type SharedAdminAuth, SESSION_COOKIE, CSRF_HEADER } from './auth/admin-auth';
+export { AdminAuth, type AdminAuthOptions, type AdminPrincipal, type SharedAdminAuth, type LoginBody, SESSION_COOKIE, CSRF_HEADER } from './auth/admin-auth';
 export * from './bus-peers';
 export { AdminAuthGuard, type AdminRequest } from './auth/admin-auth.guard';
 export { AuditTrail } from './auth/audit-trail';

@@ -1,0 +1,107 @@
+import { BusMetrics, type QueueFigures } from './bus-metrics';
+import { mergeHistories, RollingFigures } from './rolling-figures';
+import { mergeSnapshots } from './snapshot-parts';
+import { PrometheusText } from './testing/prometheus-text';
+import { aggregateMetrics } from './whole-bus-metrics';
+
+const T0 = 1_700_000_000_000;
+const routes = [{ id: 'orders', sourceKind: 'http' }];
+
+function queues(over: Partial<QueueFigures> = {}): QueueFigures {
+  return {
+    messagesWaiting: 3,
+    deliveriesPending: 4,
+    deadLetters: 2,
+    deadLettersByRoute: new Map([['orders', 2]]),
+    retryWaitingByRoute: new Map(),
+    sources: [],
+    journal: { bytes: 100, usedBytes: 50, rows: 9 },
+    ...over,
+  };
+}
+
+/** Two processes of one bus, each with its own metrics: what one of them alone would count is `all`'s share. */
+function twoProcesses(now: () => number) {
+  const a = new BusMetrics(() => 1, now);
+  const b = new BusMetrics(() => 1, now);
+  const all = new BusMetrics(() => 1, now);
+  for (const m of [a, b, all]) m.track(routes);
+  const traffic = (m: BusMetrics, n: number, latencyMs: number) => {
+    for (let i = 0; i < n; i++) {
+      m.received('orders', 'http');
+      m.completed('orders', 'sync', 'delivered', latencyMs);
+    }
+  };
+  return { a, b, all, traffic };
+}
+
+describe('whole-bus figures from the parts of its processes', () => {
+  test('the live figures of two processes equal those of one process that saw all their traffic', () => {
+    let now = T0;
+    const { a, b, all, traffic } = twoProcesses(() => now);
+    now = T0 + 1000;
+    traffic(a, 30, 5);
+    traffic(all, 30, 5);
+    traffic(b, 10, 400);
+    traffic(all, 10, 400);
+    a.rejected('orders', 'BAD_INPUT');
+    all.rejected('orders', 'BAD_INPUT');
+    a.inFlight('orders', 2);
+    b.inFlight('orders', 1);
+    all.inFlight('orders', 3);
+    for (const m of [a, b, all]) m.setQueues(queues());
+    now = T0 + 3000;
+    const merged = mergeSnapshots([a.snapshotPart(routes), b.snapshotPart(routes)]);
+    const whole = all.snapshot(routes);
+    expect(merged).toEqual(whole);
+    // Not either process's figures: a alone saw only 5 ms latencies.
+    expect(merged.bus.p99Ms).not.toEqual(a.snapshot(routes).bus.p99Ms);
+    expect(merged.bus.totals).toEqual({ received: 40, completed: 40, failed: 1 });
+    expect(merged.bus.inFlight).toBe(3);
+    expect(merged.routes.orders.deadLetters).toBe(2);
+    expect(merged.journal).toEqual({ bytes: 100, usedBytes: 50, rows: 9 });
+  });
+
+  test('a single part is the process\'s own snapshot', () => {
+    const m = new BusMetrics(() => 1, () => T0 + 5000);
+    m.track(routes);
+    m.received('orders', 'http');
+    expect(mergeSnapshots([m.snapshotPart(routes)])).toEqual(m.snapshot(routes));
+    expect(() => mergeSnapshots([])).toThrow(/at least one/);
+  });
+
+  test('histories add up second by second; percentiles are the highest of the processes\'', () => {
+    const a = new RollingFigures(T0);
+    const b = new RollingFigures(T0);
+    a.recordReceived(T0 + 100);
+    a.recordCompleted(T0 + 200, true, 10);
+    b.recordReceived(T0 + 300);
+    b.recordReceived(T0 + 1300);
+    b.recordCompleted(T0 + 1400, false, 800);
+    const points = mergeHistories([a.historyCounts(T0 + 3000, 60), b.historyCounts(T0 + 3000, 60)]);
+    expect(points.map((p) => [p.at - T0, p.inPerSec, p.outPerSec, p.errorRate])).toEqual([
+      [0, 2, 1, 0],
+      [1000, 1, 0, 1],
+      [2000, 0, 0, 0],
+    ]);
+    expect(points[1].p50Ms).toBe(b.history(T0 + 3000, 60)[1].p50Ms);
+    // One process's history alone comes out as it was.
+    expect(mergeHistories([a.historyCounts(T0 + 3000, 60)])).toEqual(a.history(T0 + 3000, 60));
+  });
+
+  test('/metrics of two processes: counters and histograms add up, the store\'s gauges are taken once', async () => {
+    let now = T0;
+    const { a, b, traffic } = twoProcesses(() => now);
+    now = T0 + 1000;
+    traffic(a, 3, 5);
+    traffic(b, 4, 5);
+    for (const m of [a, b]) m.setQueues(queues());
+    const text = new PrometheusText(await aggregateMetrics([await a.registry.getMetricsAsJSON(), await b.registry.getMetricsAsJSON()]));
+    expect(text.value('junction_messages_received_total', { route: 'orders', source: 'http' })).toBe(7);
+    expect(text.histogram('junction_message_latency_seconds', { route: 'orders', mode: 'sync' }).count).toBe(7);
+    expect(text.value('junction_dead_letters', { route: 'orders' })).toBe(2);
+    expect(text.value('junction_queue_depth', { queue: 'messages_waiting' })).toBe(3);
+    expect(text.value('junction_journal_rows')).toBe(9);
+    expect(text.value('junction_routes_loaded')).toBe(1);
+  });
+});

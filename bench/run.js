@@ -57,6 +57,7 @@ async function busFor(name, dir, options, env) {
       WATCH_ROUTES: 'false',
       ROUTES_DIR: routesDir,
       DATABASE_URL: store.url,
+      WORKERS: String(options.workers),
       ...env,
     },
   });
@@ -174,7 +175,7 @@ async function main(options) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'junction-bench-'));
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   const started = Date.now();
-  log(`Junction bench: ${cells.length} cells, ${options.quick ? 'quick' : 'full'} matrix, ${options.warmupS} s warm-up + ${options.durationS} s per HTTP run`);
+  log(`Junction bench: ${cells.length} cells, ${options.quick ? 'quick' : 'full'} matrix, ${options.warmupS} s warm-up + ${options.durationS} s per HTTP run, bus WORKERS=${options.workers}`);
   log(`machine: ${machine()}`);
 
   const backend = await forkServer(path.join(__dirname, 'echo-backend.js'));

@@ -14,6 +14,7 @@ const USAGE = `usage: node bench/run.js [options]
   --messages <n>          messages per S7-S10 run at 1 KB (default 30000, quick 10000; fewer for larger bodies)
   --async-limit <s>       S7-S10: time allowed from the first send to the last delivery (default 120, quick 12)
   --kafka-mode <m>        S8 route mode: async (stored in the outbox, default) or sync (delivered before commit)
+  --workers <n>           processes of the bus (its WORKERS setting; default 1, as the earlier results were run)
   --bus-node-args "<a>"   node options for the bus process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
   --load <g>              load generator of the sync HTTP cells: autocannon (default: one pass, bus then proxy) or
                           wrk (Debian's; rounds of every system interleaved, with the backend called directly)
@@ -78,6 +79,10 @@ function parseOptions(argv) {
         o.kafkaMode = value();
         if (o.kafkaMode !== 'sync' && o.kafkaMode !== 'async') throw new Error('--kafka-mode is sync or async');
         break;
+      case '--workers':
+        o.workers = Math.round(positive(value(), 'workers'));
+        if (o.workers < 1) throw new Error('--workers must be >= 1');
+        break;
       case '--bus-node-args':
         o.busNodeArgs = String(value()).split(/\s+/).filter(Boolean);
         break;
@@ -111,6 +116,7 @@ function parseOptions(argv) {
     }
   }
   o.durationS ??= o.quick ? 4 : 10;
+  o.workers ??= 1;
   // A bus's first cell warms the freshly started bus up longer, unless the warm-up was given.
   o.firstWarmupS = o.warmupS ?? 3;
   o.warmupS ??= o.quick ? 1 : 3;

@@ -65,11 +65,13 @@ async function post(url: string, body: Buffer, contentType: string) {
   return { status: res.status, retryAfter: res.headers.get('retry-after'), text: await res.text(), ms: Math.round(performance.now() - started) };
 }
 
+/** One process (WORKERS=1): the memory bounds and the liveness are read from its pid, and the worker-thread limits are
+ *  per process. */
 async function startBus(dir: string, name: string, target: TargetServer, env: Record<string, string> = {}): Promise<ChildBus> {
   const routesDir = join(dir, `${name}-routes`);
   mkdirSync(routesDir, { recursive: true });
   copyWsdlFixtures(routesDir);
-  return startChildBus({ dir, name, routes: ROUTES, databaseUrl: `sqlite:${join(dir, `${name}.db`)}`, env: { TARGET_URL: target.url, ...env } });
+  return startChildBus({ dir, name, routes: ROUTES, databaseUrl: `sqlite:${join(dir, `${name}.db`)}`, env: { TARGET_URL: target.url, WORKERS: '1', ...env } });
 }
 
 describe('big XML bodies on a bus with worker threads (defaults: 2 workers, 32 KiB threshold, backlog 16)', () => {

@@ -131,6 +131,8 @@ describe('hardened XML on HTTP and SOAP ingress', () => {
         DATABASE_URL: `sqlite:${join(dir, 'j.db')}`,
         TARGET_URL: target.url,
         LOG_LEVEL: 'warn',
+        // One process: the memory bound is read from this pid, which with WORKERS > 1 would be the primary's.
+        WORKERS: '1',
       },
       readyUrl: `${url}/health`,
     });

@@ -160,7 +160,7 @@ describe('WORKERS=2: one bus, two processes', () => {
     expect(after.map((a) => a.status)).toEqual(Array(10).fill(401));
   });
 
-  test('/metrics, the live figures and the history count the messages of both processes', async () => {
+  test('/metrics, route counts, the live figures and the history count the messages of both processes', async () => {
     const replies = await Promise.all(Array.from({ length: SENT }, (_, i) => call(`${bus.url}/w/sync`, { method: 'POST', body: { i } })));
     expect(replies.map((r) => r.status)).toEqual(Array(SENT).fill(200));
     // Every worker took some of them: none of the figures below could be one process's.
@@ -176,6 +176,12 @@ describe('WORKERS=2: one bus, two processes', () => {
       expect(text.value('junction_deliveries_total', { route: 'w-sync', target: 'echo', outcome: 'delivered' })).toBe(SENT);
       expect(text.value('junction_routes_loaded')).toBe(1);
       expect(text.histogram('junction_message_latency_seconds', { route: 'w-sync', mode: 'sync' }).count).toBe(SENT);
+    }
+
+    for (let i = 0; i < 4; i++) {
+      const graph = await call(`${bus.url}/admin/routes/w-sync/graph`, { headers: AUTH });
+      expect(graph.json.counts.received).toBe(SENT);
+      expect(graph.json.counts.targets.echo.delivered).toBe(SENT);
     }
 
     for (let i = 0; i < 4; i++) {

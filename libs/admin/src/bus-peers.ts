@@ -1,4 +1,4 @@
-import type { History, LiveSnapshot } from '@junction/telemetry';
+import type { History, LiveSnapshot, RouteCounts } from '@junction/telemetry';
 import type { SharedAdminAuth } from './auth/admin-auth';
 
 /** DI token of the BusPeers, or null when this process is the whole bus. */
@@ -18,6 +18,8 @@ export interface BusPeers {
   snapshot(): Promise<LiveSnapshot>;
   /** The per-second history of every process added up; undefined when no process knows the route. */
   history(route: string | undefined, minutes: number): Promise<History | undefined>;
+  /** A route's counters in every process added up. */
+  routeCounts(route: string): Promise<RouteCounts>;
   /** Reloads the routes in every other process (this one has reloaded); resolves once they have, or failed to. */
   reloadOthers(): Promise<void>;
 }

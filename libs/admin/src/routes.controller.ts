@@ -62,7 +62,7 @@ export class RoutesController {
   async graph(@Param('id') id: string) {
     const route = this.bus.routes.get(id);
     if (!route) throw new NotFoundException(`no route ${id}`);
-    const counts = await this.bus.telemetry.routeCounts(id);
+    const counts = this.peers ? await this.peers.routeCounts(id) : await this.bus.telemetry.routeCounts(id);
     return { routeId: route.id, mode: route.mode, at: Date.now(), nodes: route.graph.nodes, edges: route.graph.edges, counts };
   }
 

@@ -1,6 +1,6 @@
 import { BusMetrics, type QueueFigures } from './bus-metrics';
 import { mergeHistories, RollingFigures } from './rolling-figures';
-import { mergeSnapshots } from './snapshot-parts';
+import { addRouteCounts, mergeSnapshots } from './snapshot-parts';
 import { PrometheusText } from './testing/prometheus-text';
 import { aggregateMetrics } from './whole-bus-metrics';
 
@@ -103,5 +103,21 @@ describe('whole-bus figures from the parts of its processes', () => {
     expect(text.value('junction_queue_depth', { queue: 'messages_waiting' })).toBe(3);
     expect(text.value('junction_journal_rows')).toBe(9);
     expect(text.value('junction_routes_loaded')).toBe(1);
+  });
+
+  test('a route\'s counters of two processes add up, targets only one of them tried included', async () => {
+    const { a, b, traffic } = twoProcesses(() => T0);
+    traffic(a, 2, 5);
+    traffic(b, 3, 5);
+    a.attempted('orders', 'crm', 'delivered', 5);
+    b.attempted('orders', 'crm', 'retry', 5);
+    b.attempted('orders', 'erp', 'dead', 5);
+    const sum = addRouteCounts([await a.routeCounts('orders'), await b.routeCounts('orders')]);
+    expect(sum).toEqual({
+      received: 5,
+      rejected: 0,
+      completed: { delivered: 5, filtered: 0, dead: 0, duplicate: 0 },
+      targets: { crm: { delivered: 1, retry: 1, dead: 0 }, erp: { delivered: 0, retry: 0, dead: 1 } },
+    });
   });
 });

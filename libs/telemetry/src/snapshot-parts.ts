@@ -1,3 +1,4 @@
+import type { AttemptOutcome, CompletionStatus, RouteCounts } from './bus-metrics';
 import type { Figures, JournalFigures, LiveSnapshot } from './live.types';
 import { viewOf, type RollingPart } from './rolling-figures';
 
@@ -48,4 +49,19 @@ function mergeFigures(parts: readonly FiguresPart[]): Figures {
     deadLetters: parts[0].deadLetters,
     backlog: stored.backlog,
   };
+}
+
+/** A route's counters in every process of the bus, added up (`GET /admin/routes/:id/graph` with WORKERS > 1). */
+export function addRouteCounts(parts: readonly RouteCounts[]): RouteCounts {
+  const sum: RouteCounts = { received: 0, rejected: 0, completed: { delivered: 0, filtered: 0, dead: 0, duplicate: 0 }, targets: {} };
+  for (const p of parts) {
+    sum.received += p.received;
+    sum.rejected += p.rejected;
+    for (const status of Object.keys(sum.completed) as CompletionStatus[]) sum.completed[status] += p.completed[status];
+    for (const [target, outcomes] of Object.entries(p.targets)) {
+      const t = (sum.targets[target] ??= { delivered: 0, retry: 0, dead: 0 });
+      for (const outcome of Object.keys(t) as AttemptOutcome[]) t[outcome] += outcomes[outcome];
+    }
+  }
+  return sum;
 }

@@ -2,7 +2,16 @@ import cluster, { type Worker } from 'node:cluster';
 import { AdminAuth, type LoginBody } from '@junction/admin';
 import type { Settings } from '@junction/config';
 import { createStore } from '@junction/store';
-import { aggregateMetrics, mergeHistories, mergeSnapshots, type HistoryCounts, type MetricsJson, type SnapshotPart } from '@junction/telemetry';
+import {
+  addRouteCounts,
+  aggregateMetrics,
+  mergeHistories,
+  mergeSnapshots,
+  type HistoryCounts,
+  type MetricsJson,
+  type RouteCounts,
+  type SnapshotPart,
+} from '@junction/telemetry';
 import type { Logger } from 'pino';
 import { IpcLink } from './ipc-link';
 import { READY } from './cluster-worker';
@@ -84,6 +93,7 @@ export async function runPrimary(settings: Settings, workers: number, log: Logge
       const known = (await gather<HistoryCounts[] | null>('historyCounts', args)).filter((h): h is HistoryCounts[] => h !== null);
       return known.length === 0 ? null : { step: 1000, points: mergeHistories(known) };
     },
+    routeCounts: async (route: unknown) => addRouteCounts(await gather<RouteCounts>('routeCounts', route)),
     reloadOthers: async () => void (await gather('reload', null, slot)),
   });
 

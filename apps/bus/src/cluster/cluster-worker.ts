@@ -1,5 +1,5 @@
 import type { BusPeers, SharedAdminAuth } from '@junction/admin';
-import type { History, LiveSnapshot } from '@junction/telemetry';
+import type { History, LiveSnapshot, RouteCounts } from '@junction/telemetry';
 import type { RunningBus } from '../bootstrap';
 import { ASK_TIMEOUT_MS, IpcLink, type IpcChannel } from './ipc-link';
 
@@ -31,6 +31,7 @@ export function connectToPrimary(channel: IpcChannel = process as unknown as Ipc
       const { route, minutes } = args as { route: string | null; minutes: number };
       return running().telemetry.historyCounts(route ?? undefined, minutes) ?? null;
     },
+    routeCounts: (route) => running().telemetry.routeCounts(route as string),
     reload: () => running().reload('admin'),
   });
   const auth: SharedAdminAuth = {
@@ -44,6 +45,7 @@ export function connectToPrimary(channel: IpcChannel = process as unknown as Ipc
     metricsText: () => link.ask<string>('metrics', null, 2 * ASK_TIMEOUT_MS),
     snapshot: () => link.ask<LiveSnapshot>('snapshot', null, 2 * ASK_TIMEOUT_MS),
     history: async (route, minutes) => (await link.ask<History | null>('history', { route: route ?? null, minutes }, 2 * ASK_TIMEOUT_MS)) ?? undefined,
+    routeCounts: (route) => link.ask<RouteCounts>('routeCounts', route, 2 * ASK_TIMEOUT_MS),
     // A reload reads the route folder and compiles: longer than the default wait when the routes are many.
     reloadOthers: async () => void (await link.ask('reloadOthers', null, 60_000)),
   };

@@ -95,12 +95,15 @@ describe('whole-bus figures from the parts of its processes', () => {
     now = T0 + 1000;
     traffic(a, 3, 5);
     traffic(b, 4, 5);
-    for (const m of [a, b]) m.setQueues(queues());
+    a.setQueues(queues({ retryWaitingByRoute: new Map([['orders', 2]]) }));
+    b.setQueues(queues({ retryWaitingByRoute: new Map([['orders', 3]]) }));
     const text = new PrometheusText(await aggregateMetrics([await a.registry.getMetricsAsJSON(), await b.registry.getMetricsAsJSON()]));
     expect(text.value('junction_messages_received_total', { route: 'orders', source: 'http' })).toBe(7);
     expect(text.histogram('junction_message_latency_seconds', { route: 'orders', mode: 'sync' }).count).toBe(7);
     expect(text.value('junction_dead_letters', { route: 'orders' })).toBe(2);
     expect(text.value('junction_queue_depth', { queue: 'messages_waiting' })).toBe(3);
+    // Each process counts the retries it scheduled itself: those add up.
+    expect(text.value('junction_queue_depth', { queue: 'deliveries_retry_waiting' })).toBe(5);
     expect(text.value('junction_journal_rows')).toBe(9);
     expect(text.value('junction_routes_loaded')).toBe(1);
   });

@@ -264,8 +264,9 @@ describe('runDemo', () => {
   });
 
   it('marks orders that are invalid on purpose as such when the bus rejects them', async () => {
-    // 15 web orders at 40 ms apart: the 15th has no customerId and the fake bus answers 400.
-    const code = await runDemo(options({ webEveryMs: 40, durationMs: 800 }));
+    // Web orders 100 ms apart for 2.95 s: at most 29, so exactly one 15th, which has no customerId and which the fake
+    // bus answers 400; the 15th is due after 1.5 s, leaving a busy machine's timers well over a second to be late.
+    const code = await runDemo(options({ webEveryMs: 100, durationMs: 2950 }));
     expect(code).toBe(0);
     expect(logged()).toMatch(/W-100015 \(none\) .* -> 400 Bad Request {2}msg m-\d+ {2}\(invalid on purpose: no customerId\)/);
     expect(logged()).toMatch(/web \d+ \(\d+ accepted, 1 rejected on purpose\)/);

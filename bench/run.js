@@ -87,7 +87,7 @@ function progress(row) {
     log(`  ${row.scenario} ${row.size} c=${row.concurrency}: ${['junction', 'proxy', 'camel', 'direct'].map(fig).filter(Boolean).join(', ')} rps; junction/raw ${row.ratio}${camel}${counts}`);
     return;
   }
-  log(`  ${row.scenario} ${row.size} c=${row.concurrency}: ${row.rps} ${unit}${published}${lat}${base}, errors ${row.errorRate}, CPU ${row.cpuPct}%, RSS ${row.rssMb} MB`);
+  log(`  ${row.scenario} ${row.size} c=${row.concurrency}: ${row.rps} ${unit}${published}${lat}${base}, errors ${row.errorRate}, CPU ${row.cpuPct}%${row.cpuMsPerMessage != null ? ` (${row.cpuMsPerMessage} ms/msg)` : ""}, RSS ${row.rssMb} MB`);
 }
 
 async function runGroup(name, cells, ctx) {

@@ -41,15 +41,16 @@ export class DeliveryRunner {
   ) {}
 
   /** `signal` aborts the attempt (the lease was lost, see LeaseKeeper). `probe`: the attempt is a circuit breaker's
-   *  test of its target (see probeFailed). */
-  async run(d: StoredDelivery, signal?: AbortSignal, probe?: { retryAt: () => number }): Promise<CallOutcome> {
+   *  test of its target (see probeFailed). `callEnded` is told when the target's call is over, before its outcome is
+   *  recorded (the worker then gives the target's slot to another delivery). */
+  async run(d: StoredDelivery, signal?: AbortSignal, probe?: { retryAt: () => number }, callEnded?: () => void): Promise<CallOutcome> {
     const overClaimed = this.poison.overClaimed(d.id, d.claims);
     let done: Done;
     let called = false;
     if (overClaimed) done = await this.dead(d, overClaimed);
     else {
       try {
-        done = await this.attempt(d, signal, () => (called = true), probe);
+        done = await this.attempt(d, signal, () => (called = true), probe, callEnded);
         this.poison.done(d.id);
       } catch (err) {
         const failure = this.poison.failed(d.id, err);
@@ -76,6 +77,7 @@ export class DeliveryRunner {
     signal: AbortSignal | undefined,
     calling: () => void,
     probe?: { retryAt: () => number },
+    callEnded?: () => void,
   ): Promise<Done> {
     const route = this.routes.get(d.routeId);
     const target = route?.targets.get(d.targetId);
@@ -95,6 +97,7 @@ export class DeliveryRunner {
     calling();
     // Its span is a child of the routing's, whose context the delivery row keeps (see newDelivery).
     const result = await attempt(target, message, number, signal, d.address ?? undefined, { route: d.routeId });
+    callEnded?.();
     const durationMs = result.record.durationMs;
     if (result.reply) {
       const scrubbed = route ? scrubbedCopy(route.masker, d.headers, d.body, d.contentType) : undefined;

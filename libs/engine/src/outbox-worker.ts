@@ -69,6 +69,8 @@ export const WAKE_COALESCE_MS = 5;
 export class OutboxWorker {
   private running = false;
   private inFlight = 0;
+  /** Deliveries whose call is over and whose outcome is being written: they hold no slot (see startDelivery). */
+  private committing = 0;
   /** Slots promised to deliveries a routing pass is handing off (see routeMessage). */
   private reserved = 0;
   private readonly idle = new Set<() => void>();
@@ -118,7 +120,7 @@ export class OutboxWorker {
     this.running = false;
     this.wake();
     await this.loop;
-    if (this.inFlight > 0) {
+    if (this.inFlight > 0 || this.committing > 0) {
       await Promise.race([new Promise<void>((resolve) => this.idle.add(resolve)), sleep(timeoutMs)]);
     }
     this.leases.stop();
@@ -133,7 +135,8 @@ export class OutboxWorker {
   private async run(): Promise<void> {
     while (this.running) {
       let more = false;
-      const free = this.options.concurrency - this.inFlight - this.reserved;
+      // Outcomes waiting for the store beyond one per slot mean the store is the bottleneck: claim less.
+      const free = this.options.concurrency - this.inFlight - this.reserved - Math.max(0, this.committing - this.options.concurrency);
       // A pass for one or two free slots would claim one or two rows: wait for more to free up (each wakes us). Unless
       // a target holds its share: the slots it leaves free may be all that routing and the other targets get.
       const minClaim = Math.max(1, Math.floor(Math.min(this.options.batch, this.options.concurrency) / 4));
@@ -219,37 +222,69 @@ export class OutboxWorker {
   }
 
   private track(route: string, work: Promise<unknown>): void {
-    this.inFlight++;
-    this.observer.inFlight(route, 1);
-    work
-      .catch((err) => this.log.error({ err: toBusError(err).message }, 'outbox work failed; its lease will expire'))
-      .finally(() => {
-        this.inFlight--;
-        this.observer.inFlight(route, -1);
-        if (this.running) this.wake();
-        if (this.inFlight === 0) for (const resolve of this.idle) resolve();
-      });
+    this.begin(route);
+    this.logFailure(work).finally(() => this.end(route));
   }
 
-  /** Starts a claimed or handed-off delivery whose slot (TargetSlots) is taken; keeps its lease while it runs; gives
-   *  the slot back when it ends. */
+  private begin(route: string): void {
+    this.inFlight++;
+    this.observer.inFlight(route, 1);
+  }
+
+  /** A slot is free again. */
+  private end(route: string): void {
+    this.inFlight--;
+    this.observer.inFlight(route, -1);
+    this.settled();
+  }
+
+  private settled(): void {
+    if (this.running) this.wake();
+    if (this.inFlight === 0 && this.committing === 0) for (const resolve of this.idle) resolve();
+  }
+
+  private logFailure(work: Promise<unknown>): Promise<unknown> {
+    return work.catch((err) => this.log.error({ err: toBusError(err).message }, 'outbox work failed; its lease will expire'));
+  }
+
+  /**
+   * Starts a claimed or handed-off delivery whose slot (TargetSlots) is taken; keeps its lease until its outcome is
+   * written. The slot, the worker's and the target's, covers the call only: once the target answered, another
+   * delivery takes it while the outcome is group-committed, so that the store's commit latency does not cap the rate
+   * of calls (a target still never has more calls in flight than its share). Outcomes waiting for the store beyond
+   * one per slot make the worker claim less (see run).
+   */
   private startDelivery(d: StoredDelivery): void {
     const target: TargetRef = { routeId: d.routeId, targetId: d.targetId };
     const resilience = this.routes.get(d.routeId)?.targets.get(d.targetId)?.resilience;
     const signal = this.leases.hold(d);
-    const work = resilience ? this.runGuarded(d, target, resilience, signal) : this.deliveries.run(d, signal);
-    this.track(
-      d.routeId,
-      work.finally(() => {
-        this.leases.release(d.id);
+    let calling = true;
+    const callEnded = () => {
+      if (!calling) return;
+      calling = false;
+      this.committing++;
+      this.slots.release(target);
+      this.end(d.routeId);
+    };
+    this.begin(d.routeId);
+    const work = resilience ? this.runGuarded(d, target, resilience, signal, callEnded) : this.deliveries.run(d, signal, undefined, callEnded);
+    this.logFailure(work).finally(() => {
+      this.leases.release(d.id);
+      if (calling) {
+        // No call was made or it never ended normally (dead-lettered without an attempt, deferred, a store error).
+        calling = false;
         this.slots.release(target);
-      }),
-    );
+        this.end(d.routeId);
+      } else {
+        this.committing--;
+        this.settled();
+      }
+    });
   }
 
   /** A delivery to a target with patterns: its breaker and throttle decide whether it goes now, waits, or goes back
    *  to the store for later (no attempt spent); the breaker learns the outcome. */
-  private async runGuarded(d: StoredDelivery, ref: TargetRef, r: TargetResilience, signal: AbortSignal): Promise<void> {
+  private async runGuarded(d: StoredDelivery, ref: TargetRef, r: TargetResilience, signal: AbortSignal, callEnded: () => void): Promise<void> {
     let probe = false;
     if (r.breaker) {
       const permit = this.resilience.permit(ref, r.breaker);
@@ -265,7 +300,7 @@ export class OutboxWorker {
       // A failed probe waits out the next cooldown (see DeliveryRunner.run), when the breaker lets the next one go.
       const breaker = r.breaker;
       const asProbe = probe && breaker ? { retryAt: () => Date.now() + breaker.cooldownMs } : undefined;
-      outcome = await this.deliveries.run(d, signal, asProbe);
+      outcome = await this.deliveries.run(d, signal, asProbe, callEnded);
     } finally {
       if (r.breaker) {
         if (outcome === 'none') this.resilience.abandonCall(ref, r.breaker, probe);

@@ -39,10 +39,13 @@ export class SqlExecutor {
     return this.withRunner(what, (runner) => work(wrap(runner)));
   }
 
-  /** Runs `work` in one transaction, rolled back when it throws. */
-  tx<R>(what: string, work: (sql: Sql) => Promise<R>): Promise<R> {
+  /** Runs `work` in one transaction, rolled back when it throws. `asyncCommit` (PostgreSQL): the transaction runs with
+   *  `synchronous_commit = off`, set with BEGIN in one round trip (see SqlStore.writeBatch for when that is safe). */
+  tx<R>(what: string, work: (sql: Sql) => Promise<R>, options: { asyncCommit?: boolean } = {}): Promise<R> {
+    // Without parameters, pg sends the text as a simple query, which may hold several statements.
+    const begin = options.asyncCommit && this.driver === 'postgres' ? `${this.begin}; SET LOCAL synchronous_commit = off` : this.begin;
     return this.withRunner(what, async (runner) => {
-      await runner.query(this.begin);
+      await runner.query(begin);
       let result: R;
       try {
         result = await work(wrap(runner));

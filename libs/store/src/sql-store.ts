@@ -307,7 +307,14 @@ export class SqlStore implements Store {
       else addExchangeRows(rows, item.exchange, now);
     }
     const what = items.length === 1 ? 'journaling a message' : `journaling ${items.length} messages`;
-    await this.exec().tx(what, (sql) => insertJournalRows(sql, this.context.statements, rows));
+    // PostgreSQL: a batch that is one statement (accepted messages only, within one INSERT) is atomic and durable
+    // alone: no BEGIN and COMMIT, two round trips fewer.
+    const oneStatement =
+      this.driver === 'postgres' &&
+      rows.deliveries.length + rows.attempts.length + rows.deadLetters.length === 0 &&
+      this.context.statements.insert('messages', rows.messages.length).length === 1;
+    const write = (sql: Sql) => insertJournalRows(sql, this.context.statements, rows);
+    await (oneStatement ? this.exec().run(what, write) : this.exec().tx(what, write));
     return items.map(() => undefined);
   }
 
@@ -345,12 +352,11 @@ export class SqlStore implements Store {
     const completions = items.filter((x): x is Completion => x.kind !== 'op');
     try {
       return await this.exec().tx(what, async (sql) => {
-        if (this.driver === 'postgres') await sql.run('SET LOCAL synchronous_commit = off');
         const done = await applyCompletions(sql, this.context, completions);
         const results = new Map<Write, unknown>(completions.map((c, i) => [c, done[i]]));
         for (const x of ops) results.set(x, await x.op(sql));
         return items.map((x) => results.get(x));
-      }).finally(() => {
+      }, { asyncCommit: true }).finally(() => {
         if (this.walCheckpoint && completions.some(writesMaskedCopy)) this.walCheckpoint.masked();
       });
     } catch (err) {

@@ -110,12 +110,27 @@ export async function deliverInline(
     if (left <= 0) {
       return { attempts, error: new DeliveryError('SYNC_TIMEOUT', `no reply from ${target.id} in time`, { retriable: true }) };
     }
-    const result = await attempt(target, message, n, AbortSignal.timeout(left), address, traced);
+    const result = await attemptWithin(left, (signal) => attempt(target, message, n, signal, address, traced));
     attempts.push(result.record);
     if (result.reply) return { reply: result.reply, attempts };
     const decision = decideRetry(target.retry, n, result.error!);
     if (decision.kind === 'dead' || Date.now() + decision.delayMs >= deadline) return { attempts, error: result.error };
     await sleep(decision.delayMs);
+  }
+}
+
+/**
+ * Runs `call` with a signal that aborts (a TimeoutError, as AbortSignal.timeout's) after `ms`, and clears the timer
+ * when the call ends. AbortSignal.timeout's own timer cannot be cleared: each call would leave one pending until the
+ * whole sync timeout had passed (thousands at once under load, each holding its signal).
+ */
+async function attemptWithin<T>(ms: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
+  try {
+    return await call(controller.signal);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

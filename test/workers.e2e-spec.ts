@@ -1,11 +1,13 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startTargetServer, tempDir, waitUntil, type TargetServer, type TempDir } from '@junction/testing';
 import type { History, LiveSnapshot } from '@junction/telemetry';
 import { PrometheusText } from '../libs/telemetry/src/testing/prometheus-text';
-import { startChildBus, type ChildBus } from './support/child-bus';
+import { BUS_MAIN, startChildBus, type ChildBus } from './support/child-bus';
 import { TEST_ADMIN_TOKEN } from './support/test-bus';
 
 /**
@@ -288,6 +290,39 @@ describe('WORKERS=2: stopping', () => {
     expect((await Promise.all(calls)).map((r) => r.status)).toEqual(Array(6).fill(200));
     expect(code).toBe(0);
     expect(workers.filter(alive)).toEqual([]);
+  }, 60_000);
+
+  test('SIGTERM while the workers are still starting stops the bus cleanly (exit 0)', async () => {
+    const routesDir = join(dir.path, 'early-routes');
+    mkdirSync(routesDir, { recursive: true });
+    writeFileSync(join(routesDir, 'routes.yaml'), ROUTES);
+    const child = spawn(process.execPath, [BUS_MAIN], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        ROUTES_DIR: routesDir,
+        DATABASE_URL: `sqlite:${join(dir.path, 'early.db')}`,
+        WORKERS: '2',
+        TARGET_URL: target.url,
+        LOG_LEVEL: 'info',
+        WATCH_ROUTES: 'false',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    // The primary has forked its workers; they are loading and starting, none listening yet.
+    await waitUntil(() => output.includes('starting the bus as several processes'), 30_000, 'the workers forked');
+    const workers = childrenOf(child.pid!);
+    child.kill('SIGTERM');
+    const end = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 45_000))]);
+    if (end === 'hung') child.kill('SIGKILL');
+    expect(end).toEqual({ code: 0, signal: null });
+    expect(workers.filter(alive)).toEqual([]);
+    expect(output).not.toContain('"level":50');
   }, 60_000);
 
   test('kill -9 of the primary leaves no worker holding the port', async () => {

@@ -36,7 +36,18 @@ function workersFor(settings: Settings): number {
 }
 
 async function runBus(settings: Settings, env: Record<string, string | undefined>, primary: PrimaryConnection | undefined): Promise<void> {
-  let bus: RunningBus;
+  // Listening from the start: a signal that arrives while the bus is starting (a cluster's primary stopping its
+  // workers, an operator's Ctrl-C) stops it once it has started, rather than killing it half-way.
+  let bus: RunningBus | undefined;
+  let stopping: string | undefined;
+  const stop = (signal: string) => {
+    // A worker may get the signal twice (the terminal's process group, then the primary): one drain.
+    if (stopping) return;
+    stopping = signal;
+    if (bus) drain(bus, signal);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   try {
     bus = await startBus(settings, env, primary?.peers ?? null);
   } catch (err) {
@@ -44,23 +55,19 @@ async function runBus(settings: Settings, env: Record<string, string | undefined
     process.stderr.write(`junction: cannot start: ${(err as Error).message}\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
     process.exit(1);
   }
+  if (stopping) return drain(bus, stopping);
   primary?.serve(bus);
-  let stopping = false;
-  const stop = (signal: string) => {
-    // A worker may get the signal twice (the terminal's process group, then the primary): one drain.
-    if (stopping) return;
-    stopping = true;
-    bus.log.info({ signal }, 'shutting down');
-    bus.close().then(
-      () => process.exit(0),
-      (err) => {
-        bus.log.error({ err: (err as Error).message }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function drain(bus: RunningBus, signal: string): void {
+  bus.log.info({ signal }, 'shutting down');
+  bus.close().then(
+    () => process.exit(0),
+    (err) => {
+      bus.log.error({ err: (err as Error).message }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
 }
 
 if (require.main === module) void main();

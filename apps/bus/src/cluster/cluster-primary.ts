@@ -137,14 +137,19 @@ export async function runPrimary(settings: Settings, workers: number, log: Logge
 
   const stopAll = async (reason: string): Promise<boolean> => {
     stopping = true;
-    const running = slots.flatMap((s) => (s.worker ? [s.worker] : []));
+    const running = slots.flatMap((s) => (s.worker ? [{ worker: s.worker, ready: s.ready }] : []));
     log.info({ reason, workers: running.length }, 'stopping the workers');
+    // A worker stopped by this SIGTERM before it had loaded enough to listen for it had nothing to drain: clean too.
     const exits = running.map(
-      (w) => new Promise<boolean>((resolve) => w.once('exit', (code, signal) => resolve(code === 0 && signal === null))),
+      ({ worker, ready }) =>
+        new Promise<boolean>((resolve) =>
+          worker.once('exit', (code, signal) => resolve((code === 0 && signal === null) || (!ready && signal === 'SIGTERM'))),
+        ),
     );
-    for (const w of running) w.process.kill('SIGTERM');
+    const workersRunning = running.map((r) => r.worker);
+    for (const w of workersRunning) w.process.kill('SIGTERM');
     const kill = setTimeout(() => {
-      for (const w of running) if (!w.isDead()) w.process.kill('SIGKILL');
+      for (const w of workersRunning) if (!w.isDead()) w.process.kill('SIGKILL');
     }, settings.SHUTDOWN_TIMEOUT_MS + STOP_MARGIN_MS);
     const clean = (await Promise.all(exits)).every(Boolean);
     clearTimeout(kill);

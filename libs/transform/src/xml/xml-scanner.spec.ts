@@ -177,6 +177,22 @@ describe('the one-pass XML reader reads as the reference reader does', () => {
     expect(tally.readByScanner).toBeGreaterThan(tally.accepted * 0.7);
   });
 
+  it('names holding a character the parser takes for white space (U+1680, U+FEFF) read as the reference reads them', () => {
+    const tally = newTally();
+    const docs = [
+      '<a\u1680b>x</a\u1680b>',
+      '<a x\u1680y="1"/>',
+      '<r><a\u1680b/><a/></r>',
+      '<a x="1" x\u1680="2"/>',
+      '<r\ufeffs>x</r\ufeffs>',
+    ];
+    for (const options of OPTION_SETS) {
+      const reader = readerFor(options);
+      for (const doc of docs) compare(reader, doc, tally, JSON.stringify(doc));
+    }
+    expect(tally.mismatches).toEqual([]);
+  });
+
   it('refuses DTDs and breached limits itself, with the prescan\'s words and positions', () => {
     const reader = readerFor({ limits: { maxDepth: 3, maxAttributes: 2 } });
     const cases = [

@@ -421,5 +421,7 @@ function isName(name: string): boolean {
     if (i > 0 && ((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e)) continue;
     return false;
   }
-  return ascii || (NAME.test(name) && name.indexOf('\ufeff') === -1);
+  // U+FEFF and U+1680 are name characters to the validator but white space to the parser's `\s`, which splits the
+  // name there: such a name goes to the reference reading, so the two readings stay the same.
+  return ascii || (NAME.test(name) && name.indexOf('\ufeff') === -1 && name.indexOf('\u1680') === -1);
 }

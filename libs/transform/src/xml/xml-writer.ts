@@ -78,15 +78,16 @@ function cdata(text: string): string {
   return `<![CDATA[${safe}]]>`;
 }
 
-// Names repeat from message to message: one pattern test per distinct name. Bounded, so that keys chosen by a
-// sender cannot grow it without end.
+// Names repeat from message to message: one pattern test per distinct name. Bounded in count and in each name's
+// length, so that keys chosen by a sender (a thousand names of a megabyte each) cannot hold memory for good.
 const VALID_NAMES = new Set<string>();
 const VALID_NAMES_MAX = 10_000;
+const CACHED_NAME_MAX_LENGTH = 128;
 
 function checkName(name: string): string {
   if (VALID_NAMES.has(name)) return name;
   if (!NAME.test(name)) throw new WriteProblem(`'${name}' is not a valid XML name`);
-  if (VALID_NAMES.size < VALID_NAMES_MAX) VALID_NAMES.add(name);
+  if (name.length <= CACHED_NAME_MAX_LENGTH && VALID_NAMES.size < VALID_NAMES_MAX) VALID_NAMES.add(name);
   return name;
 }
 

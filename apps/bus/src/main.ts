@@ -41,8 +41,12 @@ async function runBus(settings: Settings, env: Record<string, string | undefined
   let bus: RunningBus | undefined;
   let stopping: string | undefined;
   const stop = (signal: string) => {
-    // A worker may get the signal twice (the terminal's process group, then the primary): one drain.
-    if (stopping) return;
+    // A worker may get the signal twice (the terminal's process group, then the primary): one drain. A second signal
+    // while the bus is still starting (a database that does not answer) ends the process at once.
+    if (stopping) {
+      if (!bus && signal !== stopping) process.exit(1);
+      return;
+    }
     stopping = signal;
     if (bus) drain(bus, signal);
   };

@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { BusError } from '@junction/core';
 import type { BusRuntime } from '@junction/engine';
 import type { CompiledRoute } from '@junction/routing';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
@@ -71,11 +72,20 @@ export class RoutesController {
   @ApiOperation({ summary: 'Reloads the route folder; a set with any problem is refused and the running routes stay' })
   @ApiJson(200, 'ReloadReport', 'Loaded')
   @ApiJson(422, 'ReloadReport', 'Refused, with the problems')
-  @ApiProblems(403)
+  @ApiProblems(403, 500)
   async reload(@Req() request: AdminRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const report = await this.bus.reload('admin');
     // Every process runs the routes: the others read the same folder (a refused set is refused by each of them too).
-    if (report.ok && this.peers) await this.peers.reloadOthers();
+    if (report.ok && this.peers) {
+      try {
+        await this.peers.reloadOthers();
+      } catch (err) {
+        // This process runs the new routes and another does not: said, not hidden behind a 200.
+        const message = (err as Error).message;
+        await this.audit.record(request, { action: 'reload', outcome: 'failed', detail: { routes: report.routes, error: message } });
+        throw new BusError('RELOAD_INCOMPLETE', message);
+      }
+    }
     if (!report.ok) reply.code(422);
     await this.audit.record(request, {
       action: 'reload',

@@ -27,6 +27,9 @@ export function registerResilienceMetrics(registry: Registry, figures: () => Res
     help: 'Circuit breaker of a target: 0 closed, 1 open, 2 half-open.',
     labelNames: ['route', 'target'],
     registers,
+    // Each process of a bus (WORKERS > 1) keeps its own breakers: the whole bus shows the furthest from closed, a
+    // state some process is in, never a sum that names no state.
+    aggregator: 'max',
     collect() {
       this.reset();
       for (const c of figures().circuits) this.set({ route: c.routeId, target: c.targetId }, CIRCUIT_STATE_VALUE[c.state]);
@@ -37,6 +40,8 @@ export function registerResilienceMetrics(registry: Registry, figures: () => Res
     help: 'When the circuit breaker of a target entered its state (Unix time, seconds).',
     labelNames: ['route', 'target'],
     registers,
+    // Across processes: the earliest, not a sum of times.
+    aggregator: 'min',
     collect() {
       this.reset();
       for (const c of figures().circuits) this.set({ route: c.routeId, target: c.targetId }, c.since / 1000);

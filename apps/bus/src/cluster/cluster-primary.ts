@@ -23,6 +23,8 @@ const RESTART_MAX_MS = 30_000;
 const HEALTHY_AFTER_MS = 60_000;
 // Beyond the workers' own drain (SHUTDOWN_TIMEOUT_MS): the time to close listeners and the store.
 const STOP_MARGIN_MS = 30_000;
+// A reload reads the route folder and compiles every route: it may take longer than a figures request.
+const RELOAD_TIMEOUT_MS = 50_000;
 
 interface Slot {
   readonly number: number;
@@ -94,7 +96,20 @@ export async function runPrimary(settings: Settings, workers: number, log: Logge
       return known.length === 0 ? null : { step: 1000, points: mergeHistories(known) };
     },
     routeCounts: async (route: unknown) => addRouteCounts(await gather<RouteCounts>('routeCounts', route)),
-    reloadOthers: async () => void (await gather('reload', null, slot)),
+    reloadOthers: async () => {
+      // Each other worker reloads the same folder; one that refuses it or does not answer runs other routes now,
+      // which the admin who asked must be told.
+      const asked = slots.filter((s) => s.ready && s.link && s !== slot);
+      const answers = await Promise.allSettled(asked.map((s) => s.link!.ask<{ ok: boolean; problems?: unknown[] }>('reload', null, RELOAD_TIMEOUT_MS)));
+      const failed = answers.flatMap((a, i) =>
+        a.status === 'rejected'
+          ? [`worker ${asked[i].number}: ${(a.reason as Error).message}`]
+          : a.value.ok
+            ? []
+            : [`worker ${asked[i].number}: refused the route set (${a.value.problems?.length ?? 0} problems)`],
+      );
+      if (failed.length > 0) throw new Error(`the reload did not take on every process: ${failed.join('; ')}`);
+    },
   });
 
   const fork = (slot: Slot) => {
@@ -104,7 +119,9 @@ export async function runPrimary(settings: Settings, workers: number, log: Logge
     slot.worker = worker;
     slot.ready = false;
     slot.startedAt = Date.now();
-    slot.link = new IpcLink(worker, handlersFor(slot));
+    slot.link = new IpcLink(worker, handlersFor(slot), (err) =>
+      log.warn({ worker: slot.number, err: err.message }, 'a message to a worker was lost (its channel closed)'),
+    );
     worker.on('message', (message: unknown) => {
       if ((message as { junction?: unknown } | null)?.junction !== READY) return;
       slot.ready = true;

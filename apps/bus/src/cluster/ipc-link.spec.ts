@@ -48,4 +48,18 @@ describe('IpcLink', () => {
     expect(seen).toHaveLength(2);
     await expect(worker.ask('ping')).resolves.toBe('pong');
   });
+  test('an answer to a process whose channel closed is lost, not thrown: the channel emits error, as a dead worker does', async () => {
+    const [primaryEnd, workerEnd] = pair();
+    const lost: string[] = [];
+    new IpcLink(primaryEnd, { slow: () => new Promise((r) => setTimeout(() => r('late'), 20)) }, (err) => lost.push(err.message));
+    const worker = new IpcLink(workerEnd, {});
+    // The worker dies while its request is answered: Node's send on a closed channel returns false and emits
+    // ERR_IPC_CHANNEL_CLOSED on a later turn, which an EventEmitter with no listener would throw.
+    primaryEnd.send = () => {
+      setImmediate(() => primaryEnd.emit('error', Object.assign(new Error('Channel closed'), { code: 'ERR_IPC_CHANNEL_CLOSED' })));
+      return false;
+    };
+    await expect(worker.ask('slow', null, 200)).rejects.toThrow('no answer to slow within 200 ms');
+    expect(lost).toEqual(['Channel closed']);
+  });
 });

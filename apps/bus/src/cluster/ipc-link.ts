@@ -2,6 +2,7 @@
 export interface IpcChannel {
   send(message: unknown): boolean;
   on(event: 'message', listener: (message: unknown) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 /** Answers one kind of request; what it returns (or throws) goes back to the asker. */
@@ -36,8 +37,13 @@ export class IpcLink {
   constructor(
     private readonly channel: IpcChannel,
     private readonly handlers: Readonly<Record<string, IpcHandler>>,
+    onError: (err: Error) => void = () => undefined,
   ) {
     channel.on('message', (message) => void this.receive(message));
+    // A send on a channel that has closed (the other process died while an answer was being made) does not throw:
+    // it emits 'error' on the next tick, which, unheard, would end this process too. The ask it belonged to, if any,
+    // fails by its timeout; an answer nobody waits for is simply lost.
+    channel.on('error', onError);
   }
 
   ask<T>(op: string, args: unknown = null, timeoutMs = ASK_TIMEOUT_MS): Promise<T> {

@@ -41,10 +41,10 @@ async function runBus(settings: Settings, env: Record<string, string | undefined
   let bus: RunningBus | undefined;
   let stopping: string | undefined;
   const stop = (signal: string) => {
-    // A worker may get the signal twice (the terminal's process group, then the primary): one drain. A second signal
-    // while the bus is still starting (a database that does not answer) ends the process at once.
+    // A worker may get the signal twice (the terminal's process group, then the primary): one drain. A bus of one
+    // process given a second signal while it is still starting (a database that does not answer) ends at once.
     if (stopping) {
-      if (!bus && signal !== stopping) process.exit(1);
+      if (!bus && !cluster.isWorker) process.exit(1);
       return;
     }
     stopping = signal;

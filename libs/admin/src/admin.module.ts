@@ -4,7 +4,7 @@ import type { Logger } from '@junction/core';
 import type { BusRuntime } from '@junction/engine';
 import { AggregationsController } from './aggregations.controller';
 import { AuditController } from './audit.controller';
-import { AdminAuth } from './auth/admin-auth';
+import { AdminAuth, type AdminAuthOptions } from './auth/admin-auth';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
 import { AuditTrail } from './auth/audit-trail';
 import { SessionController } from './auth/session.controller';
@@ -27,14 +27,7 @@ import { OpenApiController, OpenApiDocument } from './openapi/openapi.controller
 export class AdminModule {
   /** `peers`: the bus's other processes when it runs as several (WORKERS > 1); the admin then shows the whole bus. */
   static forRuntime(runtime: BusRuntime, settings: AdminSettings, log: Logger, peers: BusPeers | null = null): DynamicModule {
-    const auth = new AdminAuth({
-      token: settings.ADMIN_TOKEN,
-      user: settings.ADMIN_USER,
-      password: settings.ADMIN_PASSWORD,
-      sessionTtlMs: settings.ADMIN_SESSION_TTL_MS,
-      secureCookie: settings.PUBLIC_URL?.startsWith('https:') ?? false,
-      shared: peers?.auth,
-    });
+    const auth = new AdminAuth({ ...adminAuthOptions(settings), shared: peers?.auth });
     if (auth.locked) log.warn({}, 'admin API and dashboard are locked: set ADMIN_TOKEN, or ADMIN_USER and ADMIN_PASSWORD');
     return {
       module: AdminModule,
@@ -57,3 +50,14 @@ export type AdminSettings = Pick<
   Settings,
   'ADMIN_TOKEN' | 'ADMIN_USER' | 'ADMIN_PASSWORD' | 'ADMIN_SESSION_TTL_MS' | 'PUBLIC_URL'
 >;
+
+/** The admin credentials and session settings, as every AdminAuth of the bus (a process's, or a cluster primary's) reads them. */
+export function adminAuthOptions(settings: AdminSettings): AdminAuthOptions {
+  return {
+    token: settings.ADMIN_TOKEN,
+    user: settings.ADMIN_USER,
+    password: settings.ADMIN_PASSWORD,
+    sessionTtlMs: settings.ADMIN_SESSION_TTL_MS,
+    secureCookie: settings.PUBLIC_URL?.startsWith('https:') ?? false,
+  };
+}

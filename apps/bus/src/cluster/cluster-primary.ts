@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import { AdminAuth, type LoginBody } from '@junction/admin';
+import { AdminAuth, adminAuthOptions, type LoginBody } from '@junction/admin';
 import type { Settings } from '@junction/config';
 import { createStore } from '@junction/store';
 import {
@@ -57,13 +57,7 @@ export async function runPrimary(settings: Settings, workers: number, log: Logge
     process.exit(1);
   }
 
-  const auth = new AdminAuth({
-    token: settings.ADMIN_TOKEN,
-    user: settings.ADMIN_USER,
-    password: settings.ADMIN_PASSWORD,
-    sessionTtlMs: settings.ADMIN_SESSION_TTL_MS,
-    secureCookie: settings.PUBLIC_URL?.startsWith('https:') ?? false,
-  });
+  const auth = new AdminAuth(adminAuthOptions(settings));
   const slots: Slot[] = Array.from({ length: workers }, (_, i) => ({ number: i + 1, ready: false, startedAt: 0, deathsInARow: 0 }));
   let started = false;
   let stopping = false;

@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { loadSettings, type Settings } from '@junction/config';
 import { ConfigError } from '@junction/core';
-import { startBus, type RunningBus } from './bootstrap';
+import type { RunningBus } from './bootstrap';
 import { busLogger } from './bus-logger';
 import { runPrimary } from './cluster/cluster-primary';
 import { connectToPrimary, type PrimaryConnection } from './cluster/cluster-worker';
@@ -53,6 +53,8 @@ async function runBus(settings: Settings, env: Record<string, string | undefined
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   try {
+    // Loaded here, not at the top: a cluster's primary runs no bus and need not hold its modules (about 50 MB).
+    const { startBus } = await import('./bootstrap');
     bus = await startBus(settings, env, primary?.peers ?? null);
   } catch (err) {
     const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];

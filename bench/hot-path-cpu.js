@@ -8,7 +8,10 @@
  * on a busy machine, where rps says little.
  *
  *   node bench/hot-path-cpu.js [--concurrency 100] [--duration 5] [--rounds 3] [--path /s1] [--bus-args "--cpu-prof"]
- *     [--compare <another checkout, built>]
+ *     [--compare <another checkout, built>] [--workers 1]
+ *
+ * The bus runs as one process unless --workers says more; its CPU is then the sum over the primary and the workers,
+ * and its RSS the largest process's.
  *
  * --compare also starts that checkout's bus (its dist/, e.g. the commit before a change) and measures it in every
  * round beside this one's, so that a before/after pair shares the machine's load of the moment.
@@ -18,7 +21,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { forkServer, startBus, stopAll } = require('./lib/processes');
 const { runWrk } = require('./lib/wrk');
-const { cpuTicks, clockTicks, rssKb } = require('./lib/sampler');
+const { cpuTicks, clockTicks, rssKb, processTree } = require('./lib/sampler');
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,17 +34,33 @@ const routePath = arg('path', '/s1');
 const warmS = Number(arg("warmup", 3));
 const busArgs = (arg('bus-args', '') || '').split(' ').filter(Boolean);
 const compare = arg('compare', undefined);
+const workers = arg('workers', '1');
+
+/** CPU ticks of `pids` (a bus's primary and its workers), summed over those alive at both reads. */
+function ticksOf(pids) {
+  return new Map(pids.flatMap((p) => (cpuTicks(p) === undefined ? [] : [[p, cpuTicks(p)]])));
+}
+function ticksSince(before) {
+  let sum = 0;
+  for (const [p, t0] of before) {
+    const t1 = cpuTicks(p);
+    if (t1 !== undefined) sum += t1 - t0;
+  }
+  return sum;
+}
 
 async function measure(pid, url, sampleRss) {
   const job = { url, format: 'json', size: '1KB', connections: concurrency, durationS, headers: { 'content-type': 'application/json' } };
   await runWrk({ ...job, durationS: warmS });
   let peak = 0;
-  const poll = sampleRss ? setInterval(() => (peak = Math.max(peak, rssKb(pid) ?? 0)), 200) : undefined;
-  const c0 = pid ? cpuTicks(pid) : 0;
+  const pids = pid ? processTree(pid) : [];
+  // The largest single process's RSS (with WORKERS above 1, a worker's).
+  const poll = sampleRss ? setInterval(() => (peak = Math.max(peak, ...pids.map((p) => rssKb(p) ?? 0))), 200) : undefined;
+  const c0 = ticksOf(pids);
   const r = await runWrk(job);
-  const c1 = pid ? cpuTicks(pid) : 0;
+  const ticks = ticksSince(c0);
   if (poll) clearInterval(poll);
-  const us = ((c1 - c0) / clockTicks()) * 1e6;
+  const us = (ticks / clockTicks()) * 1e6;
   return { requests: r.requests, cpuUsPerReq: pid ? Math.round(us / r.requests) : null, p99Ms: r.p99Ms, p50Ms: r.p50Ms, rps: r.rps, peakRssMb: Math.round(peak / 1024) };
 }
 
@@ -51,7 +70,7 @@ async function main() {
   const proxy = await forkServer(path.join(__dirname, 'baseline-proxy.js'), [backend.url]);
   const routes = path.join(dir, 'routes');
   fs.cpSync(path.join(__dirname, 'routes', 'http'), routes, { recursive: true });
-  const env = (db) => ({ NODE_ENV: 'production', LOG_LEVEL: 'warn', WATCH_ROUTES: 'false', ROUTES_DIR: routes, DATABASE_URL: `sqlite:${path.join(dir, db)}`, BACKEND_URL: backend.url });
+  const env = (db) => ({ NODE_ENV: 'production', LOG_LEVEL: 'warn', WATCH_ROUTES: 'false', ROUTES_DIR: routes, DATABASE_URL: `sqlite:${path.join(dir, db)}`, BACKEND_URL: backend.url, WORKERS: workers });
   const bus = await startBus({ nodeArgs: busArgs, env: env('bus.db') });
   const other = compare ? await startBus({ nodeArgs: busArgs, env: env('other.db'), root: path.resolve(compare) }) : undefined;
   try {

@@ -3,8 +3,8 @@
 /**
  * The bus's memory under load, process by process: one bus (WORKERS as set, default 2) on the HTTP bench routes,
  * driven by wrk through a sequence of cells (each `--duration` s at `--concurrency`), with the RSS of every process
- * of its tree sampled every 200 ms. Prints, per cell, the largest process's peak RSS and the tree's, then the same
- * at rest after the load. For comparing memory settings (env such as MALLOC_ARENA_MAX, node flags through
+ * of its tree sampled every 200 ms. Prints, per cell, rps, the tree's CPU per request, the largest process's peak RSS
+ * and the tree's, then the same at rest after the load. For comparing memory settings (env such as MALLOC_ARENA_MAX, node flags through
  * `--bus-args`) in the same minutes; the full harness (run.js) reports the same peaks beside throughput.
  *
  *   node bench/footprint.js [--workers 2] [--concurrency 500] [--duration 8] [--cells S1:1KB,S4:10KB,S5:10KB,S1:1KB]
@@ -15,7 +15,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { forkServer, startBus, stopAll } = require('./lib/processes');
 const { runWrk } = require('./lib/wrk');
-const { rssKb, processTree } = require('./lib/sampler');
+const { rssKb, processTree, cpuTicks, clockTicks } = require('./lib/sampler');
 const { SCENARIOS } = require('./lib/scenarios');
 const { CONTENT_TYPES } = require('./lib/payloads');
 
@@ -39,6 +39,8 @@ const extraEnv = Object.fromEntries((arg('env', '') || '').split(',').filter(Boo
 async function peaks(pid, work) {
   let largest = 0;
   let tree = 0;
+  const pids = processTree(pid);
+  const t0 = pids.map((p) => cpuTicks(p) ?? 0);
   const poll = setInterval(() => {
     const each = processTree(pid).map((p) => rssKb(p) ?? 0);
     largest = Math.max(largest, ...each);
@@ -46,7 +48,8 @@ async function peaks(pid, work) {
   }, 200);
   try {
     const result = await work();
-    return { result, largestMb: Math.round(largest / 1024), treeMb: Math.round(tree / 1024) };
+    const cpuS = pids.reduce((sum, p, i) => sum + ((cpuTicks(p) ?? t0[i]) - t0[i]), 0) / clockTicks();
+    return { result, cpuS, largestMb: Math.round(largest / 1024), treeMb: Math.round(tree / 1024) };
   } finally {
     clearInterval(poll);
   }
@@ -65,7 +68,7 @@ async function main() {
     for (const { scenario, size } of cells) {
       const job = { url: `${bus.url}${scenario.path}`, format: scenario.format, size, connections: concurrency, durationS, headers: { 'content-type': CONTENT_TYPES[scenario.format], ...scenario.headers } };
       const p = await peaks(bus.pid, () => runWrk(job));
-      console.log(`${scenario.id} ${size} c=${concurrency}: ${p.result.rps} rps, non-2xx ${p.result.non2xx}, errors ${JSON.stringify(p.result.errors)}; largest process ${p.largestMb} MB, tree ${p.treeMb} MB`);
+      console.log(`${scenario.id} ${size} c=${concurrency}: ${p.result.rps} rps, non-2xx ${p.result.non2xx}, errors ${JSON.stringify(p.result.errors)}, CPU ${((p.cpuS * 1e3) / Math.max(1, p.result.requests)).toFixed(3)} ms per request; largest process ${p.largestMb} MB, tree ${p.treeMb} MB`);
     }
     const after = await peaks(bus.pid, () => new Promise((r) => setTimeout(r, 5000)));
     console.log(`at rest after: largest process ${after.largestMb} MB, tree ${after.treeMb} MB`);

@@ -3,9 +3,10 @@
 /**
  * The bus's memory under load, process by process: one bus (WORKERS as set, default 2) on the HTTP bench routes,
  * driven by wrk through a sequence of cells (each `--duration` s at `--concurrency`), with the RSS of every process
- * of its tree sampled every 200 ms. Prints, per cell, rps, the tree's CPU per request, the largest process's peak RSS
- * and the tree's, then the same at rest after the load. For comparing memory settings (env such as MALLOC_ARENA_MAX, node flags through
- * `--bus-args`) in the same minutes; the full harness (run.js) reports the same peaks beside throughput.
+ * of its tree sampled every 200 ms. Prints, per cell, rps, the tree's CPU per request, the largest process's peak
+ * RSS and the tree's, then the same at rest after the load. For comparing memory settings (env such as
+ * MALLOC_ARENA_MAX, node flags through `--bus-args`) in the same minutes; the full harness (run.js) reports the same
+ * peaks beside throughput.
  *
  *   node bench/footprint.js [--workers 2] [--concurrency 500] [--duration 8] [--cells S1:1KB,S4:10KB,S5:10KB,S1:1KB]
  *     [--bus-args "--max-semi-space-size=8"] [--env KEY=VALUE,KEY=VALUE]

@@ -67,7 +67,17 @@ export class LiveController implements OnModuleDestroy {
     raw.on('close', end);
     raw.on('error', end);
     send(first);
-    unsubscribe = this.bus.telemetry.subscribe({ snapshot: this.peers ? () => void this.figures().then(send, () => undefined) : send, end });
+    // Across processes a snapshot is gathered over IPC: while one is on its way (busy workers answer late), the next
+    // second's is skipped rather than queued behind it.
+    let gathering = false;
+    const gather = () => {
+      if (gathering) return;
+      gathering = true;
+      void this.figures()
+        .then(send, () => undefined)
+        .finally(() => (gathering = false));
+    };
+    unsubscribe = this.bus.telemetry.subscribe({ snapshot: this.peers ? gather : send, end });
   }
 
   /** The figures of the whole bus: this process's, or every process's added up. */

@@ -86,43 +86,55 @@ function canonicalDocument(doc: Record<string, unknown>, declared: ReadonlyMap<s
   const elementKey = (name: XmlName, defaultNs: string): string =>
     name.ns === defaultNs || name.ns === '' ? name.localName : `${prefixFor(name.ns)}:${name.localName}`;
 
-  const walk = (value: unknown, scope: NsScope, defaultNs: string, name: XmlName): unknown => {
+  /** The canonical key and value of a child element standing in `scope` (its parent's inside) under `defaultNs`. */
+  const child = (qname: string, value: unknown, scope: NsScope, defaultNs: string): [string, unknown] => {
+    // The child's own scope, worked out once: its name is resolved in it and its content walked in it.
     const inner = scopeOf(value, scope);
+    const name = elementName(qname, inner);
+    return [elementKey(name, defaultNs), walk(value, inner, defaultNs, name)];
+  };
+
+  /** An element's value made canonical; `inner` is the scope inside the element. */
+  const walk = (value: unknown, inner: NsScope, defaultNs: string, name: XmlName): unknown => {
     // An element in no namespace under a namespaced default must undeclare the default.
     const ownDefault = name.ns === '' ? '' : defaultNs;
     const undeclare = name.ns === '' && defaultNs !== '';
     if (!isObject(value)) return undeclare ? { '@xmlns': '', ...(value === '' ? {} : { '#text': value }) } : value;
     const out: XmlObject = undeclare ? { '@xmlns': '' } : {};
-    const child = (qname: string, v: unknown) => {
-      const n = elementName(qname, scopeOf(v, inner));
-      return [elementKey(n, ownDefault), walk(v, inner, ownDefault, n)] as const;
-    };
-    for (const [key, v] of Object.entries(value)) {
-      if (key === '@xmlns' || key.startsWith('@xmlns:')) continue;
-      if (key.startsWith('@')) {
+    for (const key of Object.keys(value)) {
+      const v = value[key];
+      const first = key.charCodeAt(0);
+      if (first === 0x40 /* @ */) {
+        if (key === '@xmlns' || key.startsWith('@xmlns:')) continue;
         const a = attributeName(key.slice(1), inner);
         out[a.ns === '' ? key : `@${prefixFor(a.ns)}:${a.localName}`] = v;
       } else if (key === '#mixed' && Array.isArray(v)) {
         out[key] = v.map((entry) => {
           if (!isObject(entry) || '#cdata' in entry) return entry;
-          const [qname, inside] = Object.entries(entry)[0];
-          const [k, w] = child(qname, inside);
+          const qname = Object.keys(entry)[0];
+          const [k, w] = child(qname, entry[qname], inner, ownDefault);
           return { [k]: w };
         });
-      } else if (key.startsWith('#')) {
+      } else if (first === 0x23 /* # */) {
         out[key] = v;
       } else if (Array.isArray(v)) {
-        const items = v.map((item) => child(key, item));
-        out[items[0]?.[0] ?? key] = items.map(([, w]) => w);
+        let canonicalKey: string | undefined;
+        const items = new Array<unknown>(v.length);
+        for (let i = 0; i < v.length; i++) {
+          const [k, w] = child(key, v[i], inner, ownDefault);
+          canonicalKey ??= k;
+          items[i] = w;
+        }
+        out[canonicalKey ?? key] = items;
       } else {
-        const [k, w] = child(key, v);
+        const [k, w] = child(key, v, inner, ownDefault);
         out[k] = w;
       }
     }
     return out;
   };
 
-  const body = walk(rootValue, ROOT_SCOPE, root.ns, root);
+  const body = walk(rootValue, rootScope, root.ns, root);
   const decls: XmlObject = root.ns ? { '@xmlns': root.ns } : {};
   // Walked first so that every prefix in use is known before the root's declarations are written.
   for (const [ns, p] of prefixes) decls[`@xmlns:${p}`] = ns;

@@ -78,17 +78,45 @@ function cdata(text: string): string {
   return `<![CDATA[${safe}]]>`;
 }
 
-// Names repeat from message to message: one pattern test per distinct name. Bounded in count and in each name's
-// length, so that keys chosen by a sender (a thousand names of a megabyte each) cannot hold memory for good.
-const VALID_NAMES = new Set<string>();
-const VALID_NAMES_MAX = 10_000;
+/** The markup of one element name, made once per name: the pieces every element of that name is written with. */
+interface Tag {
+  /** `<name` */
+  readonly start: string;
+  /** `<name>` */
+  readonly open: string;
+  /** `</name>` */
+  readonly close: string;
+  /** `<name/>` */
+  readonly empty: string;
+}
+
+// Names repeat from message to message: one pattern test and one set of tag strings per distinct name. Bounded in
+// count and in each name's length, so that keys chosen by a sender (a thousand names of a megabyte each) cannot hold
+// memory for good.
+const TAGS = new Map<string, Tag>();
+const TAGS_MAX = 10_000;
 const CACHED_NAME_MAX_LENGTH = 128;
 
-function checkName(name: string): string {
-  if (VALID_NAMES.has(name)) return name;
+function tagOf(name: string): Tag {
+  let tag = TAGS.get(name);
+  if (tag !== undefined) return tag;
   if (!NAME.test(name)) throw new WriteProblem(`'${name}' is not a valid XML name`);
-  if (name.length <= CACHED_NAME_MAX_LENGTH && VALID_NAMES.size < VALID_NAMES_MAX) VALID_NAMES.add(name);
-  return name;
+  tag = { start: `<${name}`, open: `<${name}>`, close: `</${name}>`, empty: `<${name}/>` };
+  if (name.length <= CACHED_NAME_MAX_LENGTH && TAGS.size < TAGS_MAX) TAGS.set(name, tag);
+  return tag;
+}
+
+// Attribute names: the ` name="` that starts each, made once per name as tags are.
+const ATTRIBUTE_STARTS = new Map<string, string>();
+
+function attributeStart(key: string): string {
+  let start = ATTRIBUTE_STARTS.get(key);
+  if (start !== undefined) return start;
+  const name = key.slice(ATTRIBUTE_PREFIX.length);
+  if (!NAME.test(name)) throw new WriteProblem(`'${name}' is not a valid XML name`);
+  start = ` ${name}="`;
+  if (key.length <= CACHED_NAME_MAX_LENGTH && ATTRIBUTE_STARTS.size < TAGS_MAX) ATTRIBUTE_STARTS.set(key, start);
+  return start;
 }
 
 function scalarText(value: unknown): string {
@@ -148,7 +176,7 @@ export function writeXml(value: unknown, options: XmlBuildOptions, maxDepth: num
     const writer = new Writer(maxDepth);
     if (options.declaration ?? declaration !== undefined) writer.declaration(declaration);
     writer.element(rootName, rootValue, 1);
-    return writer.parts.join('');
+    return writer.out;
   } catch (err) {
     if (!(err instanceof WriteProblem)) throw err;
     const where = err.path.length > 0 ? ` at ${err.path.join('/')}` : '';
@@ -162,17 +190,20 @@ function isElementKey(key: string): boolean {
 }
 
 /**
- * Collects output pieces and joins them once: far less garbage than concatenating nested strings, which dominated
- * the cost of writing large documents.
+ * Appends the output to one string: V8 keeps the appends as a rope that is flattened once, when the string is turned
+ * into bytes, which costs less than pushing pieces to an array and joining them, and far less than concatenating
+ * nested strings (which dominated the cost of writing large documents).
  */
 class Writer {
-  readonly parts: string[] = [];
+  out = '';
+  /** Texts appended so far (`#text` values and `#mixed` text entries), empty ones included. */
+  private texts = 0;
 
   constructor(private readonly maxDepth: number) {}
 
   declaration(declaration: unknown): void {
     if (typeof declaration !== 'object' || declaration === null) {
-      this.parts.push('<?xml version="1.0" encoding="UTF-8"?>\n');
+      this.out += '<?xml version="1.0" encoding="UTF-8"?>\n';
       return;
     }
     const attrs = declaration as Record<string, unknown>;
@@ -181,7 +212,7 @@ class Writer {
     // The bus always writes UTF-8 bytes, whatever encoding the source document declared.
     if (attrs['@encoding'] !== undefined) out += ' encoding="UTF-8"';
     if (attrs['@standalone'] !== undefined) out += ` standalone="${escapeAttribute(scalarText(attrs['@standalone']))}"`;
-    this.parts.push(`${out}?>\n`);
+    this.out += `${out}?>\n`;
   }
 
   element(name: string, value: unknown, depth: number): void {
@@ -193,46 +224,59 @@ class Writer {
       throw limitError('maxDepth', this.maxDepth, `the value nests deeper than ${this.maxDepth} elements`);
     }
     try {
-      checkName(name);
-      if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
-        this.object(name, value as Record<string, unknown>, depth);
-        return;
+      const tag = tagOf(name);
+      if (typeof value === 'string') {
+        this.out += value === '' ? tag.empty : tag.open + escapeText(value) + tag.close;
+      } else if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
+        this.object(tag, value as Record<string, unknown>, depth);
+      } else {
+        const text = value === undefined ? '' : scalarText(value);
+        this.out += text === '' ? tag.empty : tag.open + escapeText(text) + tag.close;
       }
-      const text = value === undefined ? '' : scalarText(value);
-      this.parts.push(text === '' ? `<${name}/>` : `<${name}>${escapeText(text)}</${name}>`);
     } catch (err) {
       if (err instanceof WriteProblem) err.path.unshift(name);
       throw err;
     }
   }
 
-  private object(name: string, object: Record<string, unknown>, depth: number): void {
-    const parts = this.parts;
+  private object(tag: Tag, object: Record<string, unknown>, depth: number): void {
     const keys = Object.keys(object);
-    let start = `<${name}`;
+    let start = tag.start;
+    let content = false;
     // Attributes first, wherever their keys sit in an object that did not come from the parser.
-    for (const key of keys) {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
       const value = object[key];
-      if (value !== undefined && key.charCodeAt(0) === 0x40 /* @ */) {
-        start += ` ${checkName(key.slice(ATTRIBUTE_PREFIX.length))}="${escapeAttribute(scalarText(value))}"`;
-      }
+      if (value === undefined) continue;
+      if (key.charCodeAt(0) === 0x40 /* @ */) start += attributeStart(key) + escapeAttribute(scalarText(value)) + '"';
+      else content = true;
     }
-    parts.push(start, '>');
-    const close = parts.length - 1;
-    for (const key of keys) {
+    if (!content) {
+      this.out += start + '/>';
+      return;
+    }
+    // An element whose content comes out as nothing or as one empty text (`#text` of '', an empty `#mixed`) is
+    // written as an empty element after all; two empty texts or more make `<a></a>`, as they always have.
+    const before = this.out;
+    const opened = before + start + '>';
+    const texts = this.texts;
+    this.out = opened;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
       const value = object[key];
       if (value === undefined || key.charCodeAt(0) === 0x40) continue;
-      if (key === TEXT_KEY) parts.push(escapeText(scalarText(value)));
-      else if (key === CDATA_KEY) parts.push(cdata(scalarText(value)));
+      if (key === TEXT_KEY) this.text(value);
+      else if (key === CDATA_KEY) this.out += cdata(scalarText(value));
       else if (key === MIXED_KEY) this.mixed(value, depth);
       else this.element(key, value, depth + 1);
     }
-    if (parts.length === close + 1 || (parts.length === close + 2 && parts[close + 1] === '')) {
-      parts.length = close;
-      parts.push('/>');
-    } else {
-      parts.push(`</${name}>`);
-    }
+    if (this.out.length === opened.length && this.texts - texts <= 1) this.out = before + start + '/>';
+    else this.out += tag.close;
+  }
+
+  private text(value: unknown): void {
+    this.out += escapeText(scalarText(value));
+    this.texts++;
   }
 
   private mixed(items: unknown, depth: number): void {
@@ -240,15 +284,15 @@ class Writer {
     for (const item of items) {
       if (item === null || item === undefined) continue;
       if (typeof item !== 'object' || item instanceof Date) {
-        this.parts.push(escapeText(scalarText(item)));
+        this.text(item);
         continue;
       }
       if (Array.isArray(item)) throw new WriteProblem(`a ${MIXED_KEY} entry cannot be a list`);
       for (const key of Object.keys(item)) {
         const value = (item as Record<string, unknown>)[key];
         if (value === undefined) continue;
-        if (key === CDATA_KEY) this.parts.push(cdata(scalarText(value)));
-        else if (key === TEXT_KEY) this.parts.push(escapeText(scalarText(value)));
+        if (key === CDATA_KEY) this.out += cdata(scalarText(value));
+        else if (key === TEXT_KEY) this.text(value);
         else if (isElementKey(key)) this.element(key, value, depth + 1);
         else throw new WriteProblem(`'${key}' cannot appear in a ${MIXED_KEY} entry`);
       }

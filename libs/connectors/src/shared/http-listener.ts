@@ -1,7 +1,8 @@
-import { InputError, type BusError } from '@junction/core';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formatOf, InputError, type BusError } from '@junction/core';
+import type { WorkerPool } from '@junction/transform';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { PathMatcher } from './path-matcher';
-import { PROBLEM_CONTENT_TYPE, problemFor, problemHeaders, requestError, type Problem } from './problem';
+import { PROBLEM_CONTENT_TYPE, problemFor, problemHeaders, requestError, retryAfter, type Problem } from './problem';
 
 /** Answers one request on a path an ingress mounted; `params` holds the path parameters its pattern matched. */
 export type PathHandler = (req: FastifyRequest, reply: FastifyReply, params: Readonly<Record<string, string>>) => Promise<void>;
@@ -18,6 +19,18 @@ interface Mounted {
   readonly refuse?: RefusalHandler;
 }
 
+/** The XML workers lent to the listeners on a Fastify instance (lendXmlWorkers). */
+const lentWorkers = new WeakMap<FastifyInstance, WorkerPool>();
+
+/**
+ * Lends the bus's XML workers to the HTTP listener on `fastify`, so that it refuses a large XML body before reading it
+ * when their backlog is full (see HttpListener). The bus does it when it builds its runtime; without it, such a body
+ * is read and then refused by the pool, as before.
+ */
+export function lendXmlWorkers(fastify: FastifyInstance, workers: WorkerPool): void {
+  lentWorkers.set(fastify, workers);
+}
+
 /** The methods ingress routes may take. */
 export const LISTENER_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -27,6 +40,12 @@ export const LISTENER_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as con
  * each ingress kind (http, soap) mounts and replaces atomically on reload. A table's paths may be patterns
  * (`/customers/:id`, see PathMatcher for precedence); the matcher is built on mount, never per request. Routes Nest
  * declares (admin, health) are static and take precedence in Fastify's router.
+ *
+ * An XML body of a declared length the XML workers would take while their backlog is full is refused (503, Retry-After,
+ * `Connection: close`) from its headers alone: every XML body on these paths goes to the workers from that size (an
+ * HTTP route's is parsed, checked or screened; a SOAP envelope read), and reading 100 KB only to refuse it cost the
+ * event loop what the callers it can serve need, as a flood's clients retry at once. The unread body is discarded by
+ * Node's server; the connection closes, so that a client's retry pays a new one.
  */
 export class HttpListener {
   private readonly tables = new Map<string, { readonly table: ReadonlyMap<string, PathHandler>; readonly refuse?: RefusalHandler }>();
@@ -44,6 +63,7 @@ export class HttpListener {
     // ingress answers refusals.
     this.fastify.register(async (scope) => {
       scope.setErrorHandler((err: FastifyError, req, reply) => this.refuse(requestError(err), req, reply));
+      scope.addHook('onRequest', (req, reply, done) => this.admit(req, reply, done));
       scope.route({ method: [...LISTENER_METHODS], url: '/*', handler: (req, reply) => this.dispatch(req, reply) });
     });
   }
@@ -65,9 +85,26 @@ export class HttpListener {
     this.matcher = new PathMatcher(entries);
   }
 
+  /** Lets a request's body be read, unless the XML workers would refuse it (see the class): then answers 503 at once. */
+  private admit(req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const declared = req.headers['content-length'];
+    const workers = declared === undefined ? undefined : lentWorkers.get(this.fastify);
+    // The pool's answer first: undefined at once for a small body or a free worker, the common case.
+    const refusal = workers?.refusal(Number(declared));
+    if (!refusal || formatOf(req.headers['content-type']) !== 'xml') return done();
+    const found = this.matcher.match(req.method, pathOf(req.url));
+    if (found === undefined || !('value' in found)) return done();
+    reply.header('connection', 'close');
+    reply.header('retry-after', retryAfter(refusal));
+    this.answerRefusal(found.value.refuse, refusal, req, reply);
+  }
+
   private refuse(err: BusError, req: FastifyRequest, reply: FastifyReply): void {
     const found = this.matcher.match(req.method, pathOf(req.url));
-    const refuse = found && 'value' in found ? found.value.refuse : undefined;
+    this.answerRefusal(found && 'value' in found ? found.value.refuse : undefined, err, req, reply);
+  }
+
+  private answerRefusal(refuse: RefusalHandler | undefined, err: BusError, req: FastifyRequest, reply: FastifyReply): void {
     if (refuse) return refuse(err, req, reply);
     replyProblem(reply, problemFor(err));
   }

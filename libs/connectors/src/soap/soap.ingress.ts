@@ -308,12 +308,15 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
   /**
    * A request refused before (or around) its handler, a body over the limit above all: a Fault of the version its
    * Content-Type names (1.1 when it names none) rather than a problem body; a transport refusal keeps its HTTP status
-   * (413), which SOAP clients report with the Fault.
+   * (413), which SOAP clients report with the Fault; a full XML-worker backlog (the listener refuses a large envelope
+   * before reading it) is a Receiver Fault sent as 503 with Retry-After, as in `call`.
    */
   private refused(err: BusError, req: FastifyRequest, reply: FastifyReply): void {
     const version = versionFromContentType(req.headers['content-type'])?.version ?? '1.1';
     const f = faultFor(err, version);
-    void reply.code(err instanceof InputError ? err.status : f.status).type(f.contentType).send(f.body);
+    const wait = retryAfter(err);
+    if (wait) reply.header('retry-after', wait);
+    void reply.code(wait ? 503 : err instanceof InputError ? err.status : f.status).type(f.contentType).send(f.body);
   }
 
   /** The request, read on a worker when it is large (the event loop stays free), else right here. */

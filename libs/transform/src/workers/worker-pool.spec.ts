@@ -88,6 +88,43 @@ describe('WorkerPool with the XML codec', () => {
     await expect(Promise.all([first, second, waited])).resolves.toHaveLength(3);
   });
 
+  it('bounds the backlog in bytes as well: a huge body waiting alone fills it for all but none', async () => {
+    const workers = pool({ size: 1, threshold: 1024, backlog: 4, backlogBytes: 64 * 1024 });
+    const codec = createXmlCodec({}, workers);
+    const small = orders(100);
+    const huge = orders(4000);
+    expect(huge.length).toBeGreaterThan(64 * 1024);
+    const running = codec.parseAsync(small, { whenBusy: 'refuse' });
+    // Alone in the backlog, a body over the bytes bound waits: else it could never run.
+    const waitingHuge = codec.parseAsync(huge, { whenBusy: 'refuse' });
+    expect(workers.figures()).toMatchObject({ busy: 1, waiting: 1, waitingBytes: huge.length });
+    // Then one body of any size overflows it, though three of the four places are free.
+    expect(await rejection(codec.parseAsync(small, { whenBusy: 'refuse' }))).toMatchObject({ code: 'WORKERS_BUSY' });
+    await Promise.all([running, waitingHuge]);
+    expect(workers.figures()).toMatchObject({ waiting: 0, waitingBytes: 0 });
+    // Mid-size bodies fill it by count or by bytes, whichever comes first.
+    const taken = [codec.parseAsync(small, { whenBusy: 'refuse' }), ...[1, 2, 3, 4].map(() => codec.parseAsync(small, { whenBusy: 'refuse' }))];
+    expect(workers.figures().waiting).toBe(4);
+    expect(await rejection(codec.parseAsync(small, { whenBusy: 'refuse' }))).toMatchObject({ code: 'WORKERS_BUSY' });
+    await Promise.all(taken);
+  });
+
+  it('tells before a body is read whether run would refuse it: refusal(bytes)', async () => {
+    const workers = pool({ size: 1, threshold: 1024, backlog: 1 });
+    const codec = createXmlCodec({}, workers);
+    // A free worker, or a body under the threshold (read on the event loop): never refused.
+    expect(workers.refusal(100_000)).toBeUndefined();
+    const running = codec.parseAsync(orders(100));
+    expect(workers.refusal(100_000)).toBeUndefined();
+    const waiting = codec.parseAsync(orders(100));
+    const refused = workers.refusal(100_000);
+    expect(refused).toBeInstanceOf(BusyError);
+    expect(refused).toMatchObject({ code: 'WORKERS_BUSY', retriable: true });
+    expect(workers.refusal(100)).toBeUndefined();
+    await Promise.all([running, waiting]);
+    expect(workers.refusal(100_000)).toBeUndefined();
+  });
+
   it('fails a task whose worker runs out of heap with the pool`s error, and goes on with a new worker', async () => {
     const workers = pool({ heapMb: 64 });
     const codec = createXmlCodec({ limits: { maxBytes: 64 * 1024 * 1024 } }, workers);

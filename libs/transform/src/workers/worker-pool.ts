@@ -11,6 +11,12 @@ export interface WorkerPoolOptions {
   readonly threshold: number;
   /** Tasks that may wait for a worker before callers that would rather be refused are (see `run`). */
   readonly backlog: number;
+  /**
+   * Bytes of input that may wait for a worker, beside `backlog`: a few huge bodies fill the backlog as many mid-size
+   * ones do. A body alone in the backlog is taken whatever its size (else it could never run). Default: 4 MiB a place
+   * (64 MiB for the bus's default backlog of 16: eight 8 MB bodies at once are all taken, sixteen 10 MB ones are not).
+   */
+  readonly backlogBytes?: number;
   /** Heap of one worker in MB (V8's old generation): a task that needs more ends its worker and fails. */
   readonly heapMb: number;
   /** The error a task fails with when its worker ran out of heap. */
@@ -24,6 +30,8 @@ export type WhenBusy = 'refuse' | 'wait';
 
 interface Job {
   readonly request: { module: string; name: string; input: unknown };
+  /** Bytes of its input, as the backlog counts them (weightOf). */
+  readonly bytes: number;
   readonly resolve: (value: unknown) => void;
   readonly reject: (err: unknown) => void;
   startedAt?: number;
@@ -32,13 +40,17 @@ interface Job {
 const FROM_SOURCES = __filename.endsWith('.ts');
 const MAIN = join(__dirname, 'worker-main');
 const DEFAULT_IDLE_MS = 10_000;
+/** The default `backlogBytes` a place in the backlog. */
+const BACKLOG_BYTES_A_PLACE = 4 * 1024 * 1024;
 
 /**
  * A few worker threads for work too large for the event loop (parsing big XML bodies): the bus keeps answering
  * health checks and small messages while they run. Workers start on first use and end after a while idle. Tasks
  * run one per worker, first come first served; callers at the edge (`whenBusy: 'refuse'`) are refused with a
  * BusyError once `backlog` tasks wait, so that a burst costs callers a 503 rather than the bus its memory and
- * latency; internal callers (`'wait'`) are bounded by their own concurrency. A worker's heap is capped, so that one
+ * latency; the backlog is bounded in bytes as well (`backlogBytes`), the wait being about proportional to them.
+ * `refusal` tells the edge before it reads a body whether it would be refused, so that a refused caller's body is
+ * never read. Internal callers (`'wait'`) are bounded by their own concurrency. A worker's heap is capped, so that one
  * task cannot grow the process beyond it. `close` ends every worker and fails what has not finished.
  */
 export class WorkerPool {
@@ -46,12 +58,16 @@ export class WorkerPool {
   private readonly busy = new Map<Worker, Job>();
   private readonly waiting: Job[] = [];
   private readonly idleTimers = new Map<Worker, NodeJS.Timeout>();
+  private waitingBytes = 0;
+  private readonly backlogBytes: number;
   private started = 0;
   private closed = false;
   /** Moving average of task durations, for Retry-After. */
   private averageMs = 100;
 
-  constructor(private readonly options: WorkerPoolOptions) {}
+  constructor(private readonly options: WorkerPoolOptions) {
+    this.backlogBytes = options.backlogBytes ?? options.backlog * BACKLOG_BYTES_A_PLACE;
+  }
 
   /** Whether an input of `bytes` goes to a worker. */
   takes(bytes: number): boolean {
@@ -59,8 +75,22 @@ export class WorkerPool {
   }
 
   /** Workers running and tasks waiting, for status pages and tests. */
-  figures(): { workers: number; busy: number; waiting: number } {
-    return { workers: this.started, busy: this.busy.size, waiting: this.waiting.length };
+  figures(): { workers: number; busy: number; waiting: number; waitingBytes: number } {
+    return { workers: this.started, busy: this.busy.size, waiting: this.waiting.length, waitingBytes: this.waitingBytes };
+  }
+
+  /**
+   * The BusyError `run` would refuse an input of `bytes` with now (`whenBusy: 'refuse'`), else undefined: the input
+   * goes to a worker, none is free, and the backlog is full in bodies or would overflow in bytes. The HTTP edge asks
+   * with a request's declared Content-Length before reading its body.
+   */
+  refusal(bytes: number): BusyError | undefined {
+    if (this.closed || !this.takes(bytes)) return undefined;
+    if (this.idle.length > 0 || this.started < this.options.size) return undefined;
+    const n = this.waiting.length;
+    if (n < this.options.backlog && (n === 0 || this.waitingBytes + bytes <= this.backlogBytes)) return undefined;
+    const retryAfterMs = Math.max(1000, Math.ceil(((n + 1) * this.averageMs) / Math.max(1, this.options.size)));
+    return new BusyError('WORKERS_BUSY', `every worker is busy and ${n} large bodies (${this.waitingBytes} bytes) wait; try again later`, retryAfterMs);
   }
 
   /**
@@ -70,13 +100,15 @@ export class WorkerPool {
    */
   run<I, O>(task: WorkerTask<I, O>, input: I, whenBusy: WhenBusy): Promise<O> {
     if (this.closed) return Promise.reject(shuttingDown());
-    const free = this.idle.length > 0 || this.started < this.options.size;
-    if (whenBusy === 'refuse' && !free && this.waiting.length >= this.options.backlog) {
-      const retryAfterMs = Math.max(1000, Math.ceil(((this.waiting.length + 1) * this.averageMs) / Math.max(1, this.options.size)));
-      return Promise.reject(new BusyError('WORKERS_BUSY', `every worker is busy and ${this.waiting.length} large bodies wait; try again later`, retryAfterMs));
+    const bytes = weightOf(input);
+    if (whenBusy === 'refuse') {
+      // Counted as a large body whatever its size: the caller chose the worker.
+      const refused = this.refusal(Math.max(bytes, this.options.threshold));
+      if (refused) return Promise.reject(refused);
     }
     return new Promise<O>((resolve, reject) => {
-      this.waiting.push({ request: { module: task.module, name: task.name, input }, resolve: resolve as (v: unknown) => void, reject });
+      this.waiting.push({ request: { module: task.module, name: task.name, input }, bytes, resolve: resolve as (v: unknown) => void, reject });
+      this.waitingBytes += bytes;
       this.next();
     });
   }
@@ -85,6 +117,7 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.waiting.splice(0)) job.reject(shuttingDown());
+    this.waitingBytes = 0;
     const workers = [...this.idle.splice(0), ...this.busy.keys()];
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.idleTimers.clear();
@@ -98,6 +131,7 @@ export class WorkerPool {
       clearTimeout(this.idleTimers.get(worker));
       this.idleTimers.delete(worker);
       const job = this.waiting.shift()!;
+      this.waitingBytes -= job.bytes;
       job.startedAt = performance.now();
       this.busy.set(worker, job);
       // A task keeps the process alive until it is answered; an idle worker never does.
@@ -168,6 +202,12 @@ export class WorkerPool {
     this.started--;
     void worker.terminate();
   }
+}
+
+/** Bytes of a task's input as the backlog counts them: its `bytes` (the XML and SOAP tasks carry one), else none. */
+function weightOf(input: unknown): number {
+  const bytes = typeof input === 'object' && input !== null ? (input as { bytes?: unknown }).bytes : undefined;
+  return ArrayBuffer.isView(bytes) ? bytes.byteLength : 0;
 }
 
 function shuttingDown(): BusyError {

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { Driver } from './entities';
 import { toStoreError } from './db-errors';
+import { SqliteConnection, type BetterSqlite3Database } from './sqlite-connection';
 
 /** A connection to run statements on, inside or outside a transaction. */
 export interface Sql {
@@ -17,12 +18,13 @@ export interface Sql {
  *
  * SQLite has one connection (TypeORM's better-sqlite3 driver shares a single query runner), so work is serialised
  * here: two transactions interleaving their statements on one connection would merge. This costs nothing, as SQLite
- * takes one writer at a time and better-sqlite3 blocks while a statement runs. PostgreSQL work takes a pooled
- * connection per call.
+ * takes one writer at a time and better-sqlite3 blocks while a statement runs. On SQLite the statements run straight
+ * on the driver's better-sqlite3 connection (see SqliteConnection); TypeORM's query runner on that connection only
+ * serves `manager`. PostgreSQL work takes a pooled connection per call.
  */
 export class SqlExecutor {
   private tail: Promise<unknown> = Promise.resolve();
-  private sqliteRunner: QueryRunner | undefined;
+  private sqlite: { connection: SqliteConnection; sql: Sql } | undefined;
   private readonly begin: string;
 
   constructor(
@@ -36,6 +38,7 @@ export class SqlExecutor {
 
   /** Runs `work` on one connection; errors other than BusErrors become StoreError (see toStoreError). */
   run<R>(what: string, work: (sql: Sql) => Promise<R>): Promise<R> {
+    if (this.driver === 'sqlite') return this.serialised(what, (sql) => work(sql));
     return this.withRunner(what, (runner) => work(wrap(runner)));
   }
 
@@ -44,6 +47,24 @@ export class SqlExecutor {
   tx<R>(what: string, work: (sql: Sql) => Promise<R>, options: { asyncCommit?: boolean } = {}): Promise<R> {
     // Without parameters, pg sends the text as a simple query, which may hold several statements.
     const begin = options.asyncCommit && this.driver === 'postgres' ? `${this.begin}; SET LOCAL synchronous_commit = off` : this.begin;
+    if (this.driver === 'sqlite') {
+      return this.serialised(what, async (sql, connection) => {
+        connection.run(begin, []);
+        let result: R;
+        try {
+          result = await work(sql);
+          connection.run('COMMIT', []);
+        } catch (err) {
+          try {
+            connection.run('ROLLBACK', []);
+          } catch {
+            // SQLite already ended the transaction (some errors, a full disk, roll it back); the first error counts.
+          }
+          throw err;
+        }
+        return result;
+      });
+    }
     return this.withRunner(what, async (runner) => {
       await runner.query(begin);
       let result: R;
@@ -62,15 +83,33 @@ export class SqlExecutor {
     });
   }
 
+  /** SQLite: `work` runs after the work queued before it, on the one connection. */
+  private serialised<R>(what: string, work: (sql: Sql, connection: SqliteConnection) => Promise<R>): Promise<R> {
+    const { connection, sql } = (this.sqlite ??= this.openSqlite());
+    const result = this.tail.then(() => work(sql, connection));
+    this.tail = result.catch(() => undefined);
+    return result.catch((err: unknown) => {
+      throw toStoreError(err, what);
+    });
+  }
+
+  private openSqlite(): { connection: SqliteConnection; sql: Sql } {
+    const db = (this.dataSource.driver as unknown as { databaseConnection: BetterSqlite3Database }).databaseConnection;
+    const connection = new SqliteConnection(db);
+    const dataSource = this.dataSource;
+    let manager: EntityManager | undefined;
+    const sql: Sql = {
+      rows: <R>(text: string, params: unknown[] = []) => settle(() => connection.rows<R>(text, params)),
+      run: (text: string, params: unknown[] = []) => settle(() => connection.run(text, params)),
+      // TypeORM's better-sqlite3 driver hands out one query runner on the same connection.
+      get manager() {
+        return (manager ??= dataSource.createQueryRunner().manager);
+      },
+    };
+    return { connection, sql };
+  }
+
   private withRunner<R>(what: string, work: (runner: QueryRunner) => Promise<R>): Promise<R> {
-    if (this.driver === 'sqlite') {
-      const runner = (this.sqliteRunner ??= this.dataSource.createQueryRunner());
-      const result = this.tail.then(() => work(runner));
-      this.tail = result.catch(() => undefined);
-      return result.catch((err: unknown) => {
-        throw toStoreError(err, what);
-      });
-    }
     return (async () => {
       const runner = this.dataSource.createQueryRunner();
       try {
@@ -81,6 +120,15 @@ export class SqlExecutor {
         await runner.release();
       }
     })();
+  }
+}
+
+/** A synchronous statement's outcome as the promise the Sql interface gives. */
+function settle<T>(statement: () => T): Promise<T> {
+  try {
+    return Promise.resolve(statement());
+  } catch (err) {
+    return Promise.reject(err);
   }
 }
 

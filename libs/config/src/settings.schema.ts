@@ -128,7 +128,9 @@ export const SettingsSchema = z.strictObject({
   WORKERS: integer(1, 256)
     .optional()
     .describe('Processes that run the bus, sharing its ports and its store (1: a single process); default: the number of cores (`os.availableParallelism()`). A `sqlite::memory:` store runs one.'),
-  WORKER_CONCURRENCY: integer(1, 10_000).default(32).describe('Deliveries in flight per instance.'),
+  WORKER_CONCURRENCY: integer(1, 10_000)
+    .default(128)
+    .describe('Outbox work (routings and deliveries) in flight per instance; one target takes at most its fair share of it, or its `bulkhead.maxInFlight`.'),
   OUTBOX_BATCH: integer(1, 10_000).default(100).describe('Deliveries claimed from the store per poll.'),
   OUTBOX_POLL_MS: integer(1, 60_000).default(50).describe('Pause between polls of the store when it had nothing to do, in ms.'),
   LEASE_MS: integer(1_000, 86_400_000)

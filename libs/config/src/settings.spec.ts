@@ -28,7 +28,7 @@ describe('loadSettings', () => {
       ADMIN_SESSION_TTL_MS: 28800000,
       WSDL_PUBLIC: false,
       TRUST_PROXY: false,
-      WORKER_CONCURRENCY: 32,
+      WORKER_CONCURRENCY: 128,
       OUTBOX_BATCH: 100,
       OUTBOX_POLL_MS: 50,
       LEASE_MS: 30000,

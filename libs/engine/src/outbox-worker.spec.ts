@@ -114,6 +114,29 @@ describe('OutboxWorker', () => {
     expect(detail?.deliveries.map((d) => d.status)).toEqual(['delivered', 'delivered']);
   });
 
+  it('feeds every free slot from one claim while no delivery waits for a claim: large claims, none lost or doubled', async () => {
+    const claimMessages = jest.spyOn(store, 'claimMessages');
+    const messages = Array.from({ length: 300 }, accepted);
+    for (const m of messages) await store.acceptMessage(m);
+    // A poll interval longer than the test: deliveries are claimed only when some were left free (a routing had no
+    // slot for them, or a claim brought more than a target's share), never because the poll interval ran out.
+    const w = start({ concurrency: 32, pollMs: 60_000 });
+    await until(async () => (await store.stats()).messages.delivered === 300, 20_000);
+
+    expect(w.counts).toEqual({ routed: 300, delivered: 600, retried: 0, dead: 0 });
+    // Each message went once to each of its two targets.
+    const perMessage = new Map<string, number>();
+    for (const c of egress.calls) perMessage.set(c.message.id, (perMessage.get(c.message.id) ?? 0) + 1);
+    expect(perMessage.size).toBe(300);
+    expect([...perMessage.values()].every((n) => n === 2)).toBe(true);
+    // Past the first pass (which leaves half the slots to deliveries), a claim asks for every free slot: more than
+    // half of the worker's slots.
+    const asked = claimMessages.mock.calls.map((c) => c[0]);
+    expect(Math.max(...asked)).toBeGreaterThan(16);
+    const claimed = (await Promise.all(claimMessages.mock.results.map((r) => r.value as Promise<unknown[]>))).map((rows) => rows.length);
+    expect(claimed.reduce((a, b) => a + b, 0)).toBe(300);
+  });
+
   it('leaves the deliveries it has no slot for free for a claim, and still delivers them all', async () => {
     const claimDeliveries = jest.spyOn(store, 'claimDeliveries');
     const w = start({ concurrency: 1, pollMs: 20 });

@@ -82,6 +82,10 @@ export class OutboxWorker {
   /** When deliveries were last claimed, and whether this worker since left some free for a claim. */
   private lastDeliveryClaimAt = 0;
   private deliveriesLeft = true;
+  /** Targets with deliveries this worker left free in the store (a routing had no slot for them, a claim brought more
+   *  than their share) that no claim has taken yet, because they held their share and claims left them out. The
+   *  first slot one of them gives back makes deliveries due again (see releaseSlot), rather than the next poll. */
+  private readonly leftOut = new Set<string>();
   private loop?: Promise<void>;
   /** What this instance's worker did since start (deliveries by outcome), for the admin API and scale-out checks. */
   readonly counts = { routed: 0, delivered: 0, retried: 0, dead: 0 };
@@ -156,10 +160,12 @@ export class OutboxWorker {
 
   /** One claim pass; true when a claim came back full (more may be waiting). */
   private async claim(free: number): Promise<boolean> {
-    // Routing may take at most half the free slots, so that a flood of new messages never starves the deliveries
-    // already waiting (and deliveries take whatever routing leaves).
+    // Routing may take at most half the free slots while deliveries are due for a claim, so that a flood of new
+    // messages never starves the deliveries already waiting (and deliveries take whatever routing leaves). While none
+    // is (a routing hands its deliveries off to the slot it held), routing takes every free slot: one claim feeds them
+    // all, rather than half of them idling until the next pass, and claims stay large (a claim's cost is mostly fixed).
     const limit = Math.min(free, this.options.batch);
-    const messageLimit = Math.max(1, Math.floor(limit / 2));
+    const messageLimit = this.deliveriesDue(Date.now()) ? Math.max(1, Math.floor(limit / 2)) : limit;
     const messages = await this.store.claimMessages(messageLimit, this.options.leaseMs);
     for (const m of messages) {
       // Still being routed here (its lease ran out while the event loop stalled): the routing under way finishes it.
@@ -170,13 +176,18 @@ export class OutboxWorker {
     // Handed-off deliveries need no claim: claim only for those this worker left free, and once per poll interval for
     // the rest (retries coming due, other instances' work, expired leases, sync routes' wire taps).
     const now = Date.now();
-    const due = this.deliveriesLeft || now - this.lastDeliveryClaimAt >= this.options.pollMs;
-    const deliveryLimit = due ? Math.max(0, limit - messages.length) : 0;
+    const deliveryLimit = this.deliveriesDue(now) ? Math.max(0, limit - messages.length) : 0;
     if (deliveryLimit === 0) return messages.length === messageLimit;
     this.deliveriesLeft = false;
     let deliveries: StoredDelivery[];
     try {
-      deliveries = await this.store.claimDeliveries(deliveryLimit, this.options.leaseMs, [...this.slots.full(), ...this.heldBack()]);
+      const full = this.slots.full();
+      // This claim takes what waits for the targets it does not leave out.
+      if (this.leftOut.size > 0) {
+        const excluded = new Set(full.map(slotKey));
+        for (const key of this.leftOut) if (!excluded.has(key)) this.leftOut.delete(key);
+      }
+      deliveries = await this.store.claimDeliveries(deliveryLimit, this.options.leaseMs, [...full, ...this.heldBack()]);
     } catch (err) {
       this.deliveriesLeft = true;
       throw err;
@@ -188,12 +199,27 @@ export class OutboxWorker {
     for (const d of deliveries) {
       if (this.leases.has(d.id)) continue;
       if (this.slots.tryAcquire(d)) this.startDelivery(d);
-      else over.push(d.id);
+      else {
+        over.push(d.id);
+        // Given back free: claimed again once the target gives back a slot, not only at the next poll.
+        this.leftOut.add(slotKey(d));
+      }
     }
     // A full claim may have left more behind.
     if (deliveries.length === deliveryLimit) this.deliveriesLeft = true;
     if (over.length > 0) await this.store.releaseDeliveries(over);
     return messages.length === messageLimit || deliveries.length === deliveryLimit;
+  }
+
+  /** Gives back a target's slot; deliveries left free for it (see leftOut) are due for a claim now. */
+  private releaseSlot(target: TargetRef): void {
+    this.slots.release(target);
+    if (this.leftOut.size > 0 && this.leftOut.delete(slotKey(target))) this.deliveriesLeft = true;
+  }
+
+  /** Whether the next claim should take deliveries: some were left free for one, or the poll interval ran out. */
+  private deliveriesDue(now: number): boolean {
+    return this.deliveriesLeft || now - this.lastDeliveryClaimAt >= this.options.pollMs;
   }
 
   /** Until the poll interval runs out or a wake comes: at once when the last pass is WAKE_COALESCE_MS old (on the
@@ -263,7 +289,7 @@ export class OutboxWorker {
       if (!calling) return;
       calling = false;
       this.committing++;
-      this.slots.release(target);
+      this.releaseSlot(target);
       this.end(d.routeId);
     };
     this.begin(d.routeId);
@@ -273,7 +299,7 @@ export class OutboxWorker {
       if (calling) {
         // No call was made or it never ended normally (dead-lettered without an attempt, deferred, a store error).
         calling = false;
-        this.slots.release(target);
+        this.releaseSlot(target);
         this.end(d.routeId);
       } else {
         this.committing--;
@@ -450,7 +476,7 @@ export class OutboxWorker {
     } finally {
       this.reserved -= handed.length;
       // Slots taken for deliveries the store did not hand back (the result was ignored, or it failed).
-      for (const d of handed.slice(leased.length)) this.slots.release({ routeId: route.id, targetId: d.target.id });
+      for (const d of handed.slice(leased.length)) this.releaseSlot({ routeId: route.id, targetId: d.target.id });
     }
     this.counts.routed++;
     if (held) this.options.held?.();
@@ -458,8 +484,13 @@ export class OutboxWorker {
     else if (status !== 'held') this.observer.completed(route.id, 'async', stored, status, Date.now() - stored.receivedAt);
     for (const d of leased) this.startDelivery(d);
     if (leased.length < dispatches.length) {
+      for (const d of left) this.leftOut.add(slotKey({ routeId: route.id, targetId: d.target.id }));
       this.deliveriesLeft = true;
       this.wake();
     }
   }
+}
+
+function slotKey(t: TargetRef): string {
+  return `${t.routeId} ${t.targetId}`;
 }

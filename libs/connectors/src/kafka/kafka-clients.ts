@@ -1,5 +1,13 @@
 import { ConfigError, type Logger } from '@junction/core';
-import { Kafka, logLevel, type ConsumerConfig, type LogEntry } from 'kafkajs';
+import type * as KafkaJs from 'kafkajs';
+import type { ConsumerConfig, Kafka, LogEntry } from 'kafkajs';
+
+let kafkajsModule: typeof KafkaJs | undefined;
+
+/** kafkajs, loaded when a route first needs a client: a bus whose routes use no Kafka never holds its modules. */
+export function kafkajs(): typeof KafkaJs {
+  return (kafkajsModule ??= require('kafkajs') as typeof KafkaJs);
+}
 
 /**
  * Group timing of every consumer of the bus. A member that was killed never leaves its group: the coordinator waits
@@ -39,6 +47,7 @@ export class KafkaClients {
     let kafka = this.clients.get(key);
     if (!kafka) {
       const log = this.options.log;
+      const { Kafka, logLevel } = kafkajs();
       kafka = new Kafka({
         clientId: this.options.clientId,
         brokers: [...brokers],

@@ -10,9 +10,9 @@ import {
   outgoingTraceHeaders,
 } from '@junction/core';
 import { BytesBody, compileExpression } from '@junction/transform';
-import { CompressionTypes, type Message as KafkaMessage, type Producer } from 'kafkajs';
+import type { Message as KafkaMessage, Producer } from 'kafkajs';
 import { forwardable } from '../shared/http-headers';
-import type { KafkaClients } from './kafka-clients';
+import { kafkajs, type KafkaClients } from './kafka-clients';
 
 /** Sends that arrive within this many ms of each other go to the broker in one request. */
 const LINGER_MS = 2;
@@ -95,6 +95,7 @@ export class KafkaEgress implements EgressConnector<KafkaTargetDef> {
     const id = `${brokers.join(',')} ${config.topic} ${config.compression} ${config.timeoutMs}`;
     let q = this.queues.get(id);
     if (q) return q;
+    const { CompressionTypes } = kafkajs();
     const compression = config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
     let inFlight: Promise<void> | undefined;
     const send = async (batch: Pending[]): Promise<void> => {

@@ -2,6 +2,7 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { Driver } from './entities';
 import { toStoreError } from './db-errors';
 import { SqliteConnection, type BetterSqlite3Database } from './sqlite-connection';
+import { whenUnlocked } from './sqlite-lock-wait';
 
 /** A connection to run statements on, inside or outside a transaction. */
 export interface Sql {
@@ -49,11 +50,12 @@ export class SqlExecutor {
     const begin = options.asyncCommit && this.driver === 'postgres' ? `${this.begin}; SET LOCAL synchronous_commit = off` : this.begin;
     if (this.driver === 'sqlite') {
       return this.serialised(what, async (sql, connection) => {
-        connection.run(begin, []);
+        await whenUnlocked(() => connection.run(begin, []));
         let result: R;
         try {
           result = await work(sql);
-          connection.run('COMMIT', []);
+          // In WAL mode a COMMIT holding the write lock is not refused; in a rollback journal it may wait for readers.
+          await whenUnlocked(() => connection.run('COMMIT', []));
         } catch (err) {
           try {
             connection.run('ROLLBACK', []);
@@ -96,11 +98,14 @@ export class SqlExecutor {
   private openSqlite(): { connection: SqliteConnection; sql: Sql } {
     const db = (this.dataSource.driver as unknown as { databaseConnection: BetterSqlite3Database }).databaseConnection;
     const connection = new SqliteConnection(db);
+    // From here on (the migrations, run before, waited in SQLite's own handler) a lock held by another process is
+    // waited for on timers, not in a sleep on the event loop: see sqlite-lock-wait.ts.
+    connection.run('PRAGMA busy_timeout = 0', []);
     const dataSource = this.dataSource;
     let manager: EntityManager | undefined;
     const sql: Sql = {
-      rows: <R>(text: string, params: unknown[] = []) => settle(() => connection.rows<R>(text, params)),
-      run: (text: string, params: unknown[] = []) => settle(() => connection.run(text, params)),
+      rows: <R>(text: string, params: unknown[] = []) => whenUnlocked(() => connection.rows<R>(text, params)),
+      run: (text: string, params: unknown[] = []) => whenUnlocked(() => connection.run(text, params)),
       // TypeORM's better-sqlite3 driver hands out one query runner on the same connection.
       get manager() {
         return (manager ??= dataSource.createQueryRunner().manager);
@@ -120,15 +125,6 @@ export class SqlExecutor {
         await runner.release();
       }
     })();
-  }
-}
-
-/** A synchronous statement's outcome as the promise the Sql interface gives. */
-function settle<T>(statement: () => T): Promise<T> {
-  try {
-    return Promise.resolve(statement());
-  } catch (err) {
-    return Promise.reject(err);
   }
 }
 

@@ -121,9 +121,17 @@ export class SqlStore implements Store {
     });
     if (target.driver === 'sqlite' && target.path !== ':memory:') {
       this.walCheckpoint = new WalCheckpoint(
-        async () => void (await this.exec().run('checkpointing the WAL', (sql) => sql.rows('PRAGMA wal_checkpoint(TRUNCATE)'))),
+        async () => {
+          const [result] = await this.exec().run('checkpointing the WAL', (sql) => sql.rows<{ busy: number }>('PRAGMA wal_checkpoint(TRUNCATE)'));
+          // Another process reading or writing the file kept the log from being emptied (the store's connection does
+          // not sleep waiting for it): WalCheckpoint tries again.
+          if (result?.busy) throw new Error('the WAL is in use by another process');
+        },
         MASKED_CHECKPOINT_MS,
-        (err) => this.context.logger.warn({ err }, 'store: the WAL checkpoint after masking failed; the next one tries again'),
+        // Told once, then once a minute while other processes keep the file busy (it is tried again every second).
+        (err, inARow) => {
+          if (inARow === 1 || inARow % 60 === 0) this.context.logger.warn({ err, inARow }, 'store: the WAL checkpoint after masking failed; trying again');
+        },
       );
     }
   }

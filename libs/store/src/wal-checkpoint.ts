@@ -10,15 +10,17 @@ export class WalCheckpoint {
   private timer?: NodeJS.Timeout;
   private running: Promise<void> = Promise.resolve();
   private closed = false;
+  private failuresInARow = 0;
 
   /**
    * @param checkpoint runs `PRAGMA wal_checkpoint(TRUNCATE)`; its failure (another process reading, the store
-   *   closing) is reported to `failed` and the next masked commit tries again.
+   *   closing) is reported to `failed` (with how many failed in a row) and it is tried again `delayMs` later, until
+   *   one succeeds.
    */
   constructor(
     private readonly checkpoint: () => Promise<void>,
     private readonly delayMs: number,
-    private readonly failed: (err: unknown) => void,
+    private readonly failed: (err: unknown, inARow: number) => void,
   ) {}
 
   /** A commit replaced originals with masked copies: a checkpoint follows within `delayMs`. */
@@ -26,7 +28,15 @@ export class WalCheckpoint {
     if (this.closed || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.running = this.running.then(() => this.checkpoint()).catch((err) => this.failed(err));
+      this.running = this.running
+        .then(() => this.checkpoint())
+        .then(
+          () => void (this.failuresInARow = 0),
+          (err) => {
+            this.failed(err, ++this.failuresInARow);
+            this.masked();
+          },
+        );
     }, this.delayMs);
     this.timer.unref();
   }

@@ -126,14 +126,14 @@ export function describeCorrelation(h: StoreHarness): void {
 
     it('a released group waits for its next time; completion timeouts make it due', async () => {
       const g = groupOf();
-      await holdVia(h.store, g, [{ completeAfterLastMs: 300 }]);
+      await holdVia(h.store, g, [{ completeAfterLastMs: 1500 }]);
       expect(await claimGroup(h.store, g)).toBeUndefined();
-      await sleep(400);
+      await sleep(1600);
       const claimed = await claimGroup(h.store, g);
       expect(claimed?.parts).toBe(1);
-      expect(await h.store.correlation.releaseGroup(g, 1, Date.now() + 300)).toBe(true);
+      expect(await h.store.correlation.releaseGroup(g, 1, Date.now() + 1500)).toBe(true);
       expect(await claimGroup(h.store, g)).toBeUndefined();
-      await sleep(400);
+      await sleep(1600);
       expect((await claimGroup(h.store, g))?.parts).toBe(1);
     });
 

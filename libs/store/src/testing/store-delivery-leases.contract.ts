@@ -23,10 +23,10 @@ export function describeDeliveryLeases(h: StoreHarness): void {
 
     it('renews the lease of a delivery this instance runs, so that another instance cannot take it over', async () => {
       const { id } = await pending(h.store);
-      const claimed = (await h.store.claimDeliveries(100, 300)).find((d) => d.id === id);
+      const claimed = (await h.store.claimDeliveries(100, 1500)).find((d) => d.id === id);
       expect(claimed).toBeDefined();
       expect(await h.store.renewDeliveryLeases([id], 60_000)).toEqual([id]);
-      await sleep(400);
+      await sleep(1600);
       const other = await h.open({ instanceId: unique('other') });
       expect((await other.claimDeliveries(100, 60_000)).find((d) => d.id === id)).toBeUndefined();
     });
@@ -46,9 +46,9 @@ export function describeDeliveryLeases(h: StoreHarness): void {
     it('renews the lease of a message this instance routes; not once it is routed', async () => {
       const m = newMessage({ routeId: unique('dl-msg') });
       await h.store.acceptMessage(m);
-      expect((await h.store.claimMessages(100, 300)).find((x) => x.id === m.id)).toBeDefined();
+      expect((await h.store.claimMessages(100, 1500)).find((x) => x.id === m.id)).toBeDefined();
       expect(await h.store.renewMessageLeases([m.id], 60_000)).toEqual([m.id]);
-      await sleep(400);
+      await sleep(1600);
       const other = await h.open({ instanceId: unique('other') });
       expect((await other.claimMessages(100, 60_000)).find((x) => x.id === m.id)).toBeUndefined();
       await h.store.completeRouting(m.id, { status: 'filtered', hops: [], deliveries: [] });
@@ -58,9 +58,9 @@ export function describeDeliveryLeases(h: StoreHarness): void {
     it('defers a claimed delivery to a later due time: no attempt spent, the claim uncounted, claimable once due', async () => {
       const { messageId, id } = await pending(h.store);
       expect((await h.store.claimDeliveries(100, 60_000)).find((d) => d.id === id)?.claims).toBe(1);
-      await h.store.deferDeliveries([id], Date.now() + 400);
+      await h.store.deferDeliveries([id], Date.now() + 1500);
       expect((await h.store.claimDeliveries(100, 60_000)).find((d) => d.id === id)).toBeUndefined();
-      await sleep(500);
+      await sleep(1600);
       const again = (await h.store.claimDeliveries(100, 60_000)).find((d) => d.id === id);
       expect(again).toMatchObject({ attempts: 0, claims: 1 });
       const detail = (await h.store.getMessage(messageId))!.deliveries[0];
@@ -70,9 +70,9 @@ export function describeDeliveryLeases(h: StoreHarness): void {
     it('leaves alone a delivery leased by another instance when deferring', async () => {
       const { id } = await pending(h.store);
       const other = await h.open({ instanceId: unique('other') });
-      expect((await other.claimDeliveries(100, 300)).find((d) => d.id === id)).toBeDefined();
+      expect((await other.claimDeliveries(100, 1500)).find((d) => d.id === id)).toBeDefined();
       await h.store.deferDeliveries([id], Date.now() + 60_000);
-      await sleep(400);
+      await sleep(1600);
       // The other instance's lease ran out and the due time is unchanged: claimable now.
       expect((await h.store.claimDeliveries(100, 60_000)).find((d) => d.id === id)?.claims).toBe(2);
     });

@@ -1,9 +1,19 @@
 import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { Client, FTPError } from 'basic-ftp';
+import type { Client } from 'basic-ftp';
 import { FolderError, type FileEntry, type FolderConnection, type RemoteFolder } from '../shared/folder/remote-folder';
 import type { FtpConnectionDef } from './ftp.config';
+
+let basicFtp: typeof import('basic-ftp') | undefined;
+
+/**
+ * basic-ftp, loaded by the first connection rather than with this module: every bus process loads every connector,
+ * and one whose routes use no FTP need not hold the client (its errors are only met once a connection exists).
+ */
+function loadBasicFtp(): typeof import('basic-ftp') {
+  return (basicFtp ??= require('basic-ftp') as typeof import('basic-ftp'));
+}
 
 /** Connections to one FTP server as `ftp://host:port` (or `ftps://`). */
 export function ftpConnection(config: FtpConnectionDef): FolderConnection & { readonly key: string } {
@@ -35,6 +45,7 @@ export class FtpFolder implements RemoteFolder {
 
   /** Connects, secures (FTPS) and signs in; rejects with a FolderError (`connection`). */
   static async connect(config: FtpConnectionDef, shown: string, signal?: AbortSignal): Promise<FtpFolder> {
+    const { Client } = loadBasicFtp();
     const client = new Client(config.timeoutMs);
     const onAbort = () => client.close();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -80,7 +91,7 @@ export class FtpFolder implements RemoteFolder {
       try {
         size = await c.size(path);
       } catch (err) {
-        if (err instanceof FTPError && err.code === 550) return undefined;
+        if (err instanceof loadBasicFtp().FTPError && err.code === 550) return undefined;
         throw err;
       }
       const modified = await c.lastMod(path).catch(() => undefined);
@@ -114,7 +125,7 @@ export class FtpFolder implements RemoteFolder {
         await c.rename(from, to);
       } catch (err) {
         // Servers that refuse to replace a file (RNTO 550/553): remove it first, when allowed to.
-        if (!overwrite || !(err instanceof FTPError)) throw err;
+        if (!overwrite || !(err instanceof loadBasicFtp().FTPError)) throw err;
         await c.remove(to).catch(() => undefined);
         await c.rename(from, to);
       }
@@ -126,7 +137,7 @@ export class FtpFolder implements RemoteFolder {
       try {
         await c.remove(path);
       } catch (err) {
-        if (!(err instanceof FTPError && err.code === 550)) throw err;
+        if (!(err instanceof loadBasicFtp().FTPError && err.code === 550)) throw err;
       }
     });
   }
@@ -161,7 +172,7 @@ export class FtpFolder implements RemoteFolder {
   private error(err: unknown, what: string): FolderError {
     if (err instanceof FolderError) return err;
     const message = redact(`${what} on ${this.shown}: ${(err as Error).message}`, this.secrets);
-    if (err instanceof FTPError) {
+    if (err instanceof loadBasicFtp().FTPError) {
       if (err.code === 550 && /no such|not found|not exist|cannot find/i.test(err.message)) return new FolderError('missing', message, { cause: err });
       if (err.code === 550 || err.code === 553 || err.code === 530 || err.code === 532) return new FolderError('denied', message, { cause: err });
       if (err.code === 421) return this.lose(message, err);

@@ -1,6 +1,17 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { MqttConnectionDef } from './mqtt.config';
 
+let mqtt: typeof import('mqtt') | undefined;
+
+/**
+ * A new mqtt.js client (see mqtt.js's `connect`). mqtt.js is loaded by the first client rather than with this module:
+ * every bus process loads every connector, and one whose routes use no MQTT need not hold the library.
+ */
+export function connectClient(url: string, options: IClientOptions): MqttClient {
+  mqtt ??= require('mqtt') as typeof import('mqtt');
+  return mqtt.connect(url, options);
+}
+
 /** Pause between mqtt.js's own reconnection attempts once a client has been connected. */
 export const RECONNECT_MS = 1_000;
 /** Time allowed for the TCP/TLS/WebSocket connection and the CONNACK. */

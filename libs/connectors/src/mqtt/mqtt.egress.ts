@@ -7,9 +7,9 @@ import {
   type Reply,
 } from '@junction/core';
 import { BytesBody, compileExpression } from '@junction/transform';
-import { connect, type IClientPublishOptions, type MqttClient } from 'mqtt';
+import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
-import { endClient, mqttConnection, redact, type MqttConnection } from './mqtt-connection';
+import { connectClient, endClient, mqttConnection, redact, type MqttConnection } from './mqtt-connection';
 import { outgoingUserProperties } from './mqtt-headers';
 import { topicNameProblem } from './mqtt-topics';
 import type { MqttTargetDef } from './mqtt.config';
@@ -121,7 +121,7 @@ export class MqttEgress implements EgressConnector<MqttTargetDef> {
     if (!shared) {
       // A client id of its own per client: publishers keep no session, and two bus instances must not share one.
       const clientId = `junction-pub-${randomBytes(6).toString('hex')}`;
-      const client = connect(conn.url, { ...conn.options, clientId, clean: true });
+      const client = connectClient(conn.url, { ...conn.options, clientId, clean: true });
       // Errors are reported through the sends that fail; a listener keeps them from being thrown.
       client.on('error', () => undefined);
       // One wait for the connection shared by every send, rather than one listener per send while the broker is away.

@@ -1,8 +1,8 @@
 import { ConfigError, toBusError, type IngressBinding, type Logger, type SourceStatus } from '@junction/core';
-import { connect, type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { IClientOptions, IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
 import { BrokerIngress, type BrokerConsumer, type ConsumerLink } from '../shared/broker-ingress';
 import { dispatchUntilTaken } from '../shared/bus-dispatch';
-import { endClient, mqttConnection, redact, type MqttConnection } from './mqtt-connection';
+import { connectClient, endClient, mqttConnection, redact, type MqttConnection } from './mqtt-connection';
 import { incomingFromPublish } from './mqtt-headers';
 import { topicMatches } from './mqtt-topics';
 import type { MqttSourceDef } from './mqtt.config';
@@ -89,7 +89,7 @@ export class MqttIngress extends BrokerIngress<MqttSourceDef> {
     const key = this.sessionKey(b);
     const { topics, qos, protocolVersion, cleanSession } = b.config;
     const session: Session = { clientId, topics, up: false, since: Date.now() };
-    const client = connect(conn.url, { ...conn.options, ...this.sessionOptions(b.config, clientId), manualConnect: true });
+    const client = connectClient(conn.url, { ...conn.options, ...this.sessionOptions(b.config, clientId), manualConnect: true });
     const fields = { route: b.routeId, kind: this.kind, broker: conn.shown, clientId };
     let stopping = false;
     // Messages in the order mqtt.js handed them over: a message still with the bus when the connection dropped is

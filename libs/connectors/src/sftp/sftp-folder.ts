@@ -1,8 +1,18 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { Client, type ConnectConfig, type FileEntryWithStats, type SFTPWrapper, type Stats } from 'ssh2';
+import type { Client, ConnectConfig, FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
 import { FolderError, type FileEntry, type FolderConnection, type RemoteFolder } from '../shared/folder/remote-folder';
 import type { SftpConnectionDef } from './sftp.config';
+
+let ssh2: typeof import('ssh2') | undefined;
+
+/**
+ * ssh2, loaded by the first connection rather than with this module: every bus process loads every connector, and
+ * one whose routes use no SFTP need not hold the library.
+ */
+function loadSsh2(): typeof import('ssh2') {
+  return (ssh2 ??= require('ssh2') as typeof import('ssh2'));
+}
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02) that ssh2 puts on its errors' `code`. */
 const NO_SUCH_FILE = 2;
@@ -60,6 +70,7 @@ export class SftpFolder implements RemoteFolder {
 
   /** Connects, checks the host key, signs in and opens the SFTP channel; rejects with a FolderError (`connection`). */
   static connect(config: SftpConnectionDef, shown: string, signal?: AbortSignal): Promise<SftpFolder> {
+    const { Client } = loadSsh2();
     const client = new Client();
     let presented: string | undefined;
     const secrets = [config.password, config.privateKey, config.passphrase];

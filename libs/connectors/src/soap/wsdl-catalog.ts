@@ -3,7 +3,6 @@ import * as nodePath from 'node:path';
 import { ConfigError } from '@junction/core';
 import { type XmlCodec, type XsdModel, type XsdPart, createXmlCodec, fileXsdLoader, readXsdModel } from '@junction/transform';
 import type { IOptions, WSDL } from 'soap';
-import { open_wsdl } from 'soap/lib/wsdl';
 import type { SoapVersion } from './soap-envelope';
 import { type OperationStyle, type WsdlModel, keyOf, readWsdlModel } from './wsdl-reader';
 import type { XmlName } from './xml-namespaces';
@@ -81,6 +80,9 @@ export async function loadWsdl(location: string, options: LoadWsdlOptions = {}):
     const folder = nodePath.dirname(main);
     soapOptions.wsdl_options = { overrideImportLocation: (resolved: string) => confine(resolved, folder, main) };
   }
+  // soap's WSDL reader (about 100 modules with its HTTP client) is loaded by the first WSDL rather than with this
+  // module: a bus process whose routes have no WSDL need not hold it.
+  const { open_wsdl } = require('soap/lib/wsdl') as typeof import('soap/lib/wsdl');
   let wsdl: WSDL;
   try {
     wsdl = await new Promise<WSDL>((resolve, reject) => {

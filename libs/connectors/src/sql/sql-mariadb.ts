@@ -1,7 +1,14 @@
-import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
+import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { TranslatedSql } from './sql-params';
 import type { SqlConnection, SqlPool, SqlResult } from './sql-pool';
 import { safeSqlUrl } from './sql-url';
+
+let mysql2: typeof import('mysql2/promise') | undefined;
+
+/** mysql2, loaded by the first pool: a bus process whose routes use no MariaDB or MySQL does not hold it. */
+function loadMysql2(): typeof import('mysql2/promise') {
+  return (mysql2 ??= require('mysql2/promise') as typeof import('mysql2/promise'));
+}
 
 /**
  * MariaDB and MySQL through mysql2: `?` placeholders run as server-side prepared statements (`execute`), so values
@@ -15,7 +22,7 @@ export class MariaDbPool implements SqlPool {
   constructor(url: string, size: number) {
     this.safeUrl = safeSqlUrl(url);
     const u = new URL(url);
-    this.pool = createPool({
+    this.pool = loadMysql2().createPool({
       host: u.hostname,
       port: u.port ? Number(u.port) : 3306,
       user: decodeURIComponent(u.username) || undefined,

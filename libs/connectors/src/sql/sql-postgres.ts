@@ -1,9 +1,16 @@
 import type { Logger } from '@junction/core';
-import { Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { retriableSqlError, sqlErrorText } from './sql-errors';
 import type { TranslatedSql } from './sql-params';
 import type { SqlConnection, SqlPool, SqlResult } from './sql-pool';
 import { safeSqlUrl } from './sql-url';
+
+let pg: typeof import('pg') | undefined;
+
+/** node-postgres, loaded by the first pool: a bus process whose routes use no PostgreSQL does not hold it. */
+function loadPg(): typeof import('pg') {
+  return (pg ??= require('pg') as typeof import('pg'));
+}
 
 /** PostgreSQL through node-postgres: `$1` placeholders, values sent apart from the text (extended protocol). */
 export class PostgresPool implements SqlPool {
@@ -13,6 +20,7 @@ export class PostgresPool implements SqlPool {
 
   constructor(url: string, size: number, log: Logger) {
     this.safeUrl = safeSqlUrl(url);
+    const { Pool } = loadPg();
     this.pool = new Pool({ connectionString: url, max: size, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
     // An idle connection the server ended (a restart, pg_terminate_backend) is reported here and dropped by the
     // pool; without a listener it would end the process.

@@ -12,8 +12,9 @@ import { getJson, post } from './support/test-bus';
  */
 const PRELOAD = resolve(__dirname, 'fixtures', 'preload', 'report-loaded-packages.js');
 
-/** Loaded only by a route (or setting) that uses them. kafkajs is not here yet: the Kafka connector still loads it. */
+/** Loaded only by a route (or setting) that uses them. */
 const DEFERRED = [
+  'kafkajs',
   'pg',
   'mysql2',
   'mqtt',

@@ -232,16 +232,16 @@ describe('WORKERS=2: one bus, two processes', () => {
         const now = childrenOf(primary);
         return now.length === 2 && now.includes(survivor) && !now.includes(victim);
       },
-      30_000,
+      60_000,
       'a new worker forked',
     );
     // The new worker is the cluster's third: it answers calls beside the one that stayed.
-    await waitUntil(async () => (await workersAnswering(bus, 6)).has(3), 30_000, 'the new worker answering');
+    await waitUntil(async () => (await workersAnswering(bus, 6)).has(3), 60_000, 'the new worker answering');
     expect(bus.child.output()).toContain('worker died; replacing it');
     // The primary's logins and figures outlive the worker: still the whole bus's.
     const text = new PrometheusText((await call(`${bus.url}/metrics`, { headers: AUTH })).text);
     expect(text.value('junction_routes_loaded')).toBe(2);
-  }, 60_000);
+  }, 120_000);
 
   // Last: its failures throttle this address for the tests after it.
   test('the login throttle counts the failures made on every process', async () => {
@@ -280,7 +280,7 @@ describe('WORKERS=2: stopping', () => {
   test('SIGTERM lets every worker finish its calls, then the bus exits 0', async () => {
     const bus = await start('term');
     const primary = bus.child.child.pid!;
-    await waitUntil(() => bus.child.output().includes('bus started as several processes'), 30_000, 'both workers ready');
+    await waitUntil(() => bus.child.output().includes('bus started as several processes'), 60_000, 'both workers ready');
     const workers = childrenOf(primary);
     expect(workers).toHaveLength(2);
     // Calls on both workers, each held 1.5 s by the target when SIGTERM comes.
@@ -290,7 +290,7 @@ describe('WORKERS=2: stopping', () => {
     expect((await Promise.all(calls)).map((r) => r.status)).toEqual(Array(6).fill(200));
     expect(code).toBe(0);
     expect(workers.filter(alive)).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
   test('SIGTERM while the workers are still starting stops the bus cleanly (exit 0)', async () => {
     const routesDir = join(dir.path, 'early-routes');
@@ -323,12 +323,12 @@ describe('WORKERS=2: stopping', () => {
     expect(end).toEqual({ code: 0, signal: null });
     expect(workers.filter(alive)).toEqual([]);
     expect(output).not.toContain('"level":50');
-  }, 60_000);
+  }, 120_000);
 
   test('kill -9 of the primary leaves no worker holding the port', async () => {
     const bus = await start('kill');
     const primary = bus.child.child.pid!;
-    await waitUntil(() => bus.child.output().includes('bus started as several processes'), 30_000, 'both workers ready');
+    await waitUntil(() => bus.child.output().includes('bus started as several processes'), 60_000, 'both workers ready');
     const workers = childrenOf(primary);
     expect(workers).toHaveLength(2);
     const port = Number(new URL(bus.url).port);
@@ -336,5 +336,5 @@ describe('WORKERS=2: stopping', () => {
     await bus.child.kill('SIGKILL');
     await waitUntil(() => workers.every((w) => !alive(w)), 10_000, 'the workers gone after their primary');
     expect(await portFree(port)).toBe(true);
-  }, 60_000);
+  }, 120_000);
 });

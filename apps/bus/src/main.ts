@@ -53,7 +53,7 @@ async function runBus(settings: Settings, env: Record<string, string | undefined
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   try {
-    // Loaded here, not at the top: a cluster's primary runs no bus and need not hold its modules (about 50 MB).
+    // Loaded here, not at the top: a cluster's primary runs no bus and need not hold its modules (about 35 MB).
     const { startBus } = await import('./bootstrap');
     bus = await startBus(settings, env, primary?.peers ?? null);
   } catch (err) {

@@ -41,11 +41,12 @@ export const LISTENER_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as con
  * (`/customers/:id`, see PathMatcher for precedence); the matcher is built on mount, never per request. Routes Nest
  * declares (admin, health) are static and take precedence in Fastify's router.
  *
- * An XML body of a declared length the XML workers would take while their backlog is full is refused (503, Retry-After,
- * `Connection: close`) from its headers alone: every XML body on these paths goes to the workers from that size (an
- * HTTP route's is parsed, checked or screened; a SOAP envelope read), and reading 100 KB only to refuse it cost the
- * event loop what the callers it can serve need, as a flood's clients retry at once. The unread body is discarded by
- * Node's server; the connection closes, so that a client's retry pays a new one.
+ * An XML body of a declared length the XML workers would take while their backlog is full is refused (503,
+ * Retry-After) from its headers alone: every XML body on these paths goes to the workers from that size (an HTTP
+ * route's is parsed, checked or screened; a SOAP envelope read), and reading 100 KB only to refuse it cost the event
+ * loop what the callers it can serve need, as a flood's clients retry at once. The unread body is discarded by Node's
+ * server as it arrives, and the connection stays open: closing it while a client still sends a large body resets the
+ * connection under the client, which then never reads the 503 (seen with 8 MB bodies on a loaded machine).
  */
 export class HttpListener {
   private readonly tables = new Map<string, { readonly table: ReadonlyMap<string, PathHandler>; readonly refuse?: RefusalHandler }>();
@@ -94,7 +95,6 @@ export class HttpListener {
     if (!refusal || formatOf(req.headers['content-type']) !== 'xml') return done();
     const found = this.matcher.match(req.method, pathOf(req.url));
     if (found === undefined || !('value' in found)) return done();
-    reply.header('connection', 'close');
     reply.header('retry-after', retryAfter(refusal));
     this.answerRefusal(found.value.refuse, refusal, req, reply);
   }

@@ -16,7 +16,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { forkServer, startBus, stopAll } = require('./lib/processes');
 const { runWrk } = require('./lib/wrk');
-const { rssKb, processTree, cpuTicks, clockTicks } = require('./lib/sampler');
+const { rssKb, processTree, clockTicks, treeTicks, ticksSince } = require('./lib/sampler');
 const { SCENARIOS } = require('./lib/scenarios');
 const { CONTENT_TYPES } = require('./lib/payloads');
 
@@ -36,12 +36,12 @@ const cells = arg('cells', 'S1:1KB,S4:10KB,S5:10KB,S1:1KB').split(',').map((c) =
 const busArgs = (arg('bus-args', '') || '').split(' ').filter(Boolean);
 const extraEnv = Object.fromEntries((arg('env', '') || '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
-/** Peak RSS (MB) of the largest process and of the tree while `work` runs. */
+/** Peak RSS (MB) of the largest process and of the tree, and the tree's CPU seconds, while `work` runs. */
 async function peaks(pid, work) {
   let largest = 0;
   let tree = 0;
   const pids = processTree(pid);
-  const t0 = pids.map((p) => cpuTicks(p) ?? 0);
+  const t0 = treeTicks(pids);
   const poll = setInterval(() => {
     const each = processTree(pid).map((p) => rssKb(p) ?? 0);
     largest = Math.max(largest, ...each);
@@ -49,7 +49,7 @@ async function peaks(pid, work) {
   }, 200);
   try {
     const result = await work();
-    const cpuS = pids.reduce((sum, p, i) => sum + ((cpuTicks(p) ?? t0[i]) - t0[i]), 0) / clockTicks();
+    const cpuS = ticksSince(t0) / clockTicks();
     return { result, cpuS, largestMb: Math.round(largest / 1024), treeMb: Math.round(tree / 1024) };
   } finally {
     clearInterval(poll);

@@ -21,7 +21,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { forkServer, startBus, stopAll } = require('./lib/processes');
 const { runWrk } = require('./lib/wrk');
-const { cpuTicks, clockTicks, rssKb, processTree } = require('./lib/sampler');
+const { clockTicks, rssKb, processTree, treeTicks, ticksSince } = require('./lib/sampler');
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,19 +36,6 @@ const busArgs = (arg('bus-args', '') || '').split(' ').filter(Boolean);
 const compare = arg('compare', undefined);
 const workers = arg('workers', '1');
 
-/** CPU ticks of `pids` (a bus's primary and its workers), summed over those alive at both reads. */
-function ticksOf(pids) {
-  return new Map(pids.flatMap((p) => (cpuTicks(p) === undefined ? [] : [[p, cpuTicks(p)]])));
-}
-function ticksSince(before) {
-  let sum = 0;
-  for (const [p, t0] of before) {
-    const t1 = cpuTicks(p);
-    if (t1 !== undefined) sum += t1 - t0;
-  }
-  return sum;
-}
-
 async function measure(pid, url, sampleRss) {
   const job = { url, format: 'json', size: '1KB', connections: concurrency, durationS, headers: { 'content-type': 'application/json' } };
   await runWrk({ ...job, durationS: warmS });
@@ -56,7 +43,7 @@ async function measure(pid, url, sampleRss) {
   const pids = pid ? processTree(pid) : [];
   // The largest single process's RSS (with WORKERS above 1, a worker's).
   const poll = sampleRss ? setInterval(() => (peak = Math.max(peak, ...pids.map((p) => rssKb(p) ?? 0))), 200) : undefined;
-  const c0 = ticksOf(pids);
+  const c0 = treeTicks(pids);
   const r = await runWrk(job);
   const ticks = ticksSince(c0);
   if (poll) clearInterval(poll);

@@ -73,6 +73,16 @@ function treeTicks(pids) {
   return ticks;
 }
 
+/** CPU ticks since `before` (a treeTicks map), summed over the processes still alive. */
+function ticksSince(before) {
+  let sum = 0;
+  for (const [p, t0] of before) {
+    const t1 = cpuTicks(p);
+    if (t1 !== undefined) sum += t1 - t0;
+  }
+  return sum;
+}
+
 /** Resident set size in kB, or undefined. */
 function rssKb(pid) {
   try {
@@ -133,4 +143,4 @@ function sample(pid, intervalMs = 100) {
   };
 }
 
-module.exports = { sample, rssKb, cpuTicks, clockTicks, processTree };
+module.exports = { sample, rssKb, cpuTicks, clockTicks, processTree, treeTicks, ticksSince };

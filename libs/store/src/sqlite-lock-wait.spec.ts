@@ -1,10 +1,19 @@
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore } from './create-store';
 import { whenUnlocked } from './sqlite-lock-wait';
 import { newMessage } from './testing/store-fixtures';
+
+/** The part of better-sqlite3 these tests use (the package ships no types). */
+interface RawDatabase {
+  readonly inTransaction: boolean;
+  pragma(text: string): unknown;
+  exec(text: string): unknown;
+  close(): void;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Database = require('better-sqlite3') as new (file: string) => RawDatabase;
 
 describe('waiting for a SQLite lock held by another connection', () => {
   const dir = mkdtempSync(join(tmpdir(), 'junction-lock-'));

@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeAdminApi, mountHealth, type BusPeers } from '@junction/admin';
 import type { Settings } from '@junction/config';
-import { lendXmlWorkers } from '@junction/connectors';
 import { BusRuntime } from '@junction/engine';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -52,8 +51,6 @@ export async function startBus(settings: Settings, env: Record<string, string | 
   const tracing = startTracing(settings, log);
   if (tracing.endpoint) log.info({ endpoint: tracing.endpoint, service: settings.OTEL_SERVICE_NAME }, 'exporting spans over OTLP');
   const runtime = new BusRuntime(settings, ingressServer, log, env, CONNECTORS);
-  // The ingress listener refuses a large XML body from its headers while the workers' backlog is full.
-  lendXmlWorkers(ingressServer, runtime.xmlWorkers);
   try {
     await runtime.start();
   } catch (err) {

@@ -3,7 +3,7 @@ export { BrokerTransport, isHosted } from './shared/broker-transport';
 export { BrokerIngress, type BrokerConsumer, type ConsumerLink, type HostedIngress } from './shared/broker-ingress';
 export { dispatchUntilTaken, guessContentType, type Taken } from './shared/bus-dispatch';
 export { Backoff } from './shared/backoff';
-export { HttpListener, lendXmlWorkers, pathOf, sendProblem, type PathHandler } from './shared/http-listener';
+export { HttpListener, pathOf, sendProblem, type PathHandler } from './shared/http-listener';
 export { sendRequest, statusError, retriableStatus, retryAfterMs, MAX_REPLY_BYTES, type RawRequest, type RawResponse } from './shared/http-request';
 export { messageHeadersFrom, forwardable } from './shared/http-headers';
 export { problemFor, problemHeaders, requestError, PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS, type Problem } from './shared/problem';

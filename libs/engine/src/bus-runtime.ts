@@ -60,7 +60,7 @@ export class BusRuntime {
       backlog: settings.XML_WORKER_BACKLOG,
       heapMb: settings.XML_WORKER_HEAP_MB,
     });
-    const context = { settings, log, http: new HttpListener(fastify), store: this.store, xmlWorkers: this.xmlWorkers };
+    const context = { settings, log, http: new HttpListener(fastify, this.xmlWorkers), store: this.store, xmlWorkers: this.xmlWorkers };
     this.ingress = new Map();
     this.egress = new Map();
     for (const module of connectors) {

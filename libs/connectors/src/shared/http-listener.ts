@@ -19,18 +19,6 @@ interface Mounted {
   readonly refuse?: RefusalHandler;
 }
 
-/** The XML workers lent to the listeners on a Fastify instance (lendXmlWorkers). */
-const lentWorkers = new WeakMap<FastifyInstance, WorkerPool>();
-
-/**
- * Lends the bus's XML workers to the HTTP listener on `fastify`, so that it refuses a large XML body before reading it
- * when their backlog is full (see HttpListener). The bus does it when it builds its runtime; without it, such a body
- * is read and then refused by the pool, as before.
- */
-export function lendXmlWorkers(fastify: FastifyInstance, workers: WorkerPool): void {
-  lentWorkers.set(fastify, workers);
-}
-
 /** The methods ingress routes may take. */
 export const LISTENER_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -53,7 +41,12 @@ export class HttpListener {
   private matcher = new PathMatcher<Mounted>([]);
   private started = false;
 
-  constructor(private readonly fastify: FastifyInstance) {}
+  /** @param xmlWorkers the bus's XML workers, whose backlog decides the refusals from headers (see the class);
+   *   without them every body is read and left to the pool to refuse. */
+  constructor(
+    private readonly fastify: FastifyInstance,
+    private readonly xmlWorkers?: WorkerPool,
+  ) {}
 
   /** Registers the catch-all route; must run before the server starts listening. Idempotent. */
   start(): void {
@@ -89,7 +82,7 @@ export class HttpListener {
   /** Lets a request's body be read, unless the XML workers would refuse it (see the class): then answers 503 at once. */
   private admit(req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const declared = req.headers['content-length'];
-    const workers = declared === undefined ? undefined : lentWorkers.get(this.fastify);
+    const workers = declared === undefined ? undefined : this.xmlWorkers;
     // The pool's answer first: undefined at once for a small body or a free worker, the common case.
     const refusal = workers?.refusal(Number(declared));
     if (!refusal || formatOf(req.headers['content-type']) !== 'xml') return done();

@@ -116,11 +116,16 @@ describe('OutboxWorker', () => {
 
   it('feeds every free slot from one claim while no delivery waits for a claim: large claims, none lost or doubled', async () => {
     const claimMessages = jest.spyOn(store, 'claimMessages');
-    const messages = Array.from({ length: 300 }, accepted);
-    for (const m of messages) await store.acceptMessage(m);
+    const claimDeliveries = jest.spyOn(store, 'claimDeliveries');
     // A poll interval longer than the test: deliveries are claimed only when some were left free (a routing had no
     // slot for them, or a claim brought more than a target's share), never because the poll interval ran out.
     const w = start({ concurrency: 32, pollMs: 60_000 });
+    // The first pass (deliveries are due at start) finds nothing; the worker then waits for a wake.
+    await until(() => claimDeliveries.mock.calls.length === 1);
+    await claimDeliveries.mock.results[0].value;
+    const messages = Array.from({ length: 300 }, accepted);
+    for (const m of messages) await store.acceptMessage(m);
+    w.wake();
     await until(async () => (await store.stats()).messages.delivered === 300, 20_000);
 
     expect(w.counts).toEqual({ routed: 300, delivered: 600, retried: 0, dead: 0 });
@@ -129,11 +134,12 @@ describe('OutboxWorker', () => {
     for (const c of egress.calls) perMessage.set(c.message.id, (perMessage.get(c.message.id) ?? 0) + 1);
     expect(perMessage.size).toBe(300);
     expect([...perMessage.values()].every((n) => n === 2)).toBe(true);
-    // Past the first pass (which leaves half the slots to deliveries), a claim asks for every free slot: more than
-    // half of the worker's slots.
+    // The first pass left half the slots to deliveries; the pass after the wake, with no delivery due for a claim,
+    // asked for every free slot (all 32), not half of them.
     const asked = claimMessages.mock.calls.map((c) => c[0]);
-    expect(Math.max(...asked)).toBeGreaterThan(16);
+    expect(asked.slice(0, 2)).toEqual([16, 32]);
     const claimed = (await Promise.all(claimMessages.mock.results.map((r) => r.value as Promise<unknown[]>))).map((rows) => rows.length);
+    expect(claimed.slice(0, 2)).toEqual([0, 32]);
     expect(claimed.reduce((a, b) => a + b, 0)).toBe(300);
   });
 

@@ -21,7 +21,7 @@ const { measureHttp, measureAsync, measureBroker } = require('./lib/measure');
 const { measureCompare } = require('./lib/compare');
 const { ensureBuilt, startCamel } = require('./lib/camel');
 const { wrkPath } = require('./lib/wrk');
-const { table, compareTable, targets, targetsTable } = require('./lib/report');
+const { table, compareTable, pacedTable, targets, targetsTable } = require('./lib/report');
 
 const cleanups = [];
 const log = (line) => process.stdout.write(`${line}\n`);
@@ -202,6 +202,7 @@ async function main(options) {
   log(`\n## Results (${new Date().toISOString()}, ${Math.round((Date.now() - started) / 1000)} s)\n\nmachine: ${machine()}\n`);
   log(table(rows));
   if (rows.some((r) => r.systems)) log(`\n## Systems side by side (${options.rounds} rounds, medians and min-max)\n\n${compareTable(rows)}`);
+  if (rows.some((r) => r.paced)) log(`\n## At a fixed rate (--paced ${options.pacedRps}, ${options.rounds} rounds)\n\n${pacedTable(rows)}`);
   log(`\n## Targets\n\n${targetsTable(met)}\n`);
   log(`written: ${path.relative(process.cwd(), options.out)}`);
 }

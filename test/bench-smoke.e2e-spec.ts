@@ -30,7 +30,15 @@ interface SystemSummary {
   runs: unknown[];
 }
 
+interface PacedSummary {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
 interface CompareRow extends BenchRow {
+  paced?: { systems: Record<string, PacedSummary>; addedP99Ms: Record<string, number> };
   load: string;
   rounds: number;
   directRps: number;
@@ -84,10 +92,10 @@ describe('bench harness smoke run', () => {
     expect(row.errorRate).toBeLessThan(1);
   });
 
-  test('--load wrk: S1 at 1 KB, c=10, two rounds of a second on the bus, the raw proxy and the backend called directly', async () => {
+  test('--load wrk: S1 at 1 KB, c=10, two rounds of a second on the bus, the raw proxy and the backend called directly, then at a fixed rate', async () => {
     const out = join(dir, 'results-wrk.json');
-    const args = ['--load', 'wrk', '--rounds', '2', '--scenarios', 'S1', '--sizes', '1KB', '--concurrency', '10', '--duration', '1', '--warmup', '0', '--out', out];
-    const { code, stdout, stderr } = await run(args, 100_000);
+    const args = ['--load', 'wrk', '--rounds', '2', '--scenarios', 'S1', '--sizes', '1KB', '--concurrency', '10', '--duration', '1', '--warmup', '0', '--paced', '100', '--out', out];
+    const { code, stdout, stderr } = await run(args, 150_000);
     expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toContain('## Systems side by side (2 rounds, medians and min-max)');
 
@@ -111,6 +119,14 @@ describe('bench harness smoke run', () => {
     expect(row.counts).toBe(row.directRps >= 2 * (row.baselineRps ?? Infinity));
     if (!row.counts) expect(row.limit).toContain('load generator or the machine');
     expect(row.systems.junction.rssMb).toBeGreaterThan(0);
+    // --paced 100: every system offered 100 requests a second over the same 10 connections, every one answered.
+    expect(stdout).toContain('## At a fixed rate (--paced 100, 2 rounds)');
+    expect(Object.keys(row.paced!.systems).sort()).toEqual(['direct', 'junction', 'proxy']);
+    for (const [name, system] of Object.entries(row.paced!.systems)) {
+      expect({ name, errors: system.errors, answered: system.rps > 0 }).toEqual({ name, errors: 0, answered: true });
+      expect(system.p99Ms).toBeGreaterThanOrEqual(system.p50Ms);
+    }
+    expect(row.paced!.addedP99Ms.junction).toBeCloseTo(row.paced!.systems.junction.p99Ms - row.paced!.systems.direct.p99Ms, 1);
     console.log(`bench smoke wrk: junction ${row.rps} rps, raw ${row.baselineRps}, direct ${row.directRps}, counts ${row.counts}`);
   });
 });

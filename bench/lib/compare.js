@@ -9,21 +9,18 @@
  *
  * The honesty rule: the direct figure must be at least twice the raw proxy's, else the load generator or the
  * machine, not the proxy, set the pace, and the cell is reported as not counting (`counts: false`, with the reason).
+ *
+ * With `--paced <rps>`, the same systems then run at that fixed rate (lib/paced.js): latency below saturation.
  */
 const { runWrk } = require('./wrk');
 const { sample } = require('./sampler');
 const { get } = require('./processes');
 const { CONTENT_TYPES, payload } = require('./payloads');
 const { CAMEL_SCENARIOS } = require('./camel');
+const { median } = require('./stats');
+const { measurePaced } = require('./paced');
 
 const round = (n, digits = 2) => (n === null || n === undefined ? null : Math.round(n * 10 ** digits) / 10 ** digits);
-
-function median(values) {
-  const v = values.filter((x) => typeof x === 'number').sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
 
 /** One measured run of `system`, sampling its process while wrk runs. */
 async function runOnce(system, job, options) {
@@ -92,6 +89,7 @@ async function measureCompare(cell, { bus, proxy, backend, camel, options, log =
   const p = by.proxy;
   const d = by.direct;
   const counts = d.rps !== null && p.rps !== null && d.rps >= 2 * p.rps;
+  const paced = options.pacedRps ? await measurePaced(systems, job, options, log) : undefined;
   const busAlive = bus.alive() && (await get(`${bus.url}/health`, 5_000)).status === 200;
   return {
     scenario: s.id,
@@ -122,7 +120,8 @@ async function measureCompare(cell, { bus, proxy, backend, camel, options, log =
     requests: j.requests,
     busAlive,
     systems: by,
+    ...(paced ? { paced } : {}),
   };
 }
 
-module.exports = { measureCompare, median };
+module.exports = { measureCompare };

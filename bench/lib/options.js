@@ -20,6 +20,8 @@ const USAGE = `usage: node bench/run.js [options]
                           wrk (Debian's; rounds of every system interleaved, with the backend called directly)
   --rounds <n>            --load wrk: rounds per cell, every system once a round (default 3)
   --wrk-threads <n>       --load wrk: wrk's threads (default 1)
+  --paced <rps>           --load wrk: after the rounds, the same rounds at this fixed rate (open loop, over the
+                          cell's connections), for latency below saturation (bench/paced-load.js)
   --camel                 also the Apache Camel 4 peer (bench/camel, built by Maven) on S1, S2, S4, S5, S6;
                           implies --load wrk
   --camel-java-args "<a>" JVM options of the Camel peer, e.g. "-Xmx512m" (default: none, the JVM's defaults)
@@ -98,6 +100,10 @@ function parseOptions(argv) {
         o.wrkThreads = Math.round(positive(value(), 'wrk-threads'));
         if (o.wrkThreads < 1) throw new Error('--wrk-threads must be >= 1');
         break;
+      case '--paced':
+        o.pacedRps = Math.round(positive(value(), 'paced'));
+        if (o.pacedRps < 1) throw new Error('--paced must be >= 1');
+        break;
       case '--camel':
         o.camel = true;
         break;
@@ -126,7 +132,7 @@ function parseOptions(argv) {
   o.load ??= o.camel ? 'wrk' : 'autocannon';
   o.rounds ??= 3;
   o.wrkThreads ??= 1;
-  if (o.load !== 'wrk' && (argv.includes('--rounds') || argv.includes('--wrk-threads'))) throw new Error('--rounds and --wrk-threads apply to --load wrk');
+  if (o.load !== 'wrk' && (argv.includes('--rounds') || argv.includes('--wrk-threads') || o.pacedRps)) throw new Error('--rounds, --wrk-threads and --paced apply to --load wrk');
   if (o.durationS <= 0) throw new Error('--duration must be > 0');
   return o;
 }

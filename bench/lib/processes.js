@@ -123,11 +123,12 @@ async function startBus({ env, nodeArgs = [], readyTimeoutMs = 60_000, root = RO
 }
 
 /**
- * Runs one load job in its own process (load-worker.js). `onMeasuring` is called when the warm-up is over. Rejects
- * when the generator fails or outlives `limitMs` (a bound on every run, whatever the bus does).
+ * Runs one load job in its own process (`script`: load-worker.js, autocannon's closed loop, or paced-load.js, a fixed
+ * rate). `onMeasuring` is called when the warm-up is over. Rejects when the generator fails or outlives `limitMs` (a
+ * bound on every run, whatever the bus does).
  */
-function runLoad(job, { onMeasuring, limitMs } = {}) {
-  const child = track(fork(path.join(__dirname, '..', 'load-worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+function runLoad(job, { onMeasuring, limitMs, script = 'load-worker.js' } = {}) {
+  const child = track(fork(path.join(__dirname, '..', script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const bound = limitMs ?? ((job.warmupS ?? 0) + (job.durationS ?? 0) + (job.timeoutS ?? 10)) * 1000 + 30_000;
   return new Promise((resolve, reject) => {
     let settled = false;

@@ -64,6 +64,19 @@ describe('benchmark targets', () => {
     expect(find(plain, 'p99 added at c=10')).toMatchObject({ value: 5, met: false });
   });
 
+  it('takes the p99 added at the fixed rate when the cell was paced, and misses the goal when the bus fell behind it', () => {
+    const paced = (junction: Record<string, unknown>) => ({
+      rps: 500,
+      systems: { junction: { p99Ms: 3.1, keptRate: true, ...junction }, direct: { p99Ms: 1.6, keptRate: true } },
+      addedP99Ms: { junction: 1.5 },
+    });
+    // The closed loop's p99 (9 ms here) is left aside for the paced figure.
+    const kept = targets([compareRow({ concurrency: 10, p99Ms: 9, paced: paced({}) })]);
+    expect(find(kept, 'p99 added at c=10')).toMatchObject({ value: 1.5, where: 'S1 1KB c=10 at 500 rps (paced)', met: true });
+    const behind = targets([compareRow({ concurrency: 10, p99Ms: 9, paced: paced({ keptRate: false }) })]);
+    expect(find(behind, 'p99 added at c=10')).toMatchObject({ value: null, met: false });
+  });
+
   it("takes the largest process's resident set when the bus runs as several processes", () => {
     const results = targets([compareRow({ concurrency: 500, rssMb: 380, processRssMb: 190 })]);
     expect(find(results, 'RSS per bus process')).toMatchObject({ value: 190, met: true });

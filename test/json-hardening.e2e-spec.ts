@@ -39,6 +39,11 @@ routes:
     from: { http: { path: /json/pass } }
     mode: async
     to: [{ id: pass-sink, http: { url: "\${TARGET_URL}/pass-sink" } }]
+
+  - id: json-to-json
+    from: { http: { path: /json/to-json } }
+    mode: async
+    to: [{ id: json-sink, http: { url: "\${TARGET_URL}/json-sink", format: json } }]
 `;
 
 const nested = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
@@ -144,6 +149,30 @@ describe('JSON nesting limit and duplicate keys at ingress', () => {
     recordReply('100 deep (the limit), passthrough route', ok);
     expect(delivered.body).toBe(atLimit);
     expect(target.count('/pass-sink')).toBe(1);
+  });
+
+  test('a JSON target sends a JSON body as it came (screened, not parsed) and still converts an XML one', async () => {
+    const route = bus.runtime.routes.get('json-to-json')!;
+    expect({ json: route.readsBodyOf('json'), xml: route.readsBodyOf('xml') }).toEqual({ json: false, xml: true });
+    const twice = await send('/json/to-json', '{"id": 7, "id": 8}');
+    expect(twice.status).toBe(400);
+    expect(twice.json).toMatchObject({ code: 'JSON_DUPLICATE_KEY', messageId: expect.any(String) });
+    const deep = await send('/json/to-json', nested(5000));
+    expect(deep.json.code).toBe('JSON_LIMIT');
+    const spaced = '{ "order" : { "id" : 7.50, "lines" : [ {"sku":"A"} ] } }';
+    expect((await send('/json/to-json', spaced)).status).toBe(202);
+    const xml = await post(`${bus.url}/json/to-json`, '<order><id>9</id></order>', { 'content-type': 'application/xml' });
+    expect(xml.status).toBe(202);
+    const delivered = await target.waitFor(2, 15_000, '/json-sink');
+    await quiet();
+    recordReply('"id" twice, JSON target route', twice);
+    recordReply('5,000 deep, JSON target route', deep);
+    // Byte for byte: its spaces and the number as written (7.50).
+    expect(delivered.map((r) => r.body)).toContain(spaced);
+    const converted = delivered.find((r) => r.body !== spaced)!;
+    expect(converted.headers['content-type']).toContain('application/json');
+    expect(converted.json).toEqual({ order: { id: '9' } });
+    expect(target.count('/json-sink')).toBe(2);
   });
 
   test('a message from a broker goes through the same exchange and is refused the same way, journaled as dead', async () => {

@@ -33,10 +33,12 @@ export interface ConnectorSpec<S = any, T = any> {
    */
   sourceKeys?(config: S): string[];
   /**
-   * Whether a target sends the message's bytes as they are (an HTTP target with `format: asis`): a route whose targets
-   * all do, and whose steps never read the body, does not parse bodies at all. Default: no.
+   * Whether a target sends the message's bytes as they are: `true` for any body (an HTTP target with `format: asis`),
+   * a format for a body already in it (an HTTP target with `format: json` sends a JSON body's bytes, and converts
+   * the others). A route whose targets do so for a body, and whose steps never read it, does not parse that body.
+   * Default: no.
    */
-  sendsBytesAsIs?(config: T): boolean;
+  sendsBytesAsIs?(config: T): boolean | 'json' | 'xml';
   /**
    * The default id of a target of this kind, without the `<kind>:` prefix, for a target that sets no `id` (an HTTP
    * target: host and path as written). Default: the host and path of the config's `url` field, if it has one.

@@ -174,14 +174,15 @@ export class Exchange implements MessageSink {
     const body = message.body;
     // A passthrough never reads its body: its JSON is only screened (well-formed, within the limits, no duplicate key)
     // in one pass instead of parsed, as its XML is below.
-    if (body.format === 'json' && !route.readsBody) return void screenJson(incoming.body, route.jsonLimits);
+    const reads = route.readsBodyOf(body.format);
+    if (body.format === 'json' && !reads) return void screenJson(incoming.body, route.jsonLimits);
     if (body.format !== 'xml') return void body.value();
     const whenBusy = incoming.whenBusy ?? 'refuse';
     const read = { charset: charsetOf(incoming.contentType), whenBusy };
     const valueLater = route.mode === 'async' && route.def.businessKey === undefined && !route.idempotent?.readsBody;
-    if (!route.readsBody || valueLater) {
+    if (!reads || valueLater) {
       if (incoming.checked) return;
-      return route.readsBody ? route.codec.checkAsync(incoming.body, read) : route.codec.screenAsync(incoming.body, read);
+      return reads ? route.codec.checkAsync(incoming.body, read) : route.codec.screenAsync(incoming.body, read);
     }
     await loadBody(body, whenBusy);
     body.value();

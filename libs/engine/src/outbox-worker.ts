@@ -414,7 +414,7 @@ export class OutboxWorker {
     // A large XML body is parsed by a worker, not on the event loop that every other message shares. What fails
     // here is never the body's fault (that is cached for the route to meet): the message stays leased and is routed
     // again when the lease expires.
-    if (route.readsBody) await loadBody(message.body);
+    if (route.readsBodyOf(message.body.format)) await loadBody(message.body);
     let run: RouteRun;
     try {
       // An aggregate message resumes its route after the aggregate step it came from.

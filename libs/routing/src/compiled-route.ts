@@ -1,4 +1,4 @@
-import type { EgressEndpoint, Message, Reply } from '@junction/core';
+import type { BodyFormat, EgressEndpoint, Message, Reply } from '@junction/core';
 import type { BreakerPolicy, RateLimit, RetryDef, RouteDef, SourceDef } from '@junction/config';
 import type { JsonLimits, JsonStyle, Masker, XmlCodec } from '@junction/transform';
 import type { CompiledIdempotent } from './idempotent-key';
@@ -19,8 +19,11 @@ export interface CompiledTarget {
   readonly xmlRoot?: string;
   /** In a sync route, this target's reply goes back to the caller. */
   readonly reply: boolean;
-  /** The target sends the body's bytes as they are (its connector says so, e.g. HTTP `format: asis`): no parsing needed. */
-  readonly passthrough: boolean;
+  /**
+   * The target sends the body's bytes as they are (its connector says so): `true` for any body (HTTP `format: asis`),
+   * a format for a body already in it (HTTP `format: json` and a JSON body), `false` never. No parsing needed then.
+   */
+  readonly passthrough: boolean | 'json' | 'xml';
   /** The target's own transform steps, applied to its copy before it is dispatched (identity when none). */
   readonly prepare: Transformer;
   /**
@@ -114,8 +117,12 @@ export interface CompiledRoute {
   businessKey(message: Message): Promise<string | undefined>;
   /** Masks what the route marks as sensitive (and credential headers) for the journal's readers. */
   readonly masker: Masker;
-  /** False for a passthrough: nothing in the route reads the parsed body, so ingress does not parse it. */
+  /** False for a passthrough: nothing in the route reads the parsed body, so ingress does not parse it. True when
+   *  a body of some format is read (see readsBodyOf). */
   readonly readsBody: boolean;
+  /** Whether routing a body of this format reads its parsed value: a target that converts only the other format
+   *  (HTTP `format: json` and a JSON body) sends the bytes as they are, so such a body is screened, not parsed. */
+  readonly readsBodyOf: (format: BodyFormat) => boolean;
   /** The route's Idempotent Consumer, when it has one: ingress accepts its messages once per key. */
   readonly idempotent?: CompiledIdempotent;
   /** Async routes whose source names a dead-letter place (Kafka's deadLetterTopic): the target a message refused by

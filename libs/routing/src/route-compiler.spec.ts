@@ -729,4 +729,16 @@ describe('compileRoute: which routes read the body', () => {
   ])('%s: %s', (_name, route, expected) => {
     expect(compileFixture({ ...base, ...route }).route.readsBody).toBe(expected);
   });
+
+  // A target that converts into its format sends a body already in it as it is: only the other formats are read.
+  it.each([
+    ['an HTTP target in JSON', { to: [target('a', {}, { format: 'json' })] }, { json: false, xml: true, text: true }],
+    ['an HTTP target in XML beside one as is', { to: [target('a', {}, { format: 'xml' }), target('b')] }, { json: true, xml: false, text: true }],
+    ['targets in JSON and in XML', { to: [target('a', {}, { format: 'json' }), target('b', {}, { format: 'xml' })] }, { json: true, xml: true, text: true }],
+    ['a JSON target after a choice on the body', { steps: [{ choice: { when: [{ if: "order.kind = 'a'", to: [target('a', {}, { format: 'json' })] }] } }] }, { json: true, xml: true, text: true }],
+    ['a passthrough', { to: [target('a')] }, { json: false, xml: false, text: false }],
+  ])('reads a body by its format: %s', (_name, route, expected) => {
+    const compiled = compileFixture({ ...base, ...route }).route;
+    expect({ json: compiled.readsBodyOf('json'), xml: compiled.readsBodyOf('xml'), text: compiled.readsBodyOf('text') }).toEqual(expected);
+  });
 });

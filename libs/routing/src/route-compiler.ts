@@ -1,5 +1,5 @@
 import { breakerPolicyOf, rateLimitOf, routeSchemas, type ConnectorSpec, type LoadedRoute, type RouteDef, type StepDef, type TargetDef } from '@junction/config';
-import type { EndpointContext, Message } from '@junction/core';
+import type { BodyFormat, EndpointContext, Message } from '@junction/core';
 import { DEFAULT_JSON_LIMITS, createMasker, expressionReadsBody, createXmlCodec, type JsonLimits, type JsonStyle, type WorkerPool, type XmlLimits } from '@junction/transform';
 import type { CompiledRoute, CompiledTarget, ConnectorConfig } from './compiled-route';
 import type { CompileContext, CompileProblem, DefPath, EgressRegistry } from './compile-context';
@@ -88,7 +88,7 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
   if (def.mode === 'sync' && [...targets.values()].filter((t) => t.reply).length > 1) {
     problems.push({ path: ['to'], message: 'only one target may set reply: true' });
   }
-  const reads = readsBody(def, [...targets.values()]) || (idempotent?.readsBody ?? false);
+  const reads = bodyReads(def, [...targets.values()], idempotent?.readsBody ?? false);
   // Built after the checks above: the source's dead-letter target is no target of the flow.
   const deadLetter = def.mode === 'async' ? deadLetterTargetOf(def.from[sourceKind], sourceKind, specs.get(sourceKind), options.egress, problems, targets, context) : undefined;
   if (problems.length > 0) return { ok: false, problems };
@@ -120,7 +120,8 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
       transformReply,
       businessKey,
       masker: createMasker(def.sensitive),
-      readsBody: reads,
+      readsBody: reads.any,
+      readsBodyOf: reads.of,
       ...(idempotent && { idempotent }),
       ...(deadLetter && { deadLetter }),
       ...(def.throttle && { throttle: rateLimitOf(def.throttle) }),
@@ -134,12 +135,23 @@ export function compileRoute(loaded: LoadedRoute, options: CompileOptions): Comp
  * Whether running the route needs the body's parsed value. A passthrough never does: no business key or reply steps,
  * steps that look at headers only (header-based choice and filter, setting or removing headers), and HTTP targets
  * that send the bytes as they are, to addresses that do not depend on the body. Its body is then not parsed at all, so
- * a proxy route costs no parsing and a large body does not hold the event loop up for other routes.
+ * a proxy route costs no parsing and a large body does not hold the event loop up for other routes. A target that
+ * converts bodies into its format sends one already in that format as it is: for such a body, the route is a
+ * passthrough too (`of`); `any` says whether a body of some format is read.
  */
-function readsBody(def: RouteDef, targets: readonly CompiledTarget[]): boolean {
-  if (def.reply.length > 0 || def.businessKey !== undefined) return true;
-  if (targets.some((t) => !t.passthrough || t.endpoint.address?.readsBody)) return true;
-  return stepsReadBody(def.steps) || targetsReadBody(def.to);
+function bodyReads(def: RouteDef, targets: readonly CompiledTarget[], keyReadsBody: boolean): { any: boolean; of: (format: BodyFormat) => boolean } {
+  const always =
+    keyReadsBody ||
+    def.reply.length > 0 ||
+    def.businessKey !== undefined ||
+    targets.some((t) => t.passthrough === false || t.endpoint.address?.readsBody) ||
+    stepsReadBody(def.steps) ||
+    targetsReadBody(def.to);
+  if (always) return { any: true, of: () => true };
+  // What is left converts only a body that is not already in its format.
+  const asIsFor = new Set(targets.map((t) => t.passthrough).filter((p) => p !== true));
+  if (asIsFor.size === 0) return { any: false, of: () => false };
+  return { any: true, of: (format) => !(asIsFor.size === 1 && asIsFor.has(format as 'json' | 'xml')) };
 }
 
 function stepsReadBody(steps: readonly StepDef[] | undefined): boolean {

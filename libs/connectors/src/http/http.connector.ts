@@ -12,8 +12,9 @@ export const httpConnector: ConnectorModule<HttpSourceDef, HttpTargetDef> = {
   source: HttpSourceSchema,
   target: HttpTargetSchema,
   settings: ['INGRESS_TOKEN'],
-  // The bytes as they are unless the body is converted (a URL whose expressions read the body is seen by the compiler).
-  sendsBytesAsIs: (config) => config.format === 'asis',
+  // The bytes as they are unless the body is converted: `asis` never converts, `json`/`xml` only a body in the other
+  // format (a URL whose expressions read the body is seen by the compiler).
+  sendsBytesAsIs: (config) => (config.format === 'asis' ? true : config.format),
   // `/customers/:id` and `/customers/:key` take the same requests: parameter names are left out of the claim.
   sourceKeys: (config) => (Array.isArray(config.method) ? config.method : [config.method]).map((m) => `http ${m} ${pathKey(config.path)}`),
   // Host and path as written: a URL with expressions keeps them in braces, so the id never holds a message's values.

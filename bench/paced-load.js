@@ -42,8 +42,10 @@ function main(job) {
   let sent = 0;
   let waited = 0;
   let inFlight = 0;
-  /** Idle keep-alive sockets are reused by the agent; at most `connections` are open, the rest queue for one. */
-  const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections, maxFreeSockets: job.connections });
+  // At most `connections` sockets are open, the rest queue for one. FIFO takes the idle socket that waited longest,
+  // so that requests go round all the connections (LIFO, Node's default, would reuse one or two below saturation,
+  // and a bus of several processes would see them on one process).
+  const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections, maxFreeSockets: job.connections, scheduling: 'fifo' });
   let t0;
 
   function send(intendedMs, measured) {

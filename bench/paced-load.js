@@ -47,16 +47,20 @@ function main(job) {
   // and a bus of several processes would see them on one process).
   const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections, maxFreeSockets: job.connections, scheduling: 'fifo' });
   let t0;
+  const request = () => http.request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'POST', headers, agent, timeout: timeoutMs });
 
   function send(intendedMs, measured) {
     if (inFlight >= job.connections) waited += measured ? 1 : 0;
     inFlight++;
-    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'POST', headers, agent, timeout: timeoutMs });
+    const req = request();
     req.once('socket', () => {
       const lateMs = nowMs() - intendedMs;
       if (measured) lateness.push(lateMs);
     });
+    let answered = false;
     const done = (status) => {
+      if (answered) return;
+      answered = true;
       inFlight--;
       if (!measured) return;
       if (status === 0) errors++;
@@ -75,7 +79,21 @@ function main(job) {
     req.end(body);
   }
 
-  return new Promise((resolve) => {
+  /** One request on each connection at once, not measured: the schedule then runs over all of them. */
+  const openAll = () =>
+    Promise.all(
+      Array.from({ length: job.connections }, () => {
+        const req = request();
+        req.once('timeout', () => req.destroy(new Error('timeout')));
+        req.end(body);
+        return new Promise((done) => {
+          req.on('response', (res) => res.resume().once('end', done));
+          req.once('error', done);
+        });
+      }),
+    );
+
+  return openAll().then(() => new Promise((resolve) => {
     t0 = nowMs();
     let next = 0;
     let measuringSaid = false;
@@ -121,7 +139,7 @@ function main(job) {
       drain();
     };
     tick();
-  });
+  }));
 }
 
 process.once('message', (job) => {

@@ -1,7 +1,7 @@
 import { formatOf, InputError, type BusError } from '@junction/core';
 import type { WorkerPool } from '@junction/transform';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { LINGER_IDLE_MS, LINGER_MS, lingerBeforeClose, type LingerBounds } from './lingering-close';
+import { closingAfterRefusal, LINGER_IDLE_MS, LINGER_MS, lingerBeforeClose, type LingerBounds } from './lingering-close';
 import { PathMatcher } from './path-matcher';
 import { PROBLEM_CONTENT_TYPE, problemFor, problemHeaders, requestError, retryAfter, type Problem } from './problem';
 
@@ -88,6 +88,9 @@ export class HttpListener {
 
   /** Lets a request's body be read, unless the XML workers would refuse it (see the class): then answers 503 at once. */
   private admit(req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    // A request pipelined behind a refusal that closes the connection is left unanswered and unprocessed (RFC 9112,
+    // 9.6): the connection ends once the refused body is in.
+    if (closingAfterRefusal(req.raw.socket)) return;
     const declared = req.headers['content-length'];
     const workers = declared === undefined ? undefined : this.xmlWorkers;
     // The pool's answer first: undefined at once for a small body or a free worker, the common case.

@@ -18,6 +18,16 @@ export interface LingerBounds {
 export const LINGER_MS = 30_000;
 export const LINGER_IDLE_MS = 5_000;
 
+const closing = new WeakSet<Socket>();
+
+/**
+ * Whether `socket` is a connection answered with `Connection: close` whose close lingers: a request pipelined after
+ * the refused one is parsed while the body is read, and must not be processed (RFC 9112, 9.6); it gets no answer.
+ */
+export function closingAfterRefusal(socket: Socket): boolean {
+  return closing.has(socket);
+}
+
 /**
  * A lingering close of `req`'s connection, as httpd and nginx do it: the server answers with `Connection: close`
  * before it has read the body (an early refusal), and Node then ends the connection as soon as the answer is written.
@@ -30,6 +40,7 @@ export function lingerBeforeClose(req: IncomingMessage, bounds: LingerBounds): v
   const socket = req.socket as Socket & { destroySoon?: () => void };
   const close = socket.destroySoon;
   if (typeof close !== 'function') return;
+  closing.add(socket);
   // The body is consumed here rather than left to Node (which would stop handing it to the request once discarded,
   // so that it could not be counted): each chunk is counted and dropped as it arrives.
   let bytes = 0;

@@ -59,6 +59,7 @@ export class BusRuntime {
       threshold: settings.XML_WORKER_THRESHOLD_BYTES,
       backlog: settings.XML_WORKER_BACKLOG,
       heapMb: settings.XML_WORKER_HEAP_MB,
+      nice: settings.XML_WORKER_NICE,
     });
     const context = { settings, log, http: new HttpListener(fastify, this.xmlWorkers), store: this.store, xmlWorkers: this.xmlWorkers };
     this.ingress = new Map();

@@ -1,6 +1,7 @@
 import { formatOf, InputError, type BusError } from '@junction/core';
 import type { WorkerPool } from '@junction/transform';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { closingAfterRefusal, LINGER_IDLE_MS, LINGER_MS, lingerBeforeClose, type LingerBounds } from './lingering-close';
 import { PathMatcher } from './path-matcher';
 import { PROBLEM_CONTENT_TYPE, problemFor, problemHeaders, requestError, retryAfter, type Problem } from './problem';
 
@@ -19,6 +20,9 @@ interface Mounted {
   readonly refuse?: RefusalHandler;
 }
 
+/** Fastify's own default body limit, for an instance that does not say (1 MiB). */
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
 /** The methods ingress routes may take. */
 export const LISTENER_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -32,14 +36,17 @@ export const LISTENER_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as con
  * An XML body of a declared length the XML workers would take while their backlog is full is refused (503,
  * Retry-After) from its headers alone: every XML body on these paths goes to the workers from that size (an HTTP
  * route's is parsed, checked or screened; a SOAP envelope read), and reading 100 KB only to refuse it cost the event
- * loop what the callers it can serve need, as a flood's clients retry at once. The unread body is discarded by Node's
- * server as it arrives, and the connection stays open: closing it while a client still sends a large body resets the
- * connection under the client, which then never reads the 503 (seen with 8 MB bodies on a loaded machine).
+ * loop what the callers it can serve need, as a flood's clients retry at once. The answer says `Connection: close`,
+ * so that a client's retry pays a new connection rather than following on the same one at once, and the close
+ * lingers (lingerBeforeClose): the unread body is read and discarded until it has all arrived, or for at most 30 s,
+ * 5 s without a byte, or the body limit in bytes. Closing at once reset the connection under a client still sending
+ * a large body, which then never read its 503 (seen with 8 MB bodies on a loaded machine).
  */
 export class HttpListener {
   private readonly tables = new Map<string, { readonly table: ReadonlyMap<string, PathHandler>; readonly refuse?: RefusalHandler }>();
   private matcher = new PathMatcher<Mounted>([]);
   private started = false;
+  private lingerBounds?: LingerBounds;
 
   /** @param xmlWorkers the bus's XML workers, whose backlog decides the refusals from headers (see the class);
    *   without them every body is read and left to the pool to refuse. */
@@ -81,6 +88,9 @@ export class HttpListener {
 
   /** Lets a request's body be read, unless the XML workers would refuse it (see the class): then answers 503 at once. */
   private admit(req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    // A request pipelined behind a refusal that closes the connection is left unanswered and unprocessed (RFC 9112,
+    // 9.6): the connection ends once the refused body is in.
+    if (closingAfterRefusal(req.raw.socket)) return;
     const declared = req.headers['content-length'];
     const workers = declared === undefined ? undefined : this.xmlWorkers;
     // The pool's answer first: undefined at once for a small body or a free worker, the common case.
@@ -88,8 +98,16 @@ export class HttpListener {
     if (!refusal || formatOf(req.headers['content-type']) !== 'xml') return done();
     const found = this.matcher.match(req.method, pathOf(req.url));
     if (found === undefined || !('value' in found)) return done();
+    reply.header('connection', 'close');
     reply.header('retry-after', retryAfter(refusal));
+    lingerBeforeClose(req.raw, this.linger());
     this.answerRefusal(found.value.refuse, refusal, req, reply);
+  }
+
+  /** The bounds of a refused body's lingering close: at most the bytes the listener would have read to take it. */
+  private linger(): LingerBounds {
+    this.lingerBounds ??= { maxBytes: this.fastify.initialConfig?.bodyLimit ?? DEFAULT_BODY_LIMIT, maxMs: LINGER_MS, idleMs: LINGER_IDLE_MS };
+    return this.lingerBounds;
   }
 
   private refuse(err: BusError, req: FastifyRequest, reply: FastifyReply): void {

@@ -1,4 +1,5 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority } from './worker-priority';
 import { carry, type TaskReply, type TaskRequest } from './worker-task';
 
 /**
@@ -6,6 +7,9 @@ import { carry, type TaskReply, type TaskRequest } from './worker-task';
  * or its error. A task's module is loaded on first use and stays loaded (a codec cached there serves the next tasks).
  */
 type TaskModule = Record<string, (input: unknown) => unknown>;
+
+const nice = (workerData as { nice?: number } | null)?.nice ?? 0;
+if (nice > 0) lowerThreadPriority(nice);
 
 parentPort!.on('message', (task: TaskRequest) => {
   let reply: TaskReply;

@@ -1,7 +1,10 @@
+import { getPriority } from 'node:os';
+import { join } from 'node:path';
 import { BusError, BusyError, InputError } from '@junction/core';
 import { BytesBody } from '../body/bytes.body';
 import { createXmlCodec } from '../xml/xml-codec';
 import { WorkerPool, type WorkerPoolOptions } from './worker-pool';
+import { workerTask } from './worker-task';
 
 /**
  * The pool on real worker threads (they compile these TypeScript sources as jest does, so each first task takes a
@@ -133,6 +136,15 @@ describe('WorkerPool with the XML codec', () => {
     const error = await rejection(codec.parseAsync(huge));
     expect(error).toMatchObject({ code: 'XML_LIMIT', message: expect.stringContaining('heapMb (64)') });
     await expect(codec.parseAsync(orders(100))).resolves.toHaveProperty('Orders');
+  });
+
+  it('runs its workers at the nice value it is given (Linux), the event loop keeping its own', async () => {
+    if (process.platform !== 'linux') return;
+    const before = getPriority(process.pid);
+    const priority = workerTask<undefined, number>(join(__dirname, 'worker-priority'), 'threadPriority');
+    expect(await pool({ nice: 10 }).run(priority, undefined, 'wait')).toBe(Math.max(before, 10));
+    expect(await pool().run(priority, undefined, 'wait')).toBe(before);
+    expect(getPriority(process.pid)).toBe(before);
   });
 
   it('fails what is left when closed, and takes nothing after', async () => {

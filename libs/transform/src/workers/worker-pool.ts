@@ -19,6 +19,11 @@ export interface WorkerPoolOptions {
   readonly backlogBytes?: number;
   /** Heap of one worker in MB (V8's old generation): a task that needs more ends its worker and fails. */
   readonly heapMb: number;
+  /**
+   * Nice value of the worker threads (Linux), above the event loop's so that it runs first when the cores are busy;
+   * default 0: the same priority.
+   */
+  readonly nice?: number;
   /** The error a task fails with when its worker ran out of heap. */
   readonly outOfMemory: (heapMb: number) => BusError;
   /** A worker idle this long is ended, giving its heap back; default 10 s. */
@@ -142,13 +147,15 @@ export class WorkerPool {
 
   private spawn(): Worker {
     const resourceLimits = { maxOldGenerationSizeMb: this.options.heapMb };
+    const workerData = { nice: this.options.nice ?? 0 };
     // Run from the TypeScript sources (the tests), a worker compiles them as jest does.
     const worker = FROM_SOURCES
       ? new Worker(`require(${JSON.stringify(join(__dirname, 'ts-source-hook.js'))}); require(${JSON.stringify(`${MAIN}.ts`)});`, {
           eval: true,
           resourceLimits,
+          workerData,
         })
-      : new Worker(`${MAIN}.js`, { resourceLimits });
+      : new Worker(`${MAIN}.js`, { resourceLimits, workerData });
     this.started++;
     worker.on('message', (reply: TaskReply) => this.finished(worker, reply));
     worker.on('error', (err) => this.lost(worker, err));

@@ -1,4 +1,15 @@
-import { WORKER_MALLOC_ARENA_MAX, workerEnv } from './worker-env';
+import { WORKER_MALLOC_ARENA_MAX, workerEnv, workerExecArgv } from './worker-env';
+
+describe('workerExecArgv', () => {
+  it("adds the heap's growth to the flags the primary runs with", () => {
+    expect(workerExecArgv(['--enable-source-maps'], {})).toEqual(['--enable-source-maps', '--heap-growing-percent=100']);
+  });
+
+  it("keeps the operator's own value, on the command line or in NODE_OPTIONS (dashes or underscores)", () => {
+    expect(workerExecArgv(['--heap-growing-percent=50'], {})).toEqual(['--heap-growing-percent=50']);
+    expect(workerExecArgv([], { NODE_OPTIONS: '--max-old-space-size=1024 --heap_growing_percent=50' })).toEqual([]);
+  });
+});
 
 describe('workerEnv', () => {
   it('bounds the malloc arenas of a worker', () => {

@@ -9,7 +9,8 @@
  * peaks beside throughput.
  *
  *   node bench/footprint.js [--workers 2] [--concurrency 500] [--duration 8] [--cells S1:1KB,S4:10KB,S5:10KB,S1:1KB]
- *     [--bus-args "--max-semi-space-size=8"] [--env KEY=VALUE,KEY=VALUE]
+ *     (a cell may name its own concurrency: S1:1KB@10)
+ *     [--bus-args "--max-semi-space-size=8"] [--env KEY=VALUE,KEY=VALUE] [--rest-after 5 (s)]
  */
 const fs = require('node:fs');
 const os = require('node:os');
@@ -27,11 +28,14 @@ function arg(name, fallback) {
 const workers = arg('workers', '2');
 const concurrency = Number(arg('concurrency', 500));
 const durationS = Number(arg('duration', 8));
+const restAfterS = Number(arg('rest-after', 5));
 const cells = arg('cells', 'S1:1KB,S4:10KB,S5:10KB,S1:1KB').split(',').map((c) => {
-  const [id, size] = c.split(':');
+  // id:size, or id:size@connections for a cell at a concurrency of its own.
+  const [cell, connections] = c.split('@');
+  const [id, size] = cell.split(':');
   const scenario = SCENARIOS.find((s) => s.id === id);
   if (!scenario || scenario.kind !== 'http') throw new Error(`not an HTTP scenario: ${id}`);
-  return { scenario, size };
+  return { scenario, size, connections: connections ? Number(connections) : concurrency };
 });
 const busArgs = (arg('bus-args', '') || '').split(' ').filter(Boolean);
 const extraEnv = Object.fromEntries((arg('env', '') || '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
@@ -66,13 +70,13 @@ async function main() {
   try {
     const rest = await peaks(bus.pid, () => new Promise((r) => setTimeout(r, 2000)));
     console.log(`at rest: largest process ${rest.largestMb} MB, tree ${rest.treeMb} MB (${processTree(bus.pid).length} processes)`);
-    for (const { scenario, size } of cells) {
-      const job = { url: `${bus.url}${scenario.path}`, format: scenario.format, size, connections: concurrency, durationS, headers: { 'content-type': CONTENT_TYPES[scenario.format], ...scenario.headers } };
+    for (const { scenario, size, connections } of cells) {
+      const job = { url: `${bus.url}${scenario.path}`, format: scenario.format, size, connections, durationS, headers: { 'content-type': CONTENT_TYPES[scenario.format], ...scenario.headers } };
       const p = await peaks(bus.pid, () => runWrk(job));
-      console.log(`${scenario.id} ${size} c=${concurrency}: ${p.result.rps} rps, non-2xx ${p.result.non2xx}, errors ${JSON.stringify(p.result.errors)}, CPU ${((p.cpuS * 1e3) / Math.max(1, p.result.requests)).toFixed(3)} ms per request; largest process ${p.largestMb} MB, tree ${p.treeMb} MB`);
+      console.log(`${scenario.id} ${size} c=${connections}: ${p.result.rps} rps, non-2xx ${p.result.non2xx}, errors ${JSON.stringify(p.result.errors)}, CPU ${((p.cpuS * 1e3) / Math.max(1, p.result.requests)).toFixed(3)} ms per request; largest process ${p.largestMb} MB, tree ${p.treeMb} MB`);
     }
-    const after = await peaks(bus.pid, () => new Promise((r) => setTimeout(r, 5000)));
-    console.log(`at rest after: largest process ${after.largestMb} MB, tree ${after.treeMb} MB`);
+    const after = await peaks(bus.pid, () => new Promise((r) => setTimeout(r, restAfterS * 1000)));
+    console.log(`at rest after ${restAfterS} s: largest process ${after.largestMb} MB, tree ${after.treeMb} MB`);
   } finally {
     await bus.stop(15_000);
     await stopAll();

@@ -15,6 +15,7 @@ import {
 import type { Logger } from 'pino';
 import { IpcLink } from './ipc-link';
 import { READY } from './cluster-worker';
+import { workerEnv, workerExecArgv } from './worker-env';
 
 // A worker that dies is replaced after a wait that doubles with each death in a row, from 1 s up to 30 s; one that
 // ran this long is counted as healthy again.
@@ -106,9 +107,11 @@ export async function runPrimary(settings: Settings, workers: number, log: Logge
     },
   });
 
+  const extraEnv = workerEnv(process.env);
+  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, process.env) });
   const fork = (slot: Slot) => {
     // Each process claims work under a name of its own: with INSTANCE_ID set, the instance's name and the slot.
-    const env = settings.INSTANCE_ID ? { INSTANCE_ID: `${settings.INSTANCE_ID}-${slot.number}` } : {};
+    const env = { ...extraEnv, ...(settings.INSTANCE_ID ? { INSTANCE_ID: `${settings.INSTANCE_ID}-${slot.number}` } : {}) };
     const worker = cluster.fork(env);
     slot.worker = worker;
     slot.ready = false;

@@ -1,4 +1,3 @@
-import { CronExpressionParser } from 'cron-parser';
 import { parseDuration, periodProblem } from './duration';
 
 /**
@@ -55,6 +54,8 @@ export function cronSchedule(expression: string, timezone: string, seed: string)
   if (!expression.trim().startsWith('@') && fields !== 5 && fields !== 6) {
     throw new Error(`expected 5 fields (minute hour day month weekday), 6 (seconds first) or an @alias, got ${fields}`);
   }
+  // cron-parser (with luxon, about 1 MB of heap) is loaded by the first cron schedule, not with the bus.
+  const { CronExpressionParser } = require('cron-parser') as typeof import('cron-parser');
   // Parsed once here so that a bad expression fails at load, not at the first tick.
   CronExpressionParser.parse(expression, options).next();
   return {

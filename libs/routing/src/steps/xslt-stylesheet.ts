@@ -1,7 +1,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { type XmlCodec, decodeXmlInput } from '@junction/transform';
-import { type XDocument, type XNode, XmlParser } from 'xslt-processor';
+import type { XDocument, XNode } from 'xslt-processor';
 
 const XSL_NS = 'http://www.w3.org/1999/XSL/Transform';
 const ELEMENT = 1;
@@ -45,6 +45,8 @@ export class StylesheetProblem extends Error {}
  */
 export function loadStylesheet(baseDir: string, file: string, codec: XmlCodec): LoadedStylesheet {
   const folder = realFolder(baseDir);
+  // Loaded by the first stylesheet (a route with an XSLT step), not with the bus.
+  const { XmlParser } = require('xslt-processor') as typeof import('xslt-processor');
   const parser = new XmlParser();
   const modules = new Map<string, string>();
   const outputs: XNode[] = [];

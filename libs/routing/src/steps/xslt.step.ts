@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { XsltStepDef } from '@junction/config';
 import { StepError } from '@junction/core';
 import { type CompiledExpression, bodyFromBytes, charsetOf, decodeXmlInput } from '@junction/transform';
-import { type XNode, XmlParser, Xslt } from 'xslt-processor';
+import type { XNode, Xslt } from 'xslt-processor';
 import type { Transformer } from '../compiled-route';
 import { type CompileContext, type DefPath, fail } from '../compile-context';
 import { evaluateOn, expressionAt } from './expressions';
@@ -36,6 +36,8 @@ export function compileXslt(ctx: CompileContext, def: XsltStepDef, path: DefPath
     }
   }
   const { codec, routeId } = ctx;
+  // The processor (about 1 MB of heap) is loaded by the first route with an XSLT step, not with the bus.
+  const { XmlParser, Xslt } = require('xslt-processor') as typeof import('xslt-processor');
   const parser = new XmlParser();
   const documents = new Map<string, string>();
   const text = stylesheet.method === 'text';

@@ -1,6 +1,5 @@
 import { ConfigError } from '@junction/core';
-import { CsvError, parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
+import type { CsvError } from 'csv-parse/sync';
 import { ProblemList } from './flat-format.error';
 import type { CsvColumnDef, CsvFormatDef, FlatCodec, FlatRecord, FlatWriteOptions } from './flat-format.types';
 import { LineIndex, charsetName, decodeFlat, encodeFlat, flatEncoding } from './flat-text';
@@ -17,6 +16,9 @@ interface Column {
  * parser's byte offsets, as its own count goes wrong on CRLF files: a record is numbered by the line it starts on.
  */
 export function compileCsv(def: CsvFormatDef): FlatCodec {
+  // The CSV reader and writer are loaded by the first CSV format (a route that reads or writes one), not with the bus.
+  const { CsvError, parse } = require('csv-parse/sync') as typeof import('csv-parse/sync');
+  const { stringify } = require('csv-stringify/sync') as typeof import('csv-stringify/sync');
   const delimiter = def.delimiter ?? ',';
   const quote = def.quote ?? '"';
   if ([...delimiter].length !== 1) throw new ConfigError('a CSV delimiter is one character');

@@ -349,6 +349,8 @@ describe('admin dashboard in a real browser', () => {
       await page.getByTestId('reload-result-status').getByText('refused').waitFor();
       const problems = await page.getByTestId('reload-result-problems').innerText();
       expect(problems).toMatch(/broken\.yaml:5 routes\[0\]: unknown key "buisnessKey"/);
+      // The page reads the routes and the last reload again after showing the result: wait for that read.
+      await page.getByTestId('last-reload-status').getByText('refused').waitFor();
       expect(await text(page, 'last-reload-status')).toBe('refused');
       expect(await page.getByTestId('route-broken').count()).toBe(0);
       expect(await page.getByTestId('route-orders').count()).toBe(1);

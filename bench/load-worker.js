@@ -16,12 +16,7 @@
  */
 const autocannon = require('autocannon');
 const { payload } = require('./lib/payloads');
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return null;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return Math.round(sorted[i] * 100) / 100;
-}
+const { percentile } = require('./lib/stats');
 
 function main(job) {
   const body = payload(job.format, job.size, job.soapHeader);

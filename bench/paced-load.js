@@ -16,12 +16,7 @@
  */
 const http = require('node:http');
 const { payload } = require('./lib/payloads');
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return null;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return Math.round(sorted[i] * 100) / 100;
-}
+const { percentile } = require('./lib/stats');
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 

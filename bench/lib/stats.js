@@ -9,4 +9,11 @@ function median(values) {
   return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
-module.exports = { median };
+/** The p-th percentile (nearest rank) of ascending `sorted`, rounded to 0.01, or null when it is empty. */
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return Math.round(sorted[i] * 100) / 100;
+}
+
+module.exports = { median, percentile };

@@ -68,6 +68,7 @@ const trustProxy = z.string().transform((s, ctx): boolean | string[] => {
   return z.NEVER;
 });
 
+export const JOURNAL_SUCCESS_WRITES = ['after-reply', 'before-reply'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const SettingsSchema = z.strictObject({
@@ -141,6 +142,12 @@ export const SettingsSchema = z.strictObject({
     .describe('Times outbox work (routing a message, a delivery) may be claimed without an outcome; the next claim dead-letters it.'),
   SYNC_TIMEOUT_MS: integer(1, 600_000).default(30_000).describe('Time allowed for a whole sync exchange, in ms.'),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000).describe('Time allowed for in-flight work on shutdown, in ms.'),
+  JOURNAL_SUCCESSES: z
+    .enum(JOURNAL_SUCCESS_WRITES, { error: `expected one of: ${JOURNAL_SUCCESS_WRITES.join(', ')}` })
+    .default('after-reply')
+    .describe(
+      "When a sync exchange that succeeded is journaled: `after-reply` (its record is committed right after the caller's reply is written; a crash in between loses that record, never a message) or `before-reply` (the reply waits for the commit). Failures, dead letters and wire-tap copies are always committed before the reply.",
+    ),
   JOURNAL_RETENTION: duration(1000)
     .default('7d')
     .describe('How long finished messages stay in the journal (e.g. `12h`, `7d`); a route may set its own `retention.age`. Messages still being delivered are kept.'),

@@ -35,6 +35,7 @@ describe('loadSettings', () => {
       POISON_MAX_CLAIMS: 5,
       SYNC_TIMEOUT_MS: 30000,
       SHUTDOWN_TIMEOUT_MS: 10000,
+      JOURNAL_SUCCESSES: 'after-reply',
       JOURNAL_RETENTION: '7d',
       DEAD_LETTER_RETENTION: '30d',
       XML_MAX_DEPTH: 100,

@@ -113,6 +113,7 @@ export class BusRuntime {
       wake: () => this.worker.wake(),
       observer: this.telemetry.observer,
       resilience: this.resilience,
+      journalSuccesses: settings.JOURNAL_SUCCESSES,
     });
   }
 

@@ -43,16 +43,28 @@ export interface ExchangeOptions {
   readonly observer?: BusObserver;
   /** Where the routes' throttles keep their state (shared with the outbox worker). */
   readonly resilience?: Resilience;
+  /** When a sync success is journaled (JOURNAL_SUCCESSES): right after its reply (default), or before it. */
+  readonly journalSuccesses?: 'after-reply' | 'before-reply';
 }
+
+/**
+ * Records of answered successes still being committed, at most: past it, a success's reply waits for its own record,
+ * so that a store slower than the traffic slows the callers down instead of holding ever more records in memory.
+ */
+const RECORDS_BEHIND_MAX = 1000;
 
 /**
  * The bus as ingresses see it. Async routes: the message is committed to the store, then acknowledged; the outbox
  * worker routes and delivers it. Sync routes: the flow runs and the targets are called while the caller waits, and the
- * whole exchange is journaled (dead letters included) before the caller gets the reply.
+ * whole exchange is journaled. A failure (dead letters included) or an exchange that leaves wire-tap copies in the
+ * outbox is committed before the caller gets the reply; a success's record is handed to the store before the reply
+ * and committed right after it (unless `journalSuccesses` is 'before-reply'): the commit is most of a passthrough's
+ * added latency, and what it records has already happened.
  */
 export class Exchange implements MessageSink {
   private readonly observer: BusObserver;
   private readonly resilience: Resilience;
+  private recordsBehind = 0;
 
   constructor(
     private readonly routes: RouteTable,
@@ -221,8 +233,9 @@ export class Exchange implements MessageSink {
   }
 
   /** Journals a finished sync exchange. What is done is kept masked; what may be replayed (dead) or is still to be
-   *  delivered (a wire tap) keeps its payload. */
-  private async journal(route: CompiledRoute, message: Message, exchange: JournaledExchange, parent: Context): Promise<void> {
+   *  delivered (a wire tap) keeps its payload. `refuses`: a failed commit refuses the message (its caller gets the
+   *  error), so it counts as rejected. */
+  private async journal(route: CompiledRoute, message: Message, exchange: JournaledExchange, parent: Context, refuses = true): Promise<void> {
     const m = exchange.message;
     if (exchange.status !== 'dead') Object.assign(m, scrubbedCopy(route.masker, m.headers, m.body, m.contentType));
     for (const d of exchange.deliveries) {
@@ -230,9 +243,25 @@ export class Exchange implements MessageSink {
     }
     await storeCommit(parent, 'journal', () => this.store.journalExchange(exchange)).catch((err) => {
       const error = withId(toBusError(err), message.id);
-      this.observer.rejected(route.id, message, error);
+      if (refuses) this.observer.rejected(route.id, message, error);
       throw error;
     });
+  }
+
+  private mayAnswerFirst(): boolean {
+    return this.options.journalSuccesses !== 'before-reply' && this.recordsBehind < RECORDS_BEHIND_MAX;
+  }
+
+  /**
+   * Journals a success without holding its reply: the record is handed to the store's group commit now (so that this
+   * process's admin reads find it), and committed once the reply has been written. A commit that fails then cannot
+   * change the caller's answer: it is counted and logged with the message id.
+   */
+  private journalAfterReply(route: CompiledRoute, message: Message, exchange: JournaledExchange, parent: Context): void {
+    this.recordsBehind++;
+    this.journal(route, message, exchange, parent, false)
+      .catch((err) => this.observer.unjournaled(route.id, message, toBusError(err)))
+      .finally(() => this.recordsBehind--);
   }
 
   /** Input the route cannot take: journaled as dead (with its reason, replayable after a fix), then refused. */
@@ -300,8 +329,13 @@ export class Exchange implements MessageSink {
     if (span.isRecording()) span.setAttribute('junction.outcome', status);
     endSpan(span, failure);
     // A route that journals only failures skips a success, unless wire-tap copies wait in the outbox.
-    const journaled = route.def.journal === 'all' || status === 'dead' || deliveries.length > direct.length;
-    if (journaled) await this.journal(route, message, { message: record, status, hops: message.hops, deliveries, failure }, ingress);
+    const wireTaps = deliveries.length > direct.length;
+    const journaled = route.def.journal === 'all' || status === 'dead' || wireTaps;
+    if (journaled) {
+      const exchange: JournaledExchange = { message: record, status, hops: message.hops, deliveries, failure };
+      if (status === 'dead' || wireTaps || !this.mayAnswerFirst()) await this.journal(route, message, exchange, ingress);
+      else this.journalAfterReply(route, message, exchange, ingress);
+    }
     this.observer.completed(route.id, 'sync', message, status, Date.now() - message.receivedAt, failure);
     if (direct.length === 0) return { kind: 'filtered', messageId: message.id };
     if (refusal || !answer) throw withId(refusal ?? new DeliveryError('NO_REPLY', 'no reply', { retriable: false }), message.id);

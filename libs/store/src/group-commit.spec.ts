@@ -54,4 +54,40 @@ describe('GroupCommit', () => {
     await commit.close();
     await expect(commit.submit(3)).rejects.toBeInstanceOf(StoreError);
   });
+
+  it('flushed waits for the items submitted before it, not for those after, and counts failures as settled', async () => {
+    const gates: (() => void)[] = [];
+    const commit = new GroupCommit<number>(async (items) => {
+      await new Promise<void>((resolve) => gates.push(resolve));
+      if (items.includes(2)) throw new StoreError('connection lost');
+      return items.map(() => undefined);
+    });
+    await expect(commit.flushed()).resolves.toBeUndefined();
+    const first = commit.submit(1);
+    const second = commit.submit(2);
+    first.catch(() => undefined);
+    second.catch(() => undefined);
+    let flushed = false;
+    const flush = commit.flushed().then(() => (flushed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = commit.submit(3);
+    expect(gates).toHaveLength(1);
+    gates[0]();
+    // One batch, failed as a whole: its items are settled all the same.
+    await expect(first).rejects.toThrow('connection lost');
+    await expect(second).rejects.toThrow('connection lost');
+    await flush;
+    expect(flushed).toBe(true);
+    // The item submitted after the call is still being written: the flush did not wait for it.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(gates).toHaveLength(2);
+    let laterFlushed = false;
+    const laterFlush = commit.flushed().then(() => (laterFlushed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(laterFlushed).toBe(false);
+    gates[1]();
+    await later;
+    await laterFlush;
+    expect(laterFlushed).toBe(true);
+  });
 });

@@ -19,6 +19,10 @@ export class GroupCommit<T, R = void> {
   private queue: Pending<T, R>[] = [];
   private running: Promise<void> | null = null;
   private closed = false;
+  // Items submitted and items settled (written or failed), counted in order, for `flushed`.
+  private submitted = 0;
+  private settled = 0;
+  private flushWaiters: { upTo: number; resolve: () => void }[] = [];
 
   constructor(
     private readonly write: (items: T[]) => Promise<R[]>,
@@ -29,9 +33,21 @@ export class GroupCommit<T, R = void> {
   submit(item: T): Promise<R> {
     if (this.closed) return Promise.reject(new StoreError('store is closed'));
     return new Promise<R>((resolve, reject) => {
+      this.submitted++;
       this.queue.push({ item, resolve, reject });
       this.running ??= new Promise<void>((started) => setImmediate(started)).then(() => this.drain());
     });
+  }
+
+  /**
+   * Resolves once every item submitted before the call is settled (written, or failed), however many arrive after
+   * it: a reader that must see what this process has already handed over (read-your-writes) waits for that much only,
+   * never for a queue that keeps filling under load.
+   */
+  flushed(): Promise<void> {
+    if (this.settled >= this.submitted) return Promise.resolve();
+    const upTo = this.submitted;
+    return new Promise<void>((resolve) => this.flushWaiters.push({ upTo, resolve }));
   }
 
   /** Stops taking items and waits until everything submitted is written. */
@@ -44,8 +60,19 @@ export class GroupCommit<T, R = void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
       await this.writeBatch(batch);
+      this.settled += batch.length;
+      if (this.flushWaiters.length > 0) this.wakeFlushWaiters();
     }
     this.running = null;
+  }
+
+  private wakeFlushWaiters(): void {
+    const waiting = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const w of waiting) {
+      if (w.upTo <= this.settled) w.resolve();
+      else this.flushWaiters.push(w);
+    }
   }
 
   private async writeBatch(batch: Pending<T, R>[]): Promise<void> {

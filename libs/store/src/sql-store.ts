@@ -260,18 +260,22 @@ export class SqlStore implements Store {
   }
 
   async listMessages(filter: MessageFilter): Promise<MessageSummary[]> {
+    await this.journal.flushed();
     return this.exec().run('listing messages', (sql) => this.admin.listMessages(sql, filter));
   }
 
   async getMessage(id: string): Promise<MessageDetail | null> {
+    await this.journal.flushed();
     return this.exec().run('reading a message', (sql) => this.admin.getMessage(sql, id));
   }
 
   async listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetterSummary[]> {
+    await this.journal.flushed();
     return this.exec().run('listing dead letters', (sql) => this.admin.listDeadLetters(sql, filter));
   }
 
   async getDeadLetter(id: string): Promise<DeadLetterDetail | null> {
+    await this.journal.flushed();
     return this.exec().run('reading a dead letter', (sql) => this.admin.getDeadLetter(sql, id));
   }
 

@@ -418,10 +418,12 @@ export interface Store {
    *  lease only records the attempt. Group- and (on PostgreSQL) asynchronously committed like completeRouting: a lost
    *  outcome means the attempt is made again. */
   recordAttempt(deliveryId: string, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<void>;
-  /** Sync routes: journals a whole exchange after the caller had its reply, group-committed like acceptMessage: the
+  /** Sync routes: journals a whole exchange once its targets answered, group-committed like acceptMessage: the
    *  message with its final status and hops, its deliveries with their attempts and final status (pending ones, e.g.
    *  wire taps, are due now for the workers), dead letters for dead deliveries and, when the exchange failed without
-   *  a dead delivery, for the message. */
+   *  a dead delivery, for the message. The reads of messages and dead letters below first wait for the exchanges
+   *  this process has already handed over, so that what was answered is found, even when its record was written
+   *  after the reply. */
   journalExchange(exchange: Exchange): Promise<void>;
 
   /** Newest first. */

@@ -123,6 +123,11 @@ export class BusMetrics {
     this.bus.recordRefused(now);
   }
 
+  /** A finished sync exchange whose record was lost after its reply: rare (the store failed), so no child cache. */
+  unjournaled(route: string): void {
+    this.m.unjournaled.labels(route).inc();
+  }
+
   completed(route: string, mode: RouteMode, status: CompletionStatus, latencyMs: number): void {
     const r = this.route(route);
     r.completed[status].inc();
@@ -332,5 +337,10 @@ function instruments(registry: Registry, routeCount: () => number) {
       },
     }),
     reloads: counter('junction_route_reloads_total', 'Route reloads, by outcome (ok, refused).', ['outcome']),
+    unjournaled: counter(
+      'junction_journal_write_failures_total',
+      "Sync exchanges answered to their caller whose journal record could not be written after the reply (JOURNAL_SUCCESSES=after-reply), by route.",
+      ['route'],
+    ),
   };
 }

@@ -45,6 +45,8 @@ export interface BusObserver {
   inFlight(route: string, delta: 1 | -1): void;
   /** A route reload was applied (`ok`) or refused. */
   reloaded(ok: boolean): void;
+  /** A sync exchange was answered, but its record, written after the reply, could not be committed. */
+  unjournaled(route: string, message: MessageRef, error: FailureRef): void;
 }
 
 /** An observer that does nothing (engine parts built without telemetry, as in unit specs). */
@@ -56,6 +58,7 @@ export const NOOP_OBSERVER: BusObserver = {
   attempted() {},
   inFlight() {},
   reloaded() {},
+  unjournaled() {},
 };
 
 /** The logging surface the observer needs: pino's (`isLevelEnabled` spares building lines nobody reads). */
@@ -133,6 +136,11 @@ export class TelemetryObserver implements BusObserver {
 
   reloaded(ok: boolean): void {
     this.metrics.reloaded(ok);
+  }
+
+  unjournaled(route: string, message: MessageRef, error: FailureRef): void {
+    this.metrics.unjournaled(route);
+    this.log.warn({ ...fields(route, message.id, message), code: error.code, error: error.message }, 'answered, but its journal record was not written');
   }
 
   private debugging(): boolean {

@@ -233,17 +233,17 @@ export class Exchange implements MessageSink {
   }
 
   /** Journals a finished sync exchange. What is done is kept masked; what may be replayed (dead) or is still to be
-   *  delivered (a wire tap) keeps its payload. `refuses`: a failed commit refuses the message (its caller gets the
-   *  error), so it counts as rejected. */
-  private async journal(route: CompiledRoute, message: Message, exchange: JournaledExchange, parent: Context, refuses = true): Promise<void> {
+   *  delivered (a wire tap) keeps its payload. `answered`: the caller has its reply already (else a failed commit
+   *  refuses the message, and it counts as rejected). */
+  private async journal(route: CompiledRoute, message: Message, exchange: JournaledExchange, parent: Context, answered = false): Promise<void> {
     const m = exchange.message;
     if (exchange.status !== 'dead') Object.assign(m, scrubbedCopy(route.masker, m.headers, m.body, m.contentType));
     for (const d of exchange.deliveries) {
       if (d.status === 'delivered') Object.assign(d, scrubbedCopy(route.masker, d.headers, d.body, d.contentType));
     }
-    await storeCommit(parent, 'journal', () => this.store.journalExchange(exchange)).catch((err) => {
+    await storeCommit(parent, 'journal', () => this.store.journalExchange(exchange, { answered })).catch((err) => {
       const error = withId(toBusError(err), message.id);
-      if (refuses) this.observer.rejected(route.id, message, error);
+      if (!answered) this.observer.rejected(route.id, message, error);
       throw error;
     });
   }
@@ -254,12 +254,13 @@ export class Exchange implements MessageSink {
 
   /**
    * Journals a success without holding its reply: the record is handed to the store's group commit now (so that this
-   * process's admin reads find it), and committed once the reply has been written. A commit that fails then cannot
-   * change the caller's answer: it is counted and logged with the message id.
+   * process's admin reads find it), and committed once the reply has been written, sharing its commit with the records
+   * of the next few milliseconds. A commit that fails then cannot change the caller's answer: it is counted and logged
+   * with the message id.
    */
   private journalAfterReply(route: CompiledRoute, message: Message, exchange: JournaledExchange, parent: Context): void {
     this.recordsBehind++;
-    this.journal(route, message, exchange, parent, false)
+    this.journal(route, message, exchange, parent, true)
       .catch((err) => this.observer.unjournaled(route.id, message, toBusError(err)))
       .finally(() => this.recordsBehind--);
   }

@@ -90,4 +90,56 @@ describe('GroupCommit', () => {
     await laterFlush;
     expect(laterFlushed).toBe(true);
   });
+
+  describe('lingering items', () => {
+    const commitWithLinger = (lingerMs: number) => {
+      const batches: string[][] = [];
+      const commit = new GroupCommit<string>(async (items) => {
+        batches.push(items);
+        return items.map(() => undefined);
+      }, 1000, lingerMs);
+      return { commit, batches };
+    };
+
+    it('share one commit when they come within the linger', async () => {
+      const { commit, batches } = commitWithLinger(1000);
+      const first = commit.submit('a', true);
+      // A turn of the event loop later, when an item that does not linger would already be written.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(batches).toEqual([]);
+      const second = commit.submit('b', true);
+      await Promise.all([first, second]);
+      expect(batches).toEqual([['a', 'b']]);
+    });
+
+    it('are taken along at once by an item that does not linger, by flushed and by close', async () => {
+      // A linger far longer than the test: only the early starts can settle these items.
+      const { commit, batches } = commitWithLinger(600_000);
+      const lingering = commit.submit('a', true);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(batches).toEqual([]);
+      await Promise.all([lingering, commit.submit('urgent')]);
+      expect(batches).toEqual([['a', 'urgent']]);
+
+      const flushedOne = commit.submit('b', true);
+      await commit.flushed();
+      await flushedOne;
+      expect(batches).toEqual([['a', 'urgent'], ['b']]);
+
+      const closedOne = commit.submit('c', true);
+      await commit.close();
+      await closedOne;
+      expect(batches).toEqual([['a', 'urgent'], ['b'], ['c']]);
+    });
+
+    it('start at once when they fill a batch', async () => {
+      const batches: number[][] = [];
+      const commit = new GroupCommit<number>(async (items) => {
+        batches.push(items);
+        return items.map(() => undefined);
+      }, 3, 600_000);
+      await Promise.all([1, 2, 3].map((n) => commit.submit(n, true)));
+      expect(batches).toEqual([[1, 2, 3]]);
+    });
+  });
 });

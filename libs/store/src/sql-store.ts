@@ -33,6 +33,7 @@ import type {
   DeadLetterFilter,
   DeadLetterSummary,
   Exchange,
+  JournalOptions,
   JournalSize,
   MessageDetail,
   MessageFilter,
@@ -60,6 +61,8 @@ const HEALTH_TIMEOUT_MS = 2000;
 const MASKED_CHECKPOINT_MS = 1000;
 /** Items per group-commit transaction. */
 const MAX_BATCH = 1000;
+// How long a sync record written after its reply may wait for others to share its commit (GroupCommit's linger).
+const ANSWERED_LINGER_MS = 5;
 
 type JournalItem = { kind: 'accept'; message: NewMessage } | { kind: 'exchange'; exchange: Exchange };
 type WriteOp = (sql: Sql) => Promise<unknown>;
@@ -109,7 +112,7 @@ export class SqlStore implements Store {
     this.leases = new SqlLeases(target.driver, this.context.instanceId, () => this.exec());
     this.idempotent = new SqlIdempotent(target.driver, statements, () => this.exec());
     this.correlation = new SqlCorrelation(target.driver, this.context.instanceId, () => this.exec(), () => statements);
-    this.journal = new GroupCommit((items) => this.writeJournal(items), MAX_BATCH);
+    this.journal = new GroupCommit((items) => this.writeJournal(items), MAX_BATCH, ANSWERED_LINGER_MS);
     this.writes = new GroupCommit((items) => this.writeBatch(items), MAX_BATCH);
     // Each purge statement runs alone, outside the group commits: on SQLite it queues behind the writes already
     // waiting for the one connection, so ingress goes first between two batches.
@@ -198,8 +201,8 @@ export class SqlStore implements Store {
     return this.journal.submit({ kind: 'accept', message });
   }
 
-  async journalExchange(exchange: Exchange): Promise<void> {
-    return this.journal.submit({ kind: 'exchange', exchange });
+  async journalExchange(exchange: Exchange, options: JournalOptions = {}): Promise<void> {
+    return this.journal.submit({ kind: 'exchange', exchange }, options.answered === true);
   }
 
   async claimMessages(limit: number, leaseMs: number): Promise<StoredMessage[]> {

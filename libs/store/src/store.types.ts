@@ -365,6 +365,12 @@ export interface StoreLogger {
  * instance. Completions guard on the lease: a routing result or a retry/dead outcome from an instance that lost its
  * lease to another is ignored (and logged), so that work is never applied twice. Times come from this process's clock.
  */
+/** How a sync exchange is journaled. `answered`: its caller already has the reply, so the record may wait a few
+ *  milliseconds for others to share its commit. */
+export interface JournalOptions {
+  readonly answered?: boolean;
+}
+
 export interface Store {
   readonly driver: 'sqlite' | 'postgres';
   /** Leases and ticks the instances sharing this store agree on (schedules, later other stateful patterns). */
@@ -424,7 +430,7 @@ export interface Store {
    *  a dead delivery, for the message. The reads of messages and dead letters below first wait for the exchanges
    *  this process has already handed over, so that what was answered is found, even when its record was written
    *  after the reply. */
-  journalExchange(exchange: Exchange): Promise<void>;
+  journalExchange(exchange: Exchange, options?: JournalOptions): Promise<void>;
 
   /** Newest first. */
   listMessages(filter: MessageFilter): Promise<MessageSummary[]>;

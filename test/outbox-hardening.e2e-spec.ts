@@ -187,8 +187,9 @@ describe.each(DRIVERS)('outbox hardening on %s', (driver) => {
       );
       expect(refused).toEqual([]);
       expect(hung.count()).toBeGreaterThan(0);
-      // Alone, the healthy route keeps up with its load (half of it at the very least, on a busy machine).
-      expect(alone).toBeGreaterThanOrEqual((HEALTHY_RATE * WINDOW_MS) / 1000 / 2);
+      // Alone, the healthy route delivers enough for the ratio below to mean something: a quarter of its load at the
+      // very least (177 of 375 was seen on a machine loaded 6 times over its cores; about all of it when quiet).
+      expect(alone).toBeGreaterThanOrEqual((HEALTHY_RATE * WINDOW_MS) / 1000 / 4);
       // The hung target held its share of the slots and no more: the healthy route kept most of its pace (starved, it
       // would get next to nothing; 0.8-1.07 on a quiet machine, 0.80 once under a CPU hog).
       expect(withHung).toBeGreaterThanOrEqual(0.6 * alone);

@@ -14,6 +14,15 @@ import { busLogger } from './bus-logger';
 import { NestPinoLogger } from './nest-logger';
 import { startTracing } from './tracing';
 
+/**
+ * The ingress listener's accept queue (listen()'s backlog; Linux caps it at net.core.somaxconn). Node takes one
+ * connection from the queue per turn of the event loop (libuv since Node 20), so a process busy with its traffic
+ * leaves a burst of new connections waiting there for seconds; past Node's default of 511 the kernel drops the
+ * handshakes beyond it, and those clients retry after 1 s and 3 s. Seen with one process at c=500 (wrk opening 500
+ * connections at once while the previous run's last ones were still queued): 22 handshakes dropped.
+ */
+const INGRESS_BACKLOG = 4096;
+
 export interface RunningBus {
   readonly app: NestFastifyApplication;
   readonly runtime: BusRuntime;
@@ -72,12 +81,12 @@ export async function startBus(settings: Settings, env: Record<string, string | 
   let adminUrl: string;
   if (separateAdmin) {
     mountHealth(ingressServer, runtime);
-    await ingressServer.listen({ port: settings.PORT, host: settings.HOST });
+    await ingressServer.listen({ port: settings.PORT, host: settings.HOST, backlog: INGRESS_BACKLOG });
     await app.listen(settings.ADMIN_PORT!, settings.HOST);
     url = urlOf(ingressServer, settings);
     adminUrl = urlOf(adapter.getInstance(), settings);
   } else {
-    await app.listen(settings.PORT, settings.HOST);
+    await app.listen({ port: settings.PORT, host: settings.HOST, backlog: INGRESS_BACKLOG });
     url = adminUrl = urlOf(ingressServer, settings);
   }
   log.info({ url, adminUrl }, 'listening');

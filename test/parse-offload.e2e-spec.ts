@@ -4,9 +4,11 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTargetServer, type TargetServer } from '@junction/testing';
+import type { LiveSnapshot } from '@junction/telemetry';
+import { PrometheusText } from '../libs/telemetry/src/testing/prometheus-text';
 import { startChildBus, type ChildBus } from './support/child-bus';
 import { copyWsdlFixtures, ORDERS_NS } from './support/soap';
-import { getJson } from './support/test-bus';
+import { getJson, TEST_ADMIN_TOKEN } from './support/test-bus';
 
 /**
  * A flood of 100 KB XML bodies on routes that parse them, on a built bus running as its own process with the default
@@ -98,6 +100,17 @@ async function probe(url: string, done: Promise<unknown>): Promise<Answer[]> {
   return answers;
 }
 
+/** The bus's `/metrics`. */
+async function metricsOf(bus: ChildBus): Promise<PrometheusText> {
+  const res = await fetch(`${bus.url}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }, signal: AbortSignal.timeout(10_000) });
+  return new PrometheusText(await res.text());
+}
+
+/** Requests of `route` refused for a full parse backlog, as /metrics counts them. */
+async function refusedBusy(bus: ChildBus, route: string): Promise<number> {
+  return (await metricsOf(bus)).sum('junction_messages_rejected_total', { route, code: 'WORKERS_BUSY' });
+}
+
 function summary(label: string, answers: readonly Answer[]): string {
   const ms = answers.map((a) => a.ms).sort((a, b) => a - b);
   const at = (q: number) => Math.round(ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]);
@@ -160,6 +173,10 @@ describe('a flood of 100 KB XML bodies on a bus with one parse worker and a back
     const journaled = (await getJson(`${bus.url}/admin/messages?route=flood&limit=1000`)) as Array<{ id: string }>;
     expect(journaled).toHaveLength(ok.length);
     expect(new Set(journaled.map((m) => m.id))).toEqual(new Set(ok.map((a) => a.messageId)));
+    // Every refusal shows where an admin looks, whether it came from the headers or once the body was read.
+    expect(await refusedBusy(bus, 'flood')).toBe(refused.length);
+    const live = (await getJson(`${bus.url}/admin/live/snapshot`)) as LiveSnapshot;
+    expect(live.routes.flood.totals).toMatchObject({ completed: ok.length, failed: refused.length });
     expect((await fetch(`${bus.url}/health`, { signal: AbortSignal.timeout(10_000) })).status).toBe(200);
   }, 240_000);
 
@@ -189,6 +206,7 @@ describe('a flood of 100 KB XML bodies on a bus with one parse worker and a back
     await target.waitFor(before + ok.length, 120_000, '/soap');
     const journaled = (await getJson(`${bus.url}/admin/messages?route=flood-soap&limit=1000`)) as unknown[];
     expect(journaled).toHaveLength(ok.length);
+    expect(await refusedBusy(bus, 'flood-soap')).toBe(refused.length);
     expect((await fetch(`${bus.url}/health`, { signal: AbortSignal.timeout(10_000) })).status).toBe(200);
   }, 240_000);
 });
@@ -265,6 +283,8 @@ describe('a large XML body while the parse backlog is full: refused from its hea
     // Bodies of a few MB, two at a time (one on the worker, one in the backlog, for seconds each), sent again as each
     // is answered until the refusals were seen: a loaded machine may take longer to get there than two bodies last.
     const held: Array<{ status: number }> = [];
+    // Every answer to a large body, by path: its 503s are what the refused counts must show.
+    const busy = { '/flood': 0, '/soap/orders': 0 };
     let holding = true;
     const hold = async () => {
       while (holding) held.push(await post(`${bus.url}/flood`, bigOrders(4), 'application/xml'));
@@ -275,12 +295,18 @@ describe('a large XML body while the parse backlog is full: refused from its hea
     const sentBodies: HeldBack[] = [];
     const deadline = Date.now() + 60_000;
     while ((!http || !soap) && Date.now() < deadline) {
-      const h = http ?? (await headersFirst(bus.url, '/flood', 'application/xml', orders('IBM'), 500));
-      if (h.beforeBody) http = h;
-      else sentBodies.push(h);
-      const s = soap ?? (await headersFirst(bus.url, '/soap/orders', 'application/soap+xml', placeOrder('H-1'), 500));
-      if (s.beforeBody) soap = s;
-      else sentBodies.push(s);
+      if (!http) {
+        const h = await headersFirst(bus.url, '/flood', 'application/xml', orders('IBM'), 500);
+        if (h.status === 503) busy['/flood']++;
+        if (h.beforeBody) http = h;
+        else sentBodies.push(h);
+      }
+      if (!soap) {
+        const s = await headersFirst(bus.url, '/soap/orders', 'application/soap+xml', placeOrder('H-1'), 500);
+        if (s.status === 503) busy['/soap/orders']++;
+        if (s.beforeBody) soap = s;
+        else sentBodies.push(s);
+      }
     }
     // Meanwhile a small request to another route is answered.
     const probed = await post(`${bus.url}/probe`, Buffer.from('<ping><n>1</n></ping>'), 'application/xml');
@@ -302,6 +328,11 @@ describe('a large XML body while the parse backlog is full: refused from its hea
     const taken = [...held, ...sentBodies.filter((b) => b.headers['x-message-id'] !== undefined)].filter((a) => a.status === 200 || a.status === 202);
     const journaled = (await getJson(`${bus.url}/admin/messages?limit=1000`)) as Array<{ id: string; routeId?: string }>;
     expect(journaled.filter((m) => m.routeId !== 'probe')).toHaveLength(taken.length);
+    // Refused from their headers or after their bodies were read, each refusal is counted under its route.
+    busy['/flood'] += held.filter((h) => h.status === 503).length;
+    expect(busy['/flood']).toBeGreaterThan(0);
+    expect(await refusedBusy(bus, 'flood')).toBe(busy['/flood']);
+    expect(await refusedBusy(bus, 'flood-soap')).toBe(busy['/soap/orders']);
     expect((await fetch(`${bus.url}/health`, { signal: AbortSignal.timeout(10_000) })).status).toBe(200);
   }, 180_000);
 });

@@ -1,4 +1,6 @@
 import { startTargetServer, waitUntil, type TargetServer } from '@junction/testing';
+import type { LiveSnapshot } from '@junction/telemetry';
+import { PrometheusText } from '../libs/telemetry/src/testing/prometheus-text';
 import { getJson, post, startTestBus, type TestBus } from './support/test-bus';
 
 /** Messages sent to the throttled target: at 50/s, about 11 s of deliveries. */
@@ -145,6 +147,13 @@ routes:
       expect(r.json).toMatchObject({ status: 429, code: 'THROTTLED' });
     }
     expect(target.count('/echo')).toBe(ok.length);
+    // Refused before they were messages: counted with the route's refusals, and as failed in the live figures.
+    const metrics = new PrometheusText(await (await fetch(`${bus.adminUrl}/metrics`, { headers: { authorization: 'Bearer test-admin-token' } })).text());
+    expect(metrics.value('junction_messages_rejected_total', { route: 'sync-limited', code: 'THROTTLED' })).toBe(refused.length);
+    expect(metrics.value('junction_throttle_refused_total', { route: 'sync-limited' })).toBe(refused.length);
+    expect(metrics.sum('junction_messages_received_total', { route: 'sync-limited' })).toBe(ok.length);
+    const live = (await getJson(`${bus.adminUrl}/admin/live/snapshot`)) as LiveSnapshot;
+    expect(live.routes['sync-limited'].totals).toEqual({ received: ok.length, completed: ok.length, failed: refused.length });
   });
 
   test('an async route over its rate makes its callers wait: all accepted, taken in no faster than the rate', async () => {

@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startTargetServer, tempDir, waitUntil, type TargetServer, type TempDir } from '@junction/testing';
 import type { History, LiveSnapshot } from '@junction/telemetry';
 import { PrometheusText } from '../libs/telemetry/src/testing/prometheus-text';
 import { BUS_MAIN, startChildBus, type ChildBus } from './support/child-bus';
+import { call, workersAnswering } from './support/one-connection';
 import { TEST_ADMIN_TOKEN } from './support/test-bus';
 
 /**
@@ -34,51 +34,6 @@ routes:
 
 const AUTH = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 const SENT = 16;
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: any;
-}
-
-/** One call on a connection of its own (no keep-alive), so that calls spread over the workers. */
-function call(url: string, options: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<Reply> {
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: options.method ?? 'GET',
-        agent: false,
-        headers: { connection: 'close', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** The worker numbers that answered `n` calls to /health. */
-async function workersAnswering(bus: ChildBus, n = 12): Promise<Set<number>> {
-  const seen = new Set<number>();
-  for (let i = 0; i < n; i++) seen.add((await call(`${bus.url}/health`)).json.worker);
-  return seen;
-}
 
 /** The pids of the live children of `pid`, from /proc. */
 function childrenOf(pid: number): number[] {

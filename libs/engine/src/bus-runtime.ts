@@ -8,6 +8,7 @@ import { createXmlWorkers, type WorkerPool } from '@junction/transform';
 import type { FastifyInstance } from 'fastify';
 import { AggregationCompleter } from './aggregation-completer';
 import { Exchange } from './exchange';
+import { refusalCountingSink } from './refusal-counting-sink';
 import { OutboxWorker } from './outbox-worker';
 import { Resilience } from './resilience/resilience';
 import { retentionPolicy } from './retention-policy';
@@ -61,7 +62,9 @@ export class BusRuntime {
       heapMb: settings.XML_WORKER_HEAP_MB,
       nice: settings.XML_WORKER_NICE,
     });
-    const context = { settings, log, http: new HttpListener(fastify, this.xmlWorkers), store: this.store, xmlWorkers: this.xmlWorkers };
+    // Requests the listener refuses before they are messages (a flood refused from its headers...) go to the telemetry.
+    const http = new HttpListener(fastify, this.xmlWorkers, (routeId, error) => this.telemetry.observer.refusedRequest(routeId, error));
+    const context = { settings, log, http, store: this.store, xmlWorkers: this.xmlWorkers };
     this.ingress = new Map();
     this.egress = new Map();
     for (const module of connectors) {
@@ -122,7 +125,8 @@ export class BusRuntime {
     await this.store.init();
     const report = await this.routes.reload();
     if (!report.ok) throw new ConfigError(`routes in ${this.settings.ROUTES_DIR} have problems`, report.problems);
-    for (const connector of this.ingress.values()) await connector.start(this.exchange);
+    const sink = refusalCountingSink(this.exchange, this.telemetry.observer);
+    for (const connector of this.ingress.values()) await connector.start(sink);
     this.worker.start();
     this.aggregation.start();
     this.retention.start();

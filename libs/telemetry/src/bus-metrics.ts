@@ -309,11 +309,21 @@ function instruments(registry: Registry, routeCount: () => number) {
   // Read from the store or the sources, so every process of the bus shows the same value: when the processes'
   // registries are added up (WORKERS > 1), one process's is the bus's, not their sum.
   const shared = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers, aggregator: 'first' });
+  // A route's source as each process that runs it sees it: a Kafka consumer group or an AMQP queue has a consumer in
+  // every process, a schedule, a SQL cursor or a folder poller runs in every process and takes each tick, cursor or
+  // file under a lease. The source is up when it is up in any process (the others' work goes to it: a group
+  // rebalances, a lease moves on); its backlog is one figure of the broker or the folder, which every process reads,
+  // so the whole bus's is the largest reading, never their sum (the live figures merge it alike: mergeSnapshots).
+  const source = (name: string, help: string) => new Gauge({ name, help, labelNames: ['route'], registers, aggregator: 'max' });
   const histogram = (name: string, help: string, labelNames: string[], buckets: number[]) =>
     new Histogram({ name, help, labelNames, buckets, registers });
   return {
     received: counter('junction_messages_received_total', 'Messages received, by route and source kind.', ['route', 'source']),
-    rejected: counter('junction_messages_rejected_total', 'Messages the bus refused (bad input, store down), by error code.', ['route', 'code']),
+    rejected: counter(
+      'junction_messages_rejected_total',
+      'Messages and requests the bus refused, by route and error code: bad input, store down, and requests refused before they were messages (WORKERS_BUSY from the headers, BODY_TOO_LARGE, UNAUTHORIZED, THROTTLED...).',
+      ['route', 'code'],
+    ),
     completed: counter('junction_messages_completed_total', 'Messages that reached their final status.', ['route', 'status']),
     deliveries: counter('junction_deliveries_total', 'Delivery attempts by outcome (retry: failed, tried again later).', ['route', 'target', 'outcome']),
     attempt: histogram('junction_delivery_attempt_duration_seconds', 'Duration of one attempt at a target.', ['route', 'target'], ATTEMPT_BUCKETS),
@@ -321,8 +331,8 @@ function instruments(registry: Registry, routeCount: () => number) {
     inFlight: gauge('junction_messages_in_flight', 'Messages and deliveries being processed in this instance.', ['route']),
     queue: shared('junction_queue_depth', 'Messages waiting to be routed, messages held by aggregate steps, deliveries pending, deliveries waiting for a retry.', ['queue']),
     deadLetters: shared('junction_dead_letters', 'Dead letters not replayed, by route.', ['route']),
-    backlog: shared('junction_source_backlog', "Messages waiting at a route's source (Kafka consumer lag, an AMQP queue's depth), by route.", ['route']),
-    up: shared('junction_source_up', "1 when a route's source is connected (broker consumers, schedules), else 0.", ['route']),
+    backlog: source('junction_source_backlog', "Messages waiting at a route's source (Kafka consumer lag, an AMQP queue's depth, files in a polled folder), by route."),
+    up: source('junction_source_up', "1 when a route's source is connected (broker consumers, schedules) in at least one process of the bus, else 0."),
     journalBytes: shared('junction_journal_bytes', 'Bytes the journal takes on disk (SQLite: file and WAL; PostgreSQL: tables, indexes, TOAST).'),
     journalUsedBytes: shared('junction_journal_used_bytes', 'Of junction_journal_bytes, the bytes holding rows (the rest is reused); JOURNAL_MAX_BYTES applies to it.'),
     journalRows: shared('junction_journal_rows', 'Messages in the journal, every status.'),

@@ -79,6 +79,29 @@ describe('telemetry observer', () => {
     expect(metrics.snapshot([{ id: 'orders', sourceKind: 'http' }]).routes.orders.totals).toEqual({ received: 1, completed: 0, failed: 1 });
   });
 
+  test('a request refused before it was a message counts as refused by route and code, not as received; its line is debug', async () => {
+    const { observer, metrics, lines, clock } = setup(false);
+    observer.received('orders', traced);
+    observer.rejected('orders', traced, { code: 'BODY_INVALID', message: 'not JSON' });
+    observer.refusedRequest('orders', { code: 'WORKERS_BUSY', message: 'busy' });
+    observer.refusedRequest('orders', { code: 'WORKERS_BUSY', message: 'busy' });
+    observer.refusedRequest('quotes', { code: 'THROTTLED', message: 'over its rate' });
+    const text = new PrometheusText(await metrics.metrics());
+    expect(text.value('junction_messages_rejected_total', { route: 'orders', code: 'WORKERS_BUSY' })).toBe(2);
+    expect(text.value('junction_messages_rejected_total', { route: 'orders', code: 'BODY_INVALID' })).toBe(1);
+    expect(text.value('junction_messages_rejected_total', { route: 'quotes', code: 'THROTTLED' })).toBe(1);
+    expect(text.sum('junction_messages_received_total')).toBe(1);
+    expect((await metrics.routeCounts('orders')).rejected).toBe(3);
+    // The live figures count them as failed, so that the error rate of a flood shows.
+    clock(2000);
+    const live = metrics.snapshot([{ id: 'orders', sourceKind: 'http' }, { id: 'quotes', sourceKind: 'http' }]);
+    expect(live.routes.orders.totals).toEqual({ received: 1, completed: 0, failed: 3 });
+    expect(live.routes.quotes.totals).toEqual({ received: 0, completed: 0, failed: 1 });
+    expect(live.bus.errorRate).toBe(1);
+    // Only the refused message's warning: a flood of refused requests writes no line per request unless debugging.
+    expect(lines.map((l) => l.msg)).toEqual(['message refused']);
+  });
+
   test('deliveries of messages routed elsewhere settle nothing here', async () => {
     const { observer, metrics, tracker } = setup();
     observer.attempted('orders', 'crm', 'delivered', 5, delivery('d-9', 'm-9'));

@@ -26,6 +26,12 @@ export interface BusObserver {
   /** The bus refused the message (bad input, store down): the caller got an error and nothing else happens to it. */
   rejected(route: string, message: MessageRef, error: FailureRef): void;
   /**
+   * A request for `route` was refused before a message was made of it: from its headers (a full XML-worker backlog,
+   * a body over the limit), its body unreadable or of the wrong type, its caller unauthorized, the route over its
+   * throttle. Counted with the refused messages (it was never received), so that a flood of them shows.
+   */
+  refusedRequest(route: string, error: FailureRef): void;
+  /**
    * A message reached its final status: a sync exchange ended, or an async message was routed to no delivery
    * (filtered, wire taps only) or failed in its steps. `latencyMs` runs from its reception.
    */
@@ -53,6 +59,7 @@ export interface BusObserver {
 export const NOOP_OBSERVER: BusObserver = {
   received() {},
   rejected() {},
+  refusedRequest() {},
   completed() {},
   routed() {},
   attempted() {},
@@ -70,7 +77,8 @@ export interface ObserverLogger {
 
 /**
  * The observer of a running bus: every call updates the metrics (Prometheus and live figures in one) and writes the
- * message's log line: debug when things went well, warn on a refusal or a dead letter. Lines carry `route`,
+ * message's log line: debug when things went well, warn on a refusal or a dead letter (a request refused before it
+ * was a message is logged at debug). Lines carry `route`,
  * `messageId`, `correlationId`, `traceId` and `spanId` (from a W3C `traceparent`, when there is one), and `target`
  * for deliveries. Async completions come from the DeliveryTracker, which follows a routed message to its last
  * delivery.
@@ -91,6 +99,12 @@ export class TelemetryObserver implements BusObserver {
   rejected(route: string, message: MessageRef, error: FailureRef): void {
     this.metrics.rejected(route, error.code);
     this.log.warn({ ...fields(route, message.id, message), code: error.code, error: error.message }, 'message refused');
+  }
+
+  refusedRequest(route: string, error: FailureRef): void {
+    this.metrics.rejected(route, error.code);
+    // At debug: a flood refused from its headers would otherwise write a line per request, when the counter says it.
+    if (this.debugging()) this.log.debug({ route, code: error.code, error: error.message }, 'request refused');
   }
 
   completed(route: string, mode: RouteMode, message: MessageRef, status: CompletionStatus, latencyMs: number, failure?: FailureRef): void {

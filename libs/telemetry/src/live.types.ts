@@ -1,7 +1,8 @@
 /**
  * The live figures the admin API streams (`GET /admin/live`, `GET /admin/live/snapshot`) and the dashboard draws.
  * Rates and percentiles are over whole seconds before the current one, so a figure does not jump while its second
- * fills up; "failed" counts messages that went dead and messages the bus refused.
+ * fills up; "failed" counts messages that went dead, messages the bus refused, and requests it refused before they
+ * were messages (a flood refused from its headers, a body over the limit...), which are never "received".
  */
 export interface Figures {
   /** Messages received per second over the last 5 s. */

@@ -108,6 +108,31 @@ describe('whole-bus figures from the parts of its processes', () => {
     expect(text.value('junction_routes_loaded')).toBe(1);
   });
 
+  test('a source is up when up in any process that runs it; its backlog is the largest reading, not their sum', async () => {
+    const both = [...routes, { id: 'feed', sourceKind: 'kafka' }];
+    const a = new BusMetrics(() => 2, () => T0);
+    const b = new BusMetrics(() => 2, () => T0);
+    // The first process lost its consumer of orders (no backlog read); both read feed's lag, a moment apart.
+    a.setQueues(queues({ sources: [{ routeId: 'orders', state: 'reconnecting', since: T0 }, { routeId: 'feed', state: 'connected', since: T0, backlog: 7 }] }));
+    b.setQueues(queues({ sources: [{ routeId: 'orders', state: 'connected', since: T0, backlog: 5 }, { routeId: 'feed', state: 'connected', since: T0, backlog: 9 }] }));
+    const text = new PrometheusText(await aggregateMetrics([await a.registry.getMetricsAsJSON(), await b.registry.getMetricsAsJSON()]));
+    expect(text.value('junction_source_up', { route: 'orders' })).toBe(1);
+    expect(text.value('junction_source_up', { route: 'feed' })).toBe(1);
+    expect(text.value('junction_source_backlog', { route: 'orders' })).toBe(5);
+    expect(text.value('junction_source_backlog', { route: 'feed' })).toBe(9);
+
+    const live = mergeSnapshots([a.snapshotPart(both), b.snapshotPart(both)]);
+    expect(live.routes.orders.backlog).toBe(5);
+    expect(live.routes.feed.backlog).toBe(9);
+    expect(live.bus.backlog).toBe(14);
+
+    // Down in every process that runs it: down.
+    b.setQueues(queues({ sources: [{ routeId: 'orders', state: 'connecting', since: T0 }] }));
+    const down = new PrometheusText(await aggregateMetrics([await a.registry.getMetricsAsJSON(), await b.registry.getMetricsAsJSON()]));
+    expect(down.value('junction_source_up', { route: 'orders' })).toBe(0);
+    expect(mergeSnapshots([a.snapshotPart(both), b.snapshotPart(both)]).routes.orders.backlog).toBeNull();
+  });
+
   test('a route\'s counters of two processes add up, targets only one of them tried included', async () => {
     const { a, b, traffic } = twoProcesses(() => T0);
     traffic(a, 2, 5);

@@ -8,8 +8,9 @@ export interface FiguresPart {
   /** Counted by each process: they add up. */
   inFlight: number;
   pendingRetries: number;
-  /** Read from the store or the sources: the same in every process, taken from one. */
+  /** Read from the store: the same in every process, taken from one. */
   deadLetters: number;
+  /** Read from the sources by each process that runs them: the largest reading is taken (mergeSnapshots). */
   backlog: number | null;
 }
 
@@ -23,8 +24,10 @@ export interface SnapshotPart {
 
 /**
  * The live figures of the whole bus from the parts of its processes (at least one): counts, in-flight work and
- * latency histograms add up; what comes from the store (dead letters, backlog, the journal) is the first part's. A
- * route that only some processes loaded (a reload under way) counts what those saw.
+ * latency histograms add up; what comes from the store (dead letters, the journal) is the first part's. A route's
+ * backlog is one figure of its broker or folder that each process running the source reads: the largest reading, not
+ * their sum (as `junction_source_backlog`), and the bus's is the sum of its routes'. A route that only some processes
+ * loaded (a reload under way) counts what those saw.
  */
 export function mergeSnapshots(parts: readonly SnapshotPart[]): LiveSnapshot {
   const [first] = parts;
@@ -32,22 +35,24 @@ export function mergeSnapshots(parts: readonly SnapshotPart[]): LiveSnapshot {
   const routes: Record<string, Figures> = {};
   const ids = new Set(parts.flatMap((p) => Object.keys(p.routes)));
   for (const id of ids) routes[id] = mergeFigures(parts.map((p) => p.routes[id]).filter((f): f is FiguresPart => f !== undefined));
+  let busBacklog: number | null = null;
+  for (const r of Object.values(routes)) if (r.backlog !== null) busBacklog = (busBacklog ?? 0) + r.backlog;
   return {
     at: Math.max(...parts.map((p) => p.at)),
-    bus: mergeFigures(parts.map((p) => p.bus)),
+    bus: { ...mergeFigures(parts.map((p) => p.bus)), backlog: busBacklog },
     routes,
     journal: parts.find((p) => p.journal !== null)?.journal ?? null,
   };
 }
 
 function mergeFigures(parts: readonly FiguresPart[]): Figures {
-  const stored = parts.find((p) => p.backlog !== null) ?? parts[0];
+  const readings = parts.flatMap((p) => (p.backlog === null ? [] : [p.backlog]));
   return {
     ...viewOf(parts.map((p) => p.rolling)),
     inFlight: parts.reduce((n, p) => n + p.inFlight, 0),
     pendingRetries: parts.reduce((n, p) => n + p.pendingRetries, 0),
     deadLetters: parts[0].deadLetters,
-    backlog: stored.backlog,
+    backlog: readings.length === 0 ? null : Math.max(...readings),
   };
 }
 

@@ -10,8 +10,9 @@ const COUNTED_HERE = 'deliveries_retry_waiting';
 /**
  * The Prometheus exposition of the whole bus from its processes' registries (WORKERS > 1): counters and histograms
  * add up, as do in-flight gauges; gauges read from the store are taken from one process (their `aggregator`), but
- * for the deliveries waiting for a retry, which each process counts itself; the Node runtime metrics follow
- * prom-client's own rules (summed, or one process's for versions and start times).
+ * for the deliveries waiting for a retry, which each process counts itself; a source's state and backlog are the
+ * largest any process reports (up in one process is up; a backlog every process reads is not added up); the Node
+ * runtime metrics follow prom-client's own rules (summed, or one process's for versions and start times).
  */
 export async function aggregateMetrics(parts: readonly MetricsJson[]): Promise<string> {
   const retrying = (part: MetricsJson) =>

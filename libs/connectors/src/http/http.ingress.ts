@@ -4,6 +4,7 @@ import {
   BusError,
   ConfigError,
   formatOf,
+  InputError,
   toBusError,
   type Ack,
   type IngressBinding,
@@ -14,7 +15,7 @@ import {
 } from '@junction/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { forwardable, messageHeadersFrom } from '../shared/http-headers';
-import { replyProblem, sendProblem, type HttpListener, type PathHandler } from '../shared/http-listener';
+import { replyProblem, type HttpListener, type MountedPath } from '../shared/http-listener';
 import { authorized } from '../shared/ingress-auth';
 import { pathKey } from '../shared/path-pattern';
 import { problemFor } from '../shared/problem';
@@ -81,8 +82,8 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 
-  private table(bindings: readonly IngressBinding<HttpSourceDef>[]): Map<string, PathHandler> {
-    const table = new Map<string, PathHandler>();
+  private table(bindings: readonly IngressBinding<HttpSourceDef>[]): Map<string, MountedPath> {
+    const table = new Map<string, MountedPath>();
     const owner = new Map<string, string>();
     for (const b of bindings) {
       const methods = Array.isArray(b.config.method) ? b.config.method : [b.config.method];
@@ -91,7 +92,7 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
         const taken = owner.get(claim);
         if (taken) throw new ConfigError(`${m} ${b.config.path} is claimed by routes ${taken} and ${b.routeId}`);
         owner.set(claim, b.routeId);
-        table.set(`${m} ${b.config.path}`, (req, reply, params) => this.handle(b.routeId, req, reply, params, b.config.text));
+        table.set(`${m} ${b.config.path}`, { routeId: b.routeId, handle: (req, reply, params) => this.handle(b.routeId, req, reply, params, b.config.text) });
       }
     }
     return table;
@@ -104,10 +105,10 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
     params: Readonly<Record<string, string>>,
     text = false,
   ): Promise<void> {
-    if (this.closing) return sendProblem(reply, 503, 'SHUTTING_DOWN', 'the bus is shutting down');
+    if (this.closing) return this.refuse(routeId, reply, 503, 'SHUTTING_DOWN', 'the bus is shutting down');
     if (this.token && !authorized(req.headers.authorization, this.token)) {
       reply.header('www-authenticate', 'Bearer');
-      return sendProblem(reply, 401, 'UNAUTHORIZED', 'missing or wrong bearer token');
+      return this.refuse(routeId, reply, 401, 'UNAUTHORIZED', 'missing or wrong bearer token');
     }
     let body = Buffer.isBuffer(req.body) ? req.body : NO_BYTES;
     let contentType = req.headers['content-type'] ?? '';
@@ -119,9 +120,9 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
       const format = formatOf(contentType);
       if (format !== 'json' && format !== 'xml' && !(text && format === 'text')) {
         const expected = text ? 'a JSON, XML or text body' : 'a JSON or XML body';
-        return sendProblem(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', `expected ${expected}, got "${contentType || 'none'}"`);
+        return this.refuse(routeId, reply, 415, 'UNSUPPORTED_MEDIA_TYPE', `expected ${expected}, got "${contentType || 'none'}"`);
       }
-      if (body.length === 0) return sendProblem(reply, 400, 'EMPTY_BODY', 'the request has no body');
+      if (body.length === 0) return this.refuse(routeId, reply, 400, 'EMPTY_BODY', 'the request has no body');
     }
     let ack: Ack;
     this.inFlight++;
@@ -149,6 +150,13 @@ export class HttpIngress implements IngressConnector<HttpSourceDef> {
         return void reply.code(r.status).headers(r.headers).type(r.body.contentType).send(r.body.bytes());
       }
     }
+  }
+
+  /** Refuses a request before the bus made a message of it: answered with a problem, counted by the listener. */
+  private refuse(routeId: string, reply: FastifyReply, status: number, code: string, detail: string): void {
+    const error = new InputError(code, detail, status);
+    this.listener.refusedBeforeBus(routeId, error);
+    replyProblem(reply, problemFor(error));
   }
 }
 

@@ -3,10 +3,22 @@ import type { WorkerPool } from '@junction/transform';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { closingAfterRefusal, LINGER_IDLE_MS, LINGER_MS, lingerBeforeClose, type LingerBounds } from './lingering-close';
 import { PathMatcher } from './path-matcher';
-import { PROBLEM_CONTENT_TYPE, problemFor, problemHeaders, requestError, retryAfter, type Problem } from './problem';
+import { isRequestRefusal, PROBLEM_CONTENT_TYPE, problemFor, problemHeaders, requestError, retryAfter, type Problem } from './problem';
 
 /** Answers one request on a path an ingress mounted; `params` holds the path parameters its pattern matched. */
 export type PathHandler = (req: FastifyRequest, reply: FastifyReply, params: Readonly<Record<string, string>>) => Promise<void>;
+
+/** A path an ingress mounts: the route whose source it is, and its handler. */
+export interface MountedPath {
+  readonly routeId: string;
+  readonly handle: PathHandler;
+}
+
+/**
+ * Told of each request for a route refused before it was handed to the bus (the bus's telemetry counts them): the
+ * listener's refusals from headers or of an unreadable body, and those the ingresses make (refusedBeforeBus).
+ */
+export type RefusalCounter = (routeId: string, error: BusError) => void;
 
 /**
  * Answers a request refused around its handler (Fastify's refusals: a body over the limit, an unreadable body; or an
@@ -16,6 +28,7 @@ export type PathHandler = (req: FastifyRequest, reply: FastifyReply, params: Rea
 export type RefusalHandler = (err: BusError, req: FastifyRequest, reply: FastifyReply) => void;
 
 interface Mounted {
+  readonly routeId: string;
   readonly handle: PathHandler;
   readonly refuse?: RefusalHandler;
 }
@@ -41,18 +54,24 @@ export const LISTENER_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as con
  * lingers (lingerBeforeClose): the unread body is read and discarded until it has all arrived, or for at most 30 s,
  * 5 s without a byte, or the body limit in bytes. Closing at once reset the connection under a client still sending
  * a large body, which then never read its 503 (seen with 8 MB bodies on a loaded machine).
+ *
+ * Such refusals come before the bus makes a message of the request, so the exchange never sees them: the listener
+ * tells its RefusalCounter of each one on a route's path (from the headers, a body over the limit or unreadable), as
+ * the ingresses do of theirs, so that a flood shows in the refused counts.
  */
 export class HttpListener {
-  private readonly tables = new Map<string, { readonly table: ReadonlyMap<string, PathHandler>; readonly refuse?: RefusalHandler }>();
+  private readonly tables = new Map<string, { readonly table: ReadonlyMap<string, MountedPath>; readonly refuse?: RefusalHandler }>();
   private matcher = new PathMatcher<Mounted>([]);
   private started = false;
   private lingerBounds?: LingerBounds;
 
   /** @param xmlWorkers the bus's XML workers, whose backlog decides the refusals from headers (see the class);
-   *   without them every body is read and left to the pool to refuse. */
+   *   without them every body is read and left to the pool to refuse.
+   *  @param counted told of each refusal before the bus (see the class). */
   constructor(
     private readonly fastify: FastifyInstance,
     private readonly xmlWorkers?: WorkerPool,
+    private readonly counted: RefusalCounter = () => undefined,
   ) {}
 
   /** Registers the catch-all route; must run before the server starts listening. Idempotent. */
@@ -63,7 +82,7 @@ export class HttpListener {
     // body) are answered here whatever error handler the rest of the app installs: as problems, or as the mounting
     // ingress answers refusals.
     this.fastify.register(async (scope) => {
-      scope.setErrorHandler((err: FastifyError, req, reply) => this.refuse(requestError(err), req, reply));
+      scope.setErrorHandler((err: FastifyError, req, reply) => this.refuse(err, req, reply));
       scope.addHook('onRequest', (req, reply, done) => this.admit(req, reply, done));
       scope.route({ method: [...LISTENER_METHODS], url: '/*', handler: (req, reply) => this.dispatch(req, reply) });
     });
@@ -74,13 +93,13 @@ export class HttpListener {
    * one key (the route loader refuses it, through each connector's sourceKeys); if they did, the later kind's wins.
    * `refuse` answers refusals on the kind's paths; without it they get a problem body.
    */
-  mount(kind: string, table: ReadonlyMap<string, PathHandler>, refuse?: RefusalHandler): void {
+  mount(kind: string, table: ReadonlyMap<string, MountedPath>, refuse?: RefusalHandler): void {
     this.tables.set(kind, { table, refuse });
     const entries: Array<[string, string, Mounted]> = [];
     for (const t of this.tables.values()) {
-      for (const [key, handle] of t.table) {
+      for (const [key, { routeId, handle }] of t.table) {
         const space = key.indexOf(' ');
-        entries.push([key.slice(0, space), key.slice(space + 1), { handle, refuse: t.refuse }]);
+        entries.push([key.slice(0, space), key.slice(space + 1), { routeId, handle, refuse: t.refuse }]);
       }
     }
     this.matcher = new PathMatcher(entries);
@@ -101,7 +120,13 @@ export class HttpListener {
     reply.header('connection', 'close');
     reply.header('retry-after', retryAfter(refusal));
     lingerBeforeClose(req.raw, this.linger());
+    this.counted(found.value.routeId, refusal);
     this.answerRefusal(found.value.refuse, refusal, req, reply);
+  }
+
+  /** Counts a refusal an ingress made of a request for `routeId` before handing it to the bus (see the class). */
+  refusedBeforeBus(routeId: string, error: BusError): void {
+    this.counted(routeId, error);
   }
 
   /** The bounds of a refused body's lingering close: at most the bytes the listener would have read to take it. */
@@ -110,9 +135,13 @@ export class HttpListener {
     return this.lingerBounds;
   }
 
-  private refuse(err: BusError, req: FastifyRequest, reply: FastifyReply): void {
+  /** Fastify's refusals of a request (before its handler: counted) and errors a handler let through (not). */
+  private refuse(thrown: unknown, req: FastifyRequest, reply: FastifyReply): void {
+    const err = requestError(thrown);
     const found = this.matcher.match(req.method, pathOf(req.url));
-    this.answerRefusal(found && 'value' in found ? found.value.refuse : undefined, err, req, reply);
+    const mounted = found && 'value' in found ? found.value : undefined;
+    if (mounted && isRequestRefusal(thrown)) this.counted(mounted.routeId, err);
+    this.answerRefusal(mounted?.refuse, err, req, reply);
   }
 
   private answerRefusal(refuse: RefusalHandler | undefined, err: BusError, req: FastifyRequest, reply: FastifyReply): void {

@@ -105,8 +105,8 @@ export function retryAfter(err: unknown): string | undefined {
  * `FST_ERR_*` codes name its internals); anything else goes through toBusError.
  */
 export function requestError(err: unknown): BusErrorType {
-  const status = (err as { statusCode?: unknown }).statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500 && !(err instanceof BusError)) {
+  if (isRequestRefusal(err)) {
+    const status = err.statusCode;
     const code = (err as { code?: unknown }).code;
     const message = (err as Error).message;
     if (typeof code !== 'string') return new InputError(`HTTP_${status}`, message, status);
@@ -115,6 +115,13 @@ export function requestError(err: unknown): BusErrorType {
     return new InputError(known?.[0] ?? REFUSAL_BY_STATUS[status] ?? `HTTP_${status}`, known?.[1] ?? message, status);
   }
   return toBusError(err);
+}
+
+/** Whether `err` is one of Fastify's own refusals of a request (a 4xx `statusCode`, not a BusError): they come before
+ *  the handler, as the request's body is read. */
+export function isRequestRefusal(err: unknown): err is Error & { statusCode: number } {
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 && !(err instanceof BusError);
 }
 
 /** Fastify's refusals of a request, as the bus names them: its code and what the caller is told. */

@@ -30,7 +30,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorized } from '../shared/ingress-auth';
 import { messageHeadersFrom } from '../shared/http-headers';
 import { readTraceBlock } from './trace-header';
-import { sendProblem, type HttpListener, type PathHandler } from '../shared/http-listener';
+import { sendProblem, type HttpListener, type MountedPath } from '../shared/http-listener';
 import { RETRY_AFTER_SECONDS, retryAfter } from '../shared/problem';
 import { NonceCache } from './nonce-cache';
 import { declaredPrefixes } from './payload-prefixes';
@@ -142,12 +142,12 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
   }
 
   bind(bindings: readonly IngressBinding<SoapSourceDef>[]): void {
-    const table = new Map<string, PathHandler>();
+    const table = new Map<string, MountedPath>();
     for (const b of bindings) {
       const service = this.prepared.get(b.routeId);
       if (!service) throw new ConfigError(`route ${b.routeId}: not prepared`);
-      table.set(`POST ${service.path}`, (req, reply) => this.call(service, req, reply));
-      table.set(`GET ${service.path}`, (req, reply) => this.describe(service, req, reply));
+      table.set(`POST ${service.path}`, { routeId: b.routeId, handle: (req, reply) => this.call(service, req, reply) });
+      table.set(`GET ${service.path}`, { routeId: b.routeId, handle: (req, reply) => this.describe(service, req, reply) });
     }
     this.listener.mount(this.kind, table, (err, req, reply) => this.refused(err, req, reply));
     this.listenerStatus.mounted(bindings.map((b) => b.routeId));
@@ -232,12 +232,18 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       else if (e instanceof StoreError || e.code === 'SHUTTING_DOWN') reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       void reply.code(wait ? 503 : f.status).type(f.contentType).send(f.body);
     };
-    if (this.closing) return fault(new InputError('SHUTTING_DOWN', 'the bus is shutting down', 503));
+    // A call refused before the bus made a message of it (the envelope unread, unreadable or refused): counted here.
+    const refuse = (err: unknown) => {
+      this.listener.refusedBeforeBus(service.routeId, toBusError(err));
+      fault(err);
+    };
+    if (this.closing) return refuse(new InputError('SHUTTING_DOWN', 'the bus is shutting down', 503));
     if (this.token && !authorized(req.headers.authorization, this.token)) {
-      return fault(new InputError('UNAUTHORIZED', 'missing or wrong bearer token', 401));
+      return refuse(new InputError('UNAUTHORIZED', 'missing or wrong bearer token', 401));
     }
     if (!media) {
       const given = req.headers['content-type'] ?? 'none';
+      this.listener.refusedBeforeBus(service.routeId, new InputError('UNSUPPORTED_MEDIA_TYPE', `expected a SOAP content type, got "${given}"`, 415));
       const f = buildFault('1.1', { side: 'client', code: 'UNSUPPORTED_MEDIA_TYPE', reason: `expected text/xml or application/soap+xml, got "${given}"` });
       return void reply.code(415).type(f.contentType).send(f.body);
     }
@@ -263,7 +269,7 @@ export class SoapIngress implements IngressConnector<SoapSourceDef> {
       }
       operation = found;
     } catch (err) {
-      return fault(err);
+      return refuse(err);
     }
     let ack: Ack;
     let payload: SoapPayload;

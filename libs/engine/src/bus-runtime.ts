@@ -8,7 +8,6 @@ import { createXmlWorkers, type WorkerPool } from '@junction/transform';
 import type { FastifyInstance } from 'fastify';
 import { AggregationCompleter } from './aggregation-completer';
 import { Exchange } from './exchange';
-import { refusalCountingSink } from './refusal-counting-sink';
 import { OutboxWorker } from './outbox-worker';
 import { Resilience } from './resilience/resilience';
 import { retentionPolicy } from './retention-policy';
@@ -125,8 +124,7 @@ export class BusRuntime {
     await this.store.init();
     const report = await this.routes.reload();
     if (!report.ok) throw new ConfigError(`routes in ${this.settings.ROUTES_DIR} have problems`, report.problems);
-    const sink = refusalCountingSink(this.exchange, this.telemetry.observer);
-    for (const connector of this.ingress.values()) await connector.start(sink);
+    for (const connector of this.ingress.values()) await connector.start(this.exchange);
     this.worker.start();
     this.aggregation.start();
     this.retention.start();

@@ -77,7 +77,9 @@ export class Exchange implements MessageSink {
 
   async dispatch(routeId: string, incoming: Incoming): Promise<Ack> {
     const route = this.routes.get(routeId);
-    if (!route) throw new InputError('NO_ROUTE', `route ${routeId} is not loaded`, 404);
+    // Refusals before a message is made are counted here (the listener and the ingresses count theirs); every later
+    // one is counted with its message.
+    if (!route) throw this.refusedBefore(routeId, new InputError('NO_ROUTE', `route ${routeId} is not loaded`, 404));
     if (route.throttle) await this.throttle(route);
     this.observer.inFlight(route.id, 1);
     try {
@@ -94,7 +96,12 @@ export class Exchange implements MessageSink {
   private async throttle(route: CompiledRoute): Promise<void> {
     const maxWaitMs = route.mode === 'sync' ? 0 : this.options.syncTimeoutMs;
     const turn = await this.resilience.routeTurn(route.id, route.throttle!, maxWaitMs);
-    if (!turn.go) throw new ThrottledError(`route ${route.id} is over its rate`, Math.max(1, turn.untilMs - Date.now()));
+    if (!turn.go) throw this.refusedBefore(route.id, new ThrottledError(`route ${route.id} is over its rate`, Math.max(1, turn.untilMs - Date.now())));
+  }
+
+  private refusedBefore<E extends BusError>(routeId: string, error: E): E {
+    this.observer.refusedRequest(routeId, error);
+    return error;
   }
 
   /** The message's `ingress` span, in the caller's trace (or a new one), around everything up to the acknowledgement. */

@@ -69,8 +69,8 @@ export function deliveryEntity(driver: Driver): EntitySchema<DeliveryEntity> {
       updatedAt: col.ms('updated_at'),
     },
     indices: [
-      // claims: status = 'pending' and due
-      { name: 'ix_deliveries_claim', columns: ['status', 'nextAttemptAt'] },
+      // claims and counts of pending deliveries: only those, in the order a claim takes them
+      { name: 'ix_deliveries_due', columns: ['nextAttemptAt', 'id'], where: `"status" = 'pending'` },
       { name: 'ix_deliveries_message', columns: ['messageId'] },
     ],
     foreignKeys: [

@@ -6,7 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * `ix_deliveries_due` replaces `ix_deliveries_claim` (status, next_attempt_at): only pending deliveries, in the order
  * a claim takes them (next_attempt_at, id), so that a delivery leaves the index when it is done instead of moving
  * within it, and a claim reads due rows in order without sorting them. Every query on deliveries by status asks for
- * 'pending' (claims, counts); a settle's look for dead deliveries goes through `ix_deliveries_message`.
+ * 'pending' (claims, counts); a settle's look for dead deliveries goes through `ix_deliveries_message`. SQLite only:
+ * see the PostgreSQL migration of the same name.
  * Written by hand; the schema spec checks that the entities agree with it.
  */
 export class PartialIndexes1767984000000 implements MigrationInterface {

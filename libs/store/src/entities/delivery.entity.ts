@@ -69,8 +69,11 @@ export function deliveryEntity(driver: Driver): EntitySchema<DeliveryEntity> {
       updatedAt: col.ms('updated_at'),
     },
     indices: [
-      // claims: status = 'pending' and due
-      { name: 'ix_deliveries_claim', columns: ['status', 'nextAttemptAt'] },
+      // claims and counts of pending deliveries. SQLite: only those, in the order a claim takes them; PostgreSQL: whole
+      // (see the PartialIndexes migration)
+      driver === 'sqlite'
+        ? { name: 'ix_deliveries_due', columns: ['nextAttemptAt', 'id'], where: `"status" = 'pending'` }
+        : { name: 'ix_deliveries_claim', columns: ['status', 'nextAttemptAt'] },
       { name: 'ix_deliveries_message', columns: ['messageId'] },
     ],
     foreignKeys: [

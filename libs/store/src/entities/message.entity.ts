@@ -57,7 +57,8 @@ export function messageEntity(driver: Driver): EntitySchema<MessageEntity> {
       { name: 'ix_messages_status', columns: ['status', 'id'] },
       { name: 'ix_messages_route', columns: ['routeId', 'id'] },
       { name: 'ix_messages_correlation', columns: ['correlationId'] },
-      { name: 'ix_messages_business_key', columns: ['businessKey'] },
+      // only messages with a key: the admin filter asks for one key
+      { name: 'ix_messages_business_key', columns: ['businessKey'], where: '"business_key" IS NOT NULL' },
       { name: 'ix_messages_received_at', columns: ['receivedAt'] },
     ],
   });

@@ -7,6 +7,12 @@ import { startSshd, type TestSshd } from './support/sshd';
 import { freshDatabase } from './support/test-bus';
 
 const FILES = 1000;
+/** Distinct files delivered when the bus is killed, first then second time. */
+const KILLS = [250, 600];
+/** The bus's processes, the files each reads at once, and its outbox's delivery slots (WORKER_CONCURRENCY). */
+const PROCESSES = 2;
+const FILE_CONCURRENCY = 8;
+const OUTBOX_SLOTS = 128;
 
 /**
  * At least once through crashes: 1,000 files on a real OpenSSH server, polled by the built bus (a child process)
@@ -49,7 +55,7 @@ routes:
         include: ['*.json']
         pollMs: 200
         claimMs: 3000
-        concurrency: 8
+        concurrency: ${FILE_CONCURRENCY}
     to: [{ id: sink, http: { url: "\${TARGET_URL}/sftp-crash" }, retry: { attempts: 20, backoffMs: 50, maxBackoffMs: 500 } }]
 `;
     const counts = await runFolderCrash({
@@ -57,10 +63,19 @@ routes:
       name: 'sftp-crash',
       inbox,
       files: FILES,
-      killAt: [250, 600],
+      killAt: KILLS,
       routes,
       databaseUrl: db.url,
-      env: { SFTP_PORT: String(sshd.port), SFTP_USER: sshd.username, SFTP_KEY: sshd.privateKey, SFTP_HOST_KEY: sshd.hostKey, TARGET_URL: target.url, LEASE_MS: '1500' },
+      env: {
+        SFTP_PORT: String(sshd.port),
+        SFTP_USER: sshd.username,
+        SFTP_KEY: sshd.privateKey,
+        SFTP_HOST_KEY: sshd.hostKey,
+        TARGET_URL: target.url,
+        LEASE_MS: '1500',
+        WORKERS: String(PROCESSES),
+        WORKER_CONCURRENCY: String(OUTBOX_SLOTS),
+      },
       target,
       path: '/sftp-crash',
       timeoutMs: 240_000,
@@ -72,8 +87,12 @@ routes:
     expect(counts.leftInInbox).toBe(0);
     expect(counts.done).toBe(FILES);
     expect(counts.errored).toBe(0);
-    // Only what was in hand at a kill can come twice: at most the files in flight and the outbox's claimed batch.
-    expect(counts.duplicates).toBeLessThan(200);
+    // Only what was in hand at a kill can come again: in each process, the files being read (concurrency 8) and the
+    // deliveries its outbox had claimed, delivered maybe, their outcome not yet committed (its slots). That is up to
+    // 272 a kill; a quiet machine sees 6-50 in all, a loaded one has seen 357 (the outcomes' commits lag there).
+    expect(counts.duplicates).toBeLessThanOrEqual(KILLS.length * PROCESSES * (FILE_CONCURRENCY + OUTBOX_SLOTS));
+    // A file comes again only after a kill: at most once for each.
+    expect(counts.mostDeliveries).toBeLessThanOrEqual(KILLS.length + 1);
     await db.drop();
   }, 400_000);
 });

@@ -10,6 +10,8 @@ export interface FolderCrashCounts {
   readonly files: number;
   readonly delivered: number;
   readonly duplicates: number;
+  /** The most times one file was delivered. */
+  readonly mostDeliveries: number;
   readonly leftInInbox: number;
   readonly done: number;
   readonly errored: number;
@@ -62,11 +64,18 @@ export async function runFolderCrash(options: {
     files,
     delivered: new Set(all).size,
     duplicates: all.length - new Set(all).size,
+    mostDeliveries: Math.max(0, ...countsOf(all).values()),
     leftInInbox: visible(inbox).length,
     done: visible(join(inbox, '.done')).length,
     errored: visible(join(inbox, '.error')).length,
     deliveredAtKills,
   };
+}
+
+function countsOf(values: readonly number[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return counts;
 }
 
 /**

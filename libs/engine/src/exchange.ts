@@ -27,6 +27,7 @@ import { outgoingBody, replyMessage as replyMessageOf, runRoute, type CompiledRo
 import { IDEMPOTENT_KEY_MAX, type Exchange as JournaledExchange, type NewDelivery, type NewMessage, type Store } from '@junction/store';
 import { NOOP_OBSERVER, type BusObserver } from '@junction/telemetry';
 import { bodyFromBytes, charsetOf, loadBody, screenJson } from '@junction/transform';
+import type { Settings } from '@junction/config';
 import type { Context } from '@opentelemetry/api';
 import { callInline, deliverInline, type InlineDelivery } from './deliverer';
 import { deliverInTurn } from './ordered-parts';
@@ -44,7 +45,7 @@ export interface ExchangeOptions {
   /** Where the routes' throttles keep their state (shared with the outbox worker). */
   readonly resilience?: Resilience;
   /** When a sync success is journaled (JOURNAL_SUCCESSES): right after its reply (default), or before it. */
-  readonly journalSuccesses?: 'after-reply' | 'before-reply';
+  readonly journalSuccesses?: Settings['JOURNAL_SUCCESSES'];
 }
 
 /**
